@@ -1,0 +1,48 @@
+# The two commands: `make run` serves the platform with demo data, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test install lint check messages migrate data worker bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+migrate: install messages
+	$(PY) manage.py migrate --no-input -v 0
+
+data: migrate
+	$(PY) manage.py setup_platform --demo
+
+run: data
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py print_demo_accounts
+ifneq ($(REDIS_URL),)
+	$(VENV)/bin/celery -A reless_platform worker -l warning --concurrency 2 -B & \
+	  trap 'kill %1' EXIT; $(PY) manage.py runserver 127.0.0.1:8000 --insecure
+else
+	$(PY) manage.py runserver 127.0.0.1:8000 --insecure
+endif
+
+test: install messages
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run -v 1
+	$(PY) manage.py check
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

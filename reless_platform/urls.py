@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("api/v1/", include("reless_platform.api_urls")),
+    path("", include("diagnostics.urls")),
+    path("", include("cooperatives.urls")),
+]
+
