@@ -1,0 +1,157 @@
+"""The small named cast of every test: two communes, their people, a ministry and an admin.
+
+commune_a and commune_b sit in one department; commune_c in another region, far away.
+"""
+
+import pytest
+from django.test import Client
+
+from cooperatives.models import Role
+
+from .factories import (
+    CommuneFactory,
+    DepartmentFactory,
+    FiliereFactory,
+    MinistryFactory,
+    OrganisationFactory,
+    RegionFactory,
+    RoleFactory,
+    SectorFactory,
+    UserFactory,
+)
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def region():
+    return RegionFactory(pcode="CM901", name_fr="Centre-Test", name_en="Centre Test")
+
+
+@pytest.fixture
+def department(region):
+    return DepartmentFactory(pcode="CM901001", region=region, name_fr="Département A")
+
+
+@pytest.fixture
+def commune_a(department):
+    return CommuneFactory(pcode="CM901001001", department=department, name_fr="Alpha",
+                          latitude=4.0, longitude=11.0)
+
+
+@pytest.fixture
+def commune_b(department):
+    return CommuneFactory(pcode="CM901001002", department=department, name_fr="Bêta",
+                          latitude=4.1, longitude=11.1)
+
+
+@pytest.fixture
+def commune_c():
+    far = DepartmentFactory(pcode="CM902001", region=RegionFactory(pcode="CM902",
+                                                                   name_fr="Nord-Test"))
+    return CommuneFactory(pcode="CM902001001", department=far, name_fr="Gamma",
+                          latitude=9.0, longitude=13.0)
+
+
+@pytest.fixture
+def minader():
+    return MinistryFactory(acronym="MINADER", name_fr="Ministère de l'Agriculture",
+                           name_en="Ministry of Agriculture")
+
+
+@pytest.fixture
+def minepia():
+    return MinistryFactory(acronym="MINEPIA", name_fr="Ministère de l'Élevage",
+                           name_en="Ministry of Livestock")
+
+
+@pytest.fixture
+def agriculture(minader):
+    return SectorFactory(code="agriculture", ministry=minader, name_fr="Agriculture")
+
+
+@pytest.fixture
+def livestock(minepia):
+    return SectorFactory(code="elevage", ministry=minepia, name_fr="Élevage")
+
+
+@pytest.fixture
+def cassava(agriculture):
+    return FiliereFactory(code="manioc", sector=agriculture, name_fr="Manioc",
+                          name_en="Cassava")
+
+
+@pytest.fixture
+def maize(agriculture):
+    return FiliereFactory(code="mais", sector=agriculture, name_fr="Maïs", name_en="Maize")
+
+
+@pytest.fixture
+def poultry(livestock):
+    return FiliereFactory(code="aviculture", sector=livestock, name_fr="Aviculture",
+                          name_en="Poultry")
+
+
+@pytest.fixture
+def org_a(commune_a, cassava):
+    return OrganisationFactory(name="Coop Manioc Alpha", commune=commune_a,
+                               primary_filiere=cassava, contact_name="Awa Secret",
+                               contact_phone="+237 699 000 111",
+                               contact_email="awa.secret@example.org")
+
+
+@pytest.fixture
+def org_b(commune_b, cassava):
+    return OrganisationFactory(name="Coop Manioc Bêta", commune=commune_b,
+                               primary_filiere=cassava, contact_name="Bruno Private",
+                               contact_phone="+237 677 222 333",
+                               contact_email="bruno.private@example.org")
+
+
+def _user(username, **role):
+    user = UserFactory(username=username)
+    if role:
+        RoleFactory(user=user, **role)
+    return user
+
+
+@pytest.fixture
+def agent_a(commune_a):
+    return _user("agent_a", role=Role.CTD_AGENT, commune=commune_a)
+
+
+@pytest.fixture
+def agent_b(commune_b):
+    return _user("agent_b", role=Role.CTD_AGENT, commune=commune_b)
+
+
+@pytest.fixture
+def rep_a(org_a):
+    return _user("rep_a", role=Role.REPRESENTATIVE, organisation=org_a)
+
+
+@pytest.fixture
+def rep_b(org_b):
+    return _user("rep_b", role=Role.REPRESENTATIVE, organisation=org_b)
+
+
+@pytest.fixture
+def analyst(minader):
+    return _user("analyst", role=Role.ANALYST, ministry=minader)
+
+
+@pytest.fixture
+def admin_user():
+    return _user("admin", role=Role.ADMIN)
+
+
+@pytest.fixture
+def nobody():
+    return _user("nobody")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
