@@ -116,18 +116,22 @@ class Organisation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(members_women__lte=F("members_total")),
                                    name="org_women_le_total",
+                                   violation_error_code="women_exceed_total",
                                    violation_error_message=_(
                                        "Women members cannot exceed total members.")),
             models.CheckConstraint(condition=Q(members_youth__lte=F("members_total")),
                                    name="org_youth_le_total",
+                                   violation_error_code="youth_exceed_total",
                                    violation_error_message=_(
                                        "Members under 35 cannot exceed total members.")),
             models.CheckConstraint(condition=~Q(legal_form="scoops") | Q(members_total__gte=5),
                                    name="org_scoops_min_members",
+                                   violation_error_code="scoops_min_members",
                                    violation_error_message=_(
                                        "A SCOOPS needs at least 5 members.")),
             models.CheckConstraint(condition=~Q(legal_form="coop_ca") | Q(members_total__gte=15),
                                    name="org_coop_ca_min_members",
+                                   violation_error_code="coop_ca_min_members",
                                    violation_error_message=_(
                                        "A COOP-CA needs at least 15 members.")),
             models.UniqueConstraint(fields=["rsc_number"], condition=Q(rsc_number__isnull=False),
@@ -138,6 +142,13 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def validate_constraints(self, exclude=None):
+        """Database rules, with each member-count error shown next to its field."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise ValidationError(_errors_on_fields(error)) from None
 
     def clean(self):
         super().clean()
@@ -162,6 +173,23 @@ class Organisation(models.Model):
     @property
     def ministries(self):
         return Ministry.objects.filter(sectors__filieres__organisations=self).distinct()
+
+
+# Constraint violation code -> the form field its message belongs next to.
+CONSTRAINT_FIELDS = {
+    "women_exceed_total": "members_women",
+    "youth_exceed_total": "members_youth",
+    "scoops_min_members": "members_total",
+    "coop_ca_min_members": "members_total",
+}
+
+
+def _errors_on_fields(error: ValidationError) -> dict:
+    moved: dict[str, list] = {}
+    for key, errors in error.error_dict.items():
+        for item in errors:
+            moved.setdefault(CONSTRAINT_FIELDS.get(item.code, key), []).append(item)
+    return moved
 
 
 class OrganisationFiliere(models.Model):

@@ -1,0 +1,8 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY . .
+RUN pip install --no-cache-dir . && python manage.py compilemessages && python manage.py collectstatic --no-input
+EXPOSE 8000
+CMD ["gunicorn", "reless_platform.wsgi:application", "-c", "gunicorn.conf.py"]

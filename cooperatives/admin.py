@@ -1,0 +1,104 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import User
+
+from .models import (
+    BureauMember,
+    ChangeRequest,
+    CooperationLink,
+    Organisation,
+    OrganisationFiliere,
+    RegistryEvent,
+    Reless,
+    ReportRun,
+    RoleAssignment,
+)
+
+
+class RoleInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 1
+    autocomplete_fields = ["commune", "organisation", "ministry"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [RoleInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "is_staff"]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "commune", "organisation", "ministry"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "commune__name_fr", "organisation__name"]
+    autocomplete_fields = ["user", "commune", "organisation", "ministry"]
+    list_select_related = ["user", "commune", "organisation", "ministry"]
+
+
+class FiliereInline(admin.TabularInline):
+    model = OrganisationFiliere
+    extra = 1
+    autocomplete_fields = ["filiere"]
+
+
+class EventInline(admin.TabularInline):
+    model = RegistryEvent
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "acronym", "legal_form", "status", "commune", "members_total"]
+    list_filter = ["status", "legal_form", "commune__department__region"]
+    search_fields = ["name", "acronym", "rsc_number", "commune__name_fr", "commune__pcode"]
+    autocomplete_fields = ["commune", "primary_filiere", "parent_union", "converted_from_gic"]
+    list_select_related = ["commune"]
+    inlines = [FiliereInline, EventInline]
+    show_full_result_count = False  # no COUNT(*) over 200,000 rows on every page
+
+
+@admin.register(CooperationLink)
+class CooperationLinkAdmin(SimpleHistoryAdmin):
+    list_display = ["source", "target", "kind", "status", "start_date", "end_date"]
+    list_filter = ["status", "kind"]
+    search_fields = ["source__name", "target__name"]
+    autocomplete_fields = ["source", "target"]
+    list_select_related = ["source", "target"]
+    show_full_result_count = False
+
+
+class BureauInline(admin.TabularInline):
+    model = BureauMember
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Reless)
+class RelessAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "commune", "status", "founded_on"]
+    list_filter = ["status", "commune__department__region"]
+    search_fields = ["name", "commune__name_fr", "commune__pcode"]
+    autocomplete_fields = ["commune"]
+    list_select_related = ["commune"]
+    inlines = [BureauInline]
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["organisation", "requested_by", "status", "created_at", "reviewer"]
+    list_filter = ["status"]
+    search_fields = ["organisation__name", "requested_by__username"]
+    autocomplete_fields = ["organisation", "requested_by", "reviewer"]
+    list_select_related = ["organisation", "requested_by", "reviewer"]
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(admin.ModelAdmin):
+    list_display = ["kind", "scope", "year", "status", "queued_at", "finished_at", "attempts"]
+    list_filter = ["kind", "status"]
+    search_fields = ["scope"]
+    readonly_fields = ["result"]
+    autocomplete_fields = ["commune", "requested_by"]

@@ -1,0 +1,277 @@
+"""Every write to organisations, links, the RELESS and change requests goes through here.
+
+HTML forms, the API, imports and tasks all call these functions, so the rules live once.
+Each function validates with the model rules (French/English messages) and runs in one
+transaction; history rows record who made the change.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sectors.models import Filiere
+
+from .models import (
+    ChangeRequest,
+    CooperationLink,
+    LinkStatus,
+    Organisation,
+    OrganisationFiliere,
+    OrganisationStatus,
+    RegistryEvent,
+)
+from .permissions import can_write_commune, scope_of
+
+# Fields a representative changes at once (recorded as applied automatically) ...
+SELF_SERVICE_FIELDS = ("contact_name", "contact_phone", "contact_email", "description",
+                       "latitude", "longitude")
+# ... and fields that wait for the CTD agent's review.
+REVIEWED_FIELDS = ("legal_form", "rsc_number", "status", "filieres", "members_total",
+                   "members_women", "members_youth")
+
+
+def _set_filieres(organisation: Organisation, filieres: Iterable[Filiere] | None) -> None:
+    wanted = {organisation.primary_filiere_id} | {f.pk for f in (filieres or [])}
+    OrganisationFiliere.objects.filter(organisation=organisation).exclude(
+        filiere_id__in=wanted).delete()
+    OrganisationFiliere.objects.bulk_create(
+        [OrganisationFiliere(organisation=organisation, filiere_id=f) for f in sorted(wanted)],
+        ignore_conflicts=True)
+
+
+def _save(organisation: Organisation, user) -> None:
+    organisation._history_user = user
+    organisation.full_clean()
+    organisation.save()
+
+
+@transaction.atomic
+def organisation_create(*, user, filieres: Iterable[Filiere] | None = None,
+                        **fields) -> Organisation:
+    """Register an organisation in a commune the user may write to."""
+    organisation = Organisation(**fields)
+    if organisation.commune_id is None or not can_write_commune(user, organisation.commune_id):
+        raise PermissionDenied
+    _save(organisation, user)
+    _set_filieres(organisation, filieres)
+    if organisation.rsc_number:
+        RegistryEvent.objects.create(
+            organisation=organisation, kind=RegistryEvent.Kind.REGISTRATION,
+            date=organisation.rsc_date or timezone.localdate(), reference=organisation.rsc_number)
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, user, organisation: Organisation,
+                        filieres: Iterable[Filiere] | None = None, **fields) -> Organisation:
+    """Change an organisation's fields (and filières when given)."""
+    if not can_write_commune(user, organisation.commune_id):
+        raise PermissionDenied
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    if not can_write_commune(user, organisation.commune_id):  # moved out of the user's scope
+        raise PermissionDenied
+    _save(organisation, user)
+    if filieres is not None or "primary_filiere" in fields:
+        current = filieres if filieres is not None else organisation.filieres.all()
+        _set_filieres(organisation, list(current))
+    return organisation
+
+
+@transaction.atomic
+def organisation_archive(*, user, organisation: Organisation, status: str,
+                         on: datetime.date | None = None, note: str = "") -> Organisation:
+    """Mark an organisation dormant or dissolved; organisations are never deleted."""
+    if status not in (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED):
+        raise ValidationError({"status": _("An organisation is archived as dormant or "
+                                           "dissolved.")})
+    organisation_update(user=user, organisation=organisation, status=status)
+    if status == OrganisationStatus.DISSOLVED:
+        RegistryEvent.objects.create(organisation=organisation,
+                                     kind=RegistryEvent.Kind.DISSOLUTION,
+                                     date=on or timezone.localdate(), note=note)
+    return organisation
+
+
+def _json_value(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _current(organisation: Organisation, name: str):
+    if name == "filieres":
+        return sorted(organisation.filieres.values_list("code", flat=True))
+    return _json_value(getattr(organisation, name))
+
+
+@transaction.atomic
+def change_request_submit(*, user, organisation: Organisation,
+                          values: dict) -> list[ChangeRequest]:
+    """A representative proposes new values for its organisation's profile.
+
+    Self-service fields apply at once (one request recorded as applied automatically);
+    reviewed fields wait in one pending request. `filieres` is a list of filière codes.
+    Returns the requests created (none when nothing changed)."""
+    scope = scope_of(user)
+    if organisation.pk not in scope.organisation_ids and not can_write_commune(
+            user, organisation.commune_id):
+        raise PermissionDenied
+    changed = {name: {"old": _current(organisation, name), "new": _json_value(new)}
+               for name, new in values.items()
+               if name in SELF_SERVICE_FIELDS + REVIEWED_FIELDS
+               and _current(organisation, name) != _json_value(new)}
+    if "filieres" in changed:
+        changed["filieres"]["new"] = sorted(changed["filieres"]["new"])
+        _check_filieres(changed["filieres"]["new"])
+    instant = {k: v for k, v in changed.items() if k in SELF_SERVICE_FIELDS}
+    reviewed = {k: v for k, v in changed.items() if k in REVIEWED_FIELDS}
+    _validate_proposal(organisation, {**instant, **reviewed})
+    created = []
+    if instant:
+        for name, change in instant.items():
+            setattr(organisation, name, change["new"])
+        _save(organisation, user)
+        created.append(ChangeRequest.objects.create(
+            organisation=organisation, requested_by=user, changes=instant,
+            status=ChangeRequest.Status.APPLIED, reviewed_at=timezone.now()))
+    if reviewed:
+        created.append(ChangeRequest.objects.create(
+            organisation=organisation, requested_by=user, changes=reviewed))
+    return created
+
+
+def _check_filieres(codes: list[str]) -> None:
+    known = set(Filiere.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise ValidationError({"filieres": _("Unknown filière: %(codes)s.")
+                               % {"codes": ", ".join(unknown)}})
+
+
+def _validate_proposal(organisation: Organisation, changes: dict) -> None:
+    """Check the proposed values against the model rules without saving anything."""
+    probe = Organisation.objects.get(pk=organisation.pk)
+    for name, change in changes.items():
+        if name != "filieres":
+            setattr(probe, name, change["new"])
+    probe.full_clean()
+
+
+@transaction.atomic
+def change_request_approve(*, user, change_request: ChangeRequest) -> ChangeRequest:
+    """The CTD agent applies a pending request's new values to the organisation."""
+    _check_reviewer(user, change_request)
+    organisation = change_request.organisation
+    fields = {k: v["new"] for k, v in change_request.changes.items() if k != "filieres"}
+    filieres = None
+    if "filieres" in change_request.changes:
+        filieres = list(Filiere.objects.filter(code__in=change_request.changes["filieres"]["new"]))
+    organisation_update(user=user, organisation=organisation, filieres=filieres, **fields)
+    return _close(change_request, user, ChangeRequest.Status.APPROVED, "")
+
+
+@transaction.atomic
+def change_request_reject(*, user, change_request: ChangeRequest, reason: str) -> ChangeRequest:
+    """The CTD agent refuses a pending request, with a reason the representative reads."""
+    _check_reviewer(user, change_request)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the request is rejected.")})
+    return _close(change_request, user, ChangeRequest.Status.REJECTED, reason)
+
+
+def _check_reviewer(user, change_request: ChangeRequest) -> None:
+    if not can_write_commune(user, change_request.organisation.commune_id):
+        raise PermissionDenied
+    if change_request.status != ChangeRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been reviewed."))
+
+
+def _close(change_request: ChangeRequest, user, status: str, reason: str) -> ChangeRequest:
+    change_request.status = status
+    change_request.reviewer = user
+    change_request.reason = reason
+    change_request.reviewed_at = timezone.now()
+    change_request._history_user = user
+    change_request.save()
+    return change_request
+
+
+def _sides_user_speaks_for(user, link: CooperationLink) -> set[str]:
+    """Which ends of the link the user may confirm: 'source', 'target' or both."""
+    scope = scope_of(user)
+    sides = set()
+    for side, org in (("source", link.source), ("target", link.target)):
+        if (scope.is_admin or org.commune_id in scope.commune_ids
+                or org.pk in scope.organisation_ids):
+            sides.add(side)
+    return sides
+
+
+@transaction.atomic
+def link_propose(*, user, source: Organisation, target: Organisation, kind: str,
+                 start_date: datetime.date | None = None, note: str = "") -> CooperationLink:
+    """Propose a link; the proposer's side (or both, for an agent of both) is confirmed."""
+    link = CooperationLink(source=source, target=target, kind=kind, start_date=start_date,
+                           note=note)
+    sides = _sides_user_speaks_for(user, link)
+    if "source" not in sides:
+        raise PermissionDenied
+    link.source_confirmed = True
+    link.target_confirmed = "target" in sides
+    _update_status(link)
+    link._history_user = user
+    link.full_clean()
+    link.save()
+    return link
+
+
+@transaction.atomic
+def link_confirm(*, user, link: CooperationLink) -> CooperationLink:
+    """Confirm the sides the user speaks for; both sides confirmed make the link count."""
+    sides = _sides_user_speaks_for(user, link)
+    if not sides:
+        raise PermissionDenied
+    if link.status == LinkStatus.ENDED:
+        raise ValidationError(_("This link has ended."))
+    link.source_confirmed |= "source" in sides
+    link.target_confirmed |= "target" in sides
+    _update_status(link)
+    link._history_user = user
+    link.save()
+    return link
+
+
+@transaction.atomic
+def link_refuse(*, user, link: CooperationLink, note: str = "") -> CooperationLink:
+    """The partner refuses a proposal: the link ends without ever counting."""
+    return link_end(user=user, link=link, note=note)
+
+
+@transaction.atomic
+def link_end(*, user, link: CooperationLink, on: datetime.date | None = None,
+             note: str = "") -> CooperationLink:
+    """End a link (either side may); ended links no longer count in reports."""
+    if not _sides_user_speaks_for(user, link):
+        raise PermissionDenied
+    link.status = LinkStatus.ENDED
+    link.end_date = on or timezone.localdate()
+    if link.start_date and link.end_date < link.start_date:
+        link.end_date = link.start_date
+    if note:
+        link.note = f"{link.note}\n{note}".strip()
+    link._history_user = user
+    link.save()
+    return link
+
+
+def _update_status(link: CooperationLink) -> None:
+    if link.status != LinkStatus.ENDED and link.source_confirmed and link.target_confirmed:
+        link.status = LinkStatus.CONFIRMED
+        link.start_date = link.start_date or timezone.localdate()

@@ -1,0 +1,37 @@
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from communes.models import Commune
+
+from .models import Organisation
+from .permissions import scope_of
+from .selectors_public import territory_tree
+
+
+def home(request):
+    """Public: the regions with their departments and communes and organisation counts."""
+    tree = territory_tree()
+    total = sum(r["organisations"] for r in tree)
+    return render(request, "cooperatives/home.html", {"tree": tree, "total": total})
+
+
+def commune_public(request, pcode):
+    """Public: a commune and the names of its organisations (no contacts)."""
+    commune = get_object_or_404(Commune.objects.select_related("department__region"),
+                                pcode=pcode)
+    organisations = (Organisation.objects.in_commune(commune)
+                     .select_related("primary_filiere").order_by("name", "id"))
+    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
+    return render(request, "cooperatives/commune_public.html",
+                  {"commune": commune, "page": page})
+
+
+def my_space(request):
+    """Send a signed-in user to where their work is."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    scope = scope_of(request.user)
+    if scope.commune_ids:
+        commune = Commune.objects.filter(pk__in=scope.commune_ids).order_by("pcode").first()
+        return redirect("commune_public", pcode=commune.pcode)
+    return redirect("home")

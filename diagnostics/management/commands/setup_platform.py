@@ -1,0 +1,52 @@
+"""First-run set-up behind `make run`: reference data, taxonomy, optional demo data.
+
+Idempotent and quick on a second run: what is loaded already is left alone."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from communes.importers import import_admin_tables, import_boundaries
+from communes.models import Commune
+from sectors.taxonomy import load_taxonomy
+
+OCHA_DIR = Path("raw") / "ocha_cod_ab_2018_via_cartong"
+BOUNDARIES = "cameroon_communes_simplified.geojson"
+POINTS = "cameroon_communes.csv"
+
+
+class Command(BaseCommand):
+    help = "Load the taxonomy, the official territory (if available) and, with --demo, demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reference-dir", default=settings.RELESS_REFERENCE_DIR)
+        parser.add_argument("--demo", action="store_true", help="Generate the demo dataset.")
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, reference_dir, demo, seed, **options):
+        counts = load_taxonomy()
+        self.stdout.write(f"Taxonomy: {counts}")
+        self._territory(Path(reference_dir))
+        if demo and Commune.objects.exists():
+            from django.core.management import call_command
+
+            call_command("generate_dataset", scale="demo", seed=seed, stdout=self.stdout)
+
+    def _territory(self, folder: Path) -> None:
+        admin_dir = folder / OCHA_DIR
+        if not (admin_dir / "admin3.csv").exists():
+            self.stdout.write(self.style.WARNING(
+                f"No OCHA tables in {admin_dir}: territory not loaded. Download the COD-AB "
+                "Cameroon admin1/2/3 CSV tables from HDX (cod-ab-cmr) and set "
+                "RELESS_REFERENCE_DIR."))
+            return
+        if Commune.objects.filter(boundary__isnull=False).count() >= 360:
+            self.stdout.write("Territory: already loaded.")
+            return
+        report = import_admin_tables(admin_dir=admin_dir)
+        self.stdout.write(f"Territory: {report}")
+        points = folder / POINTS
+        geo = import_boundaries(boundaries=folder / BOUNDARIES,
+                                points=points if points.exists() else None)
+        self.stdout.write(f"Boundaries: {geo}")
