@@ -23,6 +23,24 @@ from .factories import (
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Pages render without a `collectstatic` manifest (the build makes one for production)."""
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tasks run in-process unless a test is marked `worker` (then a real worker runs them)."""
+    from reless_platform.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = not request.node.get_closest_marker("worker")
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def region():
     return RegionFactory(pcode="CM901", name_fr="Centre-Test", name_en="Centre Test")
@@ -142,7 +160,11 @@ def analyst(minader):
 
 @pytest.fixture
 def admin_user():
-    return _user("admin", role=Role.ADMIN)
+    """The national admin: the admin role, and staff rights for the Django admin."""
+    user = _user("admin", role=Role.ADMIN)
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user
 
 
 @pytest.fixture
