@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("communes.api_urls")),
     path("", include("cooperatives.api_urls")),
     path("", include("diagnostics.api_urls")),
+    path("", include("diagnostics.report_api_urls")),
 ]

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -162,12 +163,21 @@ CELERY_TASK_TIME_LIMIT = int(env("CELERY_TIME_LIMIT", "660"))
 # Above the hard time limit, so a message is never redelivered while its run still works.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "900")),
+    # How often a worker sweeps for messages of dead workers past the visibility timeout.
+    "unacked_restore_interval": int(env("CELERY_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(env("CELERY_RESTORE_THROTTLE", "10")),
 }
+# Fault-injection for the worker tests only: seconds a report task sleeps before computing.
+REPORT_TASK_DELAY = float(env("REPORT_TASK_DELAY", "0"))
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "reless")
 CELERY_BEAT_SCHEDULE = {
     "nightly-national-reports": {
         "task": "diagnostics.tasks.nightly_reports",
-        "schedule": timedelta(hours=24),
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "fail-stale-report-runs": {
+        "task": "diagnostics.tasks.fail_stale_runs",
+        "schedule": timedelta(minutes=15),
     },
 }
 

@@ -1,0 +1,141 @@
+"""Report endpoints: read the latest done run; request a run (202); follow a run."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communes.models import Commune
+from cooperatives.models import ReportRun
+from cooperatives.permissions import can_read_commune_reports, can_write_commune, scope_of
+from cooperatives.runs import latest_done
+
+from .tasks import request_national_recompute, request_report
+
+ERROR = inline_serializer("Error", {"detail": serializers.CharField(),
+                                    "errors": serializers.JSONField(required=False)})
+RUN = inline_serializer("ReportRun", {
+    "id": serializers.IntegerField(), "kind": serializers.CharField(),
+    "scope": serializers.CharField(), "year": serializers.IntegerField(),
+    "status": serializers.ChoiceField(choices=ReportRun.Status.choices),
+    "queued_at": serializers.DateTimeField(), "started_at": serializers.DateTimeField(
+        allow_null=True), "finished_at": serializers.DateTimeField(allow_null=True),
+    "attempts": serializers.IntegerField(), "error": serializers.CharField(),
+})
+REPORT = inline_serializer("Report", {
+    "kind": serializers.CharField(), "scope": serializers.CharField(),
+    "year": serializers.IntegerField(), "computed_at": serializers.DateTimeField(),
+    "run": serializers.IntegerField(), "result": serializers.JSONField(),
+})
+COMMUNE_PARAM = OpenApiParameter("commune", OpenApiTypes.STR, description=(
+    "Commune P-code (e.g. CM002001001); omit for the national report."))
+YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description=(
+    "Report year (selects the diagnostic and interventions); default: the latest run."))
+KIND_PARAM = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH,
+                              enum=list(ReportRun.Kind.values))
+
+
+def run_data(run: ReportRun) -> dict:
+    return {"id": run.pk, "kind": run.kind, "scope": run.scope, "year": run.year,
+            "status": run.status, "queued_at": run.queued_at, "started_at": run.started_at,
+            "finished_at": run.finished_at, "attempts": run.attempts, "error": run.error}
+
+
+def _year(value, *, default):
+    if value in (None, ""):
+        return default
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise exceptions.ValidationError({"year": [_("Give a year such as 2025.")]}) from None
+    if not 2000 <= year <= 2100:
+        raise exceptions.ValidationError({"year": [_("Give a year between 2000 and 2100.")]})
+    return year
+
+
+def _commune(request, pcode: str | None, *, write: bool = False) -> Commune | None:
+    """The commune of the P-code if the user may read (or trigger) its reports, else 404."""
+    if pcode in (None, ""):
+        scope = scope_of(request.user)
+        allowed = scope.is_admin if write else scope.reads_country
+        if not allowed:
+            raise exceptions.NotFound(_("No national report for you here."))
+        return None
+    commune = Commune.objects.filter(pcode=pcode).first()
+    check = can_write_commune if write else can_read_commune_reports
+    if commune is None or not check(request.user, commune.pk):
+        raise exceptions.NotFound(_("Unknown commune: %(pcode)s.") % {"pcode": pcode})
+    return commune
+
+
+def _kind(kind: str) -> str:
+    if kind not in ReportRun.Kind.values:
+        raise exceptions.NotFound(_("Unknown report kind."))
+    return kind
+
+
+class ReportView(APIView):
+    """The latest done report of a kind for a commune (?commune=PCODE) or the country."""
+
+    permission_classes = [IsAuthenticated]
+    kind = ReportRun.Kind.CONVERGENCE
+
+    @extend_schema(parameters=[COMMUNE_PARAM, YEAR_PARAM],
+                   responses={200: REPORT, 400: ERROR, 401: ERROR, 404: ERROR})
+    def get(self, request):
+        commune = _commune(request, request.query_params.get("commune"))
+        year = _year(request.query_params.get("year"), default=None)
+        run = latest_done(self.kind, commune=commune, year=year)
+        if run is None:
+            raise exceptions.NotFound(_("This report has not been computed yet."))
+        return Response({"kind": run.kind, "scope": run.scope, "year": run.year,
+                         "computed_at": run.finished_at, "run": run.pk, "result": run.result})
+
+
+class ConvergenceReportView(ReportView):
+    kind = ReportRun.Kind.CONVERGENCE
+
+
+class CooperationReportView(ReportView):
+    kind = ReportRun.Kind.COOPERATION
+
+
+class ReportRunCreateView(APIView):
+    """Queue a run of a report for a commune (CTD agent, admin) or the country (admin)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[KIND_PARAM],
+        request=inline_serializer("ReportRunRequest", {
+            "commune": serializers.CharField(required=False, help_text="Commune P-code."),
+            "year": serializers.IntegerField(required=False)}),
+        responses={202: RUN, 400: ERROR, 401: ERROR, 404: ERROR})
+    def post(self, request, kind):
+        kind = _kind(kind)
+        data = request.data if isinstance(request.data, dict) else {}
+        commune = _commune(request, data.get("commune"), write=True)
+        year = _year(data.get("year"), default=timezone.localdate().year)
+        if commune is None:
+            runs = request_national_recompute(year=year, user=request.user)
+            run = next(r for r in runs if r.kind == kind)
+        else:
+            run = request_report(kind=kind, year=year, commune=commune, user=request.user)
+        return Response(run_data(run), status=status.HTTP_202_ACCEPTED)
+
+
+class ReportRunDetailView(APIView):
+    """A run's status; visible to whoever may read its scope's reports."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: RUN, 401: ERROR, 404: ERROR})
+    def get(self, request, pk: int):
+        run = get_object_or_404(ReportRun, pk=pk)
+        _commune(request, run.commune.pcode if run.commune_id else None)
+        return Response(run_data(run))

@@ -1,0 +1,44 @@
+"""After a change in a commune commits, queue that commune's two reports (coalesced).
+
+The lower apps never import this one: this app listens to their models' signals."""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from cooperatives.models import CooperationLink, Organisation
+
+from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+
+
+def _queue(commune_ids) -> None:
+    from .tasks import recompute_commune
+
+    for commune_id in sorted({c for c in commune_ids if c}):
+        transaction.on_commit(lambda c=commune_id: recompute_commune.delay(c))
+
+
+def _communes_of(instance) -> list[int]:
+    if isinstance(instance, Organisation | Intervention | TerritorialDiagnostic):
+        return [instance.commune_id]
+    if isinstance(instance, CooperationLink):
+        return list(Organisation.objects.filter(pk__in=[instance.source_id, instance.target_id])
+                    .values_list("commune_id", flat=True))
+    if isinstance(instance, DiagnosticEntry):
+        return list(TerritorialDiagnostic.objects.filter(pk=instance.diagnostic_id)
+                    .values_list("commune_id", flat=True))
+    return []
+
+
+def on_change(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        _queue(_communes_of(instance))
+
+
+def connect() -> None:
+    for model in (Organisation, CooperationLink, TerritorialDiagnostic, DiagnosticEntry,
+                  Intervention):
+        post_save.connect(on_change, sender=model, dispatch_uid=f"reports-save-{model.__name__}")
+        post_delete.connect(on_change, sender=model,
+                            dispatch_uid=f"reports-delete-{model.__name__}")
+    m2m_changed.connect(on_change, sender=Intervention.beneficiaries.through,
+                        dispatch_uid="reports-beneficiaries")

@@ -1,0 +1,161 @@
+"""Celery tasks computing and storing the two reports. Thin: take ids, call the report
+functions, store runs (see cooperatives.runs). Every task is safe to run twice."""
+
+import datetime
+import logging
+import time
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from communes.models import Commune
+from cooperatives.models import ReportRun
+from cooperatives.reports import cooperation_for_communes, cooperation_national
+from cooperatives.runs import (
+    report_run_execute,
+    report_run_fail,
+    report_run_finish,
+    report_run_request,
+    report_run_start,
+)
+
+from .reports import convergence_for_communes, convergence_national
+
+logger = logging.getLogger(__name__)
+KINDS = (ReportRun.Kind.CONVERGENCE, ReportRun.Kind.COOPERATION)
+CHUNK_SIZE = 60  # 360 communes: six chunk tasks per report kind
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+def report_date(year: int) -> datetime.date:
+    """The snapshot date of a cooperation report for `year`: today, or the year's last day."""
+    today = timezone.localdate()
+    return today if year >= today.year else datetime.date(year, 12, 31)
+
+
+def compute_for_communes(kind: str, commune_ids: list[int], year: int) -> dict[int, dict]:
+    if kind == ReportRun.Kind.COOPERATION:
+        return cooperation_for_communes(commune_ids, on=report_date(year))
+    return convergence_for_communes(commune_ids, year=year)
+
+
+def compute_national(kind: str, year: int) -> dict:
+    if kind == ReportRun.Kind.COOPERATION:
+        return cooperation_national(on=report_date(year))
+    return convergence_national(year=year)
+
+
+def compute_run(run: ReportRun) -> dict:
+    """The result of one run: its commune's report, or the national one."""
+    if settings.REPORT_TASK_DELAY:
+        time.sleep(settings.REPORT_TASK_DELAY)
+    if run.commune_id is None:
+        return compute_national(run.kind, run.year)
+    return compute_for_communes(run.kind, [run.commune_id], run.year)[run.commune_id]
+
+
+TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
+@shared_task(**TASK_OPTIONS)
+def run_report(self, run_id: int) -> str | None:
+    """Compute and store one report run; a failure is recorded on the run."""
+    try:
+        run = report_run_execute(run_id, compute_run)
+    except ReportRun.DoesNotExist:
+        logger.warning("report run %s vanished before it ran", run_id)
+        return None
+    except TRANSIENT as error:
+        if self.request.retries >= self.max_retries:
+            report_run_fail(run_id, error)
+            return None
+        raise
+    except (Exception, SoftTimeLimitExceeded) as error:  # noqa: BLE001 - recorded, not lost
+        logger.exception("report run %s failed", run_id)
+        report_run_fail(run_id, error)
+        return None
+    return run.status if run else None
+
+
+@shared_task(**TASK_OPTIONS)
+def run_commune_chunk(self, kind: str, run_ids: list[int], year: int) -> int:
+    """Compute the commune runs of one chunk with one batch call, then store each."""
+    runs = [run for run in (report_run_start(pk) for pk in run_ids) if run is not None]
+    if not runs:
+        return 0
+    try:
+        results = compute_for_communes(kind, [run.commune_id for run in runs], year)
+        with transaction.atomic():
+            for run in runs:
+                report_run_finish(run, results[run.commune_id])
+    except TRANSIENT:
+        if self.request.retries < self.max_retries:
+            raise
+        for run in runs:
+            report_run_fail(run.pk, "database unavailable")
+    except (Exception, SoftTimeLimitExceeded) as error:  # noqa: BLE001 - recorded, not lost
+        logger.exception("report chunk failed")
+        for run in runs:
+            report_run_fail(run.pk, error)
+    return len(runs)
+
+
+def request_report(*, kind: str, year: int, commune: Commune | None = None,
+                   user=None) -> ReportRun:
+    """Queue a run (coalesced with a queued one of the same scope), enqueued on commit."""
+    run, created = report_run_request(kind=kind, year=year, commune=commune, user=user)
+    if created:
+        transaction.on_commit(lambda: run_report.delay(run.pk))
+    return run
+
+
+def request_national_recompute(*, year: int, user=None) -> list[ReportRun]:
+    """Queue every commune's runs in chunk tasks plus the two national runs."""
+    communes = list(Commune.objects.order_by("pk"))
+    national = []
+    for kind in KINDS:
+        run_ids = []
+        for commune in communes:
+            run, _created = report_run_request(kind=kind, year=year, commune=commune, user=user)
+            run_ids.append(run.pk)
+        for start in range(0, len(run_ids), CHUNK_SIZE):
+            chunk = run_ids[start:start + CHUNK_SIZE]
+            transaction.on_commit(lambda k=kind, c=chunk: run_commune_chunk.delay(k, c, year))
+        national.append(request_report(kind=kind, year=year, user=user))
+    return national
+
+
+@shared_task
+def nightly_reports() -> int:
+    """Celery beat, every night: recompute both reports for every commune and the country."""
+    return len(request_national_recompute(year=timezone.localdate().year))
+
+
+@shared_task
+def recompute_commune(commune_id: int, year: int | None = None) -> None:
+    """After a change in a commune: queue its two reports (coalesced)."""
+    commune = Commune.objects.filter(pk=commune_id).first()
+    if commune is not None:
+        for kind in KINDS:
+            request_report(kind=kind, year=year or timezone.localdate().year, commune=commune)
+
+
+@shared_task
+def fail_stale_runs(max_age_seconds: int = 3600) -> int:
+    """Runs queued or running for longer than any task may take are marked failed."""
+    limit = timezone.now() - datetime.timedelta(seconds=max_age_seconds)
+    return ReportRun.objects.filter(
+        status__in=[ReportRun.Status.QUEUED, ReportRun.Status.RUNNING], queued_at__lt=limit,
+    ).update(status=ReportRun.Status.FAILED, error="Timed out: no worker finished this run.",
+             finished_at=timezone.now())

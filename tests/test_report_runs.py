@@ -1,0 +1,110 @@
+"""Report runs in-process: coalescing, results stored, failures recorded, repeats identical."""
+
+import json
+
+import pytest
+
+from cooperatives.models import ReportRun
+from cooperatives.runs import latest_done, report_run_request
+from diagnostics import tasks
+from diagnostics.tasks import request_report, run_report
+
+from .factories import LinkFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_coalesces_requests_for_one_scope_into_one_queued_run(commune_a, commune_b):
+    first, created = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    again, created_again = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    other, _ = report_run_request(kind="cooperation", year=2025, commune=commune_b)
+    national, _ = report_run_request(kind="cooperation", year=2025)
+    assert created and not created_again and again.pk == first.pk
+    assert other.pk != first.pk and national.scope == "national"
+    assert ReportRun.objects.filter(status="queued").count() == 3
+
+
+def test_it_leaves_one_queued_run_after_many_edits_in_a_commune(
+        org_a, commune_a, agent_a, django_capture_on_commit_callbacks):
+    from cooperatives.services import organisation_update
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n in range(5):
+            organisation_update(user=agent_a, organisation=org_a, members_total=20 + n)
+    for callback in callbacks:  # the recompute requests, once the edits committed
+        with django_capture_on_commit_callbacks(execute=False):
+            callback()
+    queued = ReportRun.objects.filter(scope=commune_a.pcode, status="queued")
+    assert sorted(queued.values_list("kind", flat=True)) == ["convergence", "cooperation"]
+
+
+def test_it_computes_and_stores_a_commune_run(org_a, org_b, commune_a, cassava,
+                                              django_capture_on_commit_callbacks):
+    second = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
+    LinkFactory(source=org_a, target=second)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = request_report(kind="cooperation", year=2025, commune=commune_a)
+    run.refresh_from_db()
+    assert run.status == "done" and run.attempts == 1 and run.finished_at
+    assert run.result["active_organisations"] == 2
+    assert run.result["links"] == 1
+    assert latest_done("cooperation", commune=commune_a) == run
+
+
+def test_it_gives_the_same_result_when_a_run_repeats(org_a, org_b, commune_a):
+    LinkFactory(source=org_a, target=org_b)
+    first, _ = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    run_report(first.pk)
+    repeat, _ = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    run_report(repeat.pk)
+    first.refresh_from_db()
+    repeat.refresh_from_db()
+    assert json.dumps(first.result, sort_keys=True) == json.dumps(repeat.result, sort_keys=True)
+
+
+def test_it_records_a_failed_run_with_its_error(commune_a, monkeypatch):
+    def explode(run):
+        raise RuntimeError("boom in the report")
+
+    monkeypatch.setattr(tasks, "compute_run", explode)
+    run, _ = report_run_request(kind="convergence", year=2025, commune=commune_a)
+    run_report(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "RuntimeError: boom in the report" in run.error
+    assert run.finished_at is not None
+
+
+def test_it_does_not_recompute_a_finished_run(commune_a):
+    run, _ = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    run_report(run.pk)
+    run.refresh_from_db()
+    finished = run.finished_at
+    run_report(run.pk)  # a duplicate delivery
+    run.refresh_from_db()
+    assert run.finished_at == finished and run.attempts == 1
+
+
+def test_it_recomputes_the_country_in_chunks_plus_national_runs(
+        commune_a, commune_b, commune_c, org_a, django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr(tasks, "CHUNK_SIZE", 2)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        national = tasks.request_national_recompute(year=2025)
+    # 2 kinds x (2 chunks of communes + 1 national run)
+    assert len(callbacks) == 6
+    assert {r.scope for r in national} == {"national"}
+    runs = ReportRun.objects.all()
+    assert runs.count() == 2 * 4
+    assert set(runs.values_list("status", flat=True)) == {"done"}
+
+
+def test_it_fails_runs_left_pending_too_long(commune_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run, _ = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    ReportRun.objects.filter(pk=run.pk).update(queued_at=timezone.now() - timedelta(hours=2))
+    assert tasks.fail_stale_runs() == 1
+    run.refresh_from_db()
+    assert run.status == "failed" and "Timed out" in run.error
