@@ -39,13 +39,17 @@ def report_date(year: int) -> datetime.date:
 def compute_for_communes(kind: str, commune_ids: list[int], year: int) -> dict[int, dict]:
     if kind == ReportRun.Kind.COOPERATION:
         return cooperation_for_communes(commune_ids, on=report_date(year))
-    return convergence_for_communes(commune_ids, year=year)
+    if kind == ReportRun.Kind.CONVERGENCE:
+        return convergence_for_communes(commune_ids, year=year)
+    raise ValueError(f"unknown report kind {kind!r}")
 
 
 def compute_national(kind: str, year: int) -> dict:
     if kind == ReportRun.Kind.COOPERATION:
         return cooperation_national(on=report_date(year))
-    return convergence_national(year=year)
+    if kind == ReportRun.Kind.CONVERGENCE:
+        return convergence_national(year=year)
+    raise ValueError(f"unknown report kind {kind!r}")
 
 
 def compute_run(run: ReportRun) -> dict:
