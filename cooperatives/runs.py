@@ -48,7 +48,7 @@ def report_run_request(*, kind: str, year: int, commune: Commune | None = None,
 def report_run_start(run_id: int) -> ReportRun | None:
     """Mark the run running (counting attempts); None if it is already finished."""
     with transaction.atomic():
-        run = ReportRun.objects.select_for_update().select_related("commune").get(pk=run_id)
+        run = ReportRun.objects.select_for_update().get(pk=run_id)
         if run.status in (ReportRun.Status.DONE, ReportRun.Status.FAILED):
             return None
         run.status = ReportRun.Status.RUNNING
