@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import (
     DiagnosticActor,
     DiagnosticEntry,
+    IntegrityCheckRun,
     Intervention,
     ProjectIdea,
     TerritorialDiagnostic,
@@ -60,3 +61,9 @@ class InterventionAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["commune", "filiere", "sector", "beneficiaries", "recorded_by"]
     list_select_related = ["ministry", "commune"]
     show_full_result_count = False
+
+
+@admin.register(IntegrityCheckRun)
+class IntegrityCheckRunAdmin(admin.ModelAdmin):
+    list_display = ["ran_at", "faults"]
+    readonly_fields = ["ran_at", "faults", "results"]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "reless_platform.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -174,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-national-reports": {
         "task": "diagnostics.tasks.nightly_reports",
         "schedule": crontab(hour=1, minute=30),
+    },
+    "nightly-integrity-check": {
+        "task": "diagnostics.tasks.nightly_integrity_check",
+        "schedule": crontab(hour=3, minute=0),
     },
     "fail-stale-report-runs": {
         "task": "diagnostics.tasks.fail_stale_runs",

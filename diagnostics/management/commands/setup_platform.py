@@ -31,7 +31,8 @@ class Command(BaseCommand):
         if demo and Commune.objects.exists():
             from django.core.management import call_command
 
-            call_command("generate_dataset", scale="demo", seed=seed, stdout=self.stdout)
+            call_command("generate_dataset", scale="demo", seed=seed, demo_accounts=True,
+                         stdout=self.stdout)
 
     def _territory(self, folder: Path) -> None:
         admin_dir = folder / OCHA_DIR

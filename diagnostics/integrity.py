@@ -1,0 +1,173 @@
+"""Integrity checks over the whole registry: each returns the ids of the rows at fault.
+
+Healthy data gives zero everywhere. `manage.py check_integrity` and the nightly task run
+them all; the latest result is stored (IntegrityCheckRun) and shown in the admin."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, Q
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+
+from cooperatives.models import (
+    CooperationLink,
+    LegalForm,
+    LinkStatus,
+    Organisation,
+    OrganisationFiliere,
+    OrganisationStatus,
+    ReportRun,
+    Role,
+    RoleAssignment,
+)
+
+from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+
+SAMPLE = 20
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    description: str
+    find: Callable[[], list]
+
+
+def _ids(queryset) -> list:
+    return list(queryset.order_by("pk").values_list("pk", flat=True)[:SAMPLE + 1])
+
+
+def organisations_without_commune():
+    return _ids(Organisation.objects.filter(commune__isnull=True))
+
+
+def self_links():
+    return _ids(CooperationLink.objects.filter(source=F("target")))
+
+
+def duplicate_links():
+    pairs = (CooperationLink.objects
+             .annotate(low=Least("source", "target"), high=Greatest("source", "target"))
+             .values("low", "high", "kind").annotate(n=Count("id")).filter(n__gt=1)
+             .order_by("low", "high", "kind"))
+    return [f"{p['low']}-{p['high']}-{p['kind']}" for p in pairs[:SAMPLE + 1]]
+
+
+def confirmed_links_to_dissolved():
+    dissolved = OrganisationStatus.DISSOLVED
+    return _ids(CooperationLink.objects.filter(status=LinkStatus.CONFIRMED).filter(
+        Q(source__status=dissolved) | Q(target__status=dissolved)))
+
+
+def active_below_legal_minimum():
+    return _ids(Organisation.objects.active().filter(
+        Q(legal_form=LegalForm.SCOOPS, members_total__lt=5)
+        | Q(legal_form=LegalForm.COOP_CA, members_total__lt=15)))
+
+
+def member_counts_above_total():
+    return _ids(Organisation.objects.filter(
+        Q(members_women__gt=F("members_total")) | Q(members_youth__gt=F("members_total"))))
+
+
+def primary_filiere_missing():
+    has_primary = OrganisationFiliere.objects.filter(
+        filiere_id=F("organisation__primary_filiere_id"))
+    return _ids(Organisation.objects.exclude(pk__in=has_primary.values("organisation_id")))
+
+
+def parent_not_a_union():
+    return _ids(Organisation.objects.filter(parent_union__isnull=False).exclude(
+        Q(parent_union__legal_form=LegalForm.UNION)
+        | Q(legal_form=LegalForm.UNION, parent_union__legal_form=LegalForm.FEDERATION)))
+
+
+def entries_with_unknown_sector():
+    return _ids(DiagnosticEntry.objects.filter(sector__isnull=True))
+
+
+def validated_diagnostics_without_validator():
+    return _ids(TerritorialDiagnostic.objects.validated().filter(
+        Q(validated_by__isnull=True) | Q(validated_at__isnull=True)))
+
+
+def beneficiaries_outside_commune():
+    through = Intervention.beneficiaries.through
+    return _ids(Intervention.objects.filter(pk__in=through.objects.exclude(
+        organisation__commune=F("intervention__commune")).values("intervention_id")))
+
+
+def roles_without_target():
+    return _ids(RoleAssignment.objects.filter(
+        Q(role=Role.CTD_AGENT, commune__isnull=True)
+        | Q(role=Role.REPRESENTATIVE, organisation__isnull=True)
+        | Q(role=Role.ANALYST, ministry__isnull=True)
+        | Q(user__is_active=False)))
+
+
+def runs_pending_too_long():
+    limit = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    return _ids(ReportRun.objects.filter(
+        status__in=[ReportRun.Status.QUEUED, ReportRun.Status.RUNNING], queued_at__lt=limit))
+
+
+def stored_reports_differ():
+    """Latest done commune runs whose stored result differs from a recomputation now.
+
+    Only runs of scopes unchanged since (no newer queued run, no organisation edited after
+    the run) are compared, so an out-of-date report is not mistaken for a corrupt one."""
+    from .tasks import compute_for_communes
+
+    latest: dict[tuple, ReportRun] = {}
+    done = ReportRun.objects.filter(status=ReportRun.Status.DONE, commune__isnull=False)
+    for run in done.order_by("finished_at", "pk"):
+        latest[(run.kind, run.commune_id, run.year)] = run
+    faults = []
+    for (kind, commune_id, year), run in sorted(latest.items(), key=lambda item: item[1].pk):
+        if Organisation.objects.filter(commune_id=commune_id,
+                                       updated_at__gt=run.finished_at).exists():
+            continue
+        fresh = compute_for_communes(kind, [commune_id], year)[commune_id]
+        if json.dumps(fresh, sort_keys=True, default=str) != json.dumps(
+                run.result, sort_keys=True, default=str):
+            faults.append(run.pk)
+    return faults[:SAMPLE + 1]
+
+
+CHECKS = [
+    Check("organisations_without_commune", "Organisations without a commune",
+          organisations_without_commune),
+    Check("self_links", "Links from an organisation to itself", self_links),
+    Check("duplicate_links", "Duplicate links (same pair, same kind)", duplicate_links),
+    Check("confirmed_links_to_dissolved", "Confirmed links to dissolved organisations",
+          confirmed_links_to_dissolved),
+    Check("active_below_legal_minimum", "Active cooperatives below their legal minimum",
+          active_below_legal_minimum),
+    Check("member_counts_above_total", "Women or under-35 members above the total",
+          member_counts_above_total),
+    Check("primary_filiere_missing", "Organisations whose primary filière is not listed",
+          primary_filiere_missing),
+    Check("parent_not_a_union", "Parent unions that are not unions (or federations)",
+          parent_not_a_union),
+    Check("entries_with_unknown_sector", "Diagnostic entries with no sector",
+          entries_with_unknown_sector),
+    Check("validated_diagnostics_without_validator", "Validated diagnostics without a validator",
+          validated_diagnostics_without_validator),
+    Check("beneficiaries_outside_commune", "Interventions reaching organisations of another "
+          "commune", beneficiaries_outside_commune),
+    Check("roles_without_target", "Role assignments to missing objects or inactive users",
+          roles_without_target),
+    Check("runs_pending_too_long", "Report runs pending longer than their time limit",
+          runs_pending_too_long),
+    Check("stored_reports_differ", "Stored commune reports that differ from a recomputation",
+          stored_reports_differ),
+]
+
+
+def run_checks() -> dict[str, list]:
+    """Every check's faulty ids (at most SAMPLE + 1 each), keyed by check code."""
+    return {check.code: check.find() for check in CHECKS}
