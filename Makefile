@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint check messages migrate data worker bench clean
+.PHONY: run test install lint check messages migrate data worker bench clean backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,3 +46,11 @@ lint: install
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
+
+# Backups (PostgreSQL): `make backup` writes backups/reless-<time>.dump;
+# `make restore FILE=backups/....dump` replaces every table with the dump's.
+backup: install
+	$(PY) manage.py backup_db
+
+restore: install
+	$(PY) manage.py restore_db $(FILE)
