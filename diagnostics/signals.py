@@ -11,10 +11,10 @@ from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 
 
 def _queue(commune_ids) -> None:
-    from .tasks import recompute_commune
+    from .tasks import queue_commune_reports
 
     for commune_id in sorted({c for c in commune_ids if c}):
-        transaction.on_commit(lambda c=commune_id: recompute_commune.delay(c))
+        transaction.on_commit(lambda c=commune_id: queue_commune_reports(c))
 
 
 def _communes_of(instance) -> list[int]:

@@ -115,12 +115,23 @@ def run_commune_chunk(self, kind: str, run_ids: list[int], year: int) -> int:
     return len(runs)
 
 
+def send(task, *args) -> bool:
+    """Send a task to the broker; False (logged) when the broker is unreachable. The run
+    stays queued and `requeue_queued_runs` sends it again once the broker is back."""
+    try:
+        task.delay(*args)
+    except Exception:  # noqa: BLE001 - kombu/redis connection errors of every kind
+        logger.exception("could not send %s%s to the broker", task.name, args)
+        return False
+    return True
+
+
 def request_report(*, kind: str, year: int, commune: Commune | None = None,
                    user=None) -> ReportRun:
     """Queue a run (coalesced with a queued one of the same scope), enqueued on commit."""
     run, created = report_run_request(kind=kind, year=year, commune=commune, user=user)
     if created:
-        transaction.on_commit(lambda: run_report.delay(run.pk))
+        transaction.on_commit(lambda: send(run_report, run.pk))
     return run
 
 
@@ -135,7 +146,7 @@ def request_national_recompute(*, year: int, user=None) -> list[ReportRun]:
             run_ids.append(run.pk)
         for start in range(0, len(run_ids), CHUNK_SIZE):
             chunk = run_ids[start:start + CHUNK_SIZE]
-            transaction.on_commit(lambda k=kind, c=chunk: run_commune_chunk.delay(k, c, year))
+            transaction.on_commit(lambda k=kind, c=chunk: send(run_commune_chunk, k, c, year))
         national.append(request_report(kind=kind, year=year, user=user))
     return national
 
@@ -146,13 +157,22 @@ def nightly_reports() -> int:
     return len(request_national_recompute(year=timezone.localdate().year))
 
 
-@shared_task
-def recompute_commune(commune_id: int, year: int | None = None) -> None:
-    """After a change in a commune: queue its two reports (coalesced)."""
+def queue_commune_reports(commune_id: int, year: int | None = None) -> None:
+    """After a change in a commune: queue its two reports (coalesced). The runs are rows
+    first, so a broker outage delays them but loses nothing."""
     commune = Commune.objects.filter(pk=commune_id).first()
     if commune is not None:
         for kind in KINDS:
             request_report(kind=kind, year=year or timezone.localdate().year, commune=commune)
+
+
+@shared_task
+def requeue_queued_runs(min_age_seconds: int = 120) -> int:
+    """Send again the runs still queued after a while (their message was lost, e.g. the
+    broker was down when they were requested). A duplicate delivery is harmless."""
+    limit = timezone.now() - datetime.timedelta(seconds=min_age_seconds)
+    stale = ReportRun.objects.filter(status=ReportRun.Status.QUEUED, queued_at__lt=limit)
+    return sum(send(run_report, pk) for pk in stale.values_list("pk", flat=True))
 
 
 @shared_task

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "reless_platform.security.ContentSecurityPolicyMiddleware",
+    "reless_platform.resilience.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,8 +143,10 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis failures read as cache misses: pages and the API keep serving.
+            "BACKEND": "reless_platform.resilience.TolerantRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             "KEY_PREFIX": env("CACHE_PREFIX", "reless"),
         }
     }
@@ -171,6 +174,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Fault-injection for the worker tests only: seconds a report task sleeps before computing.
 REPORT_TASK_DELAY = float(env("REPORT_TASK_DELAY", "0"))
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "reless")
+# A request never hangs on a dead broker: one quick retry, then the run stays queued and the
+# sweeper (requeue_queued_runs) sends it once Redis is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "nightly-national-reports": {
         "task": "diagnostics.tasks.nightly_reports",
@@ -179,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-integrity-check": {
         "task": "diagnostics.tasks.nightly_integrity_check",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "requeue-queued-report-runs": {
+        "task": "diagnostics.tasks.requeue_queued_runs",
+        "schedule": timedelta(minutes=2),
     },
     "fail-stale-report-runs": {
         "task": "diagnostics.tasks.fail_stale_runs",
