@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint check messages migrate data worker bench clean backup restore
+.PHONY: run test install lint check messages migrate data worker bench clean backup restore faults
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,7 @@ backup: install
 
 restore: install
 	$(PY) manage.py restore_db $(FILE)
+
+# Fault scenarios: they stop and restart PostgreSQL and Redis (run by .ci/run after the tests).
+faults: install messages
+	RELESS_FAULTS=1 $(VENV)/bin/pytest tests/faults -p no:randomly -v
