@@ -1,0 +1,515 @@
+"""The cooperation report: which organisations of a commune work together, and which could.
+
+Definitions (PRODUCT.md, "The two reports"). A link *counts* when it is confirmed and not
+ended on the report date `on` (end date null or after `on`); "active" is an organisation's
+status when the report runs (a report is a snapshot of the registry). Ratios are exact
+fractions `{"num": int, "den": int}` (not reduced, so the counts behind them stay readable),
+or null when the denominator would be zero. Lists of organisations are sorted ids, so the
+same registry always gives the same JSON.
+
+The figures are computed from three flat fetches (counted links, the organisations at their
+ends or in the communes, their filières) held in numpy arrays: the batch and national
+functions cost the same handful of queries whatever the number of communes, organisations
+or links, and the graph work runs in scipy (1M links, 200k organisations in a few seconds).
+"""
+
+import heapq
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from itertools import chain
+
+import numpy as np
+from django.db import connections
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from communes.models import Commune
+from sectors.models import Filiere
+
+from .models import (
+    CooperationLink,
+    LegalForm,
+    LinkKind,
+    Organisation,
+    OrganisationFiliere,
+    OrganisationStatus,
+)
+
+KINDS: tuple[str, ...] = tuple(LinkKind.values)
+OPPORTUNITY_LIMIT = 20
+# Organisations sharing a filière produce the same thing: selling together is the first step.
+SUGGESTED_KIND = LinkKind.JOINT_SALE.value
+UNION_FORMS = (LegalForm.UNION, LegalForm.FEDERATION)
+_CHUNK = 50_000
+# A batch of 1/32 of the communes or more reads the whole country: measured on the national
+# dataset, one commune's filtered read costs about 1/8 of the whole read, and grows with it.
+_WHOLE_COUNTRY_FROM = 32
+
+
+def fraction(num: int, den: int) -> dict | None:
+    """An exact ratio as JSON, or None when the denominator is zero."""
+    return {"num": int(num), "den": int(den)} if den else None
+
+
+def cooperation_for_commune(commune: Commune, *, on: date) -> dict:
+    """The cooperation report of one commune on date `on` (see `cooperation_for_communes`)."""
+    return cooperation_for_communes([commune.pk], on=on)[commune.pk]
+
+
+def cooperation_for_communes(commune_ids: Iterable[int], *, on: date) -> dict[int, dict]:
+    """The cooperation report of each commune (by id) on date `on`, in a fixed number of queries.
+
+    Each report has these keys (counts are ints, lists hold organisation ids in ascending
+    order unless said otherwise):
+
+    - `commune` (P-code), `on` (ISO date);
+    - `active_organisations`: active organisations whose seat is in the commune;
+    - `links`: counted links with at least one end in the commune, whatever the status of
+      the organisations at the ends; `links_by_kind`: the same per kind, all 8 kinds;
+    - `linked_organisations`: active organisations of the commune with at least one counted
+      link (to anyone); `linked_share`: fraction of `active_organisations`;
+    - `pairs`: distinct pairs of the commune's active organisations joined by at least one
+      counted link (links of several kinds between one pair are one pair); `density`:
+      `pairs` ÷ n(n-1)/2, null when n < 2;
+    - `components`, `largest_component`: over the graph of the commune's active
+      organisations and the counted links between them (a lone organisation is a component);
+    - `isolated`, `isolated_organisations`: active organisations with no counted link at all;
+    - `cross_commune`: counted links between an organisation of the commune and one of
+      another commune; `cross_filiere`: counted links with an end in the commune whose ends
+      share no filière;
+    - `opportunities`: at most 20 pairs of active organisations sharing a filière with no
+      counted link between them, by combined members (descending) then ids: each
+      `{"organisations": [id, id], "names": [str, str], "members": int,
+      "filieres": [codes], "suggested_kind": "joint_sale"}`;
+    - `outside_unions`: for every filière of the commune's active organisations,
+      `{"count": int, "organisations": [ids]}` of those (other than unions and federations)
+      with no parent union.
+    """
+    ids = sorted(set(commune_ids))
+    if not ids:
+        return {}
+    snapshot = _Snapshot.load(on, ids)
+    return dict(zip(snapshot.commune_ids.tolist(), snapshot.commune_reports(), strict=True))
+
+
+def cooperation_national(*, on: date) -> dict:
+    """The country's cooperation report on date `on`.
+
+    `communes`: every commune's report (as `cooperation_for_communes`) keyed by P-code. Over
+    the graph of every active organisation of the country and the counted links between two
+    of them: `active_organisations`, `pairs`, `density` (pairs ÷ n(n-1)/2), `components`,
+    `largest_component`; `isolated`: active organisations with no counted link at all (so
+    the sum of the communes' `isolated`). `links` and `links_by_kind` count every counted
+    link once. `on` is the ISO date.
+    """
+    snapshot = _Snapshot.load(on, None)
+    communes = dict(zip(snapshot.pcodes, snapshot.commune_reports(), strict=True))
+    return {"on": on.isoformat(), "communes": communes, **snapshot.national_figures()}
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _int_rows(queryset: QuerySet, width: int) -> np.ndarray:
+    """The rows of a values_list of integers as an (n, width) array, read in chunks.
+
+    Read through a plain cursor: on a million rows Django's per-row converters cost more
+    than the query itself, and every column here is already an integer.
+    """
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    chunks = []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(_CHUNK):
+            flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width)
+            chunks.append(flat.reshape(-1, width))
+    return np.concatenate(chunks) if chunks else np.empty((0, width), dtype=np.int64)
+
+
+def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and their counts (np.unique's hashing is slow on 1M keys)."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered, ordered.copy()
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def _positions(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Index of each wanted id in sorted_ids, -1 where absent."""
+    if not len(sorted_ids):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    pos = np.searchsorted(sorted_ids, wanted)
+    pos_clipped = np.minimum(pos, len(sorted_ids) - 1)
+    return np.where(sorted_ids[pos_clipped] == wanted, pos_clipped, -1)
+
+
+def _kind_code() -> Case:
+    """The link kind as its index in KINDS, so that a link row is all integers."""
+    return Case(*[When(kind=k, then=Value(i)) for i, k in enumerate(KINDS)],
+                default=Value(KINDS.index(LinkKind.OTHER)), output_field=IntegerField())
+
+
+def _around(queryset: QuerySet, fields: tuple, on: date, ids: list[int] | None,
+            inside: str, via_in: str, via_out: str) -> QuerySet:
+    """Rows of `queryset` for the communes (`inside`), plus those reached through counted
+    links from them (`via_in`: as a link's target, `via_out`: as its source); all rows when
+    `ids` is None. A UNION of plain joins: each part runs on the commune and link indexes
+    (an OR of subqueries makes PostgreSQL scan every link once per row)."""
+    if ids is None:
+        return queryset.values_list(*fields)
+    counted = CooperationLink.objects.counted(on).order_by()
+    return queryset.filter(**{f"{inside}__in": ids}).values_list(*fields).union(
+        queryset.filter(**{f"{via_in}__in": counted.filter(source__commune_id__in=ids)})
+        .values_list(*fields),
+        queryset.filter(**{f"{via_out}__in": counted.filter(target__commune_id__in=ids)})
+        .values_list(*fields))
+
+
+def _link_rows(on: date, ids: list[int] | None) -> QuerySet:
+    """(id, source, target, kind index) of the counted links with an end in the communes."""
+    links = CooperationLink.objects.counted(on).order_by().annotate(kind_code=_kind_code())
+    fields = ("id", "source_id", "target_id", "kind_code")
+    if ids is None:
+        return links.values_list(*fields)
+    return links.filter(source__commune_id__in=ids).values_list(*fields).union(
+        links.filter(target__commune_id__in=ids).values_list(*fields))
+
+
+def _organisation_rows(on: date, ids: list[int] | None) -> QuerySet:
+    """(id, commune, members, active?, outside any union?) of the communes' organisations and
+    of those at the far end of their counted links."""
+    organisations = Organisation.objects.order_by().annotate(
+        is_active=_flag(Q(status=OrganisationStatus.ACTIVE)),
+        no_union=_flag(~Q(legal_form__in=UNION_FORMS) & Q(parent_union__isnull=True)))
+    return _around(organisations,
+                   ("id", "commune_id", "members_total", "is_active", "no_union"), on, ids,
+                   "commune_id", "links_in", "links_out")
+
+
+def _membership_rows(on: date, ids: list[int] | None) -> QuerySet:
+    """(organisation, filière) of the same organisations as `_organisation_rows`."""
+    return _around(OrganisationFiliere.objects.order_by(), ("organisation_id", "filiere_id"),
+                   on, ids, "organisation__commune_id", "organisation__links_in",
+                   "organisation__links_out")
+
+
+@dataclass
+class _Snapshot:
+    """Counted links and the organisations they join, as arrays indexed by position.
+
+    Organisations are sorted by id, so position order is id order. `cpos` is the position of
+    an organisation's commune in `commune_ids` (-1 outside the requested communes).
+    """
+
+    on: date
+    commune_ids: np.ndarray
+    pcodes: list[str]
+    org_ids: np.ndarray
+    org_commune: np.ndarray
+    cpos: np.ndarray
+    active: np.ndarray
+    members: np.ndarray
+    outside: np.ndarray
+    masks: np.ndarray
+    memb_org: np.ndarray
+    memb_fil: np.ndarray
+    filiere_codes: list[str]
+    src: np.ndarray
+    dst: np.ndarray
+    kind: np.ndarray
+
+    @classmethod
+    def load(cls, on: date, commune_ids: list[int] | None) -> "_Snapshot":
+        every = list(Commune.objects.order_by("id").values_list("id", "pcode"))
+        wanted = None if commune_ids is None else set(commune_ids)
+        communes = every if wanted is None else [c for c in every if c[0] in wanted]
+        cids = np.array([c[0] for c in communes], dtype=np.int64)
+        # A filtered fetch pays per commune; past 1/32 of the country, reading everything
+        # once is cheaper, and the communes not asked for are simply not reported.
+        if commune_ids is not None and len(communes) * _WHOLE_COUNTRY_FROM >= len(every):
+            commune_ids = None
+        org_rows = _int_rows(_organisation_rows(on, commune_ids), 5)
+        # Columns as contiguous arrays: strided views make every later lookup copy them.
+        org_rows = np.ascontiguousarray(org_rows[np.argsort(org_rows[:, 0], kind="stable")].T)
+        org_ids = org_rows[0]
+        link_rows = _int_rows(_link_rows(on, commune_ids), 4)
+        # Rows written between two of the queries are dropped rather than half-counted.
+        link_rows = np.ascontiguousarray(link_rows.T)
+        src, dst = _positions(org_ids, link_rows[1]), _positions(org_ids, link_rows[2])
+        known = (src >= 0) & (dst >= 0)
+        codes = list(Filiere.objects.order_by("code").values_list("id", "code"))
+        memb_org, memb_fil = cls._memberships(_membership_rows(on, commune_ids), org_ids,
+                                              codes)
+        return cls(
+            on=on, commune_ids=cids, pcodes=[c[1] for c in communes], org_ids=org_ids,
+            org_commune=org_rows[1], cpos=_positions(cids, org_rows[1]),
+            members=org_rows[2], active=org_rows[3].astype(bool), outside=org_rows[4].astype(bool),
+            masks=_filiere_masks(len(org_ids), len(codes), memb_org, memb_fil),
+            memb_org=memb_org, memb_fil=memb_fil, filiere_codes=[c[1] for c in codes],
+            src=src[known], dst=dst[known], kind=link_rows[3][known],
+        )
+
+    @staticmethod
+    def _memberships(query: QuerySet, org_ids: np.ndarray, codes: list) -> tuple:
+        """(organisation position, filière position) of every membership, by organisation."""
+        rows = _int_rows(query, 2)
+        filiere_ids = np.array([c[0] for c in codes], dtype=np.int64)
+        fil_order = np.argsort(filiere_ids)
+        fil = _positions(filiere_ids[fil_order], np.ascontiguousarray(rows[:, 1]))
+        fil = np.where(fil >= 0, fil_order[np.maximum(fil, 0)], -1)
+        org = _positions(org_ids, np.ascontiguousarray(rows[:, 0]))
+        keep = (org >= 0) & (fil >= 0)
+        org, fil = org[keep], fil[keep]
+        order = np.lexsort((fil, org))
+        return org[order], fil[order]
+
+    # Per-commune figures -------------------------------------------------------------------
+
+    def _per_commune(self, mask: np.ndarray) -> np.ndarray:
+        """How many of the masked links have an end in each commune (a link inside counts once)."""
+        cs, ct = self.cpos[self.src], self.cpos[self.dst]
+        ends = np.concatenate([cs[mask & (cs >= 0)], ct[mask & (ct >= 0) & (ct != cs)]])
+        return np.bincount(ends, minlength=len(self.commune_ids))
+
+    def _count_orgs(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.cpos[mask & (self.cpos >= 0)], minlength=len(self.commune_ids))
+
+    def _touched(self) -> np.ndarray:
+        touched = np.zeros(len(self.org_ids), dtype=bool)
+        touched[self.src] = True
+        touched[self.dst] = True
+        return touched
+
+    def _shares_filiere(self) -> np.ndarray:
+        return ((self.masks[self.src] & self.masks[self.dst]) != 0).any(axis=1)
+
+    def _pair_keys(self, mask: np.ndarray) -> np.ndarray:
+        """Sorted distinct undirected pairs of the masked links, as low * n + high."""
+        low = np.minimum(self.src[mask], self.dst[mask])
+        high = np.maximum(self.src[mask], self.dst[mask])
+        return _unique(low * len(self.org_ids) + high)[0]
+
+    def _labels(self, pair_keys: np.ndarray) -> np.ndarray:
+        """The connected-component label of every organisation over the given pairs."""
+        n = len(self.org_ids)
+        if not n:
+            return np.empty(0, dtype=np.int64)
+        low, high = pair_keys // n, pair_keys % n
+        graph = coo_matrix((np.ones(len(low), dtype=np.int8), (low, high)), shape=(n, n))
+        return connected_components(graph.tocsr(), directed=False)[1]
+
+    def commune_reports(self) -> list[dict]:
+        """One report per requested commune, in `commune_ids` order."""
+        k = len(self.commune_ids)
+        inside_active = (self.cpos >= 0) & self.active
+        touched = self._touched()
+        internal = self._internal_links()
+        pair_keys = self._pair_keys(internal)
+        pairs = np.bincount(self.cpos[pair_keys // max(len(self.org_ids), 1)], minlength=k)
+        components, largest = self._commune_components(pair_keys, inside_active)
+        by_kind = [self._per_commune(self.kind == i) for i in range(len(KINDS))]
+        every = np.ones(len(self.src), dtype=bool)
+        figures = {
+            "active_organisations": self._count_orgs(inside_active),
+            "links": self._per_commune(every),
+            "linked_organisations": self._count_orgs(inside_active & touched),
+            "pairs": pairs, "components": components, "largest_component": largest,
+            "isolated": self._count_orgs(inside_active & ~touched),
+            "cross_commune": self._per_commune(
+                self.org_commune[self.src] != self.org_commune[self.dst]),
+            "cross_filiere": self._per_commune(~self._shares_filiere()),
+        }
+        isolated = _group_by_commune(self, inside_active & ~touched)
+        opportunities, outside = self._filiere_groups(inside_active, pair_keys)
+        names = self._names(opportunities)
+        reports = []
+        for c in range(k):
+            report = {"commune": self.pcodes[c], "on": self.on.isoformat()}
+            report.update({key: int(values[c]) for key, values in figures.items()})
+            n = report["active_organisations"]
+            report["links_by_kind"] = {kind: int(by_kind[i][c]) for i, kind in enumerate(KINDS)}
+            report["linked_share"] = fraction(report["linked_organisations"], n)
+            report["density"] = fraction(report["pairs"], n * (n - 1) // 2)
+            report["isolated_organisations"] = isolated[c]
+            report["opportunities"] = [dict(o, names=[names.get(i, "") for i in o["organisations"]])
+                                       for o in opportunities[c]]
+            report["outside_unions"] = outside[c]
+            reports.append(report)
+        return reports
+
+    def _internal_links(self) -> np.ndarray:
+        """Links between two active organisations of the same requested commune."""
+        cs = self.cpos[self.src]
+        return ((cs >= 0) & (cs == self.cpos[self.dst])
+                & self.active[self.src] & self.active[self.dst])
+
+    def _commune_components(self, pair_keys: np.ndarray, nodes_mask: np.ndarray) -> tuple:
+        """(components, largest component) per commune over its internal pairs."""
+        k = len(self.commune_ids)
+        nodes = np.flatnonzero(nodes_mask)
+        labels = self._labels(pair_keys)[nodes]
+        comp_labels, comp_sizes = _unique(labels)
+        # Internal edges never leave a commune, so each component lies in one commune.
+        label_cpos = np.zeros(labels.max() + 1 if len(labels) else 1, dtype=np.int64)
+        label_cpos[labels] = self.cpos[nodes]
+        comp_cpos = label_cpos[comp_labels]
+        largest = np.zeros(k, dtype=np.int64)
+        np.maximum.at(largest, comp_cpos, comp_sizes)
+        return np.bincount(comp_cpos, minlength=k), largest
+
+    def _names(self, opportunities: list[list[dict]]) -> dict[int, str]:
+        wanted = {i for per in opportunities for o in per for i in o["organisations"]}
+        if not wanted:
+            return {}
+        return dict(Organisation.objects.order_by().filter(id__in=wanted)
+                    .values_list("id", "name"))
+
+    # Filière groups: opportunities and organisations outside unions --------------------------
+
+    def _filiere_groups(self, inside_active: np.ndarray, pair_keys: np.ndarray) -> tuple:
+        """Per commune: the opportunities and the outside-unions table."""
+        k = len(self.commune_ids)
+        keep = inside_active[self.memb_org]
+        org, fil = self.memb_org[keep], self.memb_fil[keep]
+        cpos = self.cpos[org]
+        order = np.lexsort((self.org_ids[org], -self.members[org], fil, cpos))
+        org, fil, cpos = org[order], fil[order], cpos[order]
+        cuts = np.flatnonzero((np.diff(cpos) != 0) | (np.diff(fil) != 0)) + 1
+        groups: list[list] = [[] for _ in range(k)]
+        outside: list[dict] = [{} for _ in range(k)]
+        for rows in np.split(np.arange(len(org)), cuts) if len(org) else []:
+            c, f = int(cpos[rows[0]]), int(fil[rows[0]])
+            members = org[rows]
+            groups[c].append(members.tolist())
+            lone = np.sort(self.org_ids[members[self.outside[members]]]).tolist()
+            outside[c][self.filiere_codes[f]] = {"count": len(lone), "organisations": lone}
+        linked = _PairSet(pair_keys, len(self.org_ids))
+        return [self._opportunities(g, linked) for g in groups], outside
+
+    def _opportunities(self, groups: list[list[int]], linked: "_PairSet") -> list[dict]:
+        pairs = top_pairs(groups, self._members_list, self._ids_list, linked.contains,
+                          OPPORTUNITY_LIMIT)
+        return [self._opportunity(a, b) for a, b in pairs]
+
+    def _opportunity(self, a: int, b: int) -> dict:
+        shared = sorted(set(self._filieres_of(a)) & set(self._filieres_of(b)))
+        return {
+            "organisations": [int(self.org_ids[a]), int(self.org_ids[b])],
+            "members": int(self.members[a] + self.members[b]),
+            "filieres": [self.filiere_codes[f] for f in shared],
+            "suggested_kind": SUGGESTED_KIND,
+        }
+
+    @cached_property
+    def _members_list(self) -> list[int]:
+        return self.members.tolist()
+
+    @cached_property
+    def _ids_list(self) -> list[int]:
+        return self.org_ids.tolist()
+
+    @cached_property
+    def _memb_starts(self) -> list[int]:
+        """Where each organisation's memberships start in memb_org (sorted by organisation)."""
+        return np.searchsorted(self.memb_org, np.arange(len(self.org_ids) + 1)).tolist()
+
+    def _filieres_of(self, org: int) -> list[int]:
+        return self.memb_fil[self._memb_starts[org]:self._memb_starts[org + 1]].tolist()
+
+    # National graph ------------------------------------------------------------------------
+
+    def national_figures(self) -> dict:
+        """Figures over the country's graph of active organisations (all communes loaded)."""
+        nodes = np.flatnonzero(self.active)
+        pair_keys = self._pair_keys(self.active[self.src] & self.active[self.dst])
+        sizes = _unique(self._labels(pair_keys)[nodes])[1]
+        n = len(nodes)
+        return {
+            "active_organisations": n,
+            "links": len(self.src),
+            "links_by_kind": {kind: int((self.kind == i).sum()) for i, kind in enumerate(KINDS)},
+            "pairs": len(pair_keys),
+            "density": fraction(len(pair_keys), n * (n - 1) // 2),
+            "components": len(sizes),
+            "largest_component": int(sizes.max()) if len(sizes) else 0,
+            "isolated": int((self.active & ~self._touched()).sum()),
+        }
+
+
+def _filiere_masks(n: int, n_filieres: int, org: np.ndarray, fil: np.ndarray) -> np.ndarray:
+    """One bit per filière for each organisation, in 64-bit words: shared = any(a & b)."""
+    masks = np.zeros((n, max(1, -(-n_filieres // 64))), dtype=np.uint64)
+    bits = np.left_shift(np.uint64(1), (fil % 64).astype(np.uint64))
+    np.bitwise_or.at(masks, (org, fil // 64), bits)
+    return masks
+
+
+def _group_by_commune(snapshot: _Snapshot, mask: np.ndarray) -> list[list[int]]:
+    """Ids of the masked organisations of each requested commune, ascending."""
+    positions = np.flatnonzero(mask & (snapshot.cpos >= 0))
+    cpos = snapshot.cpos[positions]
+    order = np.argsort(cpos, kind="stable")  # stable: keeps id order within a commune
+    counts = np.bincount(cpos, minlength=len(snapshot.commune_ids))
+    ids = snapshot.org_ids[positions[order]]
+    return [part.tolist() for part in np.split(ids, np.cumsum(counts)[:-1])]
+
+
+class _PairSet:
+    """Membership test on undirected pair keys (low * n + high)."""
+
+    def __init__(self, keys: np.ndarray, n: int):
+        self.keys, self.n = set(keys.tolist()), n
+
+    def contains(self, a: int, b: int) -> bool:
+        return min(a, b) * self.n + max(a, b) in self.keys
+
+
+def top_pairs(groups: list[list[int]], members: Sequence[int], ids: Sequence[int],
+              linked: Callable[[int, int], bool], limit: int) -> list[tuple[int, int]]:
+    """The first `limit` distinct unlinked pairs taken within groups, in report order.
+
+    Report order is combined members descending, then lower id, then higher id. Each group
+    lists organisations (positions into `members` and `ids`) sorted by (-members, id); a
+    pair may sit in several groups (organisations sharing several filières).
+
+    Why it is exact without listing the O(n²) pairs: in a group g = [o0, o1, ...], take row
+    i to be the pairs (oi, oj), j > i. Along a row the combined members never grow, and when
+    they tie, oj's id grows, and so does the (lower id, higher id) key whatever oi's id: each
+    row is sorted in report order. Row heads (oi, oi+1) are sorted too (m[i+2] <= m[i], and on
+    a tie the ids grow). A heap holding, per group, the next pair of every row already
+    started plus the head of the first row not yet started therefore always holds the
+    smallest pair not yet popped (every other pair is behind one of these in its row, or
+    behind a head); popping k times yields the k smallest pairs of all groups merged, in
+    order. Duplicates (same pair from another group) and linked pairs are skipped, so the
+    result is exactly the first `limit` of the full ordered list of candidate pairs. Work:
+    O((groups + limit + skipped) log heap), skipped being at most the linked pairs times
+    their shared filières.
+    """
+
+    def entry(g: int, i: int, j: int) -> tuple:
+        a, b = groups[g][i], groups[g][j]
+        return (-(members[a] + members[b]), min(ids[a], ids[b]), max(ids[a], ids[b]), g, i, j)
+
+    heap = [entry(g, 0, 1) for g, group in enumerate(groups) if len(group) > 1]
+    heapq.heapify(heap)
+    seen: set[tuple[int, int]] = set()
+    found: list[tuple[int, int]] = []
+    while heap and len(found) < limit:
+        _, low_id, high_id, g, i, j = heapq.heappop(heap)
+        size = len(groups[g])
+        if j + 1 < size:
+            heapq.heappush(heap, entry(g, i, j + 1))
+        if j == i + 1 and j + 1 < size:
+            heapq.heappush(heap, entry(g, j, j + 1))
+        a, b = groups[g][i], groups[g][j]
+        if (low_id, high_id) in seen:
+            continue
+        seen.add((low_id, high_id))
+        if not linked(a, b):
+            found.append((a, b) if ids[a] < ids[b] else (b, a))
+    return found

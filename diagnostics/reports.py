@@ -1,0 +1,395 @@
+"""The convergence report: where ministries, needs and cooperatives meet in a commune.
+
+Definitions (PRODUCT.md, "The two reports"). For the year Y, the commune's diagnostic is its
+latest validated one with year <= Y (drafts never count) and its interventions are those
+whose dates overlap calendar year Y (no end date: still running). "Active" is an
+organisation's status when the report runs. An organisation matches a ministry or a sector
+through any of its filières, and is counted once. Ratios are exact fractions
+`{"num": int, "den": int}` (not reduced), null when the denominator is zero, as in the
+cooperation report.
+
+Every figure is fetched with grouped queries over all the requested communes at once, so the
+batch and national functions cost the same few queries whatever their size.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
+
+from django.db.models import Count, Q
+
+from communes.models import Commune, haversine_km
+from cooperatives.models import OrganisationFiliere, OrganisationStatus
+from cooperatives.reports import fraction
+from sectors.models import Ministry, Sector
+
+from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+
+STATES = ("converging", "unmet", "unsupported", "unplanned", "absent")
+FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",
+           "interventions", "beneficiaries")
+PRIORITY_RANKS = 3  # ranks 1 to 3 are priority needs
+NEAREST = 3
+_RANK_DIRECTLY_UP_TO = 4 * NEAREST  # fewer communes with the sector: rank them, not walk
+_WHOLE_COUNTRY_FROM = 8  # a batch of 1/8 of the communes or more reads the whole country
+
+
+def cell_state(*, needs: int, organisations: int, interventions: int) -> str:
+    """The state of one commune × ministry cell, by the definitions' precedence."""
+    if needs and organisations and interventions:
+        return "converging"
+    if needs and not organisations:
+        return "unmet"
+    if needs:
+        return "unsupported"
+    if organisations or interventions:
+        return "unplanned"
+    return "absent"
+
+
+def convergence_for_commune(commune: Commune, *, year: int) -> dict:
+    """The convergence report of one commune for year `year` (see `convergence_for_communes`)."""
+    return convergence_for_communes([commune.pk], year=year)[commune.pk]
+
+
+def convergence_for_communes(commune_ids: Iterable[int], *, year: int) -> dict[int, dict]:
+    """The convergence report of each commune (by id) for year `year`, in a fixed few queries.
+
+    Each report: `commune` (P-code), `year`, `diagnostic` (`{"id", "year"}` of the selected
+    diagnostic, or null), `ministries` (every ministry of the taxonomy by acronym, each
+    `{"organisations", "members", "women", "youth", "needs", "priority_needs",
+    "interventions", "beneficiaries": int, "state": str}`; members, women and youth are
+    member counts summed over the matching active organisations; beneficiaries are distinct
+    organisations, whatever their status, reached by the ministry's interventions of the
+    year in the commune), `states` (how many ministries are in each state), `score`
+    (converging ministries ÷ ministries with needs, a fraction or null) and `unmet_needs`:
+    each priority need with no matching active organisation in the commune,
+    `{"entry", "sector", "ministry", "priority_rank", "need", "nearest"}`, sorted by rank,
+    sector code and id, `nearest` being up to 3 communes with a matching active organisation
+    `{"commune", "name", "distance_km", "organisations"}`, nearest first (great-circle
+    distance between commune points, rounded to 0.1 km; ties by P-code; communes without a
+    point are left out, and a commune without a point gets none).
+    """
+    ids = sorted(set(commune_ids))
+    if not ids:
+        return {}
+    data = _Data.load(ids, year)
+    return {c: data.report(c) for c in ids if c in data.communes}
+
+
+def convergence_national(*, year: int) -> dict:
+    """The country's convergence report for year `year`.
+
+    `ministries`: the acronyms, sorted. `communes`: every commune's report (as
+    `convergence_for_communes`) keyed by P-code: the communes × ministries matrix of states
+    and figures. `departments` and `regions` (keyed by P-code) and `country` hold totals:
+    `{"communes": int, "ministries": {acronym: {figures summed over the communes...,
+    "states": {state: number of communes}}}, "states": {state: number of cells},
+    "score": converging cells ÷ cells with needs (fraction or null), "unmet_needs": int}`.
+    Beneficiaries are summed commune by commune (an organisation reached in two communes
+    counts twice), so every level is exactly the sum of its communes.
+    """
+    data = _Data.load(None, year)
+    reports = {c: data.report(c) for c in sorted(data.communes)}
+    by_department, by_region = defaultdict(list), defaultdict(list)
+    for commune_id, report in reports.items():
+        place = data.communes[commune_id]
+        by_department[place.department].append(report)
+        by_region[place.region].append(report)
+    acronyms = [acronym for _, acronym in data.ministries]
+    return {
+        "year": year,
+        "ministries": acronyms,
+        "communes": {r["commune"]: r for r in sorted(reports.values(),
+                                                     key=lambda r: r["commune"])},
+        "departments": {p: totals(rs, acronyms) for p, rs in sorted(by_department.items())},
+        "regions": {p: totals(rs, acronyms) for p, rs in sorted(by_region.items())},
+        "country": totals(list(reports.values()), acronyms),
+    }
+
+
+def totals(reports: list[dict], acronyms: list[str]) -> dict:
+    """Figures summed over commune reports, with state counts and the cells' score."""
+    ministries = {}
+    for acronym in acronyms:
+        cells = [r["ministries"][acronym] for r in reports]
+        row = {name: sum(cell[name] for cell in cells) for name in FIGURES}
+        row["states"] = _state_counts(cell["state"] for cell in cells)
+        ministries[acronym] = row
+    states = Counter()
+    for row in ministries.values():
+        states.update(row["states"])
+    with_needs = sum(states[s] for s in ("converging", "unmet", "unsupported"))
+    return {
+        "communes": len(reports),
+        "ministries": ministries,
+        "states": {s: states[s] for s in STATES},
+        "score": fraction(states["converging"], with_needs),
+        "unmet_needs": sum(len(r["unmet_needs"]) for r in reports),
+    }
+
+
+def _state_counts(states: Iterable[str]) -> dict[str, int]:
+    counts = Counter(states)
+    return {s: counts[s] for s in STATES}
+
+
+@dataclass(frozen=True)
+class _Place:
+    pcode: str
+    name: str
+    latitude: float | None
+    longitude: float | None
+    department: str
+    region: str
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass
+class _Data:
+    """Everything the reports of some communes need, from grouped queries."""
+
+    year: int
+    ministries: list[tuple[int, str]]
+    sectors: dict[int, tuple[str, int]]
+    communes: dict[int, _Place]
+    places: dict[int, _Place]
+    organisations: dict[tuple[int, int], list[int]]
+    diagnostics: dict[int, tuple[int, int]]
+    needs: dict[tuple[int, int], tuple[int, int]]
+    priority: dict[int, list[tuple]]
+    interventions: dict[tuple[int, int], list[int]]
+    own_presence: dict[int, dict[int, int]]
+    presence: dict[int, dict[int, int]]
+    _nearest: dict = field(default_factory=dict)
+    _by_distance: dict = field(default_factory=dict)
+    _ranks: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, commune_ids: list[int] | None, year: int) -> "_Data":
+        places = _places()
+        wanted = places if commune_ids is None else {
+            c: places[c] for c in commune_ids if c in places}
+        # Past 1/8 of the country, unfiltered grouped queries are cheaper than long IN lists;
+        # the communes not asked for are simply not reported.
+        if commune_ids is not None and len(wanted) * _WHOLE_COUNTRY_FROM >= len(places):
+            commune_ids = None
+        diagnostics = _selected_diagnostics(commune_ids, year)
+        priority = _priority_entries(diagnostics)
+        sectors = {pk: (code, ministry) for pk, code, ministry
+                   in Sector.objects.values_list("id", "code", "ministry_id")}
+        own = _sector_presence({e[2] for es in priority.values() for e in es}, commune_ids)
+        unmet = {sector for commune_id, entries in priority.items()
+                 for _, _, sector, _ in entries if not own.get(sector, {}).get(commune_id)}
+        return cls(
+            year=year,
+            ministries=list(Ministry.objects.order_by("acronym").values_list("id", "acronym")),
+            sectors=sectors, communes=wanted, places=places,
+            organisations=_organisation_figures(commune_ids),
+            diagnostics=diagnostics, needs=_need_counts(diagnostics), priority=priority,
+            interventions=_intervention_figures(commune_ids, year),
+            own_presence=own,
+            # Where the unmet sectors have organisations, over the whole country.
+            presence=own if commune_ids is None else _sector_presence(unmet, None),
+        )
+
+    def report(self, commune_id: int) -> dict:
+        ministries = {acronym: self._cell(commune_id, m) for m, acronym in self.ministries}
+        states = _state_counts(cell["state"] for cell in ministries.values())
+        diagnostic = self.diagnostics.get(commune_id)
+        return {
+            "commune": self.communes[commune_id].pcode,
+            "year": self.year,
+            "diagnostic": {"id": diagnostic[0], "year": diagnostic[1]} if diagnostic else None,
+            "ministries": ministries,
+            "states": states,
+            "score": fraction(states["converging"], sum(
+                1 for cell in ministries.values() if cell["needs"])),
+            "unmet_needs": self._unmet_needs(commune_id),
+        }
+
+    def _cell(self, commune_id: int, ministry_id: int) -> dict:
+        organisations, members, women, youth = self.organisations.get(
+            (commune_id, ministry_id), (0, 0, 0, 0))
+        needs, priority_needs = self.needs.get((commune_id, ministry_id), (0, 0))
+        interventions, beneficiaries = self.interventions.get((commune_id, ministry_id), (0, 0))
+        return {
+            "organisations": organisations, "members": members, "women": women,
+            "youth": youth, "needs": needs, "priority_needs": priority_needs,
+            "interventions": interventions, "beneficiaries": beneficiaries,
+            "state": cell_state(needs=needs, organisations=organisations,
+                                interventions=interventions),
+        }
+
+    def _unmet_needs(self, commune_id: int) -> list[dict]:
+        unmet = []
+        for entry_id, rank, sector_id, need in self.priority.get(commune_id, []):
+            if self.own_presence.get(sector_id, {}).get(commune_id):
+                continue
+            code, ministry_id = self.sectors[sector_id]
+            unmet.append({
+                "entry": entry_id, "sector": code,
+                "ministry": self._acronyms[ministry_id],
+                "priority_rank": rank, "need": need,
+                "nearest": self._nearest_with(commune_id, sector_id),
+            })
+        return sorted(unmet, key=lambda u: (u["priority_rank"], u["sector"], u["entry"]))
+
+    @cached_property
+    def _acronyms(self) -> dict[int, str]:
+        return dict(self.ministries)
+
+    def _nearest_with(self, commune_id: int, sector_id: int) -> list[dict]:
+        """The 3 nearest communes with an active organisation of the sector (memoised)."""
+        key = (commune_id, sector_id)
+        if key not in self._nearest:
+            self._nearest[key] = self._find_nearest(commune_id, sector_id)
+        return self._nearest[key]
+
+    def _find_nearest(self, commune_id: int, sector_id: int) -> list[dict]:
+        having = self.presence.get(sector_id, {})
+        by_distance = self._communes_by_distance(commune_id)
+        if len(having) <= _RANK_DIRECTLY_UP_TO:  # few communes have it: rank them directly
+            rank = self._distance_rank(commune_id)
+            hits = [by_distance[i] for i in sorted(rank[c] for c in having if c in rank)]
+        else:  # most do: walk outwards until enough are found
+            hits = (entry for entry in by_distance if entry[2] in having)
+        return [{"commune": pcode, "name": self.places[other_id].name,
+                 "distance_km": round(distance, 1), "organisations": having[other_id]}
+                for distance, pcode, other_id in islice(hits, NEAREST)]
+
+    def _distance_rank(self, commune_id: int) -> dict[int, int]:
+        """Each other commune's place in `_communes_by_distance` (memoised)."""
+        if commune_id not in self._ranks:
+            self._ranks[commune_id] = {other_id: i for i, (_, _, other_id)
+                                       in enumerate(self._communes_by_distance(commune_id))}
+        return self._ranks[commune_id]
+
+    def _communes_by_distance(self, commune_id: int) -> list[tuple[float, str, int]]:
+        """Every other commune with a point, nearest first, ties by P-code (memoised)."""
+        if commune_id not in self._by_distance:
+            here = self.places[commune_id]
+            located = [(other_id, p) for other_id, p in self.places.items()
+                       if other_id != commune_id and p.has_point]
+            self._by_distance[commune_id] = sorted(
+                (haversine_km(here.latitude, here.longitude, p.latitude, p.longitude),
+                 p.pcode, other_id) for other_id, p in located) if here.has_point else []
+        return self._by_distance[commune_id]
+
+
+def _places() -> dict[int, _Place]:
+    rows = Commune.objects.order_by("pcode").values_list(
+        "id", "pcode", "name_fr", "latitude", "longitude", "department__pcode",
+        "department__region__pcode")
+    return {row[0]: _Place(*row[1:]) for row in rows}
+
+
+def _in_communes(queryset, field_name: str, commune_ids: list[int] | None):
+    if commune_ids is None:
+        return queryset
+    return queryset.filter(**{f"{field_name}__in": commune_ids})
+
+
+def _organisation_figures(commune_ids: list[int] | None) -> dict[tuple, list[int]]:
+    """(commune, ministry) -> [organisations, members, women, youth] over active orgs.
+
+    One row per distinct (organisation, ministry), so an organisation with two filières of
+    one ministry is counted, and its members summed, once.
+    """
+    rows = _in_communes(
+        OrganisationFiliere.objects.filter(organisation__status=OrganisationStatus.ACTIVE),
+        "organisation__commune_id", commune_ids,
+    ).order_by().values_list(
+        "organisation_id", "organisation__commune_id", "filiere__sector__ministry_id",
+        "organisation__members_total", "organisation__members_women",
+        "organisation__members_youth").distinct()
+    figures: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for _, commune_id, ministry_id, members, women, youth in rows:
+        cell = figures[(commune_id, ministry_id)]
+        cell[0] += 1
+        cell[1] += members
+        cell[2] += women
+        cell[3] += youth
+    return dict(figures)
+
+
+def _selected_diagnostics(commune_ids: list[int] | None, year: int) -> dict[int, tuple]:
+    """commune -> (id, year) of its latest validated diagnostic with year <= `year`."""
+    rows = _in_communes(TerritorialDiagnostic.objects.validated().filter(year__lte=year),
+                        "commune_id", commune_ids).order_by().values_list(
+        "commune_id", "year", "id")
+    latest: dict[int, tuple] = {}
+    for commune_id, diag_year, diag_id in rows:
+        # Same order as DiagnosticQuerySet.selected_for: latest year, then latest id.
+        latest[commune_id] = max(latest.get(commune_id, (diag_year, diag_id)),
+                                 (diag_year, diag_id))
+    return {commune_id: (diag_id, diag_year)
+            for commune_id, (diag_year, diag_id) in latest.items()}
+
+
+def _need_counts(diagnostics: dict[int, tuple]) -> dict[tuple, tuple[int, int]]:
+    """(commune, ministry) -> (needs, priority needs) of the selected diagnostics."""
+    commune_of = {diag_id: commune_id for commune_id, (diag_id, _) in diagnostics.items()}
+    if not commune_of:
+        return {}
+    rows = (DiagnosticEntry.objects.filter(diagnostic_id__in=commune_of).order_by()
+            .values("diagnostic_id", "sector__ministry_id")
+            .annotate(needs=Count("id"),
+                      priority=Count("id", filter=Q(priority_rank__lte=PRIORITY_RANKS))))
+    return {(commune_of[r["diagnostic_id"]], r["sector__ministry_id"]): (r["needs"],
+                                                                          r["priority"])
+            for r in rows}
+
+
+def _priority_entries(diagnostics: dict[int, tuple]) -> dict[int, list[tuple]]:
+    """commune -> [(entry id, rank, sector id, need)] of its selected diagnostic's priorities."""
+    commune_of = {diag_id: commune_id for commune_id, (diag_id, _) in diagnostics.items()}
+    if not commune_of:
+        return {}
+    rows = (DiagnosticEntry.objects.filter(diagnostic_id__in=commune_of,
+                                           priority_rank__lte=PRIORITY_RANKS)
+            .order_by("id").values_list("id", "diagnostic_id", "priority_rank", "sector_id",
+                                        "need"))
+    entries: dict[int, list[tuple]] = defaultdict(list)
+    for entry_id, diag_id, rank, sector_id, need in rows:
+        entries[commune_of[diag_id]].append((entry_id, rank, sector_id, need))
+    return dict(entries)
+
+
+def _intervention_figures(commune_ids: list[int] | None, year: int) -> dict[tuple, list[int]]:
+    """(commune, ministry) -> [interventions overlapping `year`, distinct beneficiaries]."""
+    selected = _in_communes(Intervention.objects.overlapping_year(year), "commune_id",
+                            commune_ids)
+    figures: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for row in selected.order_by().values("commune_id", "ministry_id").annotate(n=Count("id")):
+        figures[(row["commune_id"], row["ministry_id"])][0] = row["n"]
+    reached = (Intervention.beneficiaries.through.objects
+               .filter(intervention__in=selected.values("id")).order_by()
+               .values("intervention__commune_id", "intervention__ministry_id")
+               .annotate(n=Count("organisation_id", distinct=True)))
+    for row in reached:
+        key = (row["intervention__commune_id"], row["intervention__ministry_id"])
+        figures[key][1] = row["n"]
+    return dict(figures)
+
+
+def _sector_presence(sector_ids: set[int], commune_ids: list[int] | None
+                     ) -> dict[int, dict[int, int]]:
+    """sector -> {commune: active organisations matching it} in the communes (None: all)."""
+    if not sector_ids:
+        return {}
+    rows = _in_communes(
+        OrganisationFiliere.objects.filter(organisation__status=OrganisationStatus.ACTIVE,
+                                           filiere__sector_id__in=sector_ids),
+        "organisation__commune_id", commune_ids,
+    ).order_by().values("filiere__sector_id", "organisation__commune_id").annotate(
+        n=Count("organisation_id", distinct=True))
+    presence: dict[int, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        presence[row["filiere__sector_id"]][row["organisation__commune_id"]] = row["n"]
+    return dict(presence)
