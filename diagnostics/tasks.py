@@ -26,7 +26,7 @@ from .reports import convergence_for_communes, convergence_national
 
 logger = logging.getLogger(__name__)
 KINDS = (ReportRun.Kind.CONVERGENCE, ReportRun.Kind.COOPERATION)
-CHUNK_SIZE = 60  # 360 communes: six chunk tasks per report kind
+STORE_CHUNK = 60  # commune runs stored per transaction by run_national
 TRANSIENT = (OperationalError, InterfaceError)
 
 
@@ -93,26 +93,37 @@ def run_report(self, run_id: int) -> str | None:
 
 
 @shared_task(**TASK_OPTIONS)
-def run_commune_chunk(self, kind: str, run_ids: list[int], year: int) -> int:
-    """Compute the commune runs of one chunk with one batch call, then store each."""
-    runs = [run for run in (report_run_start(pk) for pk in run_ids) if run is not None]
-    if not runs:
-        return 0
+def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[int]) -> int:
+    """The national report of a kind, and every commune's report from the same snapshot.
+
+    The national computation reads the whole country once and yields each commune's report
+    as well, so storing those is cheaper than recomputing communes in chunks (each chunk of
+    a large batch reads the country anyway). Commune runs are stored in chunks of
+    STORE_CHUNK rows per transaction."""
+    national = report_run_start(run_id)
+    communes = [run for run in (report_run_start(pk) for pk in commune_run_ids) if run]
     try:
-        results = compute_for_communes(kind, [run.commune_id for run in runs], year)
-        with transaction.atomic():
-            for run in runs:
-                report_run_finish(run, results[run.commune_id])
+        result = compute_national(kind, year)
+        by_pcode = result["communes"]
+        for start in range(0, len(communes), STORE_CHUNK):
+            with transaction.atomic():
+                for run in communes[start:start + STORE_CHUNK]:
+                    report_run_finish(run, by_pcode[run.scope])
+        if national is not None:
+            report_run_finish(national, result)
     except TRANSIENT:
         if self.request.retries < self.max_retries:
             raise
-        for run in runs:
-            report_run_fail(run.pk, "database unavailable")
+        _fail_all([run_id, *commune_run_ids], "database unavailable")
     except (Exception, SoftTimeLimitExceeded) as error:  # noqa: BLE001 - recorded, not lost
-        logger.exception("report chunk failed")
-        for run in runs:
-            report_run_fail(run.pk, error)
-    return len(runs)
+        logger.exception("national %s report failed", kind)
+        _fail_all([run_id, *commune_run_ids], error)
+    return len(communes)
+
+
+def _fail_all(run_ids: list[int], error) -> None:
+    for pk in run_ids:
+        report_run_fail(pk, error)
 
 
 def send(task, *args) -> bool:
@@ -136,18 +147,17 @@ def request_report(*, kind: str, year: int, commune: Commune | None = None,
 
 
 def request_national_recompute(*, year: int, user=None) -> list[ReportRun]:
-    """Queue every commune's runs in chunk tasks plus the two national runs."""
+    """Queue the national run and every commune's run of both kinds: one task per kind."""
     communes = list(Commune.objects.order_by("pk"))
     national = []
     for kind in KINDS:
-        run_ids = []
-        for commune in communes:
-            run, _created = report_run_request(kind=kind, year=year, commune=commune, user=user)
-            run_ids.append(run.pk)
-        for start in range(0, len(run_ids), CHUNK_SIZE):
-            chunk = run_ids[start:start + CHUNK_SIZE]
-            transaction.on_commit(lambda k=kind, c=chunk: send(run_commune_chunk, k, c, year))
-        national.append(request_report(kind=kind, year=year, user=user))
+        run, created = report_run_request(kind=kind, year=year, user=user)
+        commune_ids = [report_run_request(kind=kind, year=year, commune=commune, user=user)[0].pk
+                       for commune in communes]
+        if created:
+            transaction.on_commit(
+                lambda k=kind, r=run.pk, c=commune_ids: send(run_national, k, year, r, c))
+        national.append(run)
     return national
 
 

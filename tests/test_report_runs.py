@@ -85,17 +85,27 @@ def test_it_does_not_recompute_a_finished_run(commune_a):
     assert run.finished_at == finished and run.attempts == 1
 
 
-def test_it_recomputes_the_country_in_chunks_plus_national_runs(
-        commune_a, commune_b, commune_c, org_a, django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(tasks, "CHUNK_SIZE", 2)
+def test_it_recomputes_the_country_with_one_task_per_kind(
+        commune_a, commune_b, commune_c, org_a, org_b, django_capture_on_commit_callbacks):
+    LinkFactory(source=org_a, target=org_b)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         national = tasks.request_national_recompute(year=2025)
-    # 2 kinds x (2 chunks of communes + 1 national run)
-    assert len(callbacks) == 6
+    assert len(callbacks) == 2
     assert {r.scope for r in national} == {"national"}
     runs = ReportRun.objects.all()
     assert runs.count() == 2 * 4
     assert set(runs.values_list("status", flat=True)) == {"done"}
+
+
+def test_it_stores_the_same_commune_report_from_the_national_run(
+        commune_a, commune_b, org_a, org_b, django_capture_on_commit_callbacks):
+    LinkFactory(source=org_a, target=org_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.request_national_recompute(year=2025)
+    for kind in ("cooperation", "convergence"):
+        stored = ReportRun.objects.get(kind=kind, scope=commune_a.pcode).result
+        alone = tasks.compute_for_communes(kind, [commune_a.pk], 2025)[commune_a.pk]
+        assert json.dumps(stored, sort_keys=True) == json.dumps(alone, sort_keys=True)
 
 
 def test_it_fails_runs_left_pending_too_long(commune_a):
