@@ -1,0 +1,54 @@
+"""One FilterSet per list, shared by the HTML lists and the API. Bad values make the filter
+set invalid (400 in the API, a message on the page), never a server error."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from communes.models import Commune
+from sectors.models import Ministry
+
+from .forms import YEAR_MAX, YEAR_MIN
+from .models import Intervention, TerritorialDiagnostic
+
+
+class YearFilter(filters.NumberFilter):
+    """A calendar year, bounded so no database sees an impossible date or an overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", YEAR_MIN)
+        kwargs.setdefault("max_value", YEAR_MAX)
+        super().__init__(*args, **kwargs)
+
+
+def _commune_filter():
+    return filters.ModelChoiceFilter(field_name="commune", to_field_name="pcode",
+                                     queryset=Commune.objects.all(), label=_("commune (P-code)"))
+
+
+class DiagnosticFilter(filters.FilterSet):
+    commune = _commune_filter()
+    year = YearFilter(field_name="year", label=_("year"))
+    status = filters.ChoiceFilter(choices=TerritorialDiagnostic.Status.choices,
+                                  label=_("status"))
+
+    class Meta:
+        model = TerritorialDiagnostic
+        fields = ["commune", "year", "status"]
+
+
+class InterventionFilter(filters.FilterSet):
+    commune = _commune_filter()
+    ministry = filters.ModelChoiceFilter(field_name="ministry", to_field_name="acronym",
+                                         queryset=Ministry.objects.all(),
+                                         label=_("ministry (acronym)"))
+    year = YearFilter(method="filter_year", label=_("year (dates overlap it)"))
+
+    class Meta:
+        model = Intervention
+        fields = ["commune", "ministry", "year"]
+
+    def filter_year(self, queryset, name, value):
+        return queryset.overlapping_year(int(value))

@@ -1,0 +1,416 @@
+"""Pages for territorial diagnostics and ministries' interventions.
+
+Views are thin: fetch through the 404-answering helpers, validate with a form, call a service
+or a selector, render. Every page needs a login; outsiders get 404.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Model
+from django.forms import BaseForm
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from communes.models import Commune
+from cooperatives.permissions import can_write_commune, scope_of
+
+from . import imports, services
+from .filters import InterventionFilter
+from .forms import (
+    ActorForm,
+    CopyForm,
+    DiagnosticCreateForm,
+    DiagnosticForm,
+    EntryForm,
+    ImportForm,
+    InterventionForm,
+    ProjectIdeaForm,
+    ResourceForm,
+    add_service_error,
+)
+from .models import (
+    DiagnosticActor,
+    DiagnosticEntry,
+    ProjectIdea,
+    TerritorialDiagnostic,
+    TerritorialResource,
+)
+from .permissions import (
+    can_record_in_commune,
+    can_record_intervention,
+    diagnostics_visible_to,
+    get_commune_for_reader,
+    get_commune_for_recording,
+    get_commune_for_writer,
+    get_diagnostic_for_user,
+    get_intervention_for_user,
+    get_ministry_for_reader,
+    interventions_visible_to,
+    ministries_recordable_by,
+    shows_people,
+)
+from .selectors import (
+    diagnostic_history,
+    diagnostic_rows,
+    intervention_history,
+    interventions_for_list,
+    needs_by_sector,
+)
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class RowKind:
+    model: type[Model]
+    form: type[BaseForm]
+    add_title: str
+    edit_title: str
+
+
+ROW_KINDS = {
+    "entries": RowKind(DiagnosticEntry, EntryForm, gettext_lazy("Add a need"),
+                       gettext_lazy("Edit the need")),
+    "ideas": RowKind(ProjectIdea, ProjectIdeaForm, gettext_lazy("Add a project idea"),
+                     gettext_lazy("Edit the project idea")),
+    "actors": RowKind(DiagnosticActor, ActorForm, gettext_lazy("Add an actor"),
+                      gettext_lazy("Edit the actor")),
+    "resources": RowKind(TerritorialResource, ResourceForm,
+                         gettext_lazy("Add a territorial resource"),
+                         gettext_lazy("Edit the territorial resource")),
+}
+
+
+def _attempt(form: BaseForm, function, **kwargs):
+    """Call a service; a broken rule shows on the form. Returns (succeeded, result)."""
+    try:
+        return True, function(**kwargs)
+    except ValidationError as error:
+        add_service_error(form, error)
+        return False, None
+
+
+def _refuse_if_validated(request, diagnostic: TerritorialDiagnostic):
+    """A redirect to the diagnostic with the reason, when it can no longer be changed."""
+    if diagnostic.is_editable:
+        return None
+    messages.error(request, services.EDIT_REFUSED)
+    return redirect("diagnostic_detail", pk=diagnostic.pk)
+
+
+def _row_kind(kind: str) -> RowKind:
+    try:
+        return ROW_KINDS[kind]
+    except KeyError:
+        raise Http404 from None
+
+
+# ---- diagnostics
+
+
+@login_required
+def diagnostic_list(request, pcode):
+    """A commune's diagnostics (drafts for its CTD agents), and the form to start one."""
+    commune = get_commune_for_reader(request.user, pcode)
+    diagnostics = (diagnostics_visible_to(request.user).filter(commune=commune)
+                   .annotate(entry_count=Count("entries")).order_by("-year", "-id"))
+    can_write = can_write_commune(request.user, commune.pk)
+    return render(request, "diagnostics/diagnostic_list.html", {
+        "commune": commune, "diagnostics": diagnostics, "can_write": can_write})
+
+
+def _create_initial(commune: Commune) -> dict:
+    existing = TerritorialDiagnostic.objects.filter(commune=commune)
+    last = existing.order_by("-year", "-id").first()
+    if last is None:
+        return {"year": timezone.localdate().year}
+    return {"year": existing.aggregate(m=Max("year"))["m"] + 1, "copy_from": last.pk,
+            "source": last.source}
+
+
+@login_required
+def diagnostic_create(request, pcode):
+    """Start a draft, empty or as a copy of an earlier diagnostic of the commune."""
+    commune = get_commune_for_writer(request.user, pcode)
+    form = DiagnosticCreateForm(request.POST or None, commune=commune,
+                                initial=_create_initial(commune))
+    if request.method == "POST" and form.is_valid():
+        data, user = form.cleaned_data, request.user
+        if data["copy_from"]:
+            ok, diagnostic = _attempt(form, services.diagnostic_copy_to_year, user=user,
+                                      diagnostic=data["copy_from"], year=data["year"],
+                                      source=data["source"])
+        else:
+            ok, diagnostic = _attempt(form, services.diagnostic_create, user=user,
+                                      commune=commune, year=data["year"], source=data["source"])
+        if ok:
+            messages.success(request, _("Draft diagnostic created."))
+            return redirect("diagnostic_detail", pk=diagnostic.pk)
+    return render(request, "diagnostics/diagnostic_form.html", {"commune": commune,
+                                                                 "form": form})
+
+
+@login_required
+def diagnostic_detail(request, pk):
+    """Needs by sector beside the commune's matching organisations; rows; history.
+    `?print=1` gives the layout for the council meeting."""
+    diagnostic = get_diagnostic_for_user(request.user, pk)
+    printing = bool(request.GET.get("print"))
+    show_people = shows_people(request.user)
+    can_write = can_write_commune(request.user, diagnostic.commune_id)
+    context = {
+        "diagnostic": diagnostic, "commune": diagnostic.commune, "printing": printing,
+        "groups": needs_by_sector(diagnostic), **diagnostic_rows(diagnostic, show_people),
+        "can_write": can_write, "can_edit": can_write and diagnostic.is_editable,
+        "history": [] if printing else diagnostic_history(diagnostic, show_people=show_people),
+        "copy_form": CopyForm(initial={"year": diagnostic.year + 1}),
+        "edit_refused": services.EDIT_REFUSED,
+    }
+    template = "diagnostic_print.html" if printing else "diagnostic_detail.html"
+    return render(request, f"diagnostics/{template}", context)
+
+
+@login_required
+def diagnostic_edit(request, pk):
+    """Change a draft's year or source."""
+    diagnostic = get_diagnostic_for_user(request.user, pk, write=True)
+    if request.method == "GET" and (refused := _refuse_if_validated(request, diagnostic)):
+        return refused
+    form = DiagnosticForm(request.POST or None, instance=diagnostic)
+    if request.method == "POST" and form.is_valid():
+        ok, _result = _attempt(form, services.diagnostic_update, user=request.user,
+                               diagnostic=diagnostic, **form.cleaned_data)
+        if ok:
+            return redirect("diagnostic_detail", pk=diagnostic.pk)
+    return render(request, "diagnostics/diagnostic_form.html", {
+        "commune": diagnostic.commune, "diagnostic": diagnostic, "form": form})
+
+
+@login_required
+@require_POST
+def diagnostic_validate(request, pk):
+    """A CTD agent validates the draft: it then feeds the reports and is frozen."""
+    diagnostic = get_diagnostic_for_user(request.user, pk, write=True)
+    try:
+        services.diagnostic_validate(user=request.user, diagnostic=diagnostic)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Diagnostic validated."))
+    return redirect("diagnostic_detail", pk=diagnostic.pk)
+
+
+@login_required
+@require_POST
+def diagnostic_copy(request, pk):
+    """Start another year's draft from this diagnostic."""
+    diagnostic = get_diagnostic_for_user(request.user, pk, write=True)
+    form = CopyForm(request.POST)
+    if form.is_valid():
+        ok, copy = _attempt(form, services.diagnostic_copy_to_year, user=request.user,
+                            diagnostic=diagnostic, year=form.cleaned_data["year"])
+        if ok:
+            messages.success(request, _("Draft diagnostic created."))
+            return redirect("diagnostic_detail", pk=copy.pk)
+    for message in (m for errors in form.errors.values() for m in errors):
+        messages.error(request, message)
+    return redirect("diagnostic_detail", pk=diagnostic.pk)
+
+
+@login_required
+def row_add(request, pk, kind):
+    """Add a need, project idea, actor or resource to a draft."""
+    row_kind = _row_kind(kind)
+    diagnostic = get_diagnostic_for_user(request.user, pk, write=True)
+    if request.method == "GET" and (refused := _refuse_if_validated(request, diagnostic)):
+        return refused
+    form = row_kind.form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ok, _row = _attempt(form, services.diagnostic_row_add, user=request.user,
+                            diagnostic=diagnostic, model=row_kind.model, **form.cleaned_data)
+        if ok:
+            messages.success(request, _("Saved."))
+            return redirect(_detail_anchor(diagnostic, kind))
+    return render(request, "diagnostics/row_form.html", {
+        "diagnostic": diagnostic, "form": form, "row_kind": row_kind, "kind": kind})
+
+
+@login_required
+def row_edit(request, pk, kind, row_pk):
+    """Change a row of a draft."""
+    row_kind = _row_kind(kind)
+    diagnostic = get_diagnostic_for_user(request.user, pk, write=True)
+    row = get_object_or_404(row_kind.model, pk=row_pk, diagnostic=diagnostic)
+    if request.method == "GET" and (refused := _refuse_if_validated(request, diagnostic)):
+        return refused
+    form = row_kind.form(request.POST or None, instance=row)
+    if request.method == "POST" and form.is_valid():
+        ok, _row = _attempt(form, services.diagnostic_row_update, user=request.user, row=row,
+                            **form.cleaned_data)
+        if ok:
+            messages.success(request, _("Saved."))
+            return redirect(_detail_anchor(diagnostic, kind))
+    return render(request, "diagnostics/row_form.html", {
+        "diagnostic": diagnostic, "form": form, "row_kind": row_kind, "kind": kind, "row": row})
+
+
+@login_required
+def row_delete(request, pk, kind, row_pk):
+    """Confirm (GET), then remove (POST) a row of a draft."""
+    row_kind = _row_kind(kind)
+    diagnostic = get_diagnostic_for_user(request.user, pk, write=True)
+    row = get_object_or_404(row_kind.model, pk=row_pk, diagnostic=diagnostic)
+    if refused := _refuse_if_validated(request, diagnostic):
+        return refused
+    if request.method == "POST":
+        try:
+            services.diagnostic_row_delete(user=request.user, row=row)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Deleted."))
+        return redirect(_detail_anchor(diagnostic, kind))
+    return render(request, "diagnostics/row_delete.html", {
+        "diagnostic": diagnostic, "row": row, "row_kind": row_kind})
+
+
+def _detail_anchor(diagnostic: TerritorialDiagnostic, kind: str) -> str:
+    return reverse("diagnostic_detail", args=[diagnostic.pk]) + f"#{kind}"
+
+
+@login_required
+def diagnostic_import(request, pk):
+    """Check (dry run) or import a grid file into a draft."""
+    diagnostic = get_diagnostic_for_user(request.user, pk, write=True)
+    if request.method == "GET" and (refused := _refuse_if_validated(request, diagnostic)):
+        return refused
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        ok, result = _attempt(form, imports.import_grid, user=request.user,
+                              diagnostic=diagnostic, content=upload.read(), filename=upload.name,
+                              dry_run=request.POST.get("action") != "import")
+        if ok and result.created:
+            messages.success(request, _("%(n)s needs imported.") % {"n": result.created})
+            return redirect(_detail_anchor(diagnostic, "entries"))
+    return render(request, "diagnostics/import.html", {
+        "diagnostic": diagnostic, "form": form, "result": result})
+
+
+@login_required
+def import_template(request, fmt):
+    """The empty grid to fill in, as CSV or XLSX."""
+    if fmt == "csv":
+        response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(imports.template_xlsx(), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response["Content-Disposition"] = f'attachment; filename="grille_diagnostic.{fmt}"'
+    return response
+
+
+# ---- interventions
+
+
+def _intervention_page(request, queryset):
+    filterset = InterventionFilter(request.GET, queryset=queryset)
+    rows = interventions_for_list(filterset.qs if filterset.is_valid() else queryset.none())
+    return filterset, Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def commune_interventions(request, pcode):
+    """The interventions of every ministry in a commune."""
+    commune = get_commune_for_reader(request.user, pcode)
+    visible = interventions_visible_to(request.user).filter(commune=commune)
+    filterset, page = _intervention_page(request, visible)
+    return render(request, "diagnostics/intervention_list.html", {
+        "commune": commune, "filterset": filterset, "page": page,
+        "can_record": can_record_in_commune(request.user, commune.pk)})
+
+
+@login_required
+def ministry_interventions(request, acronym):
+    """One ministry's interventions in every commune (admins and analysts)."""
+    ministry = get_ministry_for_reader(request.user, acronym)
+    visible = interventions_visible_to(request.user).filter(ministry=ministry)
+    filterset, page = _intervention_page(request, visible)
+    scope = scope_of(request.user)
+    return render(request, "diagnostics/intervention_list.html", {
+        "ministry": ministry, "filterset": filterset, "page": page,
+        "can_record": scope.is_admin or ministry.pk in scope.ministry_ids})
+
+
+@login_required
+def intervention_start(request):
+    """Choose the commune of a new intervention."""
+    scope = scope_of(request.user)
+    if not (scope.is_admin or scope.is_analyst or scope.is_agent):
+        raise Http404
+    pcode = request.GET.get("commune", "")
+    if pcode and Commune.objects.filter(pcode=pcode).exists():
+        target = reverse("intervention_create", args=[pcode])
+        ministry = request.GET.get("ministry", "")
+        return redirect(f"{target}?ministry={ministry}" if ministry.isalnum() else target)
+    communes = Commune.objects.order_by("name_fr", "pcode").values_list("pcode", "name_fr")
+    return render(request, "diagnostics/intervention_start.html", {
+        "communes": communes, "ministry": request.GET.get("ministry", "")})
+
+
+@login_required
+def intervention_create(request, pcode):
+    """Record an intervention in the commune (the service refuses other ministries: 403)."""
+    commune = get_commune_for_recording(request.user, pcode)
+    ministries = ministries_recordable_by(request.user, commune.pk)
+    initial = {"ministry": ministries.filter(acronym=request.GET.get("ministry", "")).first()}
+    form = InterventionForm(request.POST or None, commune=commune, ministries=ministries,
+                            initial=initial if initial["ministry"] else None)
+    if request.method == "POST" and form.is_valid():
+        ok, intervention = _attempt(form, services.intervention_record, user=request.user,
+                                    commune=commune, **form.cleaned_data)
+        if ok:
+            messages.success(request, _("Intervention recorded."))
+            return redirect("intervention_detail", pk=intervention.pk)
+    return render(request, "diagnostics/intervention_form.html", {"commune": commune,
+                                                                   "form": form})
+
+
+@login_required
+def intervention_detail(request, pk):
+    """An intervention, its beneficiaries and its history."""
+    intervention = get_intervention_for_user(request.user, pk)
+    user = request.user
+    return render(request, "diagnostics/intervention_detail.html", {
+        "intervention": intervention,
+        "beneficiaries": intervention.beneficiaries.order_by("name", "id").only("id", "name"),
+        "history": intervention_history(intervention, show_people=shows_people(user)),
+        "can_edit": can_record_intervention(user, intervention.commune_id,
+                                            intervention.ministry_id)})
+
+
+@login_required
+def intervention_edit(request, pk):
+    """Change an intervention (not its commune)."""
+    intervention = get_intervention_for_user(request.user, pk, write=True)
+    commune = intervention.commune
+    form = InterventionForm(request.POST or None, instance=intervention, commune=commune,
+                            ministries=ministries_recordable_by(request.user, commune.pk))
+    if request.method == "POST" and form.is_valid():
+        ok, _result = _attempt(form, services.intervention_update, user=request.user,
+                               intervention=intervention, **form.cleaned_data)
+        if ok:
+            messages.success(request, _("Saved."))
+            return redirect("intervention_detail", pk=intervention.pk)
+    return render(request, "diagnostics/intervention_form.html", {
+        "commune": commune, "form": form, "intervention": intervention})
