@@ -1,0 +1,33 @@
+"""Report pages, included at the site root: `reports/...`."""
+
+from django.urls import path, register_converter
+
+from . import report_views as views
+
+
+class ReportKindConverter:
+    regex = "convergence|cooperation"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReportKindConverter, "report_kind")
+
+app_name = "reports"
+urlpatterns = [
+    path("reports/map/", views.national_map, name="map"),
+    path("reports/<report_kind:kind>/recompute/", views.recompute_national,
+         name="recompute_national"),
+    path("reports/<report_kind:kind>/<str:pcode>/recompute/", views.recompute_commune,
+         name="recompute_commune"),
+    path("reports/convergence/", views.convergence_national, name="convergence_national"),
+    path("reports/cooperation/", views.cooperation_national, name="cooperation_national"),
+    path("reports/convergence/<str:pcode>/", views.convergence_commune,
+         name="convergence_commune"),
+    path("reports/cooperation/<str:pcode>/", views.cooperation_commune,
+         name="cooperation_commune"),
+]

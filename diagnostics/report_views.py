@@ -1,0 +1,122 @@
+"""The report pages: a commune's convergence and cooperation reports, the national matrix,
+table and map, and the recompute buttons. Pages read stored runs (report_pages); a
+recompute enqueues a run (diagnostics.tasks) and redirects back with a message."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from communes.models import Commune
+from cooperatives.models import ReportRun
+from cooperatives.permissions import can_write_commune
+
+from . import report_pages as pages
+from .tasks import request_national_recompute, request_report
+
+CONVERGENCE, COOPERATION = ReportRun.Kind.CONVERGENCE.value, ReportRun.Kind.COOPERATION.value
+SHAPERS = {CONVERGENCE: pages.convergence_page, COOPERATION: pages.cooperation_page}
+
+
+def _commune_page(request, kind: str, pcode: str):
+    commune = pages.get_commune_for_reports(request.user, pcode)
+    state = pages.run_state(kind, commune=commune, year=pages.parse_year(request.GET.get("year")))
+    return render(request, f"reports/{kind}_commune.html", {
+        "commune": commune, "kind": kind, "state": state, "legend": pages.state_legend(),
+        "reads_country": pages.reads_country(request.user),
+        "report": SHAPERS[kind](state.run.result or {}) if state.run else None,
+        "can_recompute": can_write_commune(request.user, commune.pk),
+        "recompute_url": reverse("reports:recompute_commune", args=[kind, commune.pcode]),
+    })
+
+
+@require_safe
+def convergence_commune(request, pcode):
+    """Where ministries, needs and organisations meet in one commune."""
+    return _commune_page(request, CONVERGENCE, pcode)
+
+
+@require_safe
+def cooperation_commune(request, pcode):
+    """Which organisations of one commune work together, and which could."""
+    return _commune_page(request, COOPERATION, pcode)
+
+
+def _national_context(request, kind: str) -> dict:
+    return {
+        "kind": kind, "reads_country": pages.reads_country(request.user),
+        "state": pages.run_state(kind, year=pages.parse_year(request.GET.get("year"))),
+        "can_recompute": pages.recomputes_country(request.user),
+        "recompute_url": reverse("reports:recompute_national", args=[kind]),
+    }
+
+
+@require_safe
+def convergence_national(request):
+    """The communes × ministries matrix of states, filtered by region or department."""
+    if not pages.reads_country(request.user):
+        raise Http404
+    context = _national_context(request, CONVERGENCE)
+    place = pages.territory(request.GET)
+    run = context["state"].run
+    context.update(place=place, legend=pages.state_legend(),
+                   report=pages.national_convergence_page(run, place) if run else None)
+    return render(request, "reports/convergence_national.html", context)
+
+
+@require_safe
+def cooperation_national(request):
+    """Cooperation figures per commune, filtered by region or department, and the country's."""
+    if not pages.reads_country(request.user):
+        raise Http404
+    context = _national_context(request, COOPERATION)
+    place = pages.territory(request.GET)
+    run = context["state"].run
+    context.update(place=place,
+                   report=pages.national_cooperation_page(run, place) if run else None)
+    return render(request, "reports/cooperation_national.html", context)
+
+
+@require_safe
+def national_map(request):
+    """Public: communes coloured by convergence score, or by linked share (?by=linked_share)."""
+    kind = COOPERATION if request.GET.get("by") == "linked_share" else CONVERGENCE
+    context = _national_context(request, kind)
+    context["map"] = pages.national_map(kind, context["state"].run, pages.territory(),
+                                        link_reports=context["reads_country"])
+    context["year_query"] = "by=linked_share&" if kind == COOPERATION else ""
+    return render(request, "reports/map.html", context)
+
+
+@require_POST
+def recompute_commune(request, kind, pcode):
+    """A CTD agent (their commune) or the admin queues a commune's report; others get 404."""
+    commune = Commune.objects.defer("boundary").filter(pcode=pcode).first()
+    if commune is None or not can_write_commune(request.user, commune.pk):
+        raise Http404
+    year = pages.parse_year(request.POST.get("year")) or timezone.localdate().year
+    request_report(kind=kind, year=year, commune=commune, user=request.user)
+    messages.success(request, _("The report is queued for recomputation. This page will show "
+                                "it once the run has finished."))
+    target = reverse(f"reports:{kind}_commune", args=[commune.pcode])
+    return redirect(f"{target}?year={year}")
+
+
+@require_POST
+def recompute_national(request, kind):
+    """The admin queues both reports for every commune and the country; others get 404."""
+    if not pages.recomputes_country(request.user):
+        raise Http404
+    year = pages.parse_year(request.POST.get("year")) or timezone.localdate().year
+    request_national_recompute(year=year, user=request.user)
+    messages.success(request, _("Both reports are queued for every commune and for the "
+                                "country. The pages will show them once the runs finish."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse(f"reports:{kind}_national")
+    return redirect(target)
