@@ -148,17 +148,29 @@ def request_report(*, kind: str, year: int, commune: Commune | None = None,
 
 def request_national_recompute(*, year: int, user=None) -> list[ReportRun]:
     """Queue the national run and every commune's run of both kinds: one task per kind."""
-    communes = list(Commune.objects.order_by("pk"))
     national = []
     for kind in KINDS:
         run, created = report_run_request(kind=kind, year=year, user=user)
-        commune_ids = [report_run_request(kind=kind, year=year, commune=commune, user=user)[0].pk
-                       for commune in communes]
+        commune_run_ids = _queue_every_commune(kind, year, user)
         if created:
             transaction.on_commit(
-                lambda k=kind, r=run.pk, c=commune_ids: send(run_national, k, year, r, c))
+                lambda k=kind, r=run.pk, c=commune_run_ids: send(run_national, k, year, r, c))
         national.append(run)
     return national
+
+
+def _queue_every_commune(kind: str, year: int, user) -> list[int]:
+    """A queued run for every commune (reusing those already queued), in three queries."""
+    queued = ReportRun.objects.filter(kind=kind, year=year, status=ReportRun.Status.QUEUED,
+                                      commune__isnull=False)
+    have = set(queued.values_list("commune_id", flat=True))
+    requester = user if user is not None and user.pk else None
+    ReportRun.objects.bulk_create(
+        [ReportRun(kind=kind, year=year, commune_id=pk, scope=pcode, requested_by=requester)
+         for pk, pcode in Commune.objects.order_by("pk").values_list("pk", "pcode")
+         if pk not in have],
+        ignore_conflicts=True)  # a run queued meanwhile by an edit is simply reused
+    return list(queued.order_by("commune_id").values_list("pk", flat=True))
 
 
 @shared_task

@@ -29,6 +29,12 @@ collect_ignore = [] if os.environ.get("RELESS_FAULTS") == "1" else ["faults"]
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; a slow hash only measures the CPU."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Pages render without a `collectstatic` manifest (the build makes one for production)."""
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
