@@ -1,7 +1,22 @@
-"""API-wide error shape: every error is JSON with a `detail` message (and field errors)."""
+"""API-wide plumbing: the JSON error shape, conditional GET (ETag) and the token scheme.
+
+Every error is JSON with a `detail` message (and `errors` per field or parameter), also when
+the client asked for CSV. Every successful GET carries an ETag computed from the body, and an
+`If-None-Match` with that ETag answers 304 with no body, so a nightly pull skips unchanged data.
+"""
+
+import hashlib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.http import Http404
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -11,9 +26,14 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         )
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+    if response is None:
+        return None
+    if isinstance(response.data, dict) and isinstance(response.data.get("detail"), list):
+        messages = response.data["detail"]
+        response.data = {"detail": " ".join(str(m) for m in messages), "errors": messages}
+    elif isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": _first_message(response.data), "errors": response.data}
-    elif response is not None and isinstance(response.data, list):
+    elif isinstance(response.data, list):
         response.data = {"detail": " ".join(str(m) for m in response.data), "errors": response.data}
     return response
 
@@ -23,3 +43,89 @@ def _first_message(errors) -> str:
         first = messages[0] if isinstance(messages, list) and messages else messages
         return f"{field}: {first}"
     return "Invalid request."
+
+
+@extend_schema_field({"description": "Messages per field or parameter (object or list)."})
+class _AnyErrors(serializers.JSONField):
+    pass
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """Shape of every error answer."""
+
+    detail = serializers.CharField(help_text="A clear message, first error first.")
+    errors = _AnyErrors(required=False)
+
+
+def error_responses(*codes: int) -> dict:
+    """OpenAPI responses for the given error statuses, all with the error shape."""
+    meaning = {
+        400: "Bad filter, parameter or body (JSON error).",
+        401: "No credentials, or an invalid, expired or revoked token.",
+        403: "Authenticated, but the account's role does not allow this.",
+        404: "Unknown or out-of-scope object (never 403, so ids cannot be probed).",
+        405: "Method not allowed.",
+        429: "Rate limit reached: retry after the `Retry-After` header's seconds.",
+    }
+    return {(code, "application/json"): OpenApiResponse(ApiErrorSerializer, meaning[code])
+            for code in codes}
+
+
+class ApiViewMixin:
+    """For every API view: errors rendered as JSON, `?format=` checked, and conditional GET.
+
+    The ETag is a hash of the rendered body (so it changes with any change of the data, the
+    taxonomy, the language or the format); `Cache-Control: private, no-cache` keeps shared
+    caches out and makes clients revalidate."""
+
+    def get_renderers(self):
+        request = getattr(self, "request", None)
+        if request is not None and request.method not in SAFE_METHODS:
+            return [JSONRenderer()]  # writes answer JSON; CSV is for reading
+        return super().get_renderers()
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force=force)
+        except Http404:
+            fmt = request.query_params.get("format", "")
+            raise exceptions.ValidationError(
+                {"format": [_("Unknown format %(format)s: use json or csv.") % {"format": fmt}]}
+            ) from None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and renderer is not None and renderer.format != "json":
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+            return response
+        response.render()
+        etag = f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"'
+        response["ETag"] = etag
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ("Accept", "Accept-Language", "Authorization", "Cookie"))
+        return get_conditional_response(request, etag=etag, response=response)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Authorization: Token <key>`; keys are issued by the national "
+                           "admin, expire, and can be revoked.",
+        }
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", OpenApiTypes.STR, enum=["json", "csv"],
+    description="Response format; `csv` gives the same rows as JSON (for a paginated answer, "
+                "the page's rows, with `X-Total-Count` and a `Link` header to the next page). "
+                "`Accept: text/csv` does the same.",
+)

@@ -1,0 +1,277 @@
+"""The organisations and their aggregates in the REST API (/api/v1/).
+
+Thin views: scope with cooperatives.permissions (or `organisations_aggregated_for`), filter
+with cooperatives.filters, write with cooperatives.services, count with
+cooperatives.selectors. Out-of-scope objects answer 404; a role that may read an object but
+not change it answers 403; a logged-in account with no role answers 403 everywhere here.
+"""
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from communes.models import Commune
+from reless_platform.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
+from reless_platform.renderers import CSVRenderer
+from sectors.models import Filiere
+
+from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
+from .models import Organisation, OrganisationStatus
+from .permissions import (
+    Scope,
+    can_read_commune_reports,
+    get_organisation_for_user,
+    organisations_listed_for,
+    scope_of,
+)
+from .selectors import (
+    COLUMNS,
+    GROUPINGS,
+    LEVELS,
+    organisation_aggregates,
+    organisations_aggregated_for,
+)
+from .serializers import (
+    PERSONAL_FIELDS,
+    PUBLIC_FIELDS,
+    AggregateParamsSerializer,
+    AggregateRowSerializer,
+    OrganisationPublicSerializer,
+    OrganisationSerializer,
+)
+from .services import organisation_archive, organisation_create, organisation_update
+
+ARCHIVED = (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED)
+CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="The same rows as CSV.")
+
+
+class HasRole(permissions.BasePermission):
+    """Logged in (token or session) with at least one role; anonymous requests get 401."""
+
+    message = _("Your account has no role on the platform.")
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        scope = scope_of(request.user)
+        return scope.is_admin or scope.is_agent or scope.is_representative or scope.is_analyst
+
+
+def sees_contacts(scope: Scope, organisation: Organisation) -> bool:
+    """Whether the user reads the organisation's personal data (as organisations_visible_to)."""
+    return (scope.is_admin or organisation.commune_id in scope.commune_ids
+            or organisation.pk in scope.organisation_ids)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List organisations",
+        description="Organisations the caller may list (analysts and admins: the country; "
+                    "CTD agents: their communes; representatives: their organisation), "
+                    "filtered and paginated. Contacts only for admins, the CTD agents of "
+                    "the organisation's commune and its representatives.",
+        parameters=[FORMAT_PARAMETER],
+        responses={(200, "application/json"): OrganisationSerializer(many=True),
+                   (200, "text/csv"): CSV_RESPONSE,
+                   **error_responses(400, 401, 403, 404, 429)},
+    ),
+    retrieve=extend_schema(
+        summary="One organisation",
+        parameters=[FORMAT_PARAMETER],
+        responses={(200, "application/json"): OrganisationSerializer,
+                   (200, "text/csv"): CSV_RESPONSE,
+                   **error_responses(400, 401, 403, 404, 429)},
+    ),
+    create=extend_schema(
+        summary="Register an organisation (CTD agents in their communes, admins)",
+        responses={(201, "application/json"): OrganisationSerializer,
+                   **error_responses(400, 401, 403, 429)},
+    ),
+    update=extend_schema(
+        summary="Replace an organisation's profile",
+        responses={(200, "application/json"): OrganisationSerializer,
+                   **error_responses(400, 401, 403, 404, 429)},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields; archive with status dormant or dissolved",
+        responses={(200, "application/json"): OrganisationSerializer,
+                   **error_responses(400, 401, 403, 404, 429)},
+    ),
+)
+class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                          viewsets.GenericViewSet):
+    """Organisations: scoped read for every role, write for CTD agents and admins. No delete:
+    an organisation is archived by setting its status to dormant or dissolved."""
+
+    queryset = Organisation.objects.none()  # the schema's model; requests use get_queryset
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilterSet
+    permission_classes = [HasRole]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        filieres = Filiere.objects.select_related("sector__ministry").order_by("code")
+        return (organisations_listed_for(self.request.user)
+                .select_related("commune__department__region", "primary_filiere")
+                .prefetch_related(Prefetch("filieres", queryset=filieres)))
+
+    def csv_columns(self, request):
+        personal = scope_of(request.user).sees_personal_data
+        return PUBLIC_FIELDS + PERSONAL_FIELDS if personal else PUBLIC_FIELDS
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self._represent(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._represent([self.get_object()])[0])
+
+    def create(self, request, *args, **kwargs):
+        scope = scope_of(request.user)
+        if not (scope.is_admin or scope.is_agent):
+            raise exceptions.PermissionDenied(
+                _("Only CTD agents and national admins register organisations."))
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        organisation = organisation_create(user=request.user, filieres=data.pop("filieres", None),
+                                           **data)
+        return Response(self._reloaded(organisation), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        organisation = self._writable_object()
+        serializer = self.get_serializer(organisation, data=request.data,
+                                         partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        _apply_changes(request.user, organisation, dict(serializer.validated_data))
+        return Response(self._reloaded(organisation))
+
+    def _writable_object(self) -> Organisation:
+        """The organisation to change; 404 when out of the caller's reach, 403 when the caller
+        may read it but not change it (it knows the organisation exists anyway)."""
+        pk = str(self.kwargs[self.lookup_field])
+        if not pk.isdigit():
+            raise Http404
+        try:
+            return get_organisation_for_user(self.request.user, pk, write=True)
+        except Http404:
+            if self.get_queryset().filter(pk=pk).exists():
+                raise exceptions.PermissionDenied(
+                    _("You may read this organisation but not change it.")) from None
+            raise
+
+    def _reloaded(self, organisation: Organisation) -> dict:
+        return self._represent([self.get_queryset().get(pk=organisation.pk)])[0]
+
+    def _represent(self, organisations) -> "list[dict]":
+        scope = scope_of(self.request.user)
+        context = self.get_serializer_context()
+        full = OrganisationSerializer(context=context)
+        public = OrganisationPublicSerializer(context=context)
+        return [(full if sees_contacts(scope, o) else public).to_representation(o)
+                for o in organisations]
+
+
+@transaction.atomic
+def _apply_changes(user, organisation: Organisation, data: dict) -> None:
+    """Save the validated fields through the services; a new dormant or dissolved status
+    archives the organisation (with its registry event) after the other changes."""
+    filieres = data.pop("filieres", None)
+    archive_as = data.get("status")
+    if archive_as in ARCHIVED and archive_as != organisation.status:
+        data.pop("status")
+    else:
+        archive_as = None
+    if data or filieres is not None:
+        organisation_update(user=user, organisation=organisation, filieres=filieres, **data)
+    if archive_as:
+        organisation_archive(user=user, organisation=organisation, status=archive_as)
+
+
+LEVEL_PARAMETER = OpenApiParameter(
+    "level", OpenApiTypes.STR, enum=list(LEVELS), default="commune",
+    description="Territorial unit of each row.")
+BY_PARAMETER = OpenApiParameter(
+    "by", OpenApiTypes.STR, enum=list(GROUPINGS), default="ministry",
+    description="Grouping of each row. An organisation with several filières counts once in "
+                "each filière, sector and ministry it matches, so groups can add up to more "
+                "than the unit's organisations.")
+AGGREGATE_RESPONSES = {
+    (200, "application/json"): AggregateRowSerializer(many=True),
+    (200, "text/csv"): CSV_RESPONSE,
+}
+
+
+class AggregatesBase(ApiViewMixin, generics.ListAPIView):
+    queryset = Organisation.objects.none()  # the schema's model; requests use get_queryset
+    permission_classes = [HasRole]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    serializer_class = AggregateRowSerializer
+    params_class = AggregateParamsSerializer
+
+    def csv_columns(self, request):
+        return COLUMNS
+
+    def list(self, request, *args, **kwargs):
+        params = self.params_class(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        organisations = self.filter_queryset(self.get_queryset())
+        rows = organisation_aggregates(organisations, **{"level": "commune",
+                                                          **params.validated_data})
+        return self.get_paginated_response(self.paginate_queryset(rows))
+
+
+@extend_schema(
+    summary="Aggregates per region, department or commune",
+    description="Organisations, members, women, youth (under 35) and employees per unit and "
+                "group, over the organisations the caller may aggregate (analysts and "
+                "admins: the country; CTD agents: their communes; representatives: their "
+                "organisation's commune), after the filters. Units and groups with no "
+                "organisation give no row. Rows are sorted by P-code then group.",
+    parameters=[LEVEL_PARAMETER, BY_PARAMETER, FORMAT_PARAMETER],
+    responses={**AGGREGATE_RESPONSES, **error_responses(400, 401, 403, 404, 429)},
+)
+class AggregatesView(AggregatesBase):
+    filterset_class = AggregateFilterSet
+
+    def get_queryset(self):
+        return organisations_aggregated_for(self.request.user)
+
+
+class CommuneAggregateParamsSerializer(AggregateParamsSerializer):
+    level = None
+
+
+@extend_schema(
+    summary="Aggregates of one commune",
+    description="The commune's organisations and figures per group (one row per group). "
+                "Communes out of the caller's scope answer 404 like unknown P-codes.",
+    parameters=[OpenApiParameter("pcode", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                 description="Commune P-code, e.g. CM004005001."),
+                BY_PARAMETER, FORMAT_PARAMETER],
+    responses={**AGGREGATE_RESPONSES, **error_responses(400, 401, 403, 404, 429)},
+)
+class CommuneAggregatesView(AggregatesBase):
+    filterset_class = CommuneAggregateFilterSet
+    params_class = CommuneAggregateParamsSerializer
+
+    def get_queryset(self):
+        commune = get_object_or_404(Commune, pcode=self.kwargs["pcode"])
+        if not can_read_commune_reports(self.request.user, commune.pk):
+            raise Http404
+        return Organisation.objects.filter(commune=commune)

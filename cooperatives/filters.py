@@ -1,0 +1,85 @@
+"""The organisation filters, shared by the HTML list, the API list and the aggregates.
+
+Territory filters take P-codes, `filiere` a filière code, `ministry` an acronym: an unknown
+value is an error (400 in the API, a form error in the HTML list), never an empty result.
+Filters select organisations; scoping (what the user may see) happens before, in the view.
+"""
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from communes.models import Commune, Department, Region
+from sectors.models import Filiere, Ministry
+
+from .models import LegalForm, Organisation, OrganisationFiliere, OrganisationStatus
+
+
+def _by_code(model, field_name: str, to_field: str, label: str, message: str, **kwargs):
+    """A filter whose value is a code (P-code, filière code, acronym) of a reference row."""
+    return extend_schema_field(OpenApiTypes.STR)(django_filters.ModelChoiceFilter(
+        queryset=model.objects.all(), field_name=field_name, to_field_name=to_field,
+        label=label, error_messages={"invalid_choice": message}, **kwargs))
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """Ordering with the id as last key, so pages never overlap or skip rows."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "id") if value else qs
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    commune = _by_code(Commune, "commune", "pcode", _("Commune (P-code)"),
+                       _("Unknown commune P-code: %(value)s."))
+    department = _by_code(Department, "commune__department", "pcode", _("Department (P-code)"),
+                          _("Unknown department P-code: %(value)s."))
+    region = _by_code(Region, "commune__department__region", "pcode", _("Region (P-code)"),
+                      _("Unknown region P-code: %(value)s."))
+    filiere = _by_code(Filiere, "filieres", "code", _("Filière (code), any of the filières"),
+                       _("Unknown filière code: %(value)s."), method="filter_filiere")
+    ministry = _by_code(Ministry, "filieres", "acronym",
+                        _("Ministry (acronym), through any filière's sector"),
+                        _("Unknown ministry acronym: %(value)s."), method="filter_ministry")
+    legal_form = django_filters.ChoiceFilter(choices=LegalForm.choices, label=_("Legal form"))
+    status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
+    q = django_filters.CharFilter(method="filter_text", max_length=100,
+                                  label=_("Text in the name, acronym or RSC number"))
+    ordering = OrderingFilter(
+        fields=("name", "members_total", "created_at"),
+        label=_("Order by name, members_total or created_at (prefix - to reverse)"))
+
+    class Meta:
+        model = Organisation
+        fields = ()
+
+    def filter_filiere(self, queryset: QuerySet, name: str, value: Filiere) -> QuerySet:
+        return queryset.filter(pk__in=OrganisationFiliere.objects.filter(filiere=value)
+                               .values("organisation_id"))
+
+    def filter_ministry(self, queryset: QuerySet, name: str, value: Ministry) -> QuerySet:
+        return queryset.matching_ministry(value)
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(Q(name__icontains=text) | Q(acronym__icontains=text)
+                               | Q(rsc_number__icontains=text))
+
+
+class AggregateFilterSet(OrganisationFilterSet):
+    """The same filters for the aggregates, where ordering means nothing."""
+
+    ordering = None
+
+
+class CommuneAggregateFilterSet(AggregateFilterSet):
+    """The aggregates of one commune: the commune comes from the path."""
+
+    commune = None
+    department = None
+    region = None

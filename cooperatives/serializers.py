@@ -1,0 +1,91 @@
+"""Shapes of organisations and aggregate rows in the API (input and output only: writes go
+through cooperatives.services)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from communes.models import Commune
+from sectors.models import Filiere
+
+from .models import Organisation
+from .permissions import can_write_commune
+from .selectors import GROUPINGS, LEVELS
+
+# Personal data: only users who may see the organisation in full get these fields. The
+# description is free text its representatives write, so it may name people too.
+PERSONAL_FIELDS = ("contact_name", "contact_phone", "contact_email", "description")
+PUBLIC_FIELDS = (
+    "id", "name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "ues_number",
+    "commune", "commune_name", "department", "region", "locality", "primary_filiere",
+    "filieres", "ministries", "members_total", "members_women", "members_youth", "employees",
+    "share_capital", "reless_member_since", "parent_union", "converted_from_gic",
+    "latitude", "longitude", "created_at", "updated_at",
+)
+
+
+class OrganisationPublicSerializer(serializers.ModelSerializer):
+    """An organisation without personal data: what ministry analysts read."""
+
+    commune = serializers.SlugRelatedField(
+        slug_field="pcode", queryset=Commune.objects.all(),
+        help_text=_("P-code of the commune of the seat."))
+    commune_name = serializers.CharField(source="commune.name", read_only=True)
+    department = serializers.CharField(source="commune.department.pcode", read_only=True,
+                                       help_text=_("P-code of the department."))
+    region = serializers.CharField(source="commune.department.region.pcode", read_only=True,
+                                   help_text=_("P-code of the region."))
+    primary_filiere = serializers.SlugRelatedField(slug_field="code",
+                                                   queryset=Filiere.objects.all())
+    filieres = serializers.SlugRelatedField(
+        slug_field="code", queryset=Filiere.objects.all(), many=True, required=False,
+        help_text=_("Codes of every filière, the primary one included."))
+    ministries = serializers.SerializerMethodField(
+        help_text=_("Acronyms of the ministries supervising the organisation's filières."))
+
+    class Meta:
+        model = Organisation
+        fields = PUBLIC_FIELDS
+        read_only_fields = ("id", "created_at", "updated_at")
+        validators = []  # model rules (RSC number unique, member counts) run in the services
+
+    def get_ministries(self, obj: Organisation) -> list[str]:
+        return sorted({f.sector.ministry.acronym for f in obj.filieres.all()})
+
+
+class OrganisationSerializer(OrganisationPublicSerializer):
+    """An organisation in full, contacts and description included: for admins, the CTD agents
+    of its commune and its representatives. These four fields are absent for other readers."""
+
+    class Meta(OrganisationPublicSerializer.Meta):
+        fields = PUBLIC_FIELDS + PERSONAL_FIELDS
+        extra_kwargs = {name: {"required": False} for name in PERSONAL_FIELDS}
+
+    def validate_commune(self, commune: Commune) -> Commune:
+        request = self.context.get("request")
+        if request is not None and not can_write_commune(request.user, commune.pk):
+            raise serializers.ValidationError(
+                _("You may not register or move organisations to this commune."))
+        return commune
+
+
+class AggregateRowSerializer(serializers.Serializer):
+    """One aggregate row (documentation only: the rows are built as plain dicts)."""
+
+    pcode = serializers.CharField(help_text=_("P-code of the region, department or commune."))
+    name = serializers.CharField(help_text=_("Name of the unit (English with "
+                                             "Accept-Language: en when it has one)."))
+    group = serializers.CharField(help_text=_(
+        "Group code: ministry acronym, sector or filière code, legal form or status value."))
+    group_name = serializers.CharField(help_text=_("Name of the group."))
+    organisations = serializers.IntegerField(help_text=_("Number of organisations."))
+    members = serializers.IntegerField(help_text=_("Sum of their members."))
+    women = serializers.IntegerField(help_text=_("Sum of their women members."))
+    youth = serializers.IntegerField(help_text=_("Sum of their members under 35."))
+    employees = serializers.IntegerField(help_text=_("Sum of their employees."))
+
+
+class AggregateParamsSerializer(serializers.Serializer):
+    """The `level` and `by` query parameters of the aggregates."""
+
+    level = serializers.ChoiceField(choices=LEVELS, default="commune")
+    by = serializers.ChoiceField(choices=GROUPINGS, default="ministry")
