@@ -6,9 +6,20 @@ the user object. Out-of-scope objects answer 404 through the `get_*_for_user` he
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
 from django.http import Http404
 
-from .models import Organisation, Role, RoleAssignment
+from communes.models import Commune
+
+from .models import (
+    BureauMember,
+    ChangeRequest,
+    CooperationLink,
+    Organisation,
+    Role,
+    RoleAssignment,
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +88,6 @@ def organisations_visible_to(user, queryset=None):
         return qs
     if not (scope.commune_ids or scope.organisation_ids):
         return qs.none()
-    from django.db.models import Q
-
     return qs.filter(Q(commune_id__in=scope.commune_ids) | Q(pk__in=scope.organisation_ids))
 
 
@@ -118,4 +127,80 @@ def get_organisation_for_user(user, pk, *, write: bool = False) -> Organisation:
     try:
         return qs.select_related("commune__department__region", "primary_filiere").get(pk=pk)
     except (Organisation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def _commune_queryset(user, *, write: bool):
+    scope = scope_of(user)
+    qs = Commune.objects.select_related("department__region")
+    if scope.is_admin:
+        return qs
+    if write:
+        return qs.filter(pk__in=scope.commune_ids)
+    return qs.filter(Q(pk__in=scope.commune_ids)
+                     | Q(pk__in=representative_commune_ids(scope)))
+
+
+def get_commune_for_user(user, pcode, *, write: bool = False):
+    """A commune whose registry pages the user works on, else 404.
+
+    Reading (the RELESS page) is for admins, the commune's CTD agents and the representatives
+    of its organisations; writing (dashboard, registry edits) for admins and its agents."""
+    try:
+        return _commune_queryset(user, write=write).get(pcode=pcode)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+
+
+def links_visible_to(user, queryset=None):
+    """Cooperation links the user speaks for on at least one side: admins all, CTD agents
+    those touching their communes, representatives those of their organisations."""
+    qs = CooperationLink.objects.all() if queryset is None else queryset
+    scope = scope_of(user)
+    if scope.is_admin:
+        return qs
+    return qs.filter(Q(source__commune_id__in=scope.commune_ids)
+                     | Q(target__commune_id__in=scope.commune_ids)
+                     | Q(source_id__in=scope.organisation_ids)
+                     | Q(target_id__in=scope.organisation_ids))
+
+
+def get_link_for_user(user, pk):
+    """The link if the user speaks for one of its sides, else 404."""
+    qs = links_visible_to(user).select_related("source__commune", "target__commune")
+    try:
+        return qs.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def change_requests_visible_to(user, queryset=None, *, write: bool = False):
+    """Change requests on organisations the user sees (reviews, with write=True)."""
+    qs = ChangeRequest.objects.all() if queryset is None else queryset
+    organisations = organisations_writable_by(user) if write else organisations_visible_to(user)
+    if scope_of(user).is_admin:
+        return qs
+    return qs.filter(organisation__in=organisations.values("pk"))
+
+
+def get_change_request_for_user(user, pk, *, write: bool = False):
+    """The change request if the user sees its organisation (reviews it, with write=True),
+    else 404."""
+    qs = change_requests_visible_to(user, write=write).select_related(
+        "organisation__commune", "requested_by", "reviewer")
+    try:
+        return qs.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_bureau_member_for_user(user, pk):
+    """A RELESS bureau member the user may edit (admins, the commune's agents), else 404."""
+    scope = scope_of(user)
+    qs = BureauMember.objects.select_related("reless__commune")
+    if not scope.is_admin:
+        qs = qs.filter(reless__commune_id__in=scope.commune_ids)
+    try:
+        return qs.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sectors.models import Filiere
 
 from .models import (
+    BureauMember,
     ChangeRequest,
     CooperationLink,
     LinkStatus,
@@ -23,6 +24,7 @@ from .models import (
     OrganisationFiliere,
     OrganisationStatus,
     RegistryEvent,
+    Reless,
 )
 from .permissions import can_write_commune, scope_of
 
@@ -275,3 +277,66 @@ def _update_status(link: CooperationLink) -> None:
     if link.status != LinkStatus.ENDED and link.source_confirmed and link.target_confirmed:
         link.status = LinkStatus.CONFIRMED
         link.start_date = link.start_date or timezone.localdate()
+
+
+def link_sides_for(*, user, link: CooperationLink) -> set[str]:
+    """Which ends of the link the user speaks for ('source', 'target'), for pages to offer
+    only the actions the services will accept."""
+    return _sides_user_speaks_for(user, link)
+
+
+@transaction.atomic
+def registry_event_add(*, user, organisation: Organisation, kind: str, date: datetime.date,
+                       reference: str = "", note: str = "") -> RegistryEvent:
+    """Record a dated RSC entry (registration, modification, dissolution) of an organisation."""
+    if not can_write_commune(user, organisation.commune_id):
+        raise PermissionDenied
+    event = RegistryEvent(organisation=organisation, kind=kind, date=date,
+                          reference=reference, note=note)
+    event._history_user = user
+    event.full_clean()
+    event.save()
+    return event
+
+
+@transaction.atomic
+def reless_save(*, user, commune, **fields) -> Reless:
+    """Create the commune's RELESS or change its name, founding date or status."""
+    if not can_write_commune(user, commune.pk):
+        raise PermissionDenied
+    reless = Reless.objects.filter(commune=commune).first() or Reless(commune=commune)
+    for name, value in fields.items():
+        setattr(reless, name, value)
+    reless._history_user = user
+    reless.full_clean()
+    reless.save()
+    return reless
+
+
+@transaction.atomic
+def bureau_member_save(*, user, reless: Reless, member: BureauMember | None = None,
+                       **fields) -> BureauMember:
+    """Add a bureau member to a RELESS, or change one (an ended mandate gets its end date;
+    bureau members are kept for the record)."""
+    if not can_write_commune(user, reless.commune_id):
+        raise PermissionDenied
+    member = member or BureauMember(reless=reless)
+    if member.reless_id != reless.pk:
+        raise PermissionDenied
+    for name, value in fields.items():
+        setattr(member, name, value)
+    organisation = member.organisation
+    if organisation is not None and organisation.commune_id != reless.commune_id:
+        raise ValidationError({"organisation": _(
+            "The organisation must belong to the RELESS's commune.")})
+    member._history_user = user
+    member.full_clean()
+    member.save()
+    return member
+
+
+@transaction.atomic
+def reless_membership_set(*, user, organisation: Organisation,
+                          since: datetime.date | None) -> Organisation:
+    """Record when an organisation joined its commune's RELESS (None: it is not a member)."""
+    return organisation_update(user=user, organisation=organisation, reless_member_since=since)

@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from communes.models import Commune
 
@@ -8,6 +9,7 @@ from .permissions import scope_of
 from .selectors_public import territory_tree
 
 
+@require_safe
 def home(request):
     """Public: the regions with their departments and communes and organisation counts."""
     tree = territory_tree()
@@ -15,6 +17,7 @@ def home(request):
     return render(request, "cooperatives/home.html", {"tree": tree, "total": total})
 
 
+@require_safe
 def commune_public(request, pcode):
     """Public: a commune and the names of its organisations (no contacts)."""
     commune = get_object_or_404(Commune.objects.select_related("department__region"),
@@ -27,11 +30,16 @@ def commune_public(request, pcode):
 
 
 def my_space(request):
-    """Send a signed-in user to where their work is."""
+    """Send a signed-in user to where their work is: CTD agents to their commune's dashboard,
+    representatives to their organisation, admins to the national list, others home."""
     if not request.user.is_authenticated:
         return redirect("login")
     scope = scope_of(request.user)
     if scope.commune_ids:
         commune = Commune.objects.filter(pk__in=scope.commune_ids).order_by("pcode").first()
-        return redirect("commune_public", pcode=commune.pcode)
+        return redirect("commune_dashboard", pcode=commune.pcode)
+    if scope.organisation_ids:
+        return redirect("organisation_detail", pk=min(scope.organisation_ids))
+    if scope.is_admin:
+        return redirect("organisation_list_all")
     return redirect("home")

@@ -1,0 +1,240 @@
+"""Forms of the registry pages. They shape and check input; the writes go through services.py,
+whose ValidationErrors land next to their fields with `add_service_errors`."""
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q, UniqueConstraint
+from django.forms.models import fields_for_model, model_to_dict
+from django.utils.translation import gettext_lazy as _
+
+from communes.models import Commune
+from sectors.models import Filiere
+
+from .models import (
+    BureauMember,
+    CooperationLink,
+    LegalForm,
+    Organisation,
+    OrganisationStatus,
+    RegistryEvent,
+    Reless,
+)
+from .services import REVIEWED_FIELDS, SELF_SERVICE_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: each message next to its field when the
+    form has that field, at the top of the form otherwise."""
+    error = on_unique_fields(Organisation, error)
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def on_unique_fields(model, error: ValidationError) -> ValidationError:
+    """Move a single-field unique constraint's message (which Django raises for the whole
+    form when the constraint has a condition, like the RSC number's) next to its field."""
+    fields = {str(c.get_violation_error_message()): c.fields[0]
+              for c in model._meta.constraints
+              if isinstance(c, UniqueConstraint) and len(c.fields) == 1}
+    if not hasattr(error, "error_dict"):
+        error = ValidationError({NON_FIELD_ERRORS: error.error_list})
+    moved: dict[str, list] = {}
+    for name, errors in error.error_dict.items():
+        for item in errors:
+            target = fields.get(str(item.message)) if name == NON_FIELD_ERRORS else None
+            moved.setdefault(target or name, []).append(item)
+    return ValidationError(moved)
+
+
+def filiere_queryset():
+    return Filiere.objects.select_related("sector").order_by("name_fr")
+
+
+class OrganisationForm(forms.ModelForm):
+    """Create or edit an organisation of a commune (CTD agents and admins)."""
+
+    filieres = forms.ModelMultipleChoiceField(
+        queryset=Filiere.objects.none(), required=False, label=_("Other filières"),
+        help_text=_("The primary filière is always included."))
+
+    fieldsets = (
+        (_("Identity"), ("name", "acronym", "legal_form", "status", "primary_filiere",
+                         "filieres", "locality", "description")),
+        (_("Registration"), ("rsc_number", "rsc_date", "ues_number", "parent_union",
+                             "converted_from_gic", "reless_member_since")),
+        (_("Members and means"), ("members_total", "members_women", "members_youth",
+                                  "employees", "share_capital")),
+        (_("Contact"), ("contact_name", "contact_phone", "contact_email")),
+        (_("Map point"), ("latitude", "longitude")),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "acronym", "legal_form", "status", "primary_filiere", "locality",
+                  "description", "rsc_number", "rsc_date", "ues_number", "parent_union",
+                  "converted_from_gic", "reless_member_since", "members_total",
+                  "members_women", "members_youth", "employees", "share_capital",
+                  "contact_name", "contact_phone", "contact_email", "latitude", "longitude"]
+        widgets = {"rsc_date": DateInput(), "reless_member_since": DateInput(),
+                   "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        organisation = self.instance
+        self.fields["primary_filiere"].queryset = filiere_queryset()
+        self.fields["filieres"].queryset = filiere_queryset()
+        if organisation.pk and not self.is_bound:
+            self.initial["filieres"] = [f.pk for f in organisation.filieres.all()]
+        statuses = [s for s in OrganisationStatus
+                    if s != OrganisationStatus.DISSOLVED or organisation.status == s]
+        if not organisation.pk:
+            statuses = [OrganisationStatus.IN_CREATION, OrganisationStatus.ACTIVE]
+        self.fields["status"].choices = [(s.value, s.label) for s in statuses]
+        self._limit_related(organisation)
+
+    def _limit_related(self, organisation: Organisation) -> None:
+        """Unions of the department and GICs of the commune, plus the current values, so the
+        lists stay short at national scale."""
+        commune = organisation.commune
+        others = Organisation.objects.exclude(pk=organisation.pk).only("pk", "name")
+        self.fields["parent_union"].queryset = others.filter(
+            Q(legal_form__in=[LegalForm.UNION, LegalForm.FEDERATION],
+              commune__department_id=commune.department_id)
+            | Q(pk=organisation.parent_union_id or 0))
+        self.fields["converted_from_gic"].queryset = others.filter(
+            Q(legal_form=LegalForm.GIC, commune=commune)
+            | Q(pk=organisation.converted_from_gic_id or 0))
+
+    def _update_errors(self, errors):
+        super()._update_errors(on_unique_fields(Organisation, errors))
+
+    def grouped(self):
+        """(title, bound fields) for each fieldset, for the template."""
+        return [(title, [self[name] for name in names]) for title, names in self.fieldsets]
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class ArchiveForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=[
+        (OrganisationStatus.DORMANT.value, OrganisationStatus.DORMANT.label),
+        (OrganisationStatus.DISSOLVED.value, OrganisationStatus.DISSOLVED.label)])
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput(),
+                         help_text=_("Date of the dissolution; today when empty."))
+    note = forms.CharField(label=_("Note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RegistryEventForm(forms.ModelForm):
+    class Meta:
+        model = RegistryEvent
+        fields = ["kind", "date", "reference", "note"]
+        widgets = {"date": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+
+
+def _proposal_fields() -> dict:
+    names = [n for n in SELF_SERVICE_FIELDS + REVIEWED_FIELDS if n != "filieres"]
+    fields = fields_for_model(Organisation, fields=names,
+                              widgets={"description": forms.Textarea(attrs={"rows": 3})})
+    fields["filieres"] = forms.ModelMultipleChoiceField(
+        queryset=Filiere.objects.none(), label=_("Filières"), to_field_name="code",
+        help_text=_("All the filières of the organisation, the primary one included."))
+    return fields
+
+
+class ChangeProposalForm(forms.Form):
+    """A representative's proposal: contacts, description and map point apply at once; legal
+    form, RSC number, status, filières and member counts wait for the CTD agent."""
+
+    instant_fields = SELF_SERVICE_FIELDS
+    reviewed_fields = REVIEWED_FIELDS
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        initial = model_to_dict(organisation, fields=[
+            n for n in SELF_SERVICE_FIELDS + REVIEWED_FIELDS if n != "filieres"])
+        initial["filieres"] = list(organisation.filieres.values_list("code", flat=True))
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields.update(_proposal_fields())
+        self.fields["filieres"].queryset = filiere_queryset()
+
+    def instant(self):
+        return [self[name] for name in self.instant_fields]
+
+    def reviewed(self):
+        return [self[name] for name in self.reviewed_fields]
+
+    def values(self) -> dict:
+        values = dict(self.cleaned_data)
+        values["filieres"] = [f.code for f in values["filieres"]]
+        return values
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+                                 widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason (required to reject)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PartnerCommuneForm(forms.Form):
+    commune = forms.ModelChoiceField(queryset=Commune.objects.order_by("name_fr"),
+                                     to_field_name="pcode", label=_("Partner's commune"))
+
+
+class LinkProposeForm(forms.ModelForm):
+    class Meta:
+        model = CooperationLink
+        fields = ["target", "kind", "start_date", "note"]
+        widgets = {"start_date": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, source: Organisation, partner_commune: Commune, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = (
+            Organisation.objects.in_commune(partner_commune).exclude(pk=source.pk)
+            .exclude(status=OrganisationStatus.DISSOLVED).only("pk", "name"))
+
+
+class LinkNoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class RelessForm(forms.ModelForm):
+    class Meta:
+        model = Reless
+        fields = ["name", "founded_on", "status"]
+        widgets = {"founded_on": DateInput()}
+
+
+class BureauMemberForm(forms.ModelForm):
+    class Meta:
+        model = BureauMember
+        fields = ["person_name", "office", "organisation", "mandate_start", "mandate_end"]
+        widgets = {"mandate_start": DateInput(), "mandate_end": DateInput()}
+
+    def __init__(self, *args, commune: Commune, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = (
+            Organisation.objects.in_commune(commune).only("pk", "name"))
+
+
+class RelessMemberForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(),
+                                          label=_("Organisation"))
+    since = forms.DateField(label=_("Member since"), required=False, widget=DateInput(),
+                            help_text=_("Leave empty to record that it is not a member."))
+
+    def __init__(self, *args, commune: Commune, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = (
+            Organisation.objects.in_commune(commune).only("pk", "name"))

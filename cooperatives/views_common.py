@@ -1,0 +1,142 @@
+"""Helpers shared by the registry pages: the audit history section and change rows."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sectors.models import Filiere
+
+from .models import CooperationLink, LinkStatus, Organisation
+from .services import link_sides_for
+
+HISTORY_LIMIT = 100
+EMPTY = "—"
+KIND_LABELS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+
+
+@dataclass
+class HistoryEntry:
+    date: object
+    user: object
+    kind: str
+    label: str
+    changes: list = field(default_factory=list)
+
+
+def history_entries(history_qs, *, limit: int = HISTORY_LIMIT,
+                    label=None) -> list[HistoryEntry]:
+    """The latest history records of one or more objects, newest first, each with the fields
+    it changed (old -> new) against the previous record of the same object.
+
+    Two queries plus one per kind of related object named in the changes, whatever the
+    number of records."""
+    records = list(history_qs.select_related("history_user")
+                   .order_by("-history_date", "-history_id")[:limit + 1])
+    previous = {}
+    pairs = []
+    for record in reversed(records):
+        key = getattr(record, record.instance_type._meta.pk.attname)
+        pairs.append((record, previous.get(key)))
+        previous[key] = record
+    pairs = pairs[::-1][:limit]
+    raw = []
+    for record, before in pairs:
+        delta = record.diff_against(before).changes if before is not None else []
+        raw.append((record, delta))
+    names = _related_names(records[0].instance_type if records else None, raw)
+    return [_entry(record, delta, names, label) for record, delta in raw]
+
+
+def _entry(record, delta, names, label) -> HistoryEntry:
+    model = record.instance_type
+    order = {f.name: i for i, f in enumerate(model._meta.fields)}
+    changes = [(_field_label(model, c.field), _display(model, c.field, c.old, names),
+                _display(model, c.field, c.new, names))
+               for c in sorted(delta, key=lambda c: order.get(c.field, 0))]
+    return HistoryEntry(date=record.history_date, user=record.history_user,
+                        kind=KIND_LABELS.get(record.history_type, record.history_type),
+                        label=label(record) if label else "", changes=changes)
+
+
+def _field_label(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _related_names(model, raw) -> dict:
+    """{(related model, pk): text} for every foreign key value in the changes: one query per
+    related model."""
+    if model is None:
+        return {}
+    wanted = defaultdict(set)
+    for _record, delta in raw:
+        for change in delta:
+            f = model._meta.get_field(change.field)
+            if isinstance(f, models.ForeignKey):
+                wanted[f.related_model].update(v for v in (change.old, change.new) if v)
+    names = {}
+    for related, pks in wanted.items():
+        for pk, obj in related._default_manager.in_bulk(pks).items():
+            names[(related, pk)] = _person(obj) if hasattr(obj, "get_full_name") else str(obj)
+    return names
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _display(model, name: str, value, names: dict):
+    if value is None or value == "":
+        return EMPTY
+    f = model._meta.get_field(name)
+    if isinstance(f, models.ForeignKey):
+        return names.get((f.related_model, value), f"#{value}")
+    if f.choices:
+        return dict(f.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(f, models.JSONField) and isinstance(value, dict):
+        return "; ".join(f"{k}: {v.get('old')} → {v.get('new')}" if isinstance(v, dict)
+                         else f"{k}: {v}" for k, v in value.items())
+    return value
+
+
+# Change requests ----------------------------------------------------------------------------
+
+def with_change_rows(change_requests) -> list:
+    """The requests, each with `rows`: [(field label, old text, new text)], filière codes
+    shown by name. One query for every request together."""
+    change_requests = list(change_requests)
+    codes = set()
+    for cr in change_requests:
+        change = cr.changes.get("filieres") or {}
+        codes.update(change.get("old") or [])
+        codes.update(change.get("new") or [])
+    filieres = {f.code: f.name for f in Filiere.objects.filter(code__in=codes)} if codes else {}
+    for cr in change_requests:
+        cr.rows = [_change_row(key, change, filieres) for key, change in cr.changes.items()]
+    return change_requests
+
+
+def _change_row(key: str, change: dict, filieres: dict) -> tuple:
+    if key == "filieres":
+        old, new = (", ".join(filieres.get(c, c) for c in change.get(side) or []) or EMPTY
+                    for side in ("old", "new"))
+        return (_("Filières"), old, new)
+    f = Organisation._meta.get_field(key)
+    return (f.verbose_name, _choice_text(f, change.get("old")), _choice_text(f, change.get("new")))
+
+
+def _choice_text(f, value):
+    if value is None or value == "":
+        return EMPTY
+    return dict(f.flatchoices).get(value, value) if f.choices else value
+
+
+def mark_link_actions(user, link: CooperationLink) -> None:
+    """Which buttons the user gets on a link: confirm a side still unconfirmed, end it."""
+    sides = link_sides_for(user=user, link=link)
+    unconfirmed = {s for s in ("source", "target") if not getattr(link, f"{s}_confirmed")}
+    link.can_confirm = link.status == LinkStatus.PROPOSED and bool(sides & unconfirmed)
+    link.can_end = link.status != LinkStatus.ENDED and bool(sides)

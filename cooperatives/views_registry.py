@@ -1,0 +1,296 @@
+"""CTD agents' registry pages: the commune dashboard, the organisation list and its CSV export,
+an organisation's profile, and creating, editing and archiving organisations."""
+
+import csv
+import unicodedata
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_safe
+
+from . import services
+from .filters import OrganisationFilterSet
+from .forms import ArchiveForm, OrganisationForm, RegistryEventForm, add_service_errors
+from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
+from .permissions import (
+    can_write_commune,
+    get_commune_for_user,
+    get_organisation_for_user,
+    organisations_visible_to,
+    scope_of,
+)
+from .selectors import organisation_aggregates
+from .views_common import history_entries, mark_link_actions, with_change_rows
+
+PAGE_SIZES = (25, 50, 100)
+FILTER_LABELS = {
+    "commune": _lazy("Commune"), "department": _lazy("Department"), "region": _lazy("Region"),
+    "filiere": _lazy("Filière"), "ministry": _lazy("Ministry"), "legal_form": _lazy("Legal form"),
+    "status": _lazy("Status"), "q": _lazy("Search a name, acronym or RSC number"),
+    "ordering": _lazy("Sort by"),
+}
+ORDERING_CHOICES = [
+    ("name", _lazy("Name, A to Z")), ("-name", _lazy("Name, Z to A")),
+    ("-members_total", _lazy("Most members first")),
+    ("members_total", _lazy("Fewest members first")),
+    ("-created_at", _lazy("Latest registered first")),
+    ("created_at", _lazy("First registered first")),
+]
+# Filters that choose the territory: the commune list takes its commune from the path.
+TERRITORY_FILTERS = ("commune", "department", "region")
+
+
+def awaiting_links(commune):
+    """Proposed links that wait for a confirmation from the commune's side."""
+    return (CooperationLink.objects.filter(status=LinkStatus.PROPOSED)
+            .filter(Q(target__commune=commune, target_confirmed=False)
+                    | Q(source__commune=commune, source_confirmed=False))
+            .select_related("source__commune", "target__commune").order_by("created_at", "id"))
+
+
+@login_required
+@require_safe
+def commune_dashboard(request, pcode):
+    commune = get_commune_for_user(request.user, pcode, write=True)
+    organisations = Organisation.objects.in_commune(commune)
+    by_status = organisation_aggregates(organisations, level="commune", by="status")
+    active = organisations.active()
+    pending = (ChangeRequest.objects.filter(organisation__commune=commune,
+                                            status=ChangeRequest.Status.PENDING)
+               .select_related("organisation", "requested_by").order_by("created_at", "id"))
+    return render(request, "cooperatives/dashboard.html", {
+        "commune": commune,
+        "by_status": by_status,
+        "total": _sum_rows(by_status),
+        "by_filiere": sorted(organisation_aggregates(active, level="commune", by="filiere"),
+                             key=lambda row: _plain(row["group_name"])),
+        "by_legal_form": organisation_aggregates(active, level="commune", by="legal_form"),
+        "reless": Reless.objects.filter(commune=commune).first(),
+        "reless_members": organisations.filter(reless_member_since__isnull=False).count(),
+        "recent": Organisation.history.filter(commune_id=commune.pk)
+        .select_related("history_user").order_by("-history_date", "-history_id")[:10],
+        "pending": pending[:10],
+        "pending_count": pending.count(),
+        "awaiting": _with_actions(request.user, awaiting_links(commune)[:20]),
+    })
+
+
+def _with_actions(user, links) -> list[CooperationLink]:
+    links = list(links)
+    for link in links:
+        mark_link_actions(user, link)
+    return links
+
+
+def _plain(text: str) -> str:
+    """Sort key ignoring accents and case (É sorts with E)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def _sum_rows(rows: list[dict]) -> dict:
+    keys = ("organisations", "members", "women", "youth", "employees")
+    return {k: sum(row[k] for row in rows) for k in keys}
+
+
+# Organisation list and export ----------------------------------------------------------------
+
+def _organisation_filterset(request, commune=None):
+    queryset = organisations_visible_to(request.user)
+    if commune is not None:
+        queryset = queryset.in_commune(commune)
+    data = request.GET.copy()
+    if not data.get("ordering"):
+        data["ordering"] = "name"
+    filterset = OrganisationFilterSet(data, queryset=queryset, request=request)
+    fields = filterset.form.fields
+    if commune is not None:
+        for name in TERRITORY_FILTERS:
+            fields.pop(name, None)
+    # The shared filters' labels speak to API users (codes, parameter names): say it plainly.
+    for name, label in FILTER_LABELS.items():
+        if name in fields:
+            fields[name].label = label
+    fields["ordering"].choices = ORDERING_CHOICES
+    return filterset
+
+
+@login_required
+@require_safe
+def organisation_list(request, pcode=None):
+    """The organisations of a commune (or, without one, of every commune the user works in),
+    filtered and sorted with the API's filters; `?format=csv` exports the whole filtered list.
+    """
+    scope = scope_of(request.user)
+    if pcode is None and not (scope.is_admin or scope.is_agent):
+        raise Http404
+    commune = get_commune_for_user(request.user, pcode, write=True) if pcode else None
+    filterset = _organisation_filterset(request, commune)
+    organisations = filterset.qs.select_related("primary_filiere", "commune")
+    if request.GET.get("format") == "csv":
+        return _csv_response(organisations, commune)
+    per_page = _per_page(request)
+    page = Paginator(organisations, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cooperatives/organisation_list.html", {
+        "commune": commune, "filterset": filterset, "page": page, "per_page": per_page,
+        "page_sizes": PAGE_SIZES, "query": query.urlencode(),
+        "filtered": any(request.GET.get(name) for name in filterset.form.fields),
+        "can_create": commune is not None and can_write_commune(request.user, commune.pk),
+    })
+
+
+def _per_page(request) -> int:
+    try:
+        size = int(request.GET.get("per_page", PAGE_SIZES[1]))
+    except ValueError:
+        return PAGE_SIZES[1]
+    return size if size in PAGE_SIZES else PAGE_SIZES[1]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+CSV_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "ues_number",
+              "locality", "members_total", "members_women", "members_youth", "employees",
+              "share_capital", "reless_member_since", "contact_name", "contact_phone",
+              "contact_email", "latitude", "longitude")
+
+
+def _csv_response(organisations, commune) -> StreamingHttpResponse:
+    """Streams every row of the filtered list, filières included (prefetched per chunk)."""
+    meta = Organisation._meta
+    header = ["id", _("Commune (P-code)"),
+              *(str(meta.get_field(f).verbose_name) for f in CSV_FIELDS),
+              _("Primary filière"), _("Filières")]
+    rows = organisations.prefetch_related("filieres").iterator(chunk_size=2000)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for o in rows:
+            values = [getattr(o, f) for f in CSV_FIELDS]
+            values[2], values[3] = o.get_legal_form_display(), o.get_status_display()
+            yield writer.writerow([
+                o.pk, o.commune.pcode, *("" if v is None else v for v in values),
+                o.primary_filiere.code, " ".join(sorted(f.code for f in o.filieres.all()))])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    name = f"organisations-{commune.pcode}.csv" if commune else "organisations.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# One organisation ------------------------------------------------------------------------------
+
+@login_required
+@require_safe
+def organisation_detail(request, pk):
+    organisation = get_organisation_for_user(request.user, pk)
+    links = _with_actions(request.user, CooperationLink.objects.filter(
+        Q(source=organisation) | Q(target=organisation))
+        .select_related("source__commune", "target__commune"))
+    scope = scope_of(request.user)
+    return render(request, "cooperatives/organisation_detail.html", {
+        "organisation": organisation,
+        "filieres": organisation.filieres.all(),
+        "events": organisation.events.all(),
+        "links": links,
+        "change_requests": with_change_rows(
+            organisation.change_requests.select_related("requested_by", "reviewer")[:20]),
+        "history": history_entries(organisation.history.all()),
+        "can_write": can_write_commune(request.user, organisation.commune_id),
+        "is_representative": organisation.pk in scope.organisation_ids,
+    })
+
+
+@login_required
+def organisation_create(request, pcode):
+    commune = get_commune_for_user(request.user, pcode, write=True)
+    form = OrganisationForm(request.POST or None, instance=Organisation(commune=commune))
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(
+                user=request.user, commune=commune, filieres=form.cleaned_data["filieres"],
+                **form.service_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The organisation is registered."))
+            return redirect("organisation_detail", pk=organisation.pk)
+    return render(request, "cooperatives/organisation_form.html",
+                  {"form": form, "commune": commune, "organisation": None})
+
+
+@login_required
+def organisation_edit(request, pk):
+    organisation = get_organisation_for_user(request.user, pk, write=True)
+    saved_name = organisation.name  # the form writes what was typed onto the instance
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(
+                user=request.user, organisation=organisation,
+                filieres=form.cleaned_data["filieres"], **form.service_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The changes are saved."))
+            return redirect("organisation_detail", pk=organisation.pk)
+    return render(request, "cooperatives/organisation_form.html", {
+        "form": form, "commune": organisation.commune, "organisation": organisation,
+        "saved_name": saved_name})
+
+
+@login_required
+def organisation_archive(request, pk):
+    """Mark an organisation dormant or dissolved (a dissolution is also a registry event)."""
+    organisation = get_organisation_for_user(request.user, pk, write=True)
+    form = ArchiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_archive(user=request.user, organisation=organisation,
+                                          **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The organisation is archived."))
+            return redirect("organisation_detail", pk=organisation.pk)
+    return _simple_form(request, form, organisation, _("Archive %(name)s"),
+                        _("Archive"), _("Organisations are never deleted: an archived "
+                                        "organisation stays in the registry with its history."))
+
+
+@login_required
+def registry_event_create(request, pk):
+    organisation = get_organisation_for_user(request.user, pk, write=True)
+    form = RegistryEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registry_event_add(user=request.user, organisation=organisation,
+                                        **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The registry event is recorded."))
+            return redirect("organisation_detail", pk=organisation.pk)
+    return _simple_form(request, form, organisation, _("New registry event for %(name)s"),
+                        _("Record"), _("A dated entry of the RSC: registration, modification "
+                                       "or dissolution."))
+
+
+def _simple_form(request, form, organisation, title, submit, intro=""):
+    return render(request, "cooperatives/simple_form.html", {
+        "form": form, "title": title % {"name": organisation.name}, "submit": submit,
+        "intro": intro, "back": reverse("organisation_detail", args=[organisation.pk]),
+    })
