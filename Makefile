@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test install lint check messages migrate data worker bench clean backup restore faults
 
@@ -43,6 +44,11 @@ test: install messages
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# The targets P1-P8 on PostgreSQL (DATABASE_URL, REDIS_URL) with the national dataset, generated
+# when missing; e.g. `make bench BENCH_ARGS="--only P1,P4 --duration 10"`. See docs/performance.md.
+bench: install messages
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

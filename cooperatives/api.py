@@ -165,7 +165,7 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         """The organisation to change; 404 when out of the caller's reach, 403 when the caller
         may read it but not change it (it knows the organisation exists anyway)."""
         pk = str(self.kwargs[self.lookup_field])
-        if not pk.isdigit():
+        if not (pk.isascii() and pk.isdigit()):
             raise Http404
         try:
             return get_organisation_for_user(self.request.user, pk, write=True)

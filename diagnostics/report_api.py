@@ -135,7 +135,9 @@ class ReportRunDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: RUN, 401: ERROR, 404: ERROR})
-    def get(self, request, pk: int):
-        run = get_object_or_404(ReportRun, pk=pk)
+    def get(self, request, pk: str):
+        if not (pk.isascii() and pk.isdigit()):
+            raise exceptions.NotFound(_("Unknown report run."))
+        run = get_object_or_404(ReportRun, pk=int(pk))
         _commune(request, run.commune.pcode if run.commune_id else None)
         return Response(run_data(run))

@@ -9,6 +9,6 @@ urlpatterns = [
          name="api-report-cooperation"),
     path("reports/<str:kind>/runs/", report_api.ReportRunCreateView.as_view(),
          name="api-report-run-create"),
-    path("reports/runs/<int:pk>/", report_api.ReportRunDetailView.as_view(),
+    path("reports/runs/<str:pk>/", report_api.ReportRunDetailView.as_view(),
          name="api-report-run"),
 ]

@@ -85,6 +85,9 @@ class ApiViewMixin:
         return super().get_renderers()
 
     def perform_content_negotiation(self, request, force=False):
+        if not force and request.query_params.get("format", None) == "":
+            raise exceptions.ValidationError(
+                {"format": [_("Unknown format %(format)s: use json or csv.") % {"format": ""}]})
         try:
             return super().perform_content_negotiation(request, force=force)
         except Http404:
@@ -129,3 +132,29 @@ FORMAT_PARAMETER = OpenApiParameter(
                 "the page's rows, with `X-Total-Count` and a `Link` header to the next page). "
                 "`Accept: text/csv` does the same.",
 )
+
+
+COMMON_ERRORS = {
+    "400": "Malformed parameter, filter or body (for example `format` or `page_size`).",
+    "404": "Unknown or out-of-scope object, or a page number past the last page.",
+    "401": "No credentials, or an invalid, expired or revoked token.",
+    "429": "Rate limit reached: retry after the `Retry-After` header's seconds.",
+    "503": "The database is unavailable for a moment: retry after `Retry-After` seconds.",
+}
+
+
+def add_common_errors(result, generator, request, public):
+    """Spectacular post-processing: every operation may answer 400 (a malformed `format` or
+    `page_size` is refused everywhere), 401 (a bad token is refused
+    even on public endpoints), 429 (per-token rate limit) and 503 (database down), all with
+    the error shape."""
+    schema_ref = {"$ref": "#/components/schemas/ApiError"}
+    has_error_component = "ApiError" in result.get("components", {}).get("schemas", {})
+    content = {"application/json": {"schema": schema_ref if has_error_component else {
+        "type": "object", "properties": {"detail": {"type": "string"}}}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, text in COMMON_ERRORS.items():
+                responses.setdefault(code, {"description": text, "content": content})
+    return result

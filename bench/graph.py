@@ -1,0 +1,58 @@
+"""P6 in a process of its own: the national cooperation graph's metrics, timed, with the
+process's peak memory. Run as `python -m bench.graph YYYY-MM-DD`; prints one JSON line.
+
+"Graph metrics" are the national figures of the cooperation report (components, largest
+component, density, isolated) from the registry: fetching the counted links and the
+organisations, building the graph and labelling its components, as
+`cooperatives.reports.cooperation_national` does before its per-commune part."""
+
+import json
+import resource
+import sys
+import time
+from datetime import date
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def measure(on: date) -> dict:
+    from cooperatives import reports
+
+    before = peak_mb()
+    started = time.perf_counter()
+    snapshot_class = getattr(reports, "_Snapshot", None)
+    if snapshot_class is not None and hasattr(snapshot_class, "national_figures"):
+        snapshot = snapshot_class.load(on, None)
+        loaded = time.perf_counter()
+        figures = snapshot.national_figures()
+        what = "cooperatives.reports._Snapshot.load + national_figures"
+    else:  # the graph part moved: time the whole national report
+        figures = {k: v for k, v in reports.cooperation_national(on=on).items()
+                   if k != "communes"}
+        loaded = time.perf_counter()
+        what = "cooperatives.reports.cooperation_national"
+    done = time.perf_counter()
+    return {
+        "what": what, "seconds": done - started, "load_seconds": loaded - started,
+        "graph_seconds": done - loaded, "peak_mb": peak_mb(), "peak_before_mb": before,
+        "links": figures.get("links"), "components": figures.get("components"),
+        "largest_component": figures.get("largest_component"),
+        "isolated": figures.get("isolated"), "active_organisations":
+            figures.get("active_organisations"), "pairs": figures.get("pairs"),
+    }
+
+
+def main() -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reless_platform.settings")
+    django.setup()
+    print("BENCH_JSON " + json.dumps(measure(date.fromisoformat(sys.argv[1]))), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Schemathesis over every operation of /api/v1/schema/, with a fixed seed, as an anonymous
+client and with a ministry token: no server error, no response outside the schema, no
+invalid input accepted."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from accounts.models import ApiToken
+
+from .celery_worker import _test_database_url, wait_for
+from .factories import InterventionFactory, LinkFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
+CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
+          "response_schema_conformance,negative_data_rejection")
+
+
+@pytest.fixture
+def server(live_server):
+    """The API as deployed: gunicorn on the test database when it is PostgreSQL (CI); on a
+    local SQLite run, Django's live test server."""
+    if connection.vendor != "postgresql":
+        yield live_server.url
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "STATIC_MANIFEST": "0",
+           "ALLOWED_HOSTS": "127.0.0.1"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "reless_platform.wsgi:application",
+         "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "60"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url), timeout=30)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(15)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return urllib.request.urlopen(url + "/api/v1/schema/", timeout=5).status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def registry(commune_a, commune_b, org_a, org_b, cassava, minader):
+    third = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
+    LinkFactory(source=org_a, target=third)
+    InterventionFactory(commune=commune_a, ministry=minader, beneficiaries=[org_a])
+
+
+def _fuzz(url: str, tmp_path, *headers: str) -> subprocess.CompletedProcess:
+    command = [SCHEMATHESIS, "run", f"{url}/api/v1/schema/", "--url", url,
+               "--checks", CHECKS, "--seed", "20261127",
+               "--max-examples", "15", "--phases", "examples,coverage,fuzzing",
+               "--generation-deterministic", "--request-timeout", "60",
+               "--workers", "1", "--no-color", "--report-dir", str(tmp_path)]
+    for header in headers:
+        command += ["-H", header]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+
+def test_it_survives_fuzzing_as_an_anonymous_client(server, tmp_path, registry):
+    done = _fuzz(server, tmp_path)
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+def test_it_survives_fuzzing_with_a_ministry_token(server, tmp_path, registry, analyst):
+    _token, key = ApiToken.issue(user=analyst, name="fuzz")
+    done = _fuzz(server, tmp_path, f"Authorization: Token {key}")
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
