@@ -271,7 +271,7 @@ class CommuneAggregatesView(AggregatesBase):
     params_class = CommuneAggregateParamsSerializer
 
     def get_queryset(self):
-        commune = get_object_or_404(Commune, pcode=self.kwargs["pcode"])
+        commune = get_object_or_404(Commune.objects.defer("boundary"), pcode=self.kwargs["pcode"])
         if not can_read_commune_reports(self.request.user, commune.pk):
             raise Http404
         return Organisation.objects.filter(commune=commune)

@@ -1,8 +1,8 @@
 """Reads behind the public pages: organisation counts per commune, no personal data."""
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 
-from communes.models import Region
+from communes.models import Commune, Department, Region
 
 from .models import Organisation
 
@@ -18,7 +18,10 @@ def territory_tree() -> list[dict]:
 
     Two queries whatever the size of the country: the territory and one grouped count."""
     counts = organisation_counts_by_commune()
-    regions = Region.objects.prefetch_related("departments__communes").order_by("pcode")
+    points = Prefetch("communes", queryset=Commune.objects.defer("boundary"))  # no polygons
+    regions = Region.objects.prefetch_related(
+        Prefetch("departments", queryset=Department.objects.prefetch_related(points))
+    ).order_by("pcode")
     tree = []
     for region in regions:
         departments = []
