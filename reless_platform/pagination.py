@@ -6,8 +6,8 @@ from rest_framework.pagination import PageNumberPagination
 class Pagination(PageNumberPagination):
     """Page-number pagination with a client-chosen size, capped so one request stays cheap.
 
-    A `page_size` that is not a whole number from 1 to the maximum answers 400 (it is never
-    silently replaced by the default)."""
+    A `page_size` that is not a positive whole number answers 400 (it is never silently
+    replaced by the default); one above the maximum is capped to it."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -19,8 +19,8 @@ class Pagination(PageNumberPagination):
             return self.page_size
         value = values[-1]
         valid = len(values) == 1 and value.isascii() and value.isdigit()
-        if not valid or not 1 <= int(value) <= self.max_page_size:
+        if not valid or int(value) < 1:
             raise exceptions.ValidationError({self.page_size_query_param: [
                 _("Give one page size, a whole number from 1 to %(max)s.")
                 % {"max": self.max_page_size}]})
-        return int(value)
+        return min(int(value), self.max_page_size)
