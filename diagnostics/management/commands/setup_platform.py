@@ -33,6 +33,22 @@ class Command(BaseCommand):
 
             call_command("generate_dataset", scale="demo", seed=seed, demo_accounts=True,
                          stdout=self.stdout)
+            self._first_reports()
+
+    def _first_reports(self) -> None:
+        """Compute both reports once for every commune and the country, if never done (in
+        process without Redis; queued for the worker with it)."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        from cooperatives.models import ReportRun
+        from diagnostics.tasks import request_national_recompute
+
+        if ReportRun.objects.filter(scope="national").exists():
+            return
+        with transaction.atomic():
+            request_national_recompute(year=timezone.localdate().year)
+        self.stdout.write("Reports: national and commune runs requested.")
 
     def _territory(self, folder: Path) -> None:
         admin_dir = folder / OCHA_DIR
