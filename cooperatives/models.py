@@ -494,3 +494,92 @@ class ReportRun(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.scope} {self.year} ({self.status})"
+
+
+class ImportJob(models.Model):
+    """One upload of organisations into a commune's registry: checked (dry run) or imported,
+    in a background task; the outcome is kept for the uploader to read later."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT,
+                                 related_name="import_jobs", verbose_name=_("uploaded by"))
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="import_jobs",
+                                verbose_name=_("commune"))
+    file_name = models.CharField(_("file name"), max_length=255)
+    # The uploaded file, kept in the database so a worker on another host can read it;
+    # emptied once a real import is done (a checked file stays, to be imported later).
+    content = models.BinaryField(_("content"), blank=True)
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    dry_run = models.BooleanField(_("dry run"), default=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    refused_count = models.PositiveIntegerField(_("refused"), default=0)
+    # {"created": [[line, name]], "updated": [[line, id, name]], "errors": [[line, column,
+    # reason]], "ignored_columns": [...], "duplicates_flagged": n}
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["uploader", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class DuplicateFlag(models.Model):
+    """Two organisations of one commune that may be the same one, waiting for a CTD agent to
+    merge them or dismiss the flag. A pair is flagged once: a dismissed pair stays dismissed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Reason(models.TextChoices):
+        NAME = "name", _("Similar names")
+        RSC = "rsc", _("Same RSC number")
+        PHONE = "phone", _("Same phone number")
+
+    # The pair is stored with org_a.id < org_b.id, so it has one row whatever the order.
+    org_a = models.ForeignKey(Organisation, models.CASCADE, related_name="+",
+                              verbose_name=_("organisation"))
+    org_b = models.ForeignKey(Organisation, models.CASCADE, related_name="+",
+                              verbose_name=_("other organisation"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.OPEN)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True,
+                                 blank=True, related_name="+", verbose_name=_("reviewer"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        indexes = [models.Index(fields=["status", "org_a"])]
+        constraints = [
+            models.UniqueConstraint(fields=["org_a", "org_b"], name="dup_unique_pair"),
+            models.CheckConstraint(condition=Q(org_a__lt=F("org_b")), name="dup_ordered_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.org_a_id} ~ {self.org_b_id} ({self.status})"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from sectors.models import Filiere
 
+from .duplicates import duplicates_flag_for
 from .models import (
     BureauMember,
     ChangeRequest,
@@ -49,6 +50,7 @@ def _save(organisation: Organisation, user) -> None:
     organisation._history_user = user
     organisation.full_clean()
     organisation.save()
+    duplicates_flag_for(organisation)  # possible duplicates go to the commune's queue
 
 
 @transaction.atomic

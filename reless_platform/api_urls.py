@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("cooperatives.api_urls")),
     path("", include("diagnostics.api_urls")),
     path("", include("diagnostics.report_api_urls")),
+    path("", include("cooperatives.quality_api_urls")),
 ]

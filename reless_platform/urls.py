@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("diagnostics.report_urls")),
     path("", include("diagnostics.urls")),
     path("", include("cooperatives.urls")),
+    path("", include("cooperatives.quality_urls")),
 ]
 
