@@ -27,6 +27,7 @@ from .permissions import (
     organisations_visible_to,
     scope_of,
 )
+from .scorecards import scorecard_context
 from .selectors import organisation_aggregates
 from .views_common import history_entries, mark_link_actions, with_change_rows
 
@@ -80,6 +81,7 @@ def commune_dashboard(request, pcode):
         "pending": pending[:10],
         "pending_count": pending.count(),
         "awaiting": _with_actions(request.user, awaiting_links(commune)[:20]),
+        **scorecard_context(commune),
     })
 
 
