@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from cooperatives.imports import (
@@ -145,6 +145,8 @@ def test_it_updates_the_organisation_matched_on_its_rsc_number(world, agent_a, c
     org = OrganisationFactory(name="Coop des Planteurs d'Alpha", commune=world,
                               primary_filiere=cassava, rsc_number="RSC/CE/2024/001",
                               contact_phone="+237 600 000 000")
+    long_ago = timezone.now() - datetime.timedelta(days=700)
+    Organisation.objects.filter(pk=org.pk).update(updated_at=long_ago)
     rows = [["COOP PLANTEURS ALPHA", "", "", "rsc-ce-2024-001", "", "", "", "mais", "",
              "30", "12", "", ""]]
     result = run(agent_a, world, as_csv(HEADER, rows))
@@ -154,6 +156,7 @@ def test_it_updates_the_organisation_matched_on_its_rsc_number(world, agent_a, c
     assert (org.name, org.rsc_number, org.members_total, org.members_women) == (
         "COOP PLANTEURS ALPHA", "rsc-ce-2024-001", 30, 12)
     assert org.members_youth == 3 and org.contact_phone == "+237 600 000 000"  # empty cells
+    assert org.updated_at > timezone.now() - datetime.timedelta(minutes=5)  # fresh again
     assert set(org.filieres.values_list("code", flat=True)) == {"manioc", "mais"}
     latest = org.history.order_by("-history_id").first()
     assert (latest.history_type, latest.history_user, latest.members_total) == (
