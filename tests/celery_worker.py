@@ -41,12 +41,15 @@ class Worker:
         self.log = Path(f"/tmp/reless-worker-{queue}.log")
 
     def start(self) -> "Worker":
+        offset = self.log.stat().st_size if self.log.exists() else 0
         log = self.log.open("ab")
         self.process = subprocess.Popen(
             [CELERY, "-A", "reless_platform", "worker", "-Q", self.queue, "-c", "1",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
+        # Consuming starts only once the worker says it is ready (slow on a loaded machine).
+        wait_for(lambda: b" ready." in self.log.read_bytes()[offset:], timeout=180)
         return self
 
     def kill(self) -> None:

@@ -425,7 +425,8 @@ MATRIX: dict[str, Route] = {
 }
 
 # Cells where the platform contradicts PRODUCT.md: (route, role, method) -> what it answers
-# today. The matrix above holds what the product asks for.
+# today, e.g. ("organisation_detail", "agent_b", "GET"): "200". The matrix above holds what the
+# product asks for; these cells are strict xfails. None when this matrix was written.
 CONTRADICTIONS: dict[tuple[str, str, str], str] = {}
 
 
