@@ -91,8 +91,9 @@ def entries_with_unknown_sector():
 
 
 def validated_diagnostics_without_validator():
-    return _ids(TerritorialDiagnostic.objects.validated().filter(
-        Q(validated_by__isnull=True) | Q(validated_at__isnull=True)))
+    """Validated diagnostics with no validation date (the validating user may be unknown for
+    a plan validated before the platform, but never the date)."""
+    return _ids(TerritorialDiagnostic.objects.validated().filter(validated_at__isnull=True))
 
 
 def beneficiaries_outside_commune():
@@ -155,7 +156,7 @@ CHECKS = [
           parent_not_a_union),
     Check("entries_with_unknown_sector", "Diagnostic entries with no sector",
           entries_with_unknown_sector),
-    Check("validated_diagnostics_without_validator", "Validated diagnostics without a validator",
+    Check("validated_diagnostics_without_validator", "Validated diagnostics without a validation date",
           validated_diagnostics_without_validator),
     Check("beneficiaries_outside_commune", "Interventions reaching organisations of another "
           "commune", beneficiaries_outside_commune),

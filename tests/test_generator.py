@@ -294,3 +294,19 @@ def test_it_prints_the_demo_accounts(territory, settings):
     assert "DEMO ACCOUNTS — demo only, never in production" in text
     for username, password, _ in accounts:
         assert re.search(rf"^{re.escape(username)}\s+{re.escape(password)}\s", text, re.M)
+
+
+def test_it_generates_data_that_passes_every_integrity_check(territory):
+    from diagnostics.integrity import CHECKS, run_checks
+    from diagnostics.tasks import request_national_recompute
+
+    generate_dataset(scale="tiny", seed=3)
+    request_national_recompute(year=2025)
+    from cooperatives.models import ReportRun
+    from diagnostics.tasks import run_national  # computed in-process for the stored reports
+
+    for national in ReportRun.objects.filter(scope="national"):
+        communes = list(ReportRun.objects.filter(kind=national.kind, commune__isnull=False)
+                        .values_list("pk", flat=True))
+        run_national.apply(args=[national.kind, 2025, national.pk, communes])
+    assert run_checks() == {check.code: [] for check in CHECKS}

@@ -51,7 +51,7 @@ def test_it_finds_each_fault_it_is_shown(healthy, org_a, org_b, commune_b, agent
     OrganisationFiliere.objects.filter(organisation=healthy["member"]).delete()
     healthy["member"].parent_union = org_a  # a SCOOPS is no union
     healthy["member"].save()
-    DiagnosticFactory(commune=commune_b, year=2024)  # validated, no validator
+    DiagnosticFactory(commune=commune_b, year=2024)  # validated, no validation date
     InterventionFactory(commune=commune_b, beneficiaries=[org_a])
     agent_a.is_active = False
     agent_a.save()
