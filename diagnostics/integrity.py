@@ -156,7 +156,8 @@ CHECKS = [
           parent_not_a_union),
     Check("entries_with_unknown_sector", "Diagnostic entries with no sector",
           entries_with_unknown_sector),
-    Check("validated_diagnostics_without_validator", "Validated diagnostics without a validation date",
+    Check("validated_diagnostics_without_validator",
+          "Validated diagnostics without a validation date",
           validated_diagnostics_without_validator),
     Check("beneficiaries_outside_commune", "Interventions reaching organisations of another "
           "commune", beneficiaries_outside_commune),
