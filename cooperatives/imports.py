@@ -27,10 +27,12 @@ query per row): lengths, women and under-35 members <= members, a SCOOPS >= 5 me
 COOP-CA >= 15, unique RSC numbers (within the file too), valid email. Every bad row is
 reported (line as a spreadsheet numbers it, the header being line 1; column as written in
 the file; reason in the user's language). An import is all or nothing: with one bad row
-nothing is written. The writes are bulk inserts and updates with their history rows
-(simple_history's bulk helpers, the uploader as author) and, as `organisation_create` does, a
-registration event for each new organisation with an RSC number; then the possible
-duplicates of the rows written are flagged.
+nothing is written. The writes, in one transaction, are bulk inserts (COPY on PostgreSQL,
+executemany on SQLite) and `UPDATE … FROM (VALUES …)` of the changed columns, each row with
+the history row simple_history would write (the uploader as author, reason "import") and,
+as `organisation_create` does, a registration event for each new organisation with an RSC
+number; then the possible duplicates of the rows written are flagged and
+`organisations_bulk_changed` is sent (bulk rows send no `post_save`).
 """
 
 import csv

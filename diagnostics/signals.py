@@ -5,6 +5,7 @@ The lower apps never import this one: this app listens to their models' signals.
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from cooperatives.imports import organisations_bulk_changed
 from cooperatives.models import CooperationLink, Organisation
 
 from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
@@ -34,7 +35,13 @@ def on_change(sender, instance, raw=False, **kwargs) -> None:
         _queue(_communes_of(instance))
 
 
+def on_bulk_change(sender, commune_ids, **kwargs) -> None:
+    """Imports and merges write in bulk (no post_save): refresh their communes too."""
+    _queue(commune_ids)
+
+
 def connect() -> None:
+    organisations_bulk_changed.connect(on_bulk_change, dispatch_uid="reports-bulk-change")
     for model in (Organisation, CooperationLink, TerritorialDiagnostic, DiagnosticEntry,
                   Intervention):
         post_save.connect(on_change, sender=model, dispatch_uid=f"reports-save-{model.__name__}")

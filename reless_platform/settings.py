@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "diagnostics.tasks.requeue_queued_runs",
         "schedule": timedelta(minutes=2),
     },
+    "fail-stale-import-jobs": {
+        "task": "cooperatives.tasks.fail_stale_import_jobs",
+        "schedule": timedelta(minutes=15),
+    },
     "fail-stale-report-runs": {
         "task": "diagnostics.tasks.fail_stale_runs",
         "schedule": timedelta(minutes=15),
