@@ -270,12 +270,18 @@ def test_it_lists_communes_in_the_admin_without_their_polygons(territory, superu
     assert "coordinates" not in response.text
 
 
-def test_it_shows_a_commune_boundary_read_only_in_the_admin(territory, superuser_client):
+@pytest.mark.parametrize("language, summary", [
+    ("en", "Polygon, 1 polygon(s)"),
+    ("fr", "Polygon, 1 polygone(s)"),
+])
+def test_it_shows_a_commune_boundary_read_only_in_the_admin(territory, superuser_client,
+                                                            language, summary):
     import_boundaries(boundaries=GEOJSON)
     commune = Commune.objects.get(pcode="CM001001001")
-    response = superuser_client.get(f"/admin/communes/commune/{commune.pk}/change/")
+    response = superuser_client.get(f"/admin/communes/commune/{commune.pk}/change/",
+                                    HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
-    assert "Polygon, 1 polygon(s)" in response.text
+    assert summary in response.text
     assert 'name="boundary"' not in response.text
 
 
