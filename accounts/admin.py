@@ -3,7 +3,6 @@ them. Users and their roles are administered with the cooperatives' admin."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -65,7 +64,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:  # one by one: each save drops the token from the cache
+            token.revoke()
+        count = len(tokens)
         self.message_user(request, ngettext("%(count)d token revoked.",
                                             "%(count)d tokens revoked.", count)
                           % {"count": count}, messages.SUCCESS)

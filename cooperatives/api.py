@@ -6,10 +6,13 @@ cooperatives.selectors. Out-of-scope objects answer 404; a role that may read an
 not change it answers 403; a logged-in account with no role answers 403 everywhere here.
 """
 
+import hashlib
+
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -27,6 +30,7 @@ from reless_platform.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
 from reless_platform.renderers import CSVRenderer
 from sectors.models import Filiere
 
+from . import freshness
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
 from .models import Organisation, OrganisationStatus
 from .permissions import (
@@ -34,6 +38,7 @@ from .permissions import (
     can_read_commune_reports,
     get_organisation_for_user,
     organisations_listed_for,
+    representative_commune_ids,
     scope_of,
 )
 from .selectors import (
@@ -228,12 +233,30 @@ class AggregatesBase(ApiViewMixin, generics.ListAPIView):
         return COLUMNS
 
     def list(self, request, *args, **kwargs):
-        params = self.params_class(data=request.query_params)
+        """The page of rows, from the cache while the figures it counts are unchanged
+        (see cooperatives.freshness); a miss computes, validating the parameters first."""
+        key = "api:aggregates:" + hashlib.blake2b(repr((
+            type(self).__name__, self.kwargs.get("pcode"), self.scope_key(),
+            get_language(), request.get_host(), request.is_secure(),
+            sorted(request.query_params.lists()),
+        )).encode(), digest_size=16).hexdigest()
+        commune_id, data = freshness.cached(key, self.stamps(), self.compute)
+        self.check_commune(commune_id)
+        return Response(data)
+
+    def compute(self) -> tuple[int | None, dict]:
+        params = self.params_class(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         organisations = self.filter_queryset(self.get_queryset())
         rows = organisation_aggregates(organisations, **{"level": "commune",
                                                           **params.validated_data})
-        return self.get_paginated_response(self.paginate_queryset(rows))
+        page = self.paginate_queryset(rows)
+        return self.commune_id, self.get_paginated_response(page).data
+
+    commune_id = None  # the commune of a one-commune view, once looked up
+
+    def check_commune(self, commune_id: int | None) -> None:
+        """On a cache hit too: the caller must still be allowed to read this commune."""
 
 
 @extend_schema(
@@ -251,6 +274,16 @@ class AggregatesView(AggregatesBase):
 
     def get_queryset(self):
         return organisations_aggregated_for(self.request.user)
+
+    def stamps(self) -> list[str]:
+        return [freshness.NATIONAL]
+
+    def scope_key(self):
+        """What the caller may aggregate: the country, or these communes."""
+        scope = scope_of(self.request.user)
+        if scope.reads_country:
+            return "country"
+        return tuple(sorted(scope.commune_ids | representative_commune_ids(scope)))
 
 
 class CommuneAggregateParamsSerializer(AggregateParamsSerializer):
@@ -271,7 +304,17 @@ class CommuneAggregatesView(AggregatesBase):
     params_class = CommuneAggregateParamsSerializer
 
     def get_queryset(self):
-        commune = get_object_or_404(Commune.objects.defer("boundary"), pcode=self.kwargs["pcode"])
-        if not can_read_commune_reports(self.request.user, commune.pk):
-            raise Http404
+        commune = get_object_or_404(Commune.objects.only("id"), pcode=self.kwargs["pcode"])
+        self.check_commune(commune.pk)
+        self.commune_id = commune.pk
         return Organisation.objects.filter(commune=commune)
+
+    def stamps(self) -> list[str]:
+        return [freshness.commune_stamp_key(self.kwargs["pcode"])]
+
+    def scope_key(self):
+        return None  # the same rows for every caller allowed to read the commune
+
+    def check_commune(self, commune_id: int | None) -> None:
+        if not can_read_commune_reports(self.request.user, commune_id):
+            raise Http404

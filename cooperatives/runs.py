@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from communes.models import Commune
@@ -56,6 +57,20 @@ def report_run_start(run_id: int) -> ReportRun | None:
         run.attempts += 1
         run.save(update_fields=["status", "started_at", "attempts"])
     return run
+
+
+def report_runs_start(run_ids: list[int]) -> list[ReportRun]:
+    """`report_run_start` for many runs in three queries: the unfinished ones, now running, in
+    the order of `run_ids`."""
+    unfinished = (ReportRun.objects.filter(pk__in=run_ids)
+                  .exclude(status__in=(ReportRun.Status.DONE, ReportRun.Status.FAILED)))
+    with transaction.atomic():
+        started = list(unfinished.select_for_update().values_list("pk", flat=True))
+        ReportRun.objects.filter(pk__in=started).update(
+            status=ReportRun.Status.RUNNING, started_at=timezone.now(),
+            attempts=F("attempts") + 1)
+        runs = ReportRun.objects.in_bulk(started)
+    return [runs[pk] for pk in run_ids if pk in runs]
 
 
 def report_run_finish(run: ReportRun, result: dict) -> ReportRun:

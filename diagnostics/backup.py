@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.db import connections
 
+from cooperatives import freshness
+
 
 class BackupError(RuntimeError):
     pass
@@ -37,6 +39,7 @@ def restore(path: str | Path, *, alias: str = "default") -> None:
     connections[alias].close()
     _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
           "--single-transaction", f"--dbname={name}", str(path)], env)
+    freshness.renew_all()  # the figures cached before the restore are not the restored ones
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:

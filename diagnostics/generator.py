@@ -31,6 +31,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from communes.models import Commune, Department
+from cooperatives import freshness
 from cooperatives.models import (
     BureauMember,
     CooperationLink,
@@ -1359,6 +1360,7 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
     with transaction.atomic():
         written = Generator(scale=SCALES[scale], seed=seed, communes=communes,
                             taxonomy=taxonomy, progress=progress).run()
+    freshness.renew_all()  # bulk rows send no signals: retire every cached figure
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model, _ in COLUMNS:

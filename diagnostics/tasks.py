@@ -20,6 +20,7 @@ from cooperatives.runs import (
     report_run_finish,
     report_run_request,
     report_run_start,
+    report_runs_start,
 )
 
 from .reports import convergence_for_communes, convergence_national
@@ -101,7 +102,7 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
     a large batch reads the country anyway). Commune runs are stored in chunks of
     STORE_CHUNK rows per transaction."""
     national = report_run_start(run_id)
-    communes = [run for run in (report_run_start(pk) for pk in commune_run_ids) if run]
+    communes = report_runs_start(commune_run_ids)
     try:
         result = compute_national(kind, year)
         by_pcode = result["communes"]

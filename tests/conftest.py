@@ -42,6 +42,15 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_registry_cache():
+    """Each test starts with new registry stamps: figures cached by an earlier test (whose
+    rows were rolled back) are never served to this one."""
+    from cooperatives import freshness
+
+    freshness.renew_all()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Tasks run in-process unless a test is marked `worker` (then a real worker runs them)."""
     from reless_platform.celery import app

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cooperatives.models import Organisation
 from cooperatives.selectors import COLUMNS, organisation_aggregates
+from cooperatives.services import organisation_update
 
 from .api_helpers import FAST_HASHERS, api_client, as_csv, build_registry, csv_rows
 
@@ -233,7 +234,7 @@ def test_it_writes_the_csv_header_of_an_empty_page(analyst):
     assert response.content.decode() == ",".join(COLUMNS) + "\r\n"
 
 
-def test_it_answers_304_while_the_data_does_not_change(registry, analyst, org_a):
+def test_it_answers_304_while_the_data_does_not_change(registry, analyst, agent_a, org_a):
     client = api_client(analyst)
     first = client.get(URL, {"by": "status"})
     etag = first["ETag"]
@@ -241,7 +242,7 @@ def test_it_answers_304_while_the_data_does_not_change(registry, analyst, org_a)
     again = client.get(URL, {"by": "status"}, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304
     assert again.content == b""
-    Organisation.objects.filter(pk=org_a.pk).update(members_total=11)
+    organisation_update(user=agent_a, organisation=org_a, members_total=11)
     changed = client.get(URL, {"by": "status"}, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -294,17 +295,45 @@ def test_it_runs_one_grouped_query_whatever_the_page_size(registry, analyst):
         counts.append(len(queries))
         grouped = [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
         assert len(grouped) == 1
-    # token, roles, the aggregate: pagination works on the computed rows.
-    assert counts == [3, 3]
+    # roles, the aggregate (the token comes from the cache): pagination works on the rows.
+    assert counts == [2, 2]
 
 
-def test_it_queries_one_commune_aggregates_in_four_queries(registry, analyst):
+def test_it_queries_one_commune_aggregates_in_three_queries(registry, analyst):
     client = api_client(analyst)
     client.get("/api/v1/communes/CM901001001/aggregates/")
     for size in (1, 100):
         with CaptureQueriesContext(connection) as queries:
             client.get("/api/v1/communes/CM901001001/aggregates/", {"page_size": size})
-        assert len(queries) == 4  # token, roles, commune, aggregate
+        assert len(queries) == 3  # roles, commune, aggregate
+
+
+@pytest.mark.parametrize("path", [URL, "/api/v1/communes/CM901001001/aggregates/"])
+def test_it_serves_a_repeated_request_from_the_cache_until_an_edit(registry, analyst, agent_a,
+                                                                  org_a, path):
+    client = api_client(analyst)
+    first = client.get(path, {"by": "status"})
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(path, {"by": "status"})
+    assert [q["sql"] for q in queries if "GROUP BY" in q["sql"]] == []
+    assert len(queries) == 1  # the caller's roles
+    assert again.content == first.content
+    members = sum(row["members"] for row in again.json()["results"])
+    organisation_update(user=agent_a, organisation=org_a, members_total=org_a.members_total + 7)
+    changed = client.get(path, {"by": "status"})
+    assert sum(row["members"] for row in changed.json()["results"]) == members + 7
+
+
+def test_it_checks_the_scope_on_a_cached_answer(registry, analyst, agent_b):
+    path = "/api/v1/communes/CM901001001/aggregates/"
+    assert api_client(analyst).get(path).status_code == 200  # now cached
+    assert api_client(agent_b).get(path).status_code == 404
+
+
+def test_it_keeps_each_scope_apart_in_the_cache(registry, analyst, agent_a):
+    national = get_rows(api_client(analyst), level="region", by="status")
+    local = get_rows(api_client(agent_a), level="region", by="status")
+    assert sum(r["organisations"] for r in national) > sum(r["organisations"] for r in local)
 
 
 @pytest.mark.parametrize("level", ["region", "department", "commune"])

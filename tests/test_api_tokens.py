@@ -118,3 +118,50 @@ def test_it_answers_429_with_retry_after_past_the_rate(analyst, agent_a, monkeyp
     assert api_client(analyst).get(URL).status_code == 200
     session = api_client(agent_a, session=True)
     assert [session.get(URL).status_code for _ in range(5)] == [200] * 5
+
+
+# The token and its user are cached between requests: every way a token dies still refuses
+# it on the very next request.
+
+def test_it_reads_a_used_token_from_the_cache(analyst, django_assert_num_queries):
+    key = issue_key(analyst)
+    client = api_client(key=key)
+    client.get(URL)
+    with django_assert_num_queries(2):  # the caller's roles and the aggregate: no token query
+        assert client.get(URL, {"by": "sector"}).status_code == 200
+
+
+@pytest.mark.parametrize("kill", ["revoke", "expire", "deactivate", "delete user"])
+def test_it_refuses_a_cached_token_at_once_once_it_dies(analyst, kill):
+    key = issue_key(analyst)
+    client = api_client(key=key)
+    assert client.get(URL).status_code == 200  # now cached
+    token = ApiToken.objects.get()
+    if kill == "revoke":
+        token.revoke()
+    elif kill == "expire":
+        token.expires_at = timezone.now() - timezone.timedelta(seconds=1)
+        token.save()
+    elif kill == "deactivate":
+        analyst.is_active = False
+        analyst.save()
+    else:
+        analyst.delete()
+    assert client.get(URL).status_code == 401
+
+
+def test_it_refuses_a_cached_token_once_its_date_passes(analyst, monkeypatch):
+    key = issue_key(analyst)
+    client = api_client(key=key)
+    assert client.get(URL).status_code == 200  # cached with its expiry date
+    later = ApiToken.objects.get().expires_at + timezone.timedelta(seconds=1)
+    monkeypatch.setattr("accounts.authentication.timezone.now", lambda: later)
+    assert client.get(URL).status_code == 401
+
+
+def test_it_refuses_a_cached_token_revoked_in_the_admin(admin_client, analyst):
+    key = issue_key(analyst)
+    assert api_client(key=key).get(URL).status_code == 200  # now cached
+    admin_client.post("/admin/accounts/apitoken/", {
+        "action": "revoke", "_selected_action": [ApiToken.objects.get().pk]})
+    assert api_client(key=key).get(URL).status_code == 401

@@ -118,3 +118,23 @@ def test_it_fails_runs_left_pending_too_long(commune_a):
     assert tasks.fail_stale_runs() == 1
     run.refresh_from_db()
     assert run.status == "failed" and "Timed out" in run.error
+
+
+def test_it_starts_many_runs_at_once_leaving_finished_ones_alone(commune_a, commune_b):
+    from cooperatives.runs import report_runs_start
+
+    def run(commune, kind, status, attempts):
+        return ReportRun.objects.create(kind=kind, commune=commune, scope=commune.pcode,
+                                        year=2025, status=status, attempts=attempts)
+
+    queued = run(commune_a, "cooperation", "queued", 0)
+    interrupted = run(commune_b, "cooperation", "running", 1)
+    done = run(commune_a, "convergence", "done", 1)
+    failed = run(commune_b, "convergence", "failed", 2)
+    started = report_runs_start([interrupted.pk, done.pk, failed.pk, queued.pk])
+    assert [r.pk for r in started] == [interrupted.pk, queued.pk]
+    assert [(r.status, r.attempts) for r in started] == [("running", 2), ("running", 1)]
+    assert all(r.started_at is not None for r in started)
+    stored = dict(ReportRun.objects.values_list("pk", "status"))
+    assert stored == {queued.pk: "running", interrupted.pk: "running", done.pk: "done",
+                      failed.pk: "failed"}

@@ -114,14 +114,16 @@ def test_it_fails_cleanly_while_postgresql_restarts_and_recovers(server, registr
     assert _get(server + "/")[0] == 200
     _pg("stop")
     try:
-        status, body = _get(server + "/")
-        assert status == 503 and "unavailable" in body
+        status, body = _get(server + "/", {"Accept-Language": "en"})
+        assert status == 503 and "The registry database is unavailable" in body
+        status, body = _get(server + "/", {"Accept-Language": "fr"})
+        assert status == 503 and "La base de données du registre est momentanément" in body
         api_status, api_body = _get(server + "/api/v1/communes/")
         assert api_status == 503 and json.loads(api_body)["detail"]
     finally:
         _pg("start")
         wait_for(_pg_ready, timeout=60)
-    connection.close()  # this test process's own connection died with the server
+        connection.close()  # this test process's own connection died with the server
     wait_for(lambda: _get(server + "/")[0] == 200, timeout=30)
     assert _get(server + "/api/v1/communes/")[0] == 200
 

@@ -1,0 +1,143 @@
+"""Version stamps of the registry's figures, for caches of what is computed from them.
+
+Three kinds of stamp live in the cache (Redis in production):
+
+- one per commune, renewed by every write to that commune's organisations;
+- one national, renewed by every write to any organisation;
+- one for the reference data (territory and taxonomy: names shown beside the figures),
+  renewed when they change.
+
+A cached read stores the stamps it was computed under and is served only while they are all
+unchanged (`cached`). A stamp is a random token, never a counter, so a stamp lost with a
+Redis restart can never be re-issued with the value an old entry holds.
+
+Writes renew the stamps twice: at once (the writing transaction then reads its own changes)
+and after the commit (a read between the first renewal and the commit may have cached the
+old figures under the new stamp). Bulk writes (imports, merges) send
+`cooperatives.imports.organisations_bulk_changed`, which renews them too. If Redis cannot be
+reached, reads compute without the cache; a renewal lost to an unreachable Redis while reads
+still reach it is bounded by `TIMEOUT`.
+"""
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+TIMEOUT = 3600  # seconds an entry lives at most, whatever its stamps
+NATIONAL = "registry:stamp:national"
+REFERENCE = "registry:stamp:reference"
+_MISSING = object()
+
+
+def commune_stamp_key(commune_key: Any) -> str:
+    """The stamp of one commune, by P-code (what the API is asked for)."""
+    return f"registry:stamp:commune:{commune_key}"
+
+
+def _renew(keys: list[str]) -> None:
+    cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+
+
+def renew(pcodes: Iterable[str] = (), *, reference: bool = False) -> None:
+    """Renew the stamps of these communes and the national one (and the reference data's)."""
+    keys = [commune_stamp_key(p) for p in sorted(set(pcodes))] + [NATIONAL]
+    if reference:
+        keys.append(REFERENCE)
+    _renew(keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _renew(keys))
+
+
+def renew_all() -> None:
+    """Renew every stamp at once: after a restore, or between tests."""
+    _renew([NATIONAL, REFERENCE])
+    # Commune stamps are read with the reference stamp: renewing it retires every entry.
+
+
+def cached(key: str, stamps: list[str], compute: Callable[[], Any]) -> Any:
+    """`compute()`, or what it gave last time under the same stamps.
+
+    One cache round trip on a hit (the entry and its stamps together); on a miss, missing
+    stamps are created and the result is stored with the stamps read *before* computing, so a
+    write during the computation leaves an entry that is never served."""
+    stamps = [*stamps, REFERENCE]
+    found = cache.get_many([key, *stamps])
+    current = tuple(found.get(s, _MISSING) for s in stamps)
+    entry = found.get(key)
+    if entry is not None and _MISSING not in current and entry[0] == current:
+        return entry[1]
+    missing = [s for s, value in zip(stamps, current, strict=True) if value is _MISSING]
+    if missing:
+        for stamp in missing:
+            cache.add(stamp, uuid.uuid4().hex, timeout=None)
+        found = cache.get_many(stamps)
+        current = tuple(found.get(s, _MISSING) for s in stamps)
+    value = compute()
+    if _MISSING not in current:
+        cache.set(key, (current, value), timeout=TIMEOUT)
+    return value
+
+
+# Signal handlers (connected in CooperativesConfig.ready) -------------------------------------
+
+def _pcodes(commune_ids: Iterable[int]) -> list[str]:
+    from communes.models import Commune
+
+    ids = {c for c in commune_ids if c}
+    return list(Commune.objects.filter(pk__in=ids).values_list("pcode", flat=True)) if ids else []
+
+
+def remember_old_commune(sender, instance, raw=False, **kwargs) -> None:
+    """Before an organisation is saved: its stored commune, in case the save moves it."""
+    if raw or instance.pk is None:
+        return
+    instance._freshness_old_commune = (sender.objects.filter(pk=instance.pk)
+                                       .values_list("commune_id", flat=True).first())
+
+
+def on_organisation_change(sender, instance, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    renew(_pcodes([instance.commune_id, getattr(instance, "_freshness_old_commune", None)]))
+
+
+def on_filiere_change(sender, instance, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    from .models import Organisation
+
+    renew(_pcodes(Organisation.objects.filter(pk=instance.organisation_id)
+                  .values_list("commune_id", flat=True)))
+
+
+def on_bulk_change(sender, commune_ids, **kwargs) -> None:
+    renew(_pcodes(commune_ids))
+
+
+def on_reference_change(sender, raw=False, **kwargs) -> None:
+    if not raw:
+        renew(reference=True)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    from communes.models import Commune, Department, Region
+    from sectors.models import Filiere, Ministry, Sector
+
+    from .imports import organisations_bulk_changed
+    from .models import Organisation, OrganisationFiliere
+
+    uid = "freshness"
+    pre_save.connect(remember_old_commune, sender=Organisation, dispatch_uid=f"{uid}-pre")
+    for signal in (post_save, post_delete):
+        signal.connect(on_organisation_change, sender=Organisation, dispatch_uid=f"{uid}-org")
+        signal.connect(on_filiere_change, sender=OrganisationFiliere,
+                       dispatch_uid=f"{uid}-filiere")
+        for model in (Region, Department, Commune, Ministry, Sector, Filiere):
+            signal.connect(on_reference_change, sender=model,
+                           dispatch_uid=f"{uid}-{model.__name__}")
+    organisations_bulk_changed.connect(on_bulk_change, dispatch_uid=f"{uid}-bulk")
