@@ -59,6 +59,8 @@ from .serializers import (
 from .services import organisation_archive, organisation_create, organisation_update
 
 ARCHIVED = (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED)
+# Query parameters that shape the answer, not the rows (handled on every request).
+PER_REQUEST_PARAMETERS = ("page", "page_size", "format")
 CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="The same rows as CSV.")
 
 
@@ -233,25 +235,24 @@ class AggregatesBase(ApiViewMixin, generics.ListAPIView):
         return COLUMNS
 
     def list(self, request, *args, **kwargs):
-        """The page of rows, from the cache while the figures it counts are unchanged
-        (see cooperatives.freshness); a miss computes, validating the parameters first."""
+        """The rows from the cache while the figures they count are unchanged (see
+        cooperatives.freshness), computed on a miss (validating the parameters first);
+        paginated on every request."""
+        params = sorted((name, values) for name, values in request.query_params.lists()
+                        if name not in PER_REQUEST_PARAMETERS)
         key = "api:aggregates:" + hashlib.blake2b(repr((
-            type(self).__name__, self.kwargs.get("pcode"), self.scope_key(),
-            get_language(), request.get_host(), request.is_secure(),
-            sorted(request.query_params.lists()),
-        )).encode(), digest_size=16).hexdigest()
-        commune_id, data = freshness.cached(key, self.stamps(), self.compute)
+            type(self).__name__, self.kwargs.get("pcode"), self.scope_key(), get_language(),
+            params)).encode(), digest_size=16).hexdigest()
+        commune_id, rows = freshness.cached(key, self.stamps(), self.compute)
         self.check_commune(commune_id)
-        return Response(data)
+        return self.get_paginated_response(self.paginate_queryset(rows))
 
-    def compute(self) -> tuple[int | None, dict]:
+    def compute(self) -> "tuple[int | None, list[dict]]":
         params = self.params_class(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         organisations = self.filter_queryset(self.get_queryset())
-        rows = organisation_aggregates(organisations, **{"level": "commune",
-                                                          **params.validated_data})
-        page = self.paginate_queryset(rows)
-        return self.commune_id, self.get_paginated_response(page).data
+        return self.commune_id, organisation_aggregates(
+            organisations, **{"level": "commune", **params.validated_data})
 
     commune_id = None  # the commune of a one-commune view, once looked up
 

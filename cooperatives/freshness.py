@@ -29,6 +29,7 @@ from django.db import transaction
 TIMEOUT = 3600  # seconds an entry lives at most, whatever its stamps
 NATIONAL = "registry:stamp:national"
 REFERENCE = "registry:stamp:reference"
+ROLES = "registry:stamp:roles"  # every role assignment and account
 _MISSING = object()
 
 
@@ -49,6 +50,13 @@ def renew(pcodes: Iterable[str] = (), *, reference: bool = False) -> None:
     _renew(keys)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _renew(keys))
+
+
+def renew_roles() -> None:
+    """Renew the stamp of the role assignments (each user's scope is cached under it)."""
+    _renew([ROLES])
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _renew([ROLES]))
 
 
 def renew_all() -> None:
@@ -115,6 +123,12 @@ def on_filiere_change(sender, instance, raw=False, **kwargs) -> None:
 
 def on_bulk_change(sender, commune_ids, **kwargs) -> None:
     renew(_pcodes(commune_ids))
+    renew_roles()  # a merge hands the dropped organisation's representatives to the kept one
+
+
+def on_roles_change(sender, raw=False, **kwargs) -> None:
+    if not raw:
+        renew_roles()
 
 
 def on_reference_change(sender, raw=False, **kwargs) -> None:
@@ -123,13 +137,14 @@ def on_reference_change(sender, raw=False, **kwargs) -> None:
 
 
 def connect() -> None:
+    from django.contrib.auth import get_user_model
     from django.db.models.signals import post_delete, post_save, pre_save
 
     from communes.models import Commune, Department, Region
     from sectors.models import Filiere, Ministry, Sector
 
     from .imports import organisations_bulk_changed
-    from .models import Organisation, OrganisationFiliere
+    from .models import Organisation, OrganisationFiliere, RoleAssignment
 
     uid = "freshness"
     pre_save.connect(remember_old_commune, sender=Organisation, dispatch_uid=f"{uid}-pre")
@@ -137,6 +152,8 @@ def connect() -> None:
         signal.connect(on_organisation_change, sender=Organisation, dispatch_uid=f"{uid}-org")
         signal.connect(on_filiere_change, sender=OrganisationFiliere,
                        dispatch_uid=f"{uid}-filiere")
+        for model in (RoleAssignment, get_user_model()):
+            signal.connect(on_roles_change, sender=model, dispatch_uid=f"{uid}-{model.__name__}")
         for model in (Region, Department, Commune, Ministry, Sector, Filiere):
             signal.connect(on_reference_change, sender=model,
                            dispatch_uid=f"{uid}-{model.__name__}")

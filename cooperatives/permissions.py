@@ -12,6 +12,7 @@ from django.http import Http404
 
 from communes.models import Commune
 
+from . import freshness
 from .models import (
     BureauMember,
     ChangeRequest,
@@ -58,8 +59,9 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_reless_scope", None)
     if cached is not None:
         return cached
-    rows = list(RoleAssignment.objects.filter(user=user).values_list(
-        "role", "commune_id", "organisation_id", "ministry_id"))
+    rows = freshness.cached(f"roles:{user.pk}", [freshness.ROLES], lambda: list(
+        RoleAssignment.objects.filter(user=user).values_list(
+            "role", "commune_id", "organisation_id", "ministry_id")))
     scope = Scope(
         is_admin=user.is_superuser or any(r[0] == Role.ADMIN for r in rows),
         commune_ids=frozenset(r[1] for r in rows if r[0] == Role.CTD_AGENT),

@@ -8,7 +8,7 @@
 
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -38,8 +38,25 @@ class DatabaseUnavailableMiddleware:
         return response
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's Redis client builds a new `redis.Redis` around the pool for every operation;
+    keep one per pool instead (the hot API paths make several cache calls per request)."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class TolerantRedisCache(RedisCache):
     """Redis cache whose failures are logged and read as misses."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
 
     def _safe(self, name, default, *args, **kwargs):
         try:

@@ -127,7 +127,7 @@ def test_it_reads_a_used_token_from_the_cache(analyst, django_assert_num_queries
     key = issue_key(analyst)
     client = api_client(key=key)
     client.get(URL)
-    with django_assert_num_queries(2):  # the caller's roles and the aggregate: no token query
+    with django_assert_num_queries(1):  # the aggregate: token and roles come from the cache
         assert client.get(URL, {"by": "sector"}).status_code == 200
 
 
