@@ -147,7 +147,9 @@ if REDIS_URL:
             "BACKEND": "reless_platform.resilience.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-            "KEY_PREFIX": env("CACHE_PREFIX", "reless"),
+            # One Redis may serve several databases (staging, benchmarks): their cached
+            # figures must never mix, so the prefix names the database by default.
+            "KEY_PREFIX": env("CACHE_PREFIX", f"reless:{DATABASES['default']['NAME']}"),
         }
     }
 else:

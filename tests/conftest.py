@@ -6,6 +6,7 @@ commune_a and commune_b sit in one department; commune_c in another region, far 
 import os
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from cooperatives.models import Role
@@ -23,6 +24,11 @@ from .factories import (
 )
 
 PASSWORD = "correct horse battery"
+
+# Servers and workers started by tests serve the test database under another name than the
+# settings this process loaded: give them this process's cache prefix, so a write here renews
+# the stamps they read.
+os.environ.setdefault("CACHE_PREFIX", settings.CACHES["default"].get("KEY_PREFIX", ""))
 
 # The fault scenarios stop PostgreSQL and Redis: only `make faults` (RELESS_FAULTS=1) runs them.
 collect_ignore = [] if os.environ.get("RELESS_FAULTS") == "1" else ["faults"]
