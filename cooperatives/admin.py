@@ -8,6 +8,8 @@ from .models import (
     BureauMember,
     ChangeRequest,
     CooperationLink,
+    DuplicateFlag,
+    ImportJob,
     Organisation,
     OrganisationFiliere,
     RegistryEvent,
@@ -102,3 +104,36 @@ class ReportRunAdmin(admin.ModelAdmin):
     search_fields = ["scope"]
     readonly_fields = ["result"]
     autocomplete_fields = ["commune", "requested_by"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the platform's own pages write (imports, duplicate decisions): the admin lists
+    them for oversight and never changes them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ["file_name", "commune", "uploader", "dry_run", "status", "rows_total",
+                    "created_count", "updated_count", "refused_count", "created_at"]
+    list_filter = ["status", "dry_run"]
+    search_fields = ["file_name", "commune__pcode", "commune__name_fr", "uploader__username"]
+    list_select_related = ["commune", "uploader"]
+    exclude = ["content"]  # the uploaded file holds contacts: never shown back
+
+
+@admin.register(DuplicateFlag)
+class DuplicateFlagAdmin(ReadOnlyAdmin):
+    list_display = ["org_a", "org_b", "reasons", "status", "reviewer", "decided_at",
+                    "created_at"]
+    list_filter = ["status"]
+    search_fields = ["org_a__name", "org_b__name"]
+    list_select_related = ["org_a", "org_b", "reviewer"]
