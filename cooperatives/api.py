@@ -25,9 +25,9 @@ from rest_framework import exceptions, generics, mixins, permissions, status, vi
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from accounts.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
+from accounts.renderers import CSVRenderer
 from communes.models import Commune
-from reless_platform.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
-from reless_platform.renderers import CSVRenderer
 from sectors.models import Filiere
 
 from . import freshness

@@ -12,8 +12,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 
+from accounts.api import ApiViewMixin, error_responses
 from communes.models import Commune, Region
-from reless_platform.api import ApiViewMixin, error_responses
 
 from .permissions import can_read_commune_reports, representative_commune_ids, scope_of
 from .scorecards import ORDERINGS, WEIGHTS, scorecards, sort_scorecards

@@ -22,7 +22,6 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("communes.api_urls")),
     path("", include("cooperatives.api_urls")),
     path("", include("diagnostics.api_urls")),
     path("", include("diagnostics.report_api_urls")),

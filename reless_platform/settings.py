@@ -211,10 +211,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "reless_platform.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "accounts.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "reless_platform.api.exception_handler",
+    "EXCEPTION_HANDLER": "accounts.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.authentication.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env("API_TOKEN_RATE", "6000/hour")},
 }
@@ -230,7 +230,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "reless_platform.api.add_common_errors",
+        "accounts.api.add_common_errors",
     ],
 }
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
+from accounts.renderers import cell
 from cooperatives.models import LegalForm
-from reless_platform.renderers import cell
 
 from .factories import OrganisationFactory
 
