@@ -197,3 +197,20 @@ def test_it_states_provenance(cast):
     values = [row[1] for row in provenance]
     assert any("Alpha (CM901001001)" in v and v.startswith("agent_a") for v in values)
     assert any(v.startswith(str(datetime.date.today().year)) for v in values)
+
+
+@pytest.mark.parametrize("language, label", [("fr", "Exporter en Excel (XLSX)"),
+                                             ("en", "Export as Excel (XLSX)")])
+def test_the_organisation_list_links_to_its_xlsx_export(cast, language, label):
+    import re
+
+    client = client_for(cast["agent_a"])
+    page = client.get("/communes/CM901001001/organisations/", {"status": "dormant"},
+                      HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 200
+    link = re.search(r'<a href="([^"]+)">' + re.escape(label) + "</a>", page.text)
+    assert link is not None
+    href = link.group(1).replace("&amp;", "&")
+    assert href.startswith("/quality/exports/organisations.xlsx?commune=CM901001001&")
+    _provenance, table = read_xlsx(client.get(href))
+    assert [row[1] for row in table[1:]] == ['=HYPERLINK("http://x")']  # the dormant one only
