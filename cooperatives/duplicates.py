@@ -31,8 +31,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -67,20 +67,21 @@ ABBREVIATIONS = {
     "unions": "union", "prod": "producteurs", "producteur": "producteurs",
     "cie": "compagnie", "ets": "etablissements",
 }
-PHRASES = (
-    (re.compile(r"\bgroupe(?:ment)? d? ?initiative commune\b"), "gic"),
-    (re.compile(r"\bcommon initiative group\b"), "gic"),
-    (re.compile(r"\bsociete cooperative simplifiee\b"), "scoops"),
-    (re.compile(r"\bsociete cooperative avec conseil d? ?administration\b"), "coopca"),
-    (re.compile(r"\bcoop ca\b"), "coopca"),
+PHRASES = (  # (pattern, replacement, a word the pattern needs: the search costs less)
+    (re.compile(r"\bgroupe(?:ment)? d? ?initiative commune\b"), "gic", "initiative"),
+    (re.compile(r"\bcommon initiative group\b"), "gic", "initiative"),
+    (re.compile(r"\bsociete cooperative simplifiee\b"), "scoops", "simplifiee"),
+    (re.compile(r"\bsociete cooperative avec conseil d? ?administration\b"), "coopca",
+     "conseil"),
+    (re.compile(r"\bcoop ca\b"), "coopca", "coop ca"),
 )
-PHRASE_TRIGGERS = ("initiative", "simplifiee", "conseil", "coop ca")
 # Words that say what kind of organisation it is, not which one.
 GENERIC = frozenset({"cooperative", "societe", "scoops", "coopca", "gic", "union",
                      "federation", "association", "groupement", "groupe", "simplifiee"})
 _NON_WORD = re.compile(r"[\W_]+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _INITIALS = re.compile(r"\b(?:[a-z] )+[a-z]\b")
+_NON_DIGIT = re.compile(r"\D")
 
 
 def strip_accents(text: str) -> str:
@@ -94,12 +95,19 @@ def name_parts(name: str) -> tuple[tuple[str, ...], str, str, tuple[str, ...]]:
     """A name's normalised words (sorted, without repeats), its key (the words joined), its
     distinctive key and its words with digits."""
     text = _NON_WORD.sub(" ", strip_accents(name or "").casefold()).strip()
-    text = _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)  # G.I.C. -> gic
-    if any(trigger in text for trigger in PHRASE_TRIGGERS):
-        for pattern, replacement in PHRASES:
-            text = pattern.sub(replacement, text)
-    words = {ABBREVIATIONS.get(word, word) for word in text.split()}
-    tokens = tuple(sorted(words - STOP_WORDS))
+    words = text.split()
+    if 1 in map(len, words):  # initials need single letters (the regex costs more)
+        text = _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)  # G.I.C. -> gic
+        words = text.split()
+    replaced = False
+    for pattern, replacement, needed in PHRASES:
+        if needed in text:
+            text, replaced = pattern.sub(replacement, text), True
+    if replaced:
+        words = text.split()
+    kept = set(map(ABBREVIATIONS.get, words, words))
+    kept -= STOP_WORDS
+    tokens = tuple(sorted(kept))
     return tokens, " ".join(tokens), distinctive_key(tokens), _numbers(tokens)
 
 
@@ -127,7 +135,7 @@ def rsc_key(rsc_number: str | None) -> str:
 def phone_key(phone: str | None) -> str:
     """Digits of a phone number without the country code (237); '' when too short to be
     a number."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = _NON_DIGIT.sub("", phone or "")
     if digits.startswith("00"):
         digits = digits[2:]
     if digits.startswith("237") and len(digits) >= 11:
@@ -146,7 +154,7 @@ def similar_names(a: str, b: str) -> bool:
 
 def _numbers(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """The words with digits: "GIC Espoir 2" is not "GIC Espoir 3", however close."""
-    return tuple(t for t in tokens if not t.isalpha())
+    return tuple([t for t in tokens if not t.isalpha()])
 
 
 def _close(a: str, b: str) -> bool:
@@ -250,11 +258,25 @@ def _blocking_keys(entry: _Entry, frequency: Counter) -> set[str]:
 
 # Flagging ---------------------------------------------------------------------------------------
 
+def fetch_rows(queryset: models.QuerySet) -> list[tuple]:
+    """The rows of a `values_list()` of whole numbers and texts, in one fetch: Django reads
+    100 rows at a time and runs converters, which cost more than the query on a commune's
+    or the registry's tens of thousands of rows. (Dates, decimals and booleans need those
+    converters on SQLite: not for them.)"""
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _commune_rows(commune_id: int) -> list[tuple]:
-    return list(Organisation.objects.filter(commune_id=commune_id)
-                .exclude(status=OrganisationStatus.DISSOLVED)
-                .values_list("id", "name", "rsc_number", "contact_phone", "parent_union_id",
-                             "converted_from_gic_id"))
+    return fetch_rows(Organisation.objects.filter(commune_id=commune_id)
+                      .exclude(status=OrganisationStatus.DISSOLVED)
+                      .values_list("id", "name", "rsc_number", "contact_phone",
+                                   "parent_union_id", "converted_from_gic_id"))
 
 
 def flag_duplicates(commune_id: int, organisation_ids: Iterable[int] | None = None) -> int:

@@ -10,8 +10,10 @@ from cooperatives.duplicates import (
     duplicate_dismiss,
     duplicate_merge,
     duplicates_flag_for,
+    fetch_rows,
     flag_duplicates,
     name_key,
+    name_parts,
     phone_key,
     rsc_key,
     similar_names,
@@ -74,6 +76,35 @@ def test_it_normalises_rsc_numbers_and_phones():
     assert phone_key("6 99 00 01 11") == "699000111"
     assert phone_key("12 34") == ""
     assert name_key("Coop. de l'Espoir") == "cooperative espoir"
+
+
+@pytest.mark.parametrize(("name", "parts"), [
+    ("Groupement d'Initiative Commune des Planteurs",
+     (("gic", "planteurs"), "gic planteurs", "planteurs", ())),
+    ("Common initiative group FARMERS 2", (("2", "farmers", "gic"), "2 farmers gic",
+                                           "2 farmers", ("2",))),
+    ("Société coopérative avec conseil d'administration Lumière",
+     (("coopca", "lumiere"), "coopca lumiere", "lumiere", ())),
+    ("COOP-CA Lumière", (("coopca", "lumiere"), "coopca lumiere", "lumiere", ())),
+    ("Sté Coop. Simplifiée", (("cooperative", "simplifiee", "societe"),
+                              "cooperative simplifiee societe",
+                              "cooperative simplifiee societe", ())),  # all generic words
+    ("G.I.C. A B Soleil", (("gicab", "soleil"), "gicab soleil", "gicab soleil", ())),
+    ("Coop A 1", (("1", "cooperative"), "1 cooperative", "1", ("1",))),
+    ("", ((), "", "", ())),
+])
+def test_it_normalises_legal_form_phrases_initials_and_numbers_in_names(name, parts):
+    assert name_parts(name) == parts
+
+
+def test_it_fetches_the_rows_of_a_values_list_at_once(commune_a, cassava, org_a):
+    other = OrganisationFactory(name="GIC Soleil", commune=commune_a, primary_filiere=cassava,
+                                rsc_number="RSC-9")
+    rows = Organisation.objects.order_by("pk").values_list("pk", "name", "rsc_number",
+                                                           "parent_union_id")
+    assert fetch_rows(rows) == [(org_a.pk, "Coop Manioc Alpha", None, None),
+                                (other.pk, "GIC Soleil", "RSC-9", None)]
+    assert fetch_rows(rows.filter(pk__in=[])) == []
 
 
 def test_it_flags_each_rule_within_the_commune_only(commune_a, commune_b, cassava):

@@ -1,6 +1,7 @@
 """Importing organisations from CSV, XLSX or rows: checks, matching, all-or-nothing writes."""
 
 import datetime
+import gc
 import io
 
 import pytest
@@ -11,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from cooperatives.imports import (
     TEMPLATE_HEADERS,
     import_organisations,
+    organisations_by_rsc,
     template_csv,
     template_xlsx,
 )
@@ -317,3 +319,62 @@ def test_it_announces_the_bulk_change_of_the_commune(world, agent_a):
     finally:
         organisations_bulk_changed.disconnect(receiver)
     assert heard == [[world.pk]]
+
+
+def test_it_finds_the_files_rsc_numbers_in_every_commune_however_written(world, agent_a,
+                                                                          commune_b, cassava):
+    beta = OrganisationFactory(name="Coop Bêta", commune=commune_b, primary_filiere=cassava,
+                               rsc_number="RSC/B/2024-001")
+    gamma = OrganisationFactory(name="Coop Gamma", commune=commune_b, primary_filiere=cassava,
+                                rsc_number="RSC-É-7")
+    OrganisationFactory(name="Coop Delta", commune=commune_b, primary_filiere=cassava,
+                        rsc_number="RSC-D-9")
+    rows = [
+        ["Coop Bêta", "", "scoops", "rsc b 2024 001", "", "", "manioc", "", "", "9", "", "", ""],
+        ["Coop Gamma", "", "scoops", "rsc.e.7", "", "", "manioc", "", "", "9", "", "", ""],
+        ["Coop Delta bis", "", "scoops", "RSC-D-10", "", "", "manioc", "", "", "9", "", "", ""],
+    ]
+    result = run(agent_a, world, as_csv(HEADER, rows), dry_run=True)
+    assert [(e.line, e.column) for e in result.errors] == [(2, "numero_rsc"), (3, "numero_rsc")]
+    assert result.created == [(4, "Coop Delta bis")]
+    assert organisations_by_rsc({"rscb2024001", "rsce7", "rscd10"}) == {
+        "rscb2024001": [(beta.pk, commune_b.pk)], "rsce7": [(gamma.pk, commune_b.pk)]}
+    assert organisations_by_rsc(set()) == {}
+
+
+def test_it_reads_the_registrys_rsc_numbers_only_for_a_file_that_has_some(
+        world, agent_a, org_a, django_assert_num_queries):
+    without = [row[:3] + [""] + row[4:] for row in good_rows()]
+    run(agent_a, world, as_csv(HEADER, without), dry_run=True)  # the uploader's roles, read
+    # filières, communes, the commune's organisations and their filières
+    with django_assert_num_queries(4) as plain:
+        assert run(agent_a, world, as_csv(HEADER, without), dry_run=True).ok
+    with django_assert_num_queries(5) as numbered:  # and the registry's RSC numbers
+        assert run(agent_a, world, as_csv(HEADER, good_rows()), dry_run=True).ok
+
+    def numbers_read(context):
+        return sum('"rsc_number" IS NOT NULL' in q["sql"] for q in context.captured_queries)
+
+    assert (numbers_read(plain), numbers_read(numbered)) == (0, 1)
+
+
+def test_it_pauses_the_cycle_collector_and_leaves_it_as_it_was(world, agent_a):
+    seen = []
+
+    def written(result):
+        seen.append(gc.isenabled())
+        raise RuntimeError("stop")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        import_organisations(user=agent_a, commune=world, rows=as_csv(HEADER, good_rows()),
+                             file_name="orgs.csv", dry_run=False, on_written=written)
+    assert seen == [False] and gc.isenabled()
+    assert Organisation.objects.filter(commune=world).count() == 0  # rolled back
+    gc.disable()
+    try:
+        run(agent_a, world, as_csv(HEADER, good_rows()))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert Organisation.objects.filter(commune=world).count() == 3
