@@ -506,10 +506,12 @@ def measure_p8(ctx: Context) -> None:
         data = _json_process(ctx, ["-m", "bench.csv_import", str(ctx.agent.pk), str(ctx.commune.pk),
                               str(rows)], IMPORT_TIMEOUT)
     except subprocess.TimeoutExpired:
+        _vacuum_import_tables()
         _row(ctx, "P8", f"CSV import of {rows:,} rows, checked and written", None, "rows/s",
              5000, ">=", note=f"stopped after {IMPORT_TIMEOUT} s: below "
              f"{rows / IMPORT_TIMEOUT:,.0f} rows/s")
         return
+    _vacuum_import_tables()
     if "unavailable" in data:
         ctx.rows.append(_not_measured("P8", "not measured: import not available "
                                             f"({data['unavailable']})"))
@@ -520,6 +522,18 @@ def measure_p8(ctx: Context) -> None:
             + "; ".join(data["first_errors"]))
     _row(ctx, "P8", f"CSV import, {data['rows']:,} rows ({data['bytes'] / 1e6:.1f} MB) checked "
          "and written", figure, "rows/s", 5000, ">=", note=note, details=data)
+
+
+def _vacuum_import_tables() -> None:
+    """The rolled-back import leaves tens of thousands of dead rows in the tables it wrote;
+    clear them (a server with autovacuum off would otherwise slow every later measurement)."""
+    from cooperatives.models import DuplicateFlag, OrganisationFiliere, RegistryEvent
+
+    models = (Organisation, Organisation.history.model, OrganisationFiliere, RegistryEvent,
+              RegistryEvent.history.model, DuplicateFlag)
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _json_process(ctx: Context, args: list[str], timeout: float) -> dict:
