@@ -37,12 +37,6 @@ from .factories import InterventionFactory, LinkFactory, OrganisationFactory, Ro
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _quality_urls(settings):
-    settings.ROOT_URLCONF = "tests.quality_urls"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def pairs():
     return sorted((f.org_a_id, f.org_b_id, tuple(f.reasons), f.status)
                   for f in DuplicateFlag.objects.all())

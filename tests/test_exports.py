@@ -22,12 +22,6 @@ SECRETS = ("Awa Secret", "699 000 111", "awa.secret@example.org", "Bruno Private
 ROLES = ("anonymous", "nobody", "agent_a", "agent_b", "rep_a", "rep_b", "analyst", "admin_user")
 
 
-@pytest.fixture(autouse=True)
-def _quality_urls(settings):
-    settings.ROOT_URLCONF = "tests.quality_urls"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cast(org_a, org_b, commune_a, cassava, agent_a, agent_b, rep_a, rep_b, analyst, admin_user,
          nobody):

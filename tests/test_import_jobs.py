@@ -16,12 +16,6 @@ ROLES = ("anonymous", "nobody", "agent_a", "agent_b", "rep_a", "rep_b", "analyst
 WRITERS = {"agent_a", "admin_user"}
 
 
-@pytest.fixture(autouse=True)
-def _quality_urls(settings):
-    settings.ROOT_URLCONF = "tests.quality_urls"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cast(commune_a, cassava, maize, poultry, org_a, org_b, agent_a, agent_b, rep_a, rep_b,
          analyst, admin_user, nobody):

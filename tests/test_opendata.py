@@ -18,11 +18,6 @@ SECRETS = ("Awa Secret", "+237 699 000 111", "699 000 111", "awa.secret@example.
            "Bruno Private", "bruno.private@example.org", "+237 677 222 333", "Président Caché")
 
 
-@pytest.fixture(autouse=True)
-def _quality_urls(settings):
-    settings.ROOT_URLCONF = "tests.quality_urls"
-
-
 @pytest.fixture
 def registry(org_a, org_b, commune_a, commune_c, maize, cassava):
     org_a.acronym = "CMA"

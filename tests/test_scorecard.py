@@ -15,12 +15,6 @@ from .factories import DiagnosticFactory, OrganisationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _quality_urls(settings):
-    settings.ROOT_URLCONF = "tests.quality_urls"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def crafted(commune_a, commune_b, commune_c, cassava, rep_a, org_a):
     """Commune A: org_a (a SCOOPS with members and contacts, no locality, no RSC number) and
