@@ -36,7 +36,6 @@ number; then the possible duplicates of the rows written are flagged and
 """
 
 import contextlib
-import csv
 import datetime
 import functools
 import gc
@@ -60,6 +59,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from communes.models import Commune
 from sectors.models import Filiere
 
+from . import spreadsheets
 from .duplicates import (
     GENERIC,
     fetch_rows,
@@ -79,6 +79,7 @@ from .models import (
     RegistryEvent,
 )
 from .permissions import can_write_commune, scope_of
+from .spreadsheets import UnreadableFile, cell_text
 
 # Sent inside the import's transaction once organisations were written in bulk (no post_save
 # for those rows): upper apps listen to refresh what depends on the communes' registries.
@@ -232,64 +233,12 @@ class ImportResult:
         }
 
 
-class UnreadableFile(Exception):
-    pass
-
-
 # Reading ----------------------------------------------------------------------------------------
 
 def read_table(content: bytes, filename: str) -> list[list[str]]:
     """The file's rows as lists of stripped strings (XLSX: its first sheet)."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if name.endswith((".csv", ".txt")):
-        return _read_csv(content)
-    raise UnreadableFile(_("Choose a .csv or .xlsx file."))
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    try:
-        strip = str.strip
-        rows = [list(map(strip, row))
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error:
-        raise UnreadableFile(_("This file could not be read as CSV.")) from None
-    return rows
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged or foreign file
-        raise UnreadableFile(_("This file could not be read as an XLSX workbook.")) from None
-    try:
-        return [[_cell(v) for v in values]
-                for values in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
+    return spreadsheets.read_table(content, filename, text_extensions=(".csv", ".txt"),
+                                   max_rows=MAX_ROWS)
 
 
 def _table_from_dicts(rows: Iterable[dict]) -> list[list[str]]:
@@ -298,7 +247,7 @@ def _table_from_dicts(rows: Iterable[dict]) -> list[list[str]]:
     for row in rows:
         if not header:
             header = [str(k) for k in row]
-        records.append([_cell(row.get(k)) for k in header])
+        records.append([cell_text(row.get(k)) for k in header])
     return [header, *records] if header else []
 
 

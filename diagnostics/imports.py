@@ -7,7 +7,6 @@ an import writes all the rows or, if any row is bad, none. Line numbers are the 
 spreadsheet shows (the header is line 1). The HTML view and the API both call `import_grid`.
 """
 
-import csv
 import io
 import re
 import unicodedata
@@ -17,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cooperatives import spreadsheets
+from cooperatives.spreadsheets import UnreadableFile
 from sectors.models import Sector
 
 from . import services
@@ -83,10 +84,6 @@ class GridImport:
         return not self.errors
 
 
-class UnreadableFile(Exception):
-    pass
-
-
 @transaction.atomic
 def import_grid(*, user, diagnostic: TerritorialDiagnostic, content: bytes, filename: str,
                 dry_run: bool = True) -> GridImport:
@@ -106,55 +103,7 @@ def import_grid(*, user, diagnostic: TerritorialDiagnostic, content: bytes, file
 
 def read_table(content: bytes, filename: str) -> list[list[str]]:
     """The file's rows as lists of stripped strings (XLSX: its first sheet)."""
-    if filename.lower().endswith(".xlsx"):
-        return _read_xlsx(content)
-    if filename.lower().endswith(".csv"):
-        return _read_csv(content)
-    raise UnreadableFile(_("Choose a .csv or .xlsx file."))
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    rows = []
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            rows.append([cell.replace("\x00", "").strip() for cell in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-    except csv.Error:
-        raise UnreadableFile(_("This file could not be read as CSV.")) from None
-    return rows
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged or foreign file
-        raise UnreadableFile(_("This file could not be read as an XLSX workbook.")) from None
-    try:
-        rows = []
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append([_cell(v) for v in values])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
+    return spreadsheets.read_table(content, filename, max_rows=MAX_ROWS)
 
 
 def parse_grid(table: list[list[str]], *, diagnostic: TerritorialDiagnostic) -> GridImport:
