@@ -112,6 +112,8 @@ class Organisation(models.Model):
             models.Index(fields=["commune", "status"]),
             models.Index(fields=["status", "commune"]),
             models.Index(fields=["legal_form"]),
+            # The national lists (HTML and API) page through every organisation by name.
+            models.Index(fields=["name", "id"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(members_women__lte=F("members_total")),

@@ -89,7 +89,8 @@ def scorecards(commune_ids=None, *, now: datetime.datetime | None = None) -> lis
     """The scorecards of the given communes (ids; None: every commune), sorted by P-code.
     `now` (default: the current time) sets the freshness window and the diagnostic's age."""
     now = now or timezone.now()
-    communes = Commune.objects.select_related("department__region").order_by("pcode")
+    communes = (Commune.objects.defer("boundary").select_related("department__region")
+                .order_by("pcode"))
     if commune_ids is not None:
         communes = communes.filter(pk__in=list(commune_ids))
     cards = {c.pk: Scorecard(pcode=c.pcode, name=c.name, department=c.department.pcode,

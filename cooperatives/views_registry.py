@@ -12,11 +12,12 @@ from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
-from . import services
+from . import freshness, services
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, OrganisationForm, RegistryEventForm, add_service_errors
 from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
@@ -49,40 +50,62 @@ ORDERING_CHOICES = [
 TERRITORY_FILTERS = ("commune", "department", "region")
 
 
-def awaiting_links(commune):
-    """Proposed links that wait for a confirmation from the commune's side."""
-    return (CooperationLink.objects.filter(status=LinkStatus.PROPOSED)
-            .filter(Q(target__commune=commune, target_confirmed=False)
-                    | Q(source__commune=commune, source_confirmed=False))
-            .select_related("source__commune", "target__commune").order_by("created_at", "id"))
+def awaiting_links(commune, limit: int = 20) -> list[CooperationLink]:
+    """The `limit` oldest proposed links that wait for a confirmation from the commune's side
+    (an end in the commune that has not confirmed), in either direction.
+
+    Each end is read on its own and the two are joined by a UNION of ids: each side walks the
+    (status, end) index from the commune's organisations, where an OR across the two joins
+    reads every proposed link of the country."""
+    proposed = CooperationLink.objects.filter(status=LinkStatus.PROPOSED).order_by()
+    source, target = (proposed.filter(**{f"{end}__commune": commune, f"{end}_confirmed": False})
+                      .values_list("created_at", "id") for end in ("source", "target"))
+    ids = [pk for _, pk in target.union(source).order_by("created_at", "id")[:limit]]
+    links = CooperationLink.objects.filter(pk__in=ids).select_related("source", "target")
+    return sorted(links, key=lambda link: (link.created_at, link.pk))
 
 
 @login_required
 @require_safe
 def commune_dashboard(request, pcode):
     commune = get_commune_for_user(request.user, pcode, write=True)
-    organisations = Organisation.objects.in_commune(commune)
-    by_status = organisation_aggregates(organisations, level="commune", by="status")
-    active = organisations.active()
     pending = (ChangeRequest.objects.filter(organisation__commune=commune,
                                             status=ChangeRequest.Status.PENDING)
                .select_related("organisation", "requested_by").order_by("created_at", "id"))
+    figures = _commune_figures(commune)
     return render(request, "cooperatives/dashboard.html", {
         "commune": commune,
-        "by_status": by_status,
-        "total": _sum_rows(by_status),
-        "by_filiere": sorted(organisation_aggregates(active, level="commune", by="filiere"),
-                             key=lambda row: _plain(row["group_name"])),
-        "by_legal_form": organisation_aggregates(active, level="commune", by="legal_form"),
+        **figures,
+        "total": _sum_rows(figures["by_status"]),
         "reless": Reless.objects.filter(commune=commune).first(),
-        "reless_members": organisations.filter(reless_member_since__isnull=False).count(),
         "recent": Organisation.history.filter(commune_id=commune.pk)
         .select_related("history_user").order_by("-history_date", "-history_id")[:10],
         "pending": pending[:10],
         "pending_count": pending.count(),
-        "awaiting": _with_actions(request.user, awaiting_links(commune)[:20]),
+        "awaiting": _with_actions(request.user, awaiting_links(commune)),
         **scorecard_context(commune),
     })
+
+
+def _commune_figures(commune) -> dict:
+    """The dashboard's figures of the commune's organisations: rows by status (all of them),
+    by filière and by legal form (the active ones), and the RELESS members.
+
+    Plain rows, cached in the active language until an organisation of the commune (the
+    commune's stamp) or the reference data (names) change."""
+    def compute() -> dict:
+        organisations = Organisation.objects.in_commune(commune)
+        active = organisations.active()
+        return {
+            "by_status": organisation_aggregates(organisations, level="commune", by="status"),
+            "by_filiere": sorted(organisation_aggregates(active, level="commune", by="filiere"),
+                                 key=lambda row: _plain(row["group_name"])),
+            "by_legal_form": organisation_aggregates(active, level="commune", by="legal_form"),
+            "reless_members": organisations.filter(reless_member_since__isnull=False).count(),
+        }
+
+    return freshness.cached(f"dashboard:figures:v1:{commune.pcode}:{get_language()}",
+                            [freshness.commune_stamp_key(commune.pcode)], compute)
 
 
 def _with_actions(user, links) -> list[CooperationLink]:

@@ -2,8 +2,9 @@
 it is still current, and stored results shaped for the templates.
 
 Pages never compute a report: they read the latest done run (PRODUCT.md). National results
-are large (every commune's report), so each is parsed and shaped once per process and kept
-by run id: a done run never changes. Projected commune outlines are kept the same way.
+are large (every commune's report), so each is parsed and shaped once for all the server's
+processes (kept in the shared cache) and kept in each process by run id: a done run never
+changes. Projected commune outlines are kept the same way.
 """
 
 import datetime
@@ -24,6 +25,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from communes.models import Commune
+from cooperatives import freshness
 from cooperatives.models import LinkKind, Organisation, ReportRun
 from cooperatives.permissions import can_read_commune_reports, scope_of
 from cooperatives.runs import NATIONAL, latest_done, scope_key
@@ -54,6 +56,7 @@ FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_need
 NAMES_SHOWN = 200  # organisation names listed per list on a commune page
 YEARS = range(2000, 2101)
 MAP_BANDS = 5  # colour bands of a ratio on the map: 0-20 %, ..., 80-100 %
+SHARED_VERSION = 1  # part of the shared cache keys: change it when a cached shape changes
 
 
 # Who may see what -------------------------------------------------------------------------
@@ -360,6 +363,14 @@ def _num(value) -> str:
 
 # National convergence ---------------------------------------------------------------------
 
+def _shared(key: str, compute):
+    """`compute()`, computed by one of the server's processes and read by the others from
+    the cache (each worker parsing a national run itself costs a cold request of every worker
+    a few hundred milliseconds). The value depends on its key only; the reference stamp keeps
+    entries from outliving a restore (run ids may then come back with other results)."""
+    return freshness.cached(f"reports:{SHARED_VERSION}:{key}", [], compute)
+
+
 def _stored_result(run_id: int) -> dict:
     return ReportRun.objects.filter(pk=run_id).values_list("result", flat=True).get() or {}
 
@@ -367,6 +378,10 @@ def _stored_result(run_id: int) -> dict:
 @lru_cache(maxsize=4)
 def _national_convergence(run_id: int) -> dict:
     """Scores, matrix cells (language-neutral) and totals of a national run, parsed once."""
+    return _shared(f"national-convergence:{run_id}", lambda: _shape_convergence(run_id))
+
+
+def _shape_convergence(run_id: int) -> dict:
     result = _stored_result(run_id)
     acronyms = list(result.get("ministries") or [])
     states, scores, unmet = {}, {}, {}
@@ -447,6 +462,10 @@ def _ministry_totals(totals: dict, data: dict) -> list[dict]:
 @lru_cache(maxsize=4)
 def _national_cooperation(run_id: int) -> dict:
     """Per-commune figures and the national graph figures of a national run, parsed once."""
+    return _shared(f"national-cooperation:{run_id}", lambda: _shape_cooperation(run_id))
+
+
+def _shape_cooperation(run_id: int) -> dict:
     result = _stored_result(run_id)
     communes = {}
     for pcode, report in (result.get("communes") or {}).items():
@@ -485,7 +504,8 @@ def national_cooperation_page(run: ReportRun, place: Territory) -> dict:
 # The map ----------------------------------------------------------------------------------
 
 def commune_shapes() -> Shapes:
-    """Projected outlines of every commune with a boundary, projected once per process.
+    """Projected outlines of every commune with a boundary, projected once for all processes
+    (shared cache) and kept in each.
 
     Boundaries are reference data: the cache is keyed on how many communes have one and the
     highest id, so an import of new communes is seen; a reimport that only redraws existing
@@ -496,12 +516,18 @@ def commune_shapes() -> Shapes:
 
 @lru_cache(maxsize=2)
 def _shapes(count: int, last_id: int | None) -> Shapes:
+    return _shared(f"shapes:{count}:{last_id}", _project_shapes)
+
+
+def _project_shapes() -> Shapes:
     boundaries = Commune.objects.filter(boundary__isnull=False).values_list("pcode", "boundary")
     return project_boundaries(dict(boundaries.iterator(chunk_size=100)))
 
 
 def forget_cached() -> None:
-    """Drop the per-process caches (tests; after a boundary reimport in a shell)."""
+    """Drop the per-process caches and retire the shared ones (tests; after a boundary
+    reimport in a shell)."""
+    freshness.renew_all()
     _shapes.cache_clear()
     for cached in (_national_convergence, _national_cooperation, _convergence_cells,
                    _cooperation_cells):

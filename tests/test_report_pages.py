@@ -506,6 +506,44 @@ def test_it_projects_the_boundaries_once_per_process(registry, commune_a):
     assert _shapes.cache_info().misses == 1
 
 
+def _without_tokens(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", _text(response))
+
+
+def _start_a_new_process():
+    """What another server process holds: none of this one's caches, the shared cache."""
+    from diagnostics import report_pages
+
+    for cached in (_shapes, report_pages._national_convergence,
+                   report_pages._national_cooperation, report_pages._convergence_cells,
+                   report_pages._cooperation_cells):
+        cached.cache_clear()
+
+
+@pytest.mark.parametrize("url", ["/reports/map/", "/reports/map/?by=linked_share",
+                                 "/reports/convergence/", "/reports/cooperation/"])
+def test_it_shapes_a_national_run_and_the_outlines_once_for_every_process(
+        admin_user, registry, commune_a, url):
+    commune_a.boundary = SQUARE
+    commune_a.save()
+    client = _client(admin_user)
+    client.get(url)
+    forget_cached()  # retires the shared entries too: the next request computes everything
+
+    def reads(queries) -> int:
+        return sum('"cooperatives_reportrun"."result"' in q["sql"]
+                   or '"boundary" AS "boundary"' in q["sql"] for q in queries)
+
+    with CaptureQueriesContext(connection) as cold:
+        page = _without_tokens(client.get(url))
+    _start_a_new_process()
+    with CaptureQueriesContext(connection) as other:
+        assert _without_tokens(client.get(url)) == page
+    drawn = url.startswith("/reports/map/")
+    assert reads(cold) == (2 if drawn else 1)  # the national result, and the outlines
+    assert reads(other) == 0
+
+
 def test_it_keeps_the_map_page_light(analyst, registry, commune_a):
     commune_a.boundary = SQUARE
     commune_a.save()

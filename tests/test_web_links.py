@@ -1,13 +1,16 @@
 """Cooperation links through the pages: a link between two communes counts once both sides
 confirm it; either side may refuse or end it; every step is in the link's history."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from cooperatives.models import CooperationLink
+from cooperatives.views_registry import awaiting_links
 
 from .conftest import client_for
-from .factories import OrganisationFactory
+from .factories import LinkFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +123,33 @@ def test_it_never_redirects_outside_the_site(agent_a, rep_b, org_a, org_b):
     response = _english(rep_b).post(reverse("link_confirm", args=[link.pk]),
                                     {"next": "https://evil.example/"})
     assert response["Location"] == reverse("link_detail", args=[link.pk])
+
+
+def test_it_lists_on_the_dashboard_the_proposals_awaiting_the_commune_both_ways(
+        agent_a, commune_a, commune_b, commune_c, cassava):
+    def org(commune):
+        return OrganisationFactory(commune=commune, primary_filiere=cassava)
+
+    def link(source, target, day, *, status="proposed", source_ok=False, target_ok=False):
+        return LinkFactory(source=source, target=target, status=status, source_confirmed=source_ok,
+                           target_confirmed=target_ok,
+                           created_at=datetime.datetime(2025, 1, day, tzinfo=datetime.UTC))
+
+    a, b, c = commune_a, commune_b, commune_c
+    to_a = link(org(b), org(a), 3, source_ok=True)  # the partner in A has not confirmed
+    from_a = link(org(a), org(b), 1, target_ok=True)  # the proposer in A has not confirmed
+    inside_a = link(org(a), org(a), 2)  # both ends in A unconfirmed: listed once
+    far = link(org(c), org(a), 5, source_ok=True)
+    for_b = link(org(a), org(b), 4, source_ok=True)  # A confirmed, B has not
+    link(org(b), org(a), 1, source_ok=True, target_ok=True, status="confirmed")
+    link(org(a), org(b), 1, status="ended")
+    b_and_c = link(org(b), org(c), 1)  # A is no end of it
+    expected = [from_a.pk, inside_a.pk, to_a.pk, far.pk]  # oldest first
+
+    awaiting = client_for(agent_a).get(
+        reverse("commune_dashboard", args=[a.pcode])).context["awaiting"]
+    assert [x.pk for x in awaiting] == expected
+    assert [x.can_confirm for x in awaiting] == [True] * 4
+    assert [x.pk for x in awaiting_links(a, limit=2)] == expected[:2]
+    assert [x.pk for x in awaiting_links(b)] == [b_and_c.pk, for_b.pk]
+    assert [x.pk for x in awaiting_links(c)] == [b_and_c.pk]
