@@ -9,13 +9,19 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 30
 graceful_timeout = 20
 max_requests = 5000
+# The application (Django, the URLconf and the views, scipy) is loaded once in the master and
+# each worker is forked from it: a worker that starts, or restarts after max_requests, serves
+# its first request at full speed. Database and Redis connections are opened lazily, in the
+# workers, so none is shared across a fork.
+preload_app = True
 max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # off by default: the proxy logs requests
 
 
-def post_worker_init(worker):
-    """Move everything loaded at start-up (Django, the URLconf, translations) out of the
-    garbage collector's reach: its full collections then stay short under load."""
+def post_fork(server, worker):
+    """Move everything loaded in the master (Django, the URLconf, translations) out of the
+    garbage collector's reach: its full collections then stay short under load, and the
+    pages shared with the master are not written to by the collector."""
     import gc
 
     gc.freeze()

@@ -134,7 +134,7 @@ def get_organisation_for_user(user, pk, *, write: bool = False) -> Organisation:
 
 def _commune_queryset(user, *, write: bool):
     scope = scope_of(user)
-    qs = Commune.objects.select_related("department__region")
+    qs = Commune.objects.select_related("department__region").defer("boundary")  # pages only
     if scope.is_admin:
         return qs
     if write:
