@@ -23,6 +23,12 @@ REGION_ISO_CODES = {
 }
 BATCH_SIZE = 200
 
+# Rows of the raw OCHA admin3 table that repeat a commune under a second P-code. The reference
+# data's README: "Drop CM009003010 Nye'ete: it duplicates CM009003009 Niete (Niete)". Cameroon
+# has 360 communes; the duplicate is reported and never loaded (a data migration merged it into
+# the kept P-code on databases that had loaded it).
+DUPLICATE_COMMUNES = {"CM009003010": "CM009003009"}
+
 
 class ReferenceDataError(ValueError):
     """A reference file cannot be read as the expected format."""
@@ -148,6 +154,11 @@ def _admin_rows(level: int, rows: list[dict], parent_ids: dict[str, int],
             continue
         if pcode in wanted:
             report.skipped.append(f"{where}: duplicate P-code")
+            continue
+        if level == 3 and pcode in DUPLICATE_COMMUNES:
+            report.skipped.append(
+                f"{where}: {name_fr or name_en} duplicates commune {DUPLICATE_COMMUNES[pcode]} "
+                "(same commune under a second P-code; not loaded)")
             continue
         if not (name_fr or name_en):
             report.skipped.append(f"{where}: no name")

@@ -26,11 +26,13 @@ ADMIN_DIR = DATA / "raw" / "ocha_cod_ab_2018_via_cartong"
 GEOJSON = DATA / "cameroon_communes_simplified.geojson"
 POINTS = DATA / "cameroon_communes.csv"
 
-# README counts of the cleaned set, plus Nye'ete (CM009003010), the raw duplicate in Sud.
-RAW_COMMUNES_PER_REGION = {
+# README counts of the cleaned set: the raw duplicate Nye'ete (CM009003010, Sud) is not loaded.
+COMMUNES_PER_REGION = {
     "CM001": 21, "CM002": 70, "CM003": 33, "CM004": 47, "CM005": 34,
-    "CM006": 21, "CM007": 34, "CM008": 40, "CM009": 30, "CM010": 31,
+    "CM006": 21, "CM007": 34, "CM008": 40, "CM009": 29, "CM010": 31,
 }
+NYEETE_SKIPPED = ("admin3.csv line {line} (CM009003010): Nye'ete duplicates commune CM009003009 "
+                  "(same commune under a second P-code; not loaded)")
 
 
 @pytest.fixture
@@ -69,11 +71,15 @@ def _square(x, y, size=0.1):
 
 # --- admin tables -----------------------------------------------------------------------------
 
-def test_it_loads_every_row_of_the_raw_ocha_tables(territory):
-    assert _counts() == (10, 58, 361)
+def test_it_loads_the_360_communes_and_reports_the_raw_duplicate(territory):
+    assert _counts() == (10, 58, 360)
     assert (territory.regions.created, territory.departments.created,
-            territory.communes.created) == (10, 58, 361)
-    assert territory.skipped == []
+            territory.communes.created) == (10, 58, 360)
+    assert len(territory.skipped) == 1
+    assert territory.skipped[0].endswith(NYEETE_SKIPPED.split(": ", 1)[1])
+    assert "(CM009003010)" in territory.skipped[0]
+    assert not Commune.objects.filter(pcode="CM009003010").exists()
+    assert Commune.objects.filter(pcode="CM009003009").exists()
 
 
 def test_it_places_every_unit_under_its_pcode_prefix(territory):
@@ -83,7 +89,7 @@ def test_it_places_every_unit_under_its_pcode_prefix(territory):
         assert commune.department.pcode == commune.pcode[:8]
     per_region = dict(Commune.objects.values_list("department__region__pcode")
                       .annotate(n=Count("pk")).order_by())
-    assert per_region == RAW_COMMUNES_PER_REGION
+    assert per_region == COMMUNES_PER_REGION
 
 
 def test_it_reports_bare_bakem_loaded_under_moungo_not_its_parent_column(territory):
@@ -109,9 +115,9 @@ def test_it_trims_names_and_keeps_french_and_english_ones(territory):
 
 def test_it_changes_nothing_when_run_twice(territory):
     again = import_admin_tables(admin_dir=ADMIN_DIR)
-    for level, total in ((again.regions, 10), (again.departments, 58), (again.communes, 361)):
+    for level, total in ((again.regions, 10), (again.departments, 58), (again.communes, 360)):
         assert (level.created, level.updated, level.unchanged) == (0, 0, total)
-    assert _counts() == (10, 58, 361)
+    assert _counts() == (10, 58, 360)
     assert len(again.parent_faults) == 1
 
 
@@ -159,8 +165,7 @@ def test_it_gives_every_commune_of_the_cleaned_geojson_a_point_and_a_boundary(te
     communes = Commune.objects.filter(pcode__in=pcodes)
     assert communes.with_point().filter(boundary__isnull=False).count() == 360
     assert (report.updated, report.points_computed, report.unknown_pcodes) == (360, 360, [])
-    # Only the raw duplicate Nye'ete has no polygon.
-    assert report.without_point == report.without_boundary == ["CM009003010"]
+    assert report.without_point == report.without_boundary == []
 
 
 def test_it_computes_points_within_each_commune_polygon_extent(territory):
@@ -234,16 +239,17 @@ def test_it_imports_through_the_management_command():
     call_command("import_ocha", "--admin-dir", str(ADMIN_DIR), "--boundaries", str(GEOJSON),
                  "--points", str(POINTS), stdout=out)
     text = out.getvalue()
-    assert "communes: 361 created, 0 updated, 0 unchanged" in text
+    assert "communes: 360 created, 0 updated, 0 unchanged" in text
+    assert "CM009003010): Nye'ete duplicates commune CM009003009" in text
     assert "CM005001001 Bare-Bakem" in text and "loaded under CM005001" in text
     assert "360 from CSV" in text
-    assert "communes without point: 1 (CM009003010)" in text
+    assert "communes without point: 0" in text
     assert Commune.objects.with_point().count() == 360
 
 
 def test_it_imports_only_the_admin_tables_when_given_no_geometry():
     call_command("import_ocha", "--admin-dir", str(ADMIN_DIR), stdout=StringIO())
-    assert _counts() == (10, 58, 361)
+    assert _counts() == (10, 58, 360)
     assert not Commune.objects.with_point().exists()
 
 
