@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# Where `make run` serves; WhiteNoise serves the collected (hashed, compressed) static files,
+# as in production, so the pages look the same as they will for users.
+RUN_ADDR ?= 127.0.0.1:8000
 
 .PHONY: run test install lint check messages migrate data worker bench clean backup restore faults
 
@@ -30,9 +33,9 @@ run: data
 	$(PY) manage.py print_demo_accounts
 ifneq ($(REDIS_URL),)
 	$(VENV)/bin/celery -A reless_platform worker -l warning --concurrency 2 -B & \
-	  trap 'kill %1' EXIT; $(PY) manage.py runserver 127.0.0.1:8000 --insecure
+	  trap 'kill %1' EXIT; $(PY) manage.py runserver $(RUN_ADDR)
 else
-	$(PY) manage.py runserver 127.0.0.1:8000 --insecure
+	$(PY) manage.py runserver $(RUN_ADDR)
 endif
 
 test: install messages
