@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Gzip for pages, CSV and JSON (see reless_platform/compression.py for BREACH).
+    "reless_platform.compression.CompressionMiddleware",
     "reless_platform.security.ContentSecurityPolicyMiddleware",
     "reless_platform.resilience.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "reless_platform.urls"
+ADMIN_URL_PREFIX = "/admin/"
 WSGI_APPLICATION = "reless_platform.wsgi.application"
 
 TEMPLATES = [
