@@ -35,11 +35,25 @@ def test_it_serves_the_schema(client):
     assert b"/api/v1/aggregates/" in response.content
 
 
-def test_it_serves_the_docs_from_its_own_static_files(client, settings):
+def test_it_lists_every_operation_of_the_schema_on_a_light_reference_page(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    page = client.get("/api/v1/docs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    operations = [(method.upper(), path) for path, item in schema["paths"].items()
+                  for method in item if method in ("get", "post", "put", "patch", "delete")]
+    assert len(operations) > 20
+    for method, path in operations:
+        assert (f'<span class="api-method">{method}</span> <code class="api-path">{path}</code>'
+                in page), (method, path)
+    assert "<code>page_size</code>" in page
+    assert 'href="/api/v1/docs/try/"' in page
+    assert "<script" not in page  # no script to download on a phone
+
+
+def test_it_serves_the_interactive_docs_from_its_own_static_files(client, settings):
     # Plain storage: the test needs no collectstatic manifest to resolve the sidecar's URLs.
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    response = client.get("/api/v1/docs/")
+    response = client.get("/api/v1/docs/try/")
     assert response.status_code == 200
     page = response.content.decode()
     assets = re.findall(r'(?:src|href)=["\']([^"\']+)["\']', page)

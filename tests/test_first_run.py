@@ -88,6 +88,7 @@ def test_make_run_serves_styled_pages_and_every_asset(first_run):
         page.wait_for_load_state("networkidle")
         assert "/accounts/login/" not in page.url  # landed on the agent's dashboard
         page.goto(base + "/api/v1/docs/", wait_until="networkidle")
+        page.goto(base + "/api/v1/docs/try/", wait_until="networkidle")
         browser.close()
 
     assets = [(status, url) for status, url in seen if "/static/" in url]

@@ -230,6 +230,7 @@ MATRIX: dict[str, Route] = {
     # API: schema, docs, communes (public reference data)
     "api-schema": Route(get=PUBLIC, post=METHOD_405),
     "api-docs": Route(get=PUBLIC, post=METHOD_405),
+    "api-docs-try": Route(get=PUBLIC, post=METHOD_405),
     "api-commune-list": Route(get=PUBLIC, post=METHOD_405),
     "api-commune-detail": Route(get=PUBLIC, post=METHOD_405, kwargs=_pcode),
     # API: organisations and aggregates
@@ -463,8 +464,12 @@ def urlconf_routes() -> dict[str, str]:
     return routes
 
 
+# Pages under /api/v1/ for people (the API reference): HTML, so a token is ignored there.
+HTML_UNDER_API = {"api-docs"}
+
+
 def is_api(name: str) -> bool:
-    return name.startswith("api-") or "api/v1/" in name
+    return name not in HTML_UNDER_API and (name.startswith("api-") or "api/v1/" in name)
 
 
 # The world -----------------------------------------------------------------------------------
