@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# Every target here is development (run, tests, benchmark): the built-in SECRET_KEY is allowed.
+# Production runs gunicorn and manage.py with its own SECRET_KEY and refuses to start without.
+export RELESS_DEV ?= 1
 
 .PHONY: run test install lint check messages migrate data worker bench clean backup restore faults
 

@@ -10,7 +10,7 @@ window opens with an account's or address's first failure and lasts LOCK_SECONDS
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -38,7 +38,7 @@ def _keys(request, account: str | None) -> list[tuple[str, int]]:
 def _in_table() -> bool:
     # The database cache's incr() is a read then a write (lost counts under concurrency),
     # and it culls entries when full: its counters live in their own table instead.
-    return isinstance(cache, DatabaseCache)
+    return isinstance(caches["default"], DatabaseCache)
 
 
 def _count(key: str) -> int:
