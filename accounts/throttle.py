@@ -93,3 +93,12 @@ def record_failure(request, account: str | None) -> None:
 def clear_failures(request, account: str) -> None:
     """After a successful login: the account's count starts again (the address's stays)."""
     _reset(_keys(request, account)[-1][0])
+
+
+def unlock(*, address: str | None = None, account: str | None = None) -> None:
+    """Forget the failures of an address or an account at once (from a shell, for someone
+    locked out; between tests)."""
+    if address is not None:
+        _reset(f"login-fail:addr:{address}")
+    if account is not None:
+        _reset(f"login-fail:user:{account.strip().lower()}")

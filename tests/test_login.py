@@ -177,3 +177,18 @@ def test_it_opens_a_new_window_once_the_lock_ends(settings, agent_a, monkeypatch
     later = timezone.now() + timezone.timedelta(seconds=901)
     monkeypatch.setattr("accounts.throttle.timezone.now", lambda: later)
     assert _login(client, "agent_a", "correct horse battery").status_code == 302
+
+
+@pytest.mark.parametrize("cache_backend", ["default", "database"])
+def test_it_unlocks_an_account_from_a_shell(settings, agent_a, cache_backend):
+    from accounts import throttle
+
+    if cache_backend == "database":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                       "LOCATION": "reless_cache"}}
+    client = Client()
+    for _ in range(5):
+        _login(client, "agent_a", "wrong")
+    assert LOCKED in _login(client, "agent_a", "correct horse battery").content.decode()
+    throttle.unlock(account=" Agent_A ")
+    assert _login(client, "agent_a", "correct horse battery").status_code == 302
