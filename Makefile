@@ -9,6 +9,10 @@ BENCH_ARGS ?=
 # as in production, so the pages look the same as they will for users.
 RUN_ADDR ?= 127.0.0.1:8000
 
+# Every target here is development (run, tests, benchmark): the built-in SECRET_KEY is allowed.
+# Production runs gunicorn and manage.py with its own SECRET_KEY and refuses to start without.
+export RELESS_DEV ?= 1
+
 .PHONY: run test install lint check messages migrate data worker bench clean backup restore faults
 
 $(STAMP): pyproject.toml

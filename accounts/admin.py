@@ -7,7 +7,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .login import ThrottledAdminAuthenticationForm
 from .models import ApiToken, User
+
+# The admin's login counts failures with the site's (one lock for every way in).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class ApiTokenAddForm(forms.ModelForm):
@@ -65,7 +69,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         tokens = list(queryset.filter(revoked_at__isnull=True))
-        for token in tokens:  # one by one: each save drops the token from the cache
+        for token in tokens:  # one by one: each save retires the token's cached copy
             token.revoke()
         count = len(tokens)
         self.message_user(request, ngettext("%(count)d token revoked.",

@@ -1,64 +1,66 @@
-"""Login protection: failed logins are counted per account and per address in the cache
-(Redis in production); past the limit the form refuses to try for a while."""
+"""The login forms of the site and of the admin, and the password-reset request form, all
+behind one throttle (accounts/throttle.py): counted per account and per address."""
 
-from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-FAILURES_PER_ACCOUNT = getattr(settings, "LOGIN_FAILURES_PER_ACCOUNT", 5)
-FAILURES_PER_ADDRESS = getattr(settings, "LOGIN_FAILURES_PER_ADDRESS", 20)
-LOCK_SECONDS = getattr(settings, "LOGIN_LOCK_SECONDS", 900)
+from . import throttle
+
+LOCKED = _("Too many failed attempts. Wait 15 minutes before trying again.")
 
 
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
-def _keys(request, username: str) -> list[tuple[str, int]]:
-    return [(f"login-fail:user:{username.strip().lower()}", FAILURES_PER_ACCOUNT),
-            (f"login-fail:addr:{client_address(request)}", FAILURES_PER_ADDRESS)]
-
-
-def is_locked(request, username: str) -> bool:
-    return any((cache.get(key) or 0) >= limit for key, limit in _keys(request, username))
-
-
-def record_failure(request, username: str) -> None:
-    for key, _limit in _keys(request, username):
-        if cache.add(key, 1, LOCK_SECONDS):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, LOCK_SECONDS)
-
-
-def clear_failures(request, username: str) -> None:
-    cache.delete(_keys(request, username)[0][0])
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": _("Too many failed attempts. Wait 15 minutes before trying again."),
-    }
+class ThrottledLoginMixin:
+    """For an AuthenticationForm: refuse while locked, count failures, clear on success."""
 
     def clean(self):
         username = self.data.get("username", "")
-        if is_locked(self.request, username):
-            raise ValidationError(self.error_messages["locked"], code="locked")
+        if throttle.is_locked(self.request, username):
+            raise ValidationError(LOCKED, code="locked")
         try:
             cleaned = super().clean()
         except ValidationError:
-            record_failure(self.request, username)
+            throttle.record_failure(self.request, username)
             raise
-        clear_failures(self.request, username)
+        throttle.clear_failures(self.request, username)
+        return cleaned
+
+
+class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login (staff only), on the same counters as the site's."""
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Every reset request counts as an attempt on the address and on the e-mail address."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        cleaned = super().clean()
+        email = f"reset:{cleaned.get('email') or self.data.get('email', '')}"
+        if throttle.is_locked(self.request, email):
+            raise ValidationError(
+                _("Too many password reset requests. Wait 15 minutes before trying again."),
+                code="locked")
+        throttle.record_failure(self.request, email)
         return cleaned
 
 
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}

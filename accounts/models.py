@@ -2,14 +2,31 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .stamps import retire_tokens
+
+
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """A bulk update (a deactivation from a shell) retires the users' cached tokens."""
+        key_hashes = list(ApiToken.objects.filter(user__in=self).values_list("key_hash", flat=True))
+        count = super().update(**kwargs)
+        retire_tokens(key_hashes)
+        return count
+
+
+class UserManagerWithUpdates(UserManager.from_queryset(UserQuerySet)):
+    pass
+
 
 class User(AbstractUser):
     """A person with an account. What they may do comes from their role assignments."""
+
+    objects = UserManagerWithUpdates()
 
     class Meta:
         verbose_name = _("user")
@@ -20,6 +37,16 @@ class ApiTokenQuerySet(models.QuerySet):
     def usable(self):
         """Tokens neither revoked nor expired, now."""
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def update(self, **kwargs):
+        """A bulk update (a revocation from a shell) retires the cached tokens; recording the
+        last use alone does not."""
+        if set(kwargs) <= {"last_used_at"}:
+            return super().update(**kwargs)
+        key_hashes = list(self.values_list("key_hash", flat=True))
+        count = super().update(**kwargs)
+        retire_tokens(key_hashes)
+        return count
 
 
 class ApiToken(models.Model):
@@ -61,3 +88,32 @@ class ApiToken(models.Model):
     def revoke(self):
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+class FailureCounter(models.Model):
+    """Failed logins (and password-reset requests, bad API tokens) of one account or one
+    address in the current window, when the cache is not Redis: every worker process counts
+    in this one table."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"
+
+
+class CacheEntry(models.Model):
+    """The table of Django's database cache (`CACHES` without REDIS_URL), created by a
+    migration so that no deployment has to remember `createcachetable`. Same columns as that
+    command makes; only the cache reads and writes it."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "reless_cache"
+
+    def __str__(self):
+        return self.cache_key

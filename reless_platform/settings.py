@@ -1,8 +1,9 @@
 """Settings for the RELESS platform, all read from the environment.
 
 Without DATABASE_URL the platform uses a SQLite file; without REDIS_URL Celery tasks run
-in-process (eagerly) and the cache is local memory. Production values (SECRET_KEY, hosts,
-HTTPS) come from the environment; `manage.py check --deploy` passes with them.
+in-process (eagerly) and the cache is a database table. Production values (SECRET_KEY, hosts,
+HTTPS) come from the environment; `manage.py check --deploy` passes with them. Without
+SECRET_KEY the platform refuses to start unless DEBUG=1 or RELESS_DEV=1 (development).
 """
 
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,8 +30,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback key is only for development and tests; production sets SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", "django-insecure-development-only-key-set-SECRET_KEY-in-production")
+# Development mode (DEBUG=1, or RELESS_DEV=1 which the Makefile and the tests set) may run on
+# the built-in key; anything else is production and refuses to start without its own key.
+DEVELOPMENT = DEBUG or env_bool("RELESS_DEV", False)
+DEVELOPMENT_KEY = "django-insecure-development-only-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env("SECRET_KEY") or (DEVELOPMENT_KEY if DEVELOPMENT else "")
+if not DEVELOPMENT and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (or is the development key). Set SECRET_KEY to 50+ random "
+        "characters, or RELESS_DEV=1 for a development server.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -159,7 +168,17 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # No Redis: a table of the database (created by accounts' migrations), so that every
+    # worker process shares the login counters, the API token stamps and the cached figures.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "reless_cache",
+            # Culling drops a third of the entries when full: keep it far above the
+            # registry's stamps and figures (a few per commune).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # Celery: without REDIS_URL every task runs in-process at once (eager), so no broker is needed.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

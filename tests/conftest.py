@@ -57,6 +57,15 @@ def _fresh_registry_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_login_counters():
+    """Bad tokens and passwords sent by earlier tests (all from the test client's address)
+    never lock this one's requests."""
+    from accounts import throttle
+
+    throttle.unlock(address="127.0.0.1")
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Tasks run in-process unless a test is marked `worker` (then a real worker runs them)."""
     from reless_platform.celery import app

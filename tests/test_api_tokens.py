@@ -165,3 +165,60 @@ def test_it_refuses_a_cached_token_revoked_in_the_admin(admin_client, analyst):
     admin_client.post("/admin/accounts/apitoken/", {
         "action": "revoke", "_selected_action": [ApiToken.objects.get().pk]})
     assert api_client(key=key).get(URL).status_code == 401
+
+
+@pytest.mark.parametrize("kill", ["revoke", "expire", "deactivate"])
+def test_it_refuses_a_cached_token_killed_by_a_bulk_update(analyst, kill):
+    """A shell's `update()` sends no signal: the querysets retire the cached tokens."""
+    from accounts.models import User
+
+    key = issue_key(analyst)
+    client = api_client(key=key)
+    assert client.get(URL).status_code == 200  # now cached
+    tokens = ApiToken.objects.filter(user=analyst)
+    if kill == "revoke":
+        assert tokens.update(revoked_at=timezone.now()) == 1
+    elif kill == "expire":
+        assert tokens.update(expires_at=timezone.now() - timezone.timedelta(seconds=1)) == 1
+    else:
+        assert User.objects.filter(pk=analyst.pk).update(is_active=False) == 1
+    assert client.get(URL).status_code == 401
+
+
+def test_it_answers_403_at_once_when_the_role_is_removed(analyst):
+    from cooperatives.models import RoleAssignment
+
+    client = api_client(key=issue_key(analyst))
+    assert client.get(URL).status_code == 200
+    RoleAssignment.objects.get(user=analyst).delete()
+    assert client.get(URL).status_code == 403
+
+
+def test_it_never_stores_a_token_again_when_it_records_its_use(analyst, monkeypatch):
+    """A request that read the token just before its revocation records the last use after
+    it: the next request is still refused (the revocation is never undone by the cache)."""
+    key = issue_key(analyst)
+    client = api_client(key=key)
+    real_now = timezone.now
+    revoked = []
+
+    def now_revoking_in_between():
+        if not revoked:  # the first call comes after the read, before the last use is written
+            revoked.append(True)
+            ApiToken.objects.get().revoke()
+        return real_now()
+
+    monkeypatch.setattr("accounts.authentication.timezone.now", now_revoking_in_between)
+    assert client.get(URL).status_code == 200  # it was read before the revocation
+    monkeypatch.setattr("accounts.authentication.timezone.now", real_now)
+    assert ApiToken.objects.get().last_used_at is not None
+    assert client.get(URL).status_code == 401
+
+
+def test_it_records_the_last_use_at_most_once_a_minute(analyst):
+    key = issue_key(analyst)
+    client = api_client(key=key)
+    client.get(URL)
+    first = ApiToken.objects.get().last_used_at
+    client.get(URL, {"by": "sector"})
+    assert ApiToken.objects.get().last_used_at == first
