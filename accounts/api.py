@@ -72,7 +72,14 @@ def error_responses(*codes: int) -> dict:
 
 
 class ApiViewMixin:
-    """For every API view: errors rendered as JSON, `?format=` checked, and conditional GET.
+    """For every API view: errors rendered as JSON, query parameters checked, the body parsed
+    up front, and conditional GET.
+
+    Order of the answers: credentials (401), role (403) and rate (429) first, then the method
+    (405), then a malformed request (400, 413, 415: a bad or empty query parameter on a read,
+    a body that is not bounded JSON on a write), then what the view decides (404 out of scope,
+    403 for an object the caller may read but not change, 400 for a broken rule). Writes
+    answer JSON whatever `format` says, so query parameters play no part in them.
 
     The ETag is a hash of the rendered body (so it changes with any change of the data, the
     taxonomy, the language or the format); `Cache-Control: private, no-cache` keeps shared
@@ -85,16 +92,23 @@ class ApiViewMixin:
         return super().get_renderers()
 
     def perform_content_negotiation(self, request, force=False):
-        if not force and request.query_params.get("format", None) == "":
-            raise exceptions.ValidationError(
-                {"format": [_("Unknown format %(format)s: use json or csv.") % {"format": ""}]})
         try:
             return super().perform_content_negotiation(request, force=force)
-        except Http404:
-            fmt = request.query_params.get("format", "")
-            raise exceptions.ValidationError(
-                {"format": [_("Unknown format %(format)s: use json or csv.") % {"format": fmt}]}
-            ) from None
+        except Http404:  # an unknown ?format=: refused in initial(), after the credentials
+            return JSONRenderer(), JSONRenderer.media_type
+
+    # Parameters a view takes with an empty value (the docs page's `?script=`).
+    empty_parameters: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if getattr(self, request.method.lower(), None) is None:
+            return  # dispatch answers 405
+        if request.method in SAFE_METHODS:
+            check_query_parameters(request, [r.format for r in self.get_renderers()],
+                                   self.empty_parameters)
+        else:
+            request.data  # noqa: B018 - parse now: a malformed body is refused first
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
@@ -110,6 +124,22 @@ class ApiViewMixin:
         patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ("Accept", "Accept-Language", "Authorization", "Cookie"))
         return get_conditional_response(request, etag=etag, response=response)
+
+
+def check_query_parameters(request, formats: list[str], allowed_empty=frozenset()) -> None:
+    """The rules every API read applies to its query string: no parameter given with an empty
+    value (`?year=` is an error, not an absent year) and a known `format`."""
+    empty = sorted({name for name, values in request.query_params.lists()
+                    if "" in values and name not in allowed_empty})
+    if empty:
+        raise exceptions.ValidationError({name: [
+            _("Give a value for %(name)s, or leave the parameter out.") % {"name": name}]
+            for name in empty})
+    fmt = request.query_params.get("format")
+    if fmt is not None and fmt not in formats:
+        raise exceptions.ValidationError({"format": [
+            _("Unknown format %(format)s: use one of %(formats)s.")
+            % {"format": fmt, "formats": ", ".join(formats)}]})
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -34,6 +34,7 @@ from . import freshness
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
 from .models import Organisation, OrganisationStatus
 from .permissions import (
+    HasRole,
     Scope,
     can_read_commune_reports,
     get_organisation_for_user,
@@ -62,18 +63,6 @@ ARCHIVED = (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED)
 # Query parameters that shape the answer, not the rows (handled on every request).
 PER_REQUEST_PARAMETERS = ("page", "page_size", "format")
 CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="The same rows as CSV.")
-
-
-class HasRole(permissions.BasePermission):
-    """Logged in (token or session) with at least one role; anonymous requests get 401."""
-
-    message = _("Your account has no role on the platform.")
-
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        scope = scope_of(request.user)
-        return scope.is_admin or scope.is_agent or scope.is_representative or scope.is_analyst
 
 
 def sees_contacts(scope: Scope, organisation: Organisation) -> bool:

@@ -2,7 +2,7 @@
 through cooperatives.services)."""
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from communes.models import Commune
 from sectors.models import Filiere
@@ -63,7 +63,9 @@ class OrganisationSerializer(OrganisationPublicSerializer):
     def validate_commune(self, commune: Commune) -> Commune:
         request = self.context.get("request")
         if request is not None and not can_write_commune(request.user, commune.pk):
-            raise serializers.ValidationError(
+            # A public P-code outside the caller's communes: refused (403) before the other
+            # fields' errors, as for diagnostics and interventions.
+            raise exceptions.PermissionDenied(
                 _("You may not register or move organisations to this commune."))
         return commune
 

@@ -6,13 +6,18 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import ApiViewMixin
 from communes.models import Commune
 from cooperatives.models import ReportRun
-from cooperatives.permissions import can_read_commune_reports, can_write_commune, scope_of
+from cooperatives.permissions import (
+    HasRole,
+    can_read_commune_reports,
+    can_write_commune,
+    scope_of,
+)
 from cooperatives.runs import latest_done
 
 from .tasks import request_national_recompute, request_report
@@ -79,10 +84,10 @@ def _kind(kind: str) -> str:
     return kind
 
 
-class ReportView(APIView):
+class ReportView(ApiViewMixin, APIView):
     """The latest done report of a kind for a commune (?commune=PCODE) or the country."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
     kind = ReportRun.Kind.CONVERGENCE
 
     @extend_schema(parameters=[COMMUNE_PARAM, YEAR_PARAM],
@@ -105,10 +110,10 @@ class CooperationReportView(ReportView):
     kind = ReportRun.Kind.COOPERATION
 
 
-class ReportRunCreateView(APIView):
+class ReportRunCreateView(ApiViewMixin, APIView):
     """Queue a run of a report for a commune (CTD agent, admin) or the country (admin)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
 
     @extend_schema(
         parameters=[KIND_PARAM],
@@ -129,10 +134,10 @@ class ReportRunCreateView(APIView):
         return Response(run_data(run), status=status.HTTP_202_ACCEPTED)
 
 
-class ReportRunDetailView(APIView):
+class ReportRunDetailView(ApiViewMixin, APIView):
     """A run's status; visible to whoever may read its scope's reports."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
 
     @extend_schema(responses={200: RUN, 401: ERROR, 404: ERROR})
     def get(self, request, pk: str):

@@ -4,12 +4,20 @@ from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.api import ApiViewMixin
+
 from .security import DEFAULT_POLICY
 
 
-class ApiDocsView(SpectacularSwaggerSplitView):
+class ApiSchemaView(ApiViewMixin, SpectacularAPIView):
+    """The OpenAPI document, with the API's error answers."""
+
+
+class ApiDocsView(ApiViewMixin, SpectacularSwaggerSplitView):
     """Swagger UI from our static files; its start-up script is a separate request (no inline
     script). Swagger UI sets inline styles, so this page alone allows them."""
+
+    empty_parameters = frozenset({"script"})  # the address of its start-up script
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
@@ -20,7 +28,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", ApiSchemaView.as_view(), name="api-schema"),
     path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("cooperatives.api_urls")),
     path("", include("diagnostics.api_urls")),
