@@ -171,13 +171,17 @@ COMMON_ERRORS = {
     "429": "Rate limit reached: retry after the `Retry-After` header's seconds.",
     "503": "The database is unavailable for a moment: retry after `Retry-After` seconds.",
 }
+BODY_ERRORS = {
+    "413": "The body is larger than the platform accepts (2.5 MB).",
+    "415": "The body is not JSON (`Content-Type: application/json`).",
+}
 
 
 def add_common_errors(result, generator, request, public):
     """Spectacular post-processing: every operation may answer 400 (a malformed `format` or
     `page_size` is refused everywhere), 401 (a bad token is refused
-    even on public endpoints), 429 (per-token rate limit) and 503 (database down), all with
-    the error shape."""
+    even on public endpoints), 429 (per-token rate limit) and 503 (database down), and one
+    with a body 413 and 415, all with the error shape."""
     schema_ref = {"$ref": "#/components/schemas/ApiError"}
     has_error_component = "ApiError" in result.get("components", {}).get("schemas", {})
     content = {"application/json": {"schema": schema_ref if has_error_component else {
@@ -185,6 +189,19 @@ def add_common_errors(result, generator, request, public):
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for code, text in COMMON_ERRORS.items():
+            errors = {**COMMON_ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
+            for code, text in errors.items():
                 responses.setdefault(code, {"description": text, "content": content})
+    return result
+
+
+def declare_parameter_rules(result, generator, request, public):
+    """Spectacular post-processing: a query parameter given with an empty value answers 400
+    (see `check_query_parameters`), so every text parameter declares `minLength: 1`."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
     return result

@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -31,6 +32,7 @@ from communes.models import Commune
 from sectors.models import Filiere
 
 from . import freshness
+from .api_history import HISTORY_SCHEMA, history_response
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
 from .models import Organisation, OrganisationStatus
 from .permissions import (
@@ -156,6 +158,17 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         _apply_changes(request.user, organisation, dict(serializer.validated_data))
         return Response(self._reloaded(organisation))
+
+    @extend_schema(summary="Who changed what in the organisation, newest first",
+                   description="For those who read the organisation (404 otherwise); "
+                               "changes of contacts and description only for those who see "
+                               "them, authors' names only for readers of personal data.",
+                   **HISTORY_SCHEMA)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request, *args, **kwargs):
+        organisation = self.get_object()
+        hidden = () if sees_contacts(scope_of(request.user), organisation) else PERSONAL_FIELDS
+        return history_response(request.user, organisation.history.all(), exclude=hidden)
 
     def _writable_object(self) -> Organisation:
         """The organisation to change; 404 when out of the caller's reach, 403 when the caller

@@ -91,3 +91,21 @@ class AggregateParamsSerializer(serializers.Serializer):
 
     level = serializers.ChoiceField(choices=LEVELS, default="commune")
     by = serializers.ChoiceField(choices=GROUPINGS, default="ministry")
+
+
+class HistoryFieldSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text=_("The field's name in the reader's language."))
+    old = serializers.CharField(allow_null=True)
+    new = serializers.CharField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One audit record, as the object's page shows it."""
+
+    when = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True, help_text=_(
+        "Who made the change; null when unknown or hidden from the reader (analysts)."))
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    kind = serializers.CharField(help_text=_("The action in the reader's language."))
+    fields = HistoryFieldSerializer(many=True, help_text=_(
+        "The fields the change touched, old and new value as the page shows them."))

@@ -39,7 +39,9 @@ REPORT = inline_serializer("Report", {
 })
 COMMUNE_PARAM = OpenApiParameter("commune", OpenApiTypes.STR, description=(
     "Commune P-code (e.g. CM002001001); omit for the national report."))
-YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description=(
+REPORT_YEARS = (2000, 2100)  # the years a report may be asked for, as on the report pages
+YEAR_PARAM = OpenApiParameter("year", {"type": "integer", "minimum": REPORT_YEARS[0],
+                                       "maximum": REPORT_YEARS[1]}, description=(
     "Report year (selects the diagnostic and interventions); default: the latest run."))
 KIND_PARAM = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH,
                               enum=list(ReportRun.Kind.values))
@@ -58,7 +60,7 @@ def _year(value, *, default):
         year = int(value)
     except (TypeError, ValueError):
         raise exceptions.ValidationError({"year": [_("Give a year such as 2025.")]}) from None
-    if not 2000 <= year <= 2100:
+    if not REPORT_YEARS[0] <= year <= REPORT_YEARS[1]:
         raise exceptions.ValidationError({"year": [_("Give a year between 2000 and 2100.")]})
     return year
 
@@ -119,7 +121,8 @@ class ReportRunCreateView(ApiViewMixin, APIView):
         parameters=[KIND_PARAM],
         request=inline_serializer("ReportRunRequest", {
             "commune": serializers.CharField(required=False, help_text="Commune P-code."),
-            "year": serializers.IntegerField(required=False)}),
+            "year": serializers.IntegerField(required=False, min_value=REPORT_YEARS[0],
+                                             max_value=REPORT_YEARS[1])}),
         responses={202: RUN, 400: ERROR, 401: ERROR, 404: ERROR})
     def post(self, request, kind):
         kind = _kind(kind)

@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "accounts.api.add_common_errors",
+        "accounts.api.declare_parameter_rules",
     ],
 }
 
