@@ -80,7 +80,8 @@ class _Scoped(ApiViewMixin):
             raise exceptions.PermissionDenied
 
     def _input(self, serializer_class, partial: bool = False) -> dict:
-        serializer = serializer_class(data=self.request.data, partial=partial)
+        serializer = serializer_class(data=self.request.data, partial=partial,
+                                      context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
