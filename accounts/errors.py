@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from .parsers import max_body_bytes
+from .parsers import too_large_message
 
 API_PREFIX = "/api/"
 
@@ -29,8 +29,7 @@ def bad_request(request, exception):
     if not is_api_request(request):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
-        return api_error_response(_("The request body is larger than %(size)s bytes.")
-                                  % {"size": max_body_bytes()}, 413)
+        return api_error_response(too_large_message(), 413)
     return api_error_response(_("Malformed request: %(reason)s")
                               % {"reason": _reason(exception)}, 400)
 

@@ -25,9 +25,12 @@ def max_body_bytes() -> int:
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440
 
 
+def too_large_message() -> str:
+    return _("The request body is larger than %(size)s bytes.") % {"size": max_body_bytes()}
+
+
 def too_large() -> RequestTooLarge:
-    return RequestTooLarge(_("The request body is larger than %(size)s bytes.")
-                           % {"size": max_body_bytes()})
+    return RequestTooLarge(too_large_message())
 
 
 def depth_of(document) -> int:

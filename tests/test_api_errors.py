@@ -15,17 +15,20 @@ who may not write gets its 403 whatever is wrong with the body.
 """
 
 import json
+from io import BytesIO
 from urllib.parse import urlsplit
 
 import pytest
 from django.db import OperationalError
 from django.test import Client
 from django.urls import resolve
+from django.utils.translation import override
+from rest_framework.exceptions import ParseError
 from rest_framework.views import APIView
 
 from accounts.authentication import TokenRateThrottle
 from accounts.models import ApiToken
-from accounts.parsers import MAX_DEPTH
+from accounts.parsers import MAX_DEPTH, JSONParser, RequestTooLarge
 
 from . import test_route_matrix
 from .factories import UserFactory
@@ -310,3 +313,33 @@ def test_a_refused_caller_learns_nothing_from_validation(world, name, role, meth
                               content_type="application/json")
     assert_error(response, 403)
     assert not changed_tables(world.checksum, database_checksum())
+
+
+# The parser itself ------------------------------------------------------------------------------
+
+def _parse(raw: bytes):
+    return JSONParser().parse(BytesIO(raw), "application/json", {"encoding": "utf-8"})
+
+
+@override("en")
+def test_the_parser_takes_32_levels_and_refuses_33():
+    assert _parse(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) == _nested(MAX_DEPTH)
+    assert _parse(b'{"a": ' * MAX_DEPTH + b"1" + b"}" * MAX_DEPTH)
+    with pytest.raises(ParseError, match="nested deeper than 32 levels"):
+        _parse(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))
+    with pytest.raises(ParseError, match="nested deeper than 32 levels"):
+        _parse(b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_the_parser_refuses_one_byte_over_the_limit(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    assert _parse(b'"' + b"x" * 98 + b'"') == "x" * 98
+    with pytest.raises(RequestTooLarge):
+        _parse(b'"' + b"x" * 99 + b'"')
+
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
