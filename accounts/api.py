@@ -19,6 +19,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .parsers import nul_message
+
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
@@ -104,6 +106,8 @@ class ApiViewMixin:
         super().initial(request, *args, **kwargs)
         if getattr(self, request.method.lower(), None) is None:
             return  # dispatch answers 405
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise exceptions.NotFound  # no P-code or id holds a NUL character
         if request.method in SAFE_METHODS:
             check_query_parameters(request, [r.format for r in self.get_renderers()],
                                    self.empty_parameters)
@@ -129,6 +133,10 @@ class ApiViewMixin:
 def check_query_parameters(request, formats: list[str], allowed_empty=frozenset()) -> None:
     """The rules every API read applies to its query string: no parameter given with an empty
     value (`?year=` is an error, not an absent year) and a known `format`."""
+    nul = sorted({name for name, values in request.query_params.lists()
+                  if any("\x00" in text for text in (name, *values))})
+    if nul:
+        raise exceptions.ValidationError({name: [nul_message()] for name in nul})
     empty = sorted({name for name, values in request.query_params.lists()
                     if "" in values and name not in allowed_empty})
     if empty:
@@ -171,6 +179,10 @@ COMMON_ERRORS = {
     "429": "Rate limit reached: retry after the `Retry-After` header's seconds.",
     "503": "The database is unavailable for a moment: retry after `Retry-After` seconds.",
 }
+# Answered by the HTTP server (gunicorn, `limit_request_line`) before the platform sees the
+# request, so not in the JSON error shape.
+URI_TOO_LONG = ("The address with its query string is longer than the server accepts "
+                "(8,190 bytes); answered by the HTTP server, not in the JSON shape.")
 BODY_ERRORS = {
     "413": "The body is larger than the platform accepts (2.5 MB).",
     "415": "The body is not JSON (`Content-Type: application/json`).",
@@ -192,6 +204,7 @@ def add_common_errors(result, generator, request, public):
             errors = {**COMMON_ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
             for code, text in errors.items():
                 responses.setdefault(code, {"description": text, "content": content})
+            responses.setdefault("414", {"description": URI_TOO_LONG})
     return result
 
 

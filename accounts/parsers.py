@@ -33,20 +33,24 @@ def too_large() -> RequestTooLarge:
     return RequestTooLarge(too_large_message())
 
 
-def depth_of(document) -> int:
-    """Nesting depth of a decoded JSON document (a scalar is 0, `[]` is 1), walked without
-    recursion; stops counting past MAX_DEPTH + 1."""
-    deepest, stack = 0, [(document, 0)]
+def check_document(document) -> None:
+    """Refuse (400) a decoded JSON document nested deeper than MAX_DEPTH (a scalar is 0, `[]`
+    is 1) or holding a NUL character in a key or a text (`\\u0000`: no database column can
+    store it; PostgreSQL answers it with an error). Walked without recursion."""
+    stack = [(document, 0)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            raise exceptions.ParseError(nul_message())
         if isinstance(value, dict | list):
-            depth += 1
-            deepest = max(deepest, depth)
-            if depth > MAX_DEPTH:
-                break
-            stack.extend((item, depth) for item in
-                         (value.values() if isinstance(value, dict) else value))
-    return deepest
+            if depth + 1 > MAX_DEPTH:
+                raise _too_deep()
+            items = [*value, *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+
+
+def nul_message() -> str:
+    return _("Text may not contain the NUL character (\\u0000).")
 
 
 class JSONParser(parsers.JSONParser):
@@ -65,8 +69,7 @@ class JSONParser(parsers.JSONParser):
         except (ValueError, UnicodeDecodeError) as error:
             raise exceptions.ParseError(_("The body is not valid JSON: %(error)s")
                                         % {"error": error}) from None
-        if depth_of(document) > MAX_DEPTH:
-            raise _too_deep()
+        check_document(document)
         return document
 
 

@@ -164,7 +164,8 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
                                "changes of contacts and description only for those who see "
                                "them, authors' names only for readers of personal data.",
                    **HISTORY_SCHEMA)
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None,
+            renderer_classes=[JSONRenderer])
     def history(self, request, *args, **kwargs):
         organisation = self.get_object()
         hidden = () if sees_contacts(scope_of(request.user), organisation) else PERSONAL_FIELDS

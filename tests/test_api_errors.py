@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import OperationalError
 from django.test import Client
-from django.urls import resolve
+from django.urls import resolve, reverse
 from django.utils.translation import override
 from rest_framework.exceptions import ParseError
 from rest_framework.views import APIView
@@ -171,6 +171,27 @@ def test_it_refuses_a_form_body_with_415_and_broken_json_with_400(world, admin, 
                      body_status(url, method, 415))
         assert_error(send(admin, method, url, '{"year": '), body_status(url, method, 400))
         assert_error(send(admin, method, url, "NaN"), body_status(url, method, 400))
+
+
+@pytest.mark.parametrize("name", API_ROUTES)
+def test_it_refuses_a_nul_character_anywhere(world, admin, name):
+    """NUL cannot be stored (PostgreSQL raises an error for it): a body or a parameter holding
+    one is a 400, a path segment a 404, never a 500 from the database."""
+    route = MATRIX[name]
+    url = url_of(name, route, world)
+    for method in write_methods(url):
+        body = assert_error(send(admin, method, url, '{"commune": "CM9\\u0000", "a": 1}'),
+                            body_status(url, method, 400))
+        if method in allowed_methods(url):
+            assert body["detail"] == "Text may not contain the NUL character (\\u0000)."
+    sep = "&" if "?" in url else "?"
+    assert_error(admin.get(f"{url}{sep}commune=CM%00"),
+                 400 if "GET" in allowed_methods(url) else 405)
+    kwargs = route.kwargs(world)
+    if kwargs and "GET" in allowed_methods(url):
+        first = next(iter(kwargs))
+        broken = {**kwargs, first: f"{kwargs[first]}\x00"}
+        assert_error(admin.get(reverse(name, kwargs=broken)), 404)
 
 
 @pytest.mark.parametrize("name", API_ROUTES)
