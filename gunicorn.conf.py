@@ -9,6 +9,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 30
 graceful_timeout = 20
 max_requests = 5000
+# gunicorn's largest request line: a long filter query still fits; past it gunicorn answers
+# 414 itself (declared in the API schema).
+limit_request_line = 8190
 # The application (Django, the URLconf and the views, scipy) is loaded once in the master and
 # each worker is forked from it: a worker that starts, or restarts after max_requests, serves
 # its first request at full speed. Database and Redis connections are opened lazily, in the

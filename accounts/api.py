@@ -19,6 +19,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .parsers import nul_message
+
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
@@ -72,7 +74,14 @@ def error_responses(*codes: int) -> dict:
 
 
 class ApiViewMixin:
-    """For every API view: errors rendered as JSON, `?format=` checked, and conditional GET.
+    """For every API view: errors rendered as JSON, query parameters checked, the body parsed
+    up front, and conditional GET.
+
+    Order of the answers: credentials (401), role (403) and rate (429) first, then the method
+    (405), then a malformed request (400, 413, 415: a bad or empty query parameter on a read,
+    a body that is not bounded JSON on a write), then what the view decides (404 out of scope,
+    403 for an object the caller may read but not change, 400 for a broken rule). Writes
+    answer JSON whatever `format` says, so query parameters play no part in them.
 
     The ETag is a hash of the rendered body (so it changes with any change of the data, the
     taxonomy, the language or the format); `Cache-Control: private, no-cache` keeps shared
@@ -85,16 +94,25 @@ class ApiViewMixin:
         return super().get_renderers()
 
     def perform_content_negotiation(self, request, force=False):
-        if not force and request.query_params.get("format", None) == "":
-            raise exceptions.ValidationError(
-                {"format": [_("Unknown format %(format)s: use json or csv.") % {"format": ""}]})
         try:
             return super().perform_content_negotiation(request, force=force)
-        except Http404:
-            fmt = request.query_params.get("format", "")
-            raise exceptions.ValidationError(
-                {"format": [_("Unknown format %(format)s: use json or csv.") % {"format": fmt}]}
-            ) from None
+        except Http404:  # an unknown ?format=: refused in initial(), after the credentials
+            return JSONRenderer(), JSONRenderer.media_type
+
+    # Parameters a view takes with an empty value (the docs page's `?script=`).
+    empty_parameters: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if getattr(self, request.method.lower(), None) is None:
+            return  # dispatch answers 405
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise exceptions.NotFound  # no P-code or id holds a NUL character
+        if request.method in SAFE_METHODS:
+            check_query_parameters(request, [r.format for r in self.get_renderers()],
+                                   self.empty_parameters)
+        else:
+            request.data  # noqa: B018 - parse now: a malformed body is refused first
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
@@ -110,6 +128,26 @@ class ApiViewMixin:
         patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ("Accept", "Accept-Language", "Authorization", "Cookie"))
         return get_conditional_response(request, etag=etag, response=response)
+
+
+def check_query_parameters(request, formats: list[str], allowed_empty=frozenset()) -> None:
+    """The rules every API read applies to its query string: no parameter given with an empty
+    value (`?year=` is an error, not an absent year) and a known `format`."""
+    nul = sorted({name for name, values in request.query_params.lists()
+                  if any("\x00" in text for text in (name, *values))})
+    if nul:
+        raise exceptions.ValidationError({name: [nul_message()] for name in nul})
+    empty = sorted({name for name, values in request.query_params.lists()
+                    if "" in values and name not in allowed_empty})
+    if empty:
+        raise exceptions.ValidationError({name: [
+            _("Give a value for %(name)s, or leave the parameter out.") % {"name": name}]
+            for name in empty})
+    fmt = request.query_params.get("format")
+    if fmt is not None and fmt not in formats:
+        raise exceptions.ValidationError({"format": [
+            _("Unknown format %(format)s: use one of %(formats)s.")
+            % {"format": fmt, "formats": ", ".join(formats)}]})
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -141,13 +179,21 @@ COMMON_ERRORS = {
     "429": "Rate limit reached: retry after the `Retry-After` header's seconds.",
     "503": "The database is unavailable for a moment: retry after `Retry-After` seconds.",
 }
+# Answered by the HTTP server (gunicorn, `limit_request_line`) before the platform sees the
+# request, so not in the JSON error shape.
+URI_TOO_LONG = ("The address with its query string is longer than the server accepts "
+                "(8,190 bytes); answered by the HTTP server, not in the JSON shape.")
+BODY_ERRORS = {
+    "413": "The body is larger than the platform accepts (2.5 MB).",
+    "415": "The body is not JSON (`Content-Type: application/json`).",
+}
 
 
 def add_common_errors(result, generator, request, public):
     """Spectacular post-processing: every operation may answer 400 (a malformed `format` or
     `page_size` is refused everywhere), 401 (a bad token is refused
-    even on public endpoints), 429 (per-token rate limit) and 503 (database down), all with
-    the error shape."""
+    even on public endpoints), 429 (per-token rate limit) and 503 (database down), and one
+    with a body 413 and 415, all with the error shape."""
     schema_ref = {"$ref": "#/components/schemas/ApiError"}
     has_error_component = "ApiError" in result.get("components", {}).get("schemas", {})
     content = {"application/json": {"schema": schema_ref if has_error_component else {
@@ -155,6 +201,20 @@ def add_common_errors(result, generator, request, public):
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for code, text in COMMON_ERRORS.items():
+            errors = {**COMMON_ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
+            for code, text in errors.items():
                 responses.setdefault(code, {"description": text, "content": content})
+            responses.setdefault("414", {"description": URI_TOO_LONG})
+    return result
+
+
+def declare_parameter_rules(result, generator, request, public):
+    """Spectacular post-processing: a query parameter given with an empty value answers 400
+    (see `check_query_parameters`), so every text parameter declares `minLength: 1`."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
     return result

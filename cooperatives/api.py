@@ -21,7 +21,8 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
+from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -31,9 +32,11 @@ from communes.models import Commune
 from sectors.models import Filiere
 
 from . import freshness
+from .api_history import HISTORY_SCHEMA, history_response
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
 from .models import Organisation, OrganisationStatus
 from .permissions import (
+    HasRole,
     Scope,
     can_read_commune_reports,
     get_organisation_for_user,
@@ -62,18 +65,6 @@ ARCHIVED = (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED)
 # Query parameters that shape the answer, not the rows (handled on every request).
 PER_REQUEST_PARAMETERS = ("page", "page_size", "format")
 CSV_RESPONSE = OpenApiResponse(OpenApiTypes.STR, description="The same rows as CSV.")
-
-
-class HasRole(permissions.BasePermission):
-    """Logged in (token or session) with at least one role; anonymous requests get 401."""
-
-    message = _("Your account has no role on the platform.")
-
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        scope = scope_of(request.user)
-        return scope.is_admin or scope.is_agent or scope.is_representative or scope.is_analyst
 
 
 def sees_contacts(scope: Scope, organisation: Organisation) -> bool:
@@ -167,6 +158,18 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer.is_valid(raise_exception=True)
         _apply_changes(request.user, organisation, dict(serializer.validated_data))
         return Response(self._reloaded(organisation))
+
+    @extend_schema(summary="Who changed what in the organisation, newest first",
+                   description="For those who read the organisation (404 otherwise); "
+                               "changes of contacts and description only for those who see "
+                               "them, authors' names only for readers of personal data.",
+                   **HISTORY_SCHEMA)
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None,
+            renderer_classes=[JSONRenderer])
+    def history(self, request, *args, **kwargs):
+        organisation = self.get_object()
+        hidden = () if sees_contacts(scope_of(request.user), organisation) else PERSONAL_FIELDS
+        return history_response(request.user, organisation.history.all(), exclude=hidden)
 
     def _writable_object(self) -> Organisation:
         """The organisation to change; 404 when out of the caller's reach, 403 when the caller

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api import AggregatesView, CommuneAggregatesView, OrganisationViewSet
 from .api_communes import CommuneViewSet
+from .api_history import ChangeRequestHistoryView, LinkHistoryView
 
 router = SimpleRouter()
 router.register("communes", CommuneViewSet, basename="api-commune")
@@ -12,5 +13,8 @@ urlpatterns = [
     path("aggregates/", AggregatesView.as_view(), name="api-aggregates"),
     path("communes/<str:pcode>/aggregates/", CommuneAggregatesView.as_view(),
          name="api-commune-aggregates"),
+    path("links/<str:pk>/history/", LinkHistoryView.as_view(), name="api-link-history"),
+    path("change-requests/<str:pk>/history/", ChangeRequestHistoryView.as_view(),
+         name="api-change-request-history"),
     *router.urls,
 ]

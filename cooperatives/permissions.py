@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions as drf_permissions
 
 from communes.models import Commune
 
@@ -70,6 +72,19 @@ def scope_of(user) -> Scope:
     )
     user._reless_scope = scope
     return scope
+
+
+class HasRole(drf_permissions.BasePermission):
+    """API views: logged in (token or session) with at least one role. Anonymous requests get
+    401, an account with no role 403, before any parameter or body is looked at."""
+
+    message = _("Your account has no role on the platform.")
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        scope = scope_of(request.user)
+        return scope.is_admin or scope.is_agent or scope.is_representative or scope.is_analyst
 
 
 def representative_commune_ids(scope: Scope) -> frozenset[int]:

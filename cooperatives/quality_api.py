@@ -9,26 +9,19 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions, serializers
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from accounts.api import ApiViewMixin, error_responses
 from communes.models import Commune, Region
 
-from .permissions import can_read_commune_reports, representative_commune_ids, scope_of
+from .permissions import (
+    HasRole,
+    can_read_commune_reports,
+    representative_commune_ids,
+    scope_of,
+)
 from .scorecards import ORDERINGS, WEIGHTS, scorecards, sort_scorecards
-
-
-class HasRole(permissions.BasePermission):
-    """Logged in (token or session) with at least one role; anonymous requests get 401."""
-
-    message = _("Your account has no role on the platform.")
-
-    def has_permission(self, request, view):
-        if not (request.user and request.user.is_authenticated):
-            return False
-        scope = scope_of(request.user)
-        return scope.is_admin or scope.is_agent or scope.is_representative or scope.is_analyst
 
 
 class PointsSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 through cooperatives.services)."""
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from communes.models import Commune
 from sectors.models import Filiere
@@ -63,7 +63,9 @@ class OrganisationSerializer(OrganisationPublicSerializer):
     def validate_commune(self, commune: Commune) -> Commune:
         request = self.context.get("request")
         if request is not None and not can_write_commune(request.user, commune.pk):
-            raise serializers.ValidationError(
+            # A public P-code outside the caller's communes: refused (403) before the other
+            # fields' errors, as for diagnostics and interventions.
+            raise exceptions.PermissionDenied(
                 _("You may not register or move organisations to this commune."))
         return commune
 
@@ -89,3 +91,21 @@ class AggregateParamsSerializer(serializers.Serializer):
 
     level = serializers.ChoiceField(choices=LEVELS, default="commune")
     by = serializers.ChoiceField(choices=GROUPINGS, default="ministry")
+
+
+class HistoryFieldSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text=_("The field's name in the reader's language."))
+    old = serializers.CharField(allow_null=True)
+    new = serializers.CharField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One audit record, as the object's page shows it."""
+
+    when = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True, help_text=_(
+        "Who made the change; null when unknown or hidden from the reader (analysts)."))
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    kind = serializers.CharField(help_text=_("The action in the reader's language."))
+    fields = HistoryFieldSerializer(many=True, help_text=_(
+        "The fields the change touched, old and new value as the page shows them."))

@@ -14,6 +14,7 @@ from .services import link_sides_for
 HISTORY_LIMIT = 100
 EMPTY = "—"
 KIND_LABELS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}  # the API's codes
 
 
 @dataclass
@@ -23,12 +24,14 @@ class HistoryEntry:
     kind: str
     label: str
     changes: list = field(default_factory=list)
+    action: str = ""  # "created", "changed" or "deleted"
 
 
-def history_entries(history_qs, *, limit: int = HISTORY_LIMIT,
-                    label=None) -> list[HistoryEntry]:
+def history_entries(history_qs, *, limit: int = HISTORY_LIMIT, label=None,
+                    exclude: tuple[str, ...] = ()) -> list[HistoryEntry]:
     """The latest history records of one or more objects, newest first, each with the fields
-    it changed (old -> new) against the previous record of the same object.
+    it changed (old -> new) against the previous record of the same object; the fields named
+    in `exclude` (personal data the reader may not see) are left out.
 
     Two queries plus one per kind of related object named in the changes, whatever the
     number of records."""
@@ -43,7 +46,8 @@ def history_entries(history_qs, *, limit: int = HISTORY_LIMIT,
     pairs = pairs[::-1][:limit]
     raw = []
     for record, before in pairs:
-        delta = record.diff_against(before).changes if before is not None else []
+        delta = (record.diff_against(before, excluded_fields=exclude).changes
+                 if before is not None else [])
         raw.append((record, delta))
     names = _related_names(records[0].instance_type if records else None, raw)
     return [_entry(record, delta, names, label) for record, delta in raw]
@@ -57,7 +61,8 @@ def _entry(record, delta, names, label) -> HistoryEntry:
                for c in sorted(delta, key=lambda c: order.get(c.field, 0))]
     return HistoryEntry(date=record.history_date, user=record.history_user,
                         kind=KIND_LABELS.get(record.history_type, record.history_type),
-                        label=label(record) if label else "", changes=changes)
+                        label=label(record) if label else "", changes=changes,
+                        action=ACTIONS.get(record.history_type, record.history_type))
 
 
 def _field_label(model, name: str) -> str:

@@ -9,13 +9,20 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+
+from accounts.api import ApiViewMixin
+from cooperatives.permissions import HasRole, can_write_commune, scope_of
 
 from . import services
 from .filters import DiagnosticFilter, InterventionFilter
 from .models import Intervention, TerritorialDiagnostic
-from .permissions import diagnostics_visible_to, interventions_visible_to, shows_people
+from .permissions import (
+    can_record_intervention,
+    diagnostics_visible_to,
+    interventions_visible_to,
+    shows_people,
+)
 from .selectors import (
     diagnostic_history,
     diagnostics_for_api,
@@ -58,16 +65,23 @@ def call_service(function, **kwargs):
         raise exceptions.ValidationError({"detail": detail, "errors": errors}) from None
 
 
-class _Scoped:
-    permission_classes = [IsAuthenticated]
+class _Scoped(ApiViewMixin):
+    permission_classes = [HasRole]
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["show_people"] = shows_people(self.request.user)
         return context
 
+    def _refuse_unless(self, allowed: bool) -> None:
+        """The right is checked before the body is validated: a caller who may only read
+        learns nothing from validation errors."""
+        if not allowed:
+            raise exceptions.PermissionDenied
+
     def _input(self, serializer_class, partial: bool = False) -> dict:
-        serializer = serializer_class(data=self.request.data, partial=partial)
+        serializer = serializer_class(data=self.request.data, partial=partial,
+                                      context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
@@ -106,13 +120,15 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
         return diagnostics_for_api(visible)
 
     def create(self, request, *args, **kwargs):
+        scope = scope_of(request.user)
+        self._refuse_unless(scope.is_admin or scope.is_agent)
         data = self._input(DiagnosticCreateSerializer)
         diagnostic = call_service(services.diagnostic_create, user=request.user, **data)
         return self._output(DiagnosticSerializer, self._reload(diagnostic),
                             status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
-        diagnostic = self.get_object()
+        diagnostic = self._writable_object()
         data = self._input(DiagnosticUpdateSerializer, partial=partial)
         call_service(services.diagnostic_update, user=request.user, diagnostic=diagnostic,
                      **data)
@@ -122,7 +138,7 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
                    responses={201: EntrySerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def entries(self, request, pk=None):
-        diagnostic = self.get_object()
+        diagnostic = self._writable_object()
         data = self._input(EntryWriteSerializer)
         entry = call_service(services.diagnostic_entry_add, user=request.user,
                              diagnostic=diagnostic, **data)
@@ -132,7 +148,7 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
                    responses={200: DiagnosticSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
-        diagnostic = self.get_object()
+        diagnostic = self._writable_object()
         call_service(services.diagnostic_validate, user=request.user, diagnostic=diagnostic)
         return self._output(DiagnosticSerializer, self._reload(diagnostic))
 
@@ -141,7 +157,7 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
                    responses={201: DiagnosticSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def copy(self, request, pk=None):
-        diagnostic = self.get_object()
+        diagnostic = self._writable_object()
         data = self._input(DiagnosticCopySerializer)
         copy = call_service(services.diagnostic_copy_to_year, user=request.user,
                             diagnostic=diagnostic, **data)
@@ -155,6 +171,12 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
         diagnostic = self.get_object()
         changes = diagnostic_history(diagnostic, show_people=shows_people(request.user))
         return Response(ChangeSerializer(changes, many=True).data)
+
+    def _writable_object(self) -> TerritorialDiagnostic:
+        """The diagnostic (404 out of reach); 403 when the caller may read but not change it."""
+        diagnostic = self.get_object()
+        self._refuse_unless(can_write_commune(self.request.user, diagnostic.commune_id))
+        return diagnostic
 
     def _reload(self, diagnostic):
         return diagnostics_for_api(TerritorialDiagnostic.objects).get(
@@ -190,6 +212,8 @@ class InterventionViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMi
         return interventions_for_list(visible)
 
     def create(self, request, *args, **kwargs):
+        scope = scope_of(request.user)
+        self._refuse_unless(scope.is_admin or scope.is_agent or scope.is_analyst)
         data = self._input(InterventionCreateSerializer)
         intervention = call_service(services.intervention_record, user=request.user, **data)
         return self._output(InterventionSerializer, self._reload(intervention),
@@ -197,6 +221,8 @@ class InterventionViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     def update(self, request, *args, partial=False, **kwargs):
         intervention = self.get_object()
+        self._refuse_unless(can_record_intervention(request.user, intervention.commune_id,
+                                                    intervention.ministry_id))
         data = self._input(InterventionUpdateSerializer, partial=partial)
         call_service(services.intervention_update, user=request.user,
                      intervention=intervention, **data)

@@ -4,6 +4,7 @@ set invalid (400 in the API, a message on the page), never a server error."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from communes.models import Commune
 from sectors.models import Ministry
@@ -12,6 +13,7 @@ from .forms import YEAR_MAX, YEAR_MIN
 from .models import Intervention, TerritorialDiagnostic
 
 
+@extend_schema_field({"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX})
 class YearFilter(filters.NumberFilter):
     """A calendar year, bounded so no database sees an impossible date or an overflow."""
 

@@ -6,13 +6,18 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import ApiViewMixin
 from communes.models import Commune
 from cooperatives.models import ReportRun
-from cooperatives.permissions import can_read_commune_reports, can_write_commune, scope_of
+from cooperatives.permissions import (
+    HasRole,
+    can_read_commune_reports,
+    can_write_commune,
+    scope_of,
+)
 from cooperatives.runs import latest_done
 
 from .tasks import request_national_recompute, request_report
@@ -34,7 +39,9 @@ REPORT = inline_serializer("Report", {
 })
 COMMUNE_PARAM = OpenApiParameter("commune", OpenApiTypes.STR, description=(
     "Commune P-code (e.g. CM002001001); omit for the national report."))
-YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description=(
+REPORT_YEARS = (2000, 2100)  # the years a report may be asked for, as on the report pages
+YEAR_PARAM = OpenApiParameter("year", {"type": "integer", "minimum": REPORT_YEARS[0],
+                                       "maximum": REPORT_YEARS[1]}, description=(
     "Report year (selects the diagnostic and interventions); default: the latest run."))
 KIND_PARAM = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH,
                               enum=list(ReportRun.Kind.values))
@@ -53,7 +60,7 @@ def _year(value, *, default):
         year = int(value)
     except (TypeError, ValueError):
         raise exceptions.ValidationError({"year": [_("Give a year such as 2025.")]}) from None
-    if not 2000 <= year <= 2100:
+    if not REPORT_YEARS[0] <= year <= REPORT_YEARS[1]:
         raise exceptions.ValidationError({"year": [_("Give a year between 2000 and 2100.")]})
     return year
 
@@ -79,10 +86,10 @@ def _kind(kind: str) -> str:
     return kind
 
 
-class ReportView(APIView):
+class ReportView(ApiViewMixin, APIView):
     """The latest done report of a kind for a commune (?commune=PCODE) or the country."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
     kind = ReportRun.Kind.CONVERGENCE
 
     @extend_schema(parameters=[COMMUNE_PARAM, YEAR_PARAM],
@@ -105,16 +112,17 @@ class CooperationReportView(ReportView):
     kind = ReportRun.Kind.COOPERATION
 
 
-class ReportRunCreateView(APIView):
+class ReportRunCreateView(ApiViewMixin, APIView):
     """Queue a run of a report for a commune (CTD agent, admin) or the country (admin)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
 
     @extend_schema(
         parameters=[KIND_PARAM],
         request=inline_serializer("ReportRunRequest", {
             "commune": serializers.CharField(required=False, help_text="Commune P-code."),
-            "year": serializers.IntegerField(required=False)}),
+            "year": serializers.IntegerField(required=False, min_value=REPORT_YEARS[0],
+                                             max_value=REPORT_YEARS[1])}),
         responses={202: RUN, 400: ERROR, 401: ERROR, 404: ERROR})
     def post(self, request, kind):
         kind = _kind(kind)
@@ -129,10 +137,10 @@ class ReportRunCreateView(APIView):
         return Response(run_data(run), status=status.HTTP_202_ACCEPTED)
 
 
-class ReportRunDetailView(APIView):
+class ReportRunDetailView(ApiViewMixin, APIView):
     """A run's status; visible to whoever may read its scope's reports."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasRole]
 
     @extend_schema(responses={200: RUN, 401: ERROR, 404: ERROR})
     def get(self, request, pk: str):

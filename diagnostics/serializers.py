@@ -1,9 +1,10 @@
 """Serializers shape API input and output only; writes go through diagnostics.services."""
 
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from communes.models import Commune
+from cooperatives.permissions import can_write_commune, scope_of
 from sectors.models import Filiere, Ministry, Sector
 
 from .forms import AMOUNT_MAX, RANK_MAX, YEAR_MAX, YEAR_MIN
@@ -137,10 +138,22 @@ class DiagnosticUpdateSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=TerritorialDiagnostic.Source.choices)
 
 
+def _refuse(allowed: bool) -> None:
+    """A commune or ministry the caller may not write for is refused (403) as soon as its
+    field is read, before the other fields' errors: P-codes and acronyms are public, so the
+    refusal tells nothing, and a caller without the right learns nothing from validation."""
+    if not allowed:
+        raise exceptions.PermissionDenied
+
+
 class DiagnosticCreateSerializer(DiagnosticUpdateSerializer):
     commune = _slug(Commune, "pcode", help_text="The commune's P-code.")
     source = serializers.ChoiceField(choices=TerritorialDiagnostic.Source.choices,
                                      default=TerritorialDiagnostic.Source.PCD)
+
+    def validate_commune(self, commune: Commune) -> Commune:
+        _refuse(can_write_commune(self.context["request"].user, commune.pk))
+        return commune
 
 
 class DiagnosticCopySerializer(serializers.Serializer):
@@ -172,9 +185,19 @@ class InterventionUpdateSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False,
         max_length=10_000, help_text="Ids of organisations of the intervention's commune.")
 
+    def validate_ministry(self, ministry: Ministry) -> Ministry:
+        scope = scope_of(self.context["request"].user)
+        _refuse(scope.is_admin or scope.is_agent or ministry.pk in scope.ministry_ids)
+        return ministry
+
 
 class InterventionCreateSerializer(InterventionUpdateSerializer):
     commune = _slug(Commune, "pcode", help_text="The commune's P-code.")
     beneficiaries = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), default=list,
         max_length=10_000, help_text="Ids of organisations of the commune.")
+
+    def validate_commune(self, commune: Commune) -> Commune:
+        scope = scope_of(self.context["request"].user)
+        _refuse(scope.is_admin or commune.pk in scope.commune_ids or scope.is_analyst)
+        return commune

@@ -13,6 +13,8 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from accounts.api import ApiViewMixin
+
 from .security import DEFAULT_POLICY
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -55,9 +57,11 @@ def api_reference(request):
     return render(request, "api/reference.html", {"groups": reference(get_language())})
 
 
-class ApiTryView(SpectacularSwaggerSplitView):
+class ApiTryView(ApiViewMixin, SpectacularSwaggerSplitView):
     """Swagger UI from our static files; its start-up script is a separate request (no inline
     script). Swagger UI sets inline styles, so this page alone allows them."""
+
+    empty_parameters = frozenset({"script"})  # the address of its start-up script
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):

@@ -10,8 +10,10 @@ import logging
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+
+from accounts.errors import api_error_response, is_api_request
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +30,8 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.error("database unavailable: %s", exception)
         message = _("The registry database is unavailable for a moment. Try again shortly.")
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": message}, status=503)
+        if is_api_request(request):
+            response = api_error_response(message, 503)
         else:
             response = HttpResponse(
                 f"<!DOCTYPE html><title>503</title><h1>503</h1><p>{message}</p>",

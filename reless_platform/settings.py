@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 REST_FRAMEWORK = {
+    # One parser for the whole API: JSON bounded in size and nesting (accounts/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["accounts.parsers.JSONParser"],
+    # JSON unless a view adds CSV; no browsable API (HTML) under /api/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -256,6 +260,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "accounts.api.add_common_errors",
+        "accounts.api.declare_parameter_rules",
     ],
 }
 

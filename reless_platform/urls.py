@@ -12,3 +12,9 @@ urlpatterns = [
     path("", include("cooperatives.quality_urls")),
 ]
 
+
+# Under /api/ these answer JSON in the API's error shape; elsewhere Django's pages.
+handler400 = "accounts.errors.bad_request"
+handler403 = "accounts.errors.permission_denied"
+handler404 = "accounts.errors.page_not_found"
+handler500 = "accounts.errors.server_error"

@@ -201,10 +201,14 @@ def test_it_paginates_the_rows(registry, analyst):
     assert second["next"] is None
 
 
-def test_it_caps_the_page_size(registry, analyst):
-    response = api_client(analyst).get(URL, {"page_size": 100000})
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == 4
+def test_it_refuses_a_page_size_over_the_maximum(registry, analyst):
+    """The schema declares 1 to 1000: a larger size is refused, never silently capped."""
+    client = api_client(analyst)
+    response = client.get(URL, {"page_size": 1001})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "page_size": ["Indiquez une seule taille de page, un nombre entier de 1 à 1000."]}
+    assert len(client.get(URL, {"page_size": 1000}).json()["results"]) == 4
 
 
 @pytest.mark.parametrize("how", ["param", "accept"])

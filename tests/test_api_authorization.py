@@ -23,7 +23,7 @@ ROLE_NOT_ALLOWED = {p: 405 for p in PRINCIPALS} | {
     "anonymous": 401, "nobody": 403, "expired_token": 401, "revoked_token": 401}
 COMMUNE_A_READ = ROLE_READ | {"agent_b": 404, "rep_b": 404}
 WRITE_ORG_A = ROLE_READ | {"agent_b": 404, "rep_b": 404, "rep_a": 403, "analyst": 403}
-CREATE_IN_A = ROLE_READ | {"agent_a": 201, "admin_user": 201, "agent_b": 400, "rep_a": 403,
+CREATE_IN_A = ROLE_READ | {"agent_a": 201, "admin_user": 201, "agent_b": 403, "rep_a": 403,
                            "rep_b": 403, "analyst": 403}
 
 MATRIX = {

@@ -1,8 +1,12 @@
-"""Schemathesis over every operation of /api/v1/schema/, with a fixed seed, as an anonymous
-client and with a ministry token: no server error, no response outside the schema, no
-invalid input accepted."""
+"""Schemathesis over every operation of /api/v1/schema/, as an anonymous client and with a
+ministry token: no server error, no response outside the schema, no invalid input accepted.
+
+Each runs twice: with the fixed seed (deterministic, the same cases on every run) and with a
+random seed printed in the log, so every run explores new cases and any failure is
+reproduced with `RELESS_FUZZ_SEED=<seed> pytest tests/test_api_fuzz.py -k random`."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -20,6 +24,7 @@ from .factories import InterventionFactory, LinkFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
+FIXED_SEED = 20261127
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance,negative_data_rejection")
 
@@ -64,23 +69,53 @@ def registry(commune_a, commune_b, org_a, org_b, cassava, minader):
     InterventionFactory(commune=commune_a, ministry=minader, beneficiaries=[org_a])
 
 
-def _fuzz(url: str, tmp_path, *headers: str) -> subprocess.CompletedProcess:
+def random_seed() -> int:
+    """RELESS_FUZZ_SEED when set (to replay a failure), else a new random seed."""
+    value = os.environ.get("RELESS_FUZZ_SEED")
+    return int(value) if value else random.SystemRandom().randrange(2**31)
+
+
+RANDOM_SEED = random_seed()  # once per session: it names the tests, so every log shows it
+
+
+@pytest.fixture(params=[(FIXED_SEED, True), (RANDOM_SEED, False)],
+                ids=[f"fixed-seed-{FIXED_SEED}", f"random-seed-{RANDOM_SEED}"])
+def seed(request) -> tuple[int, bool]:
+    """(seed, deterministic): the fixed seed's cases, or the random seed's, printed too."""
+    if not request.param[1]:
+        print(f"\nschemathesis seed: {RANDOM_SEED} (replay: RELESS_FUZZ_SEED={RANDOM_SEED} "
+              f"pytest tests/test_api_fuzz.py -k random)")
+    return request.param
+
+
+def _fuzz(url: str, tmp_path, seed: tuple[int, bool],
+          *headers: str) -> subprocess.CompletedProcess:
+    value, deterministic = seed
     command = [SCHEMATHESIS, "run", f"{url}/api/v1/schema/", "--url", url,
-               "--checks", CHECKS, "--seed", "20261127",
+               "--checks", CHECKS, "--seed", str(value),
                "--max-examples", "15", "--phases", "examples,coverage,fuzzing",
-               "--generation-deterministic", "--request-timeout", "60",
+               "--request-timeout", "60",
                "--workers", "1", "--no-color", "--report-dir", str(tmp_path)]
+    if deterministic:
+        command.append("--generation-deterministic")
     for header in headers:
         command += ["-H", header]
     return subprocess.run(command, capture_output=True, text=True, timeout=900)
 
 
-def test_it_survives_fuzzing_as_an_anonymous_client(server, tmp_path, registry):
-    done = _fuzz(server, tmp_path)
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+def test_it_survives_fuzzing_as_an_anonymous_client(server, tmp_path, registry, seed):
+    done = _fuzz(server, tmp_path, seed)
+    assert done.returncode == 0, _failure(done, seed)
 
 
-def test_it_survives_fuzzing_with_a_ministry_token(server, tmp_path, registry, analyst):
+def test_it_survives_fuzzing_with_a_ministry_token(server, tmp_path, registry, analyst, seed):
     _token, key = ApiToken.issue(user=analyst, name="fuzz")
-    done = _fuzz(server, tmp_path, f"Authorization: Token {key}")
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    done = _fuzz(server, tmp_path, seed, f"Authorization: Token {key}")
+    assert done.returncode == 0, _failure(done, seed)
+
+
+def _failure(done: subprocess.CompletedProcess, seed: tuple[int, bool]) -> str:
+    failures = done.stdout.find("FAILURES")  # the cases, then the summary
+    report = done.stdout[failures:] if failures >= 0 else done.stdout
+    return (f"seed {seed[0]} (RELESS_FUZZ_SEED={seed[0]}):\n"
+            + report[:12000] + done.stderr[-2000:])

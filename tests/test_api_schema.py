@@ -69,3 +69,30 @@ def test_it_serves_the_interactive_docs_from_its_own_static_files(client, settin
             script = client.get(asset.replace("&amp;", "&"))
             assert script.status_code == 200, asset
             assert not re.search(rb"https?://", script.content), asset
+
+
+def test_it_declares_the_bounds_the_api_enforces(tmp_path):
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    paths = yaml.safe_load(target.read_text())["paths"]
+
+    def parameter(path, name):
+        found = [p for p in paths[path]["get"]["parameters"] if p["name"] == name]
+        assert len(found) == 1, (path, name)
+        return found[0]["schema"]
+
+    for path in ("/api/v1/organisations/", "/api/v1/aggregates/", "/api/v1/communes/",
+                 "/api/v1/diagnostics/", "/api/v1/interventions/", "/api/v1/scorecards/"):
+        assert parameter(path, "page") == {"type": "integer", "minimum": 1}
+        assert parameter(path, "page_size") == {"type": "integer", "minimum": 1,
+                                                "maximum": 1000, "default": 50}
+    for path in ("/api/v1/reports/convergence/", "/api/v1/reports/cooperation/"):
+        assert parameter(path, "year") == {"type": "integer", "minimum": 2000, "maximum": 2100}
+    for path in ("/api/v1/diagnostics/", "/api/v1/interventions/"):
+        assert parameter(path, "year") == {"type": "integer", "minimum": 1990, "maximum": 2100}
+    assert parameter("/api/v1/organisations/", "q")["minLength"] == 1  # empty values: 400
+    post = paths["/api/v1/organisations/"]["post"]["responses"]
+    assert {"400", "401", "403", "413", "415", "429", "503"} <= set(post)
+    for path in ("/api/v1/organisations/{id}/history/", "/api/v1/links/{id}/history/",
+                 "/api/v1/change-requests/{id}/history/"):
+        assert set(paths[path]) == {"get"}

@@ -310,7 +310,6 @@ def names(response, spread):
     ("analyst", ["a_minepia", "b_minader", "c_minader"]),
     ("agent_a", ["a_minepia"]),
     ("rep_b", ["b_minader"]),
-    ("nobody", []),
 ])
 def test_it_lists_the_interventions_each_role_may_read(request, who, expected, spread):
     response = api(request.getfixturevalue(who)).get(URL)

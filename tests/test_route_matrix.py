@@ -238,9 +238,9 @@ MATRIX: dict[str, Route] = {
     "api-commune-aggregates": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pcode),
     "api-organisation-list": Route(
         get=SIGNED_IN, payload=_organisation_api,
-        # The body names commune A (a public P-code): agent_b gets a validation error, the
-        # roles that never register organisations a 403.
-        post=rule(201, A_WRITERS, other=403, agent_b=400)),
+        # The body names commune A (a public P-code) the caller may not write for: 403, as
+        # for diagnostics and interventions (and for the roles that never register any).
+        post=rule(201, A_WRITERS, other=403)),
     "api-organisation-detail": Route(
         get=rule(200, A_READERS), post=SIGNED_IN_405, kwargs=_org_a,
         # rep_a and the analyst read org_a but may not change it: 403.
@@ -248,6 +248,13 @@ MATRIX: dict[str, Route] = {
         patch=rule(200, A_WRITERS, rep_a=403, analyst=403),
         patch_payload=lambda w: {"name": "Coop Renommée"},
         delete=SIGNED_IN_405),
+    # API: audit histories, read like the object (out of scope: 404)
+    "api-organisation-history": Route(get=rule(200, A_READERS), post=SIGNED_IN_405,
+                                      kwargs=_org_a),
+    "api-link-history": Route(get=rule(200, LINK_SIDES), post=SIGNED_IN_405,
+                              kwargs=_pk("link_ab")),
+    "api-change-request-history": Route(get=ORG_A, post=SIGNED_IN_405,
+                                        kwargs=_pk("change_request")),
     # API: diagnostics (the draft of commune A)
     # The body names commune A: a refused right over a public P-code is a 403.
     "api-diagnostic-list": Route(get=SIGNED_IN, post=rule(201, A_WRITERS, other=403),
