@@ -56,6 +56,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts import csvsafe
 from communes.models import Commune
 from sectors.models import Filiere
 
@@ -1119,7 +1120,7 @@ def _collector_paused() -> Iterator[None]:
 def template_csv() -> bytes:
     """The empty file as CSV: UTF-8 with a byte-order mark and semicolons, which is what a
     French-language spreadsheet opens and saves."""
-    return ("\ufeff" + ";".join(TEMPLATE_HEADERS) + "\r\n").encode("utf-8")
+    return ("\ufeff" + csvsafe.writer(delimiter=";").writerow(TEMPLATE_HEADERS)).encode("utf-8")
 
 
 def template_xlsx() -> bytes:
@@ -1145,7 +1146,7 @@ def template_xlsx() -> bytes:
         extra = workbook.create_sheet(title)
         extra.append(header)
         for row in rows:
-            extra.append(list(row))
+            csvsafe.append_as_text(extra, row)
     for column, title in (("C", "formes"), ("H", "filieres"), ("J", "statuts")):
         count = len(lists[title][1])
         if count:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts import csvsafe
 from cooperatives import spreadsheets
 from cooperatives.spreadsheets import UnreadableFile
 from sectors.models import Sector
@@ -241,7 +242,7 @@ def _sector_lookup() -> dict[str, Sector]:
 def template_csv() -> bytes:
     """The empty grid as CSV: UTF-8 with a byte-order mark and semicolons, which is what a
     French-language spreadsheet opens and saves."""
-    return ("\ufeff" + ";".join(TEMPLATE_HEADERS) + "\r\n").encode("utf-8")
+    return ("\ufeff" + csvsafe.writer(delimiter=";").writerow(TEMPLATE_HEADERS)).encode("utf-8")
 
 
 def template_xlsx() -> bytes:
@@ -260,7 +261,8 @@ def template_xlsx() -> bytes:
     sectors.append(["code", "nom", "name", "ministere"])
     rows = list(Sector.objects.select_related("ministry").order_by("code"))
     for sector in rows:
-        sectors.append([sector.code, sector.name_fr, sector.name_en, sector.ministry.acronym])
+        csvsafe.append_as_text(
+            sectors, [sector.code, sector.name_fr, sector.name_en, sector.ministry.acronym])
     levels = workbook.create_sheet("niveaux")
     levels.append(["niveau", "level"])
     for level, label in Level.choices:
