@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from . import services
 from .models import DiagnosticEntry, Level, TerritorialDiagnostic
 
 MAX_ROWS = 20_000
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 RANK_MAX = 999
 # field -> (the template's French header, other accepted headers, already normalised)
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -102,9 +104,23 @@ def import_grid(*, user, diagnostic: TerritorialDiagnostic, content: bytes, file
     return result
 
 
+def upload_limits() -> spreadsheets.Limits:
+    """What a grid file may hold. The grid is read in the web request (a PCD grid has tens
+    to hundreds of needs), so its files are held smaller than organisation files: settings
+    GRID_IMPORT_MAX_CELLS and GRID_IMPORT_MAX_UNZIPPED_MB."""
+    return spreadsheets.Limits.from_settings(
+        max_rows=MAX_ROWS, max_bytes=MAX_UPLOAD_BYTES, max_cells=settings.GRID_IMPORT_MAX_CELLS,
+        max_unzipped=settings.GRID_IMPORT_MAX_UNZIPPED_MB * spreadsheets.MB)
+
+
+def check_upload(content: bytes, filename: str) -> None:
+    """The fast checks of a grid upload (size, zip directory); raises UnreadableFile."""
+    spreadsheets.check_upload(content, filename, upload_limits())
+
+
 def read_table(content: bytes, filename: str) -> list[list[str]]:
     """The file's rows as lists of stripped strings (XLSX: its first sheet)."""
-    return spreadsheets.read_table(content, filename, max_rows=MAX_ROWS)
+    return spreadsheets.read_table(content, filename, limits=upload_limits())
 
 
 def parse_grid(table: list[list[str]], *, diagnostic: TerritorialDiagnostic) -> GridImport:
