@@ -218,8 +218,8 @@ SPREADSHEET_MAX_RATIO = int(env("SPREADSHEET_MAX_RATIO", "100"))
 SPREADSHEET_MAX_MEMBERS = int(env("SPREADSHEET_MAX_MEMBERS", "500"))
 SPREADSHEET_MAX_LINE_CHARS = int(env("SPREADSHEET_MAX_LINE_CHARS", "1000000"))  # CSV line
 # The PCD grid import runs in the web request (a grid has tens to hundreds of needs), so its
-# files are held smaller: 20,000 rows x 10 columns and 40 MB unzipped read in about a second.
-GRID_IMPORT_MAX_CELLS = int(env("GRID_IMPORT_MAX_CELLS", "200000"))
+# files are held smaller: 20,000 rows x 12 columns and 40 MB unzipped.
+GRID_IMPORT_MAX_CELLS = int(env("GRID_IMPORT_MAX_CELLS", "250000"))
 GRID_IMPORT_MAX_UNZIPPED_MB = int(env("GRID_IMPORT_MAX_UNZIPPED_MB", "40"))
 # The worker reads an organisation file in a child process allowed this much address space
 # beyond the worker's own (RLIMIT_AS); beyond it the job fails with a clear message.

@@ -258,10 +258,10 @@ def test_it_holds_grid_files_to_smaller_limits():
 
     limits = upload_limits()
     assert (limits.max_rows, limits.max_cells, limits.max_unzipped, limits.max_bytes) == (
-        20_000, 200_000, 40 * MB, 10 * MB)
-    rows = (b"<c/>" * 10 for _ in range(25_000))
+        20_000, 250_000, 40 * MB, 10 * MB)
+    rows = (b"<c/>" * 10 for _ in range(26_000))
     message, _cost = refusal(workbook(rows), limits=replace(limits, max_ratio=10**9))
-    assert message == "The file has more than 200,000 cells: split it."
+    assert message == "The file has more than 250,000 cells: split it."
 
 
 # The worker: read in a child process under a memory limit ---------------------------------------
