@@ -39,6 +39,10 @@ HEAD_BYTES = 4096  # where a sheet's <dimension> and the shared strings' counts 
 CHUNK = MB
 ENTRY_BYTES = 300  # a directory entry with a long name, to bound the members from its size
 SMALL_MEMBER = MB  # below this, a member's compression ratio is not checked
+# openpyxl reads styles, themes and the workbook's own parts whole, without streaming: besides
+# the sheets, the shared strings and media (never read), no part may be larger than this.
+# Real ones take kilobytes; a heavily formatted workbook's styles, a few hundred.
+OTHER_PART_MAX = 8 * MB
 # An element's start tag, whatever its namespace prefix (`<c `, `<x:c>`, `<row/>`): the
 # prefixed form is only searched in the chunks where `:c`, `:row` or `:si` occurs at all.
 _TAG = rb"<(?:[A-Za-z_][\w.\-]*:)?%s[\s/>]"
@@ -54,6 +58,7 @@ DIMENSION = re.compile(rb"<(?:[\w.\-]+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([
 UNIQUE_COUNT = re.compile(rb"<(?:[\w.\-]+:)?sst\b[^>]*?\suniqueCount=\"(\d+)\"")
 SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
 SHARED_STRINGS = "xl/sharedStrings.xml"
+STREAMED_OR_SKIPPED = re.compile(r"xl/worksheets/[^/]+\.xml|xl/sharedStrings\.xml|xl/media/.*")
 
 
 class UnreadableFile(Exception):
@@ -214,6 +219,12 @@ def _check_directory(members: list[zipfile.ZipInfo], limits: Limits) -> None:
     unzipped = 0
     for member in members:
         unzipped += member.file_size
+        if member.file_size > OTHER_PART_MAX and not STREAMED_OR_SKIPPED.fullmatch(
+                member.filename):
+            raise UnreadableFile(_(
+                "This workbook has a part of %(mb)s MB besides its sheets; at most %(max)s MB "
+                "can be read: save it again from your spreadsheet, or send a CSV file.")
+                % {"mb": _n(member.file_size // MB), "max": _n(OTHER_PART_MAX // MB)})
         if (member.file_size > SMALL_MEMBER
                 and member.file_size > limits.max_ratio * max(member.compress_size, 1)):
             raise UnreadableFile(_(

@@ -198,6 +198,15 @@ def test_it_refuses_a_highly_compressible_member_by_its_ratio_then_its_size():
                        "read: split it, or send a CSV file.")
 
 
+def test_it_refuses_a_large_part_that_openpyxl_would_read_whole():
+    styles = [b'<styleSheet ' + NS + b'><cellXfs>', *(b'<xf numFmtId="%d"/>' % n
+                                                     for n in range(600_000)), b"</cellXfs>"]
+    content = workbook([inline("nom")], extra=[("xl/styles.xml", styles)])
+    message, _cost = refusal(content)
+    assert message == ("This workbook has a part of 13 MB besides its sheets; at most 8 MB can "
+                       "be read: save it again from your spreadsheet, or send a CSV file.")
+
+
 def test_it_refuses_a_zip_of_too_many_members_before_listing_them():
     content = workbook([inline("nom")], extra=[(f"xl/media/{n}.bin", [b""])
                                                for n in range(600)])
