@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.utils.formats import number_format
@@ -53,12 +54,17 @@ PREFIXED = {name: re.compile(_TAG % name) for name in (CELL, SHARED_STRING)}
 TAG_ENDS = (b" ", b"/", b">", b"\t", b"\n", b"\r")
 # A cell's reference of two letters or more (`r="AB12"`): openpyxl fills a row with empty
 # cells up to it, so a far column makes a wide row out of a small file.
-COLUMN_REF = re.compile(rb'r="([A-Z]{2,})[0-9]')
+COLUMN_REF = re.compile(rb' r="([A-Z]{2,})[0-9]')
+ANY_COLUMN_REF = re.compile(rb'\sr="([A-Z]{2,})[0-9]')  # for chunks with a tab or newline before
 DIMENSION = re.compile(rb"<(?:[\w.\-]+:)?dimension\s+ref=\"([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?\"")
 UNIQUE_COUNT = re.compile(rb"<(?:[\w.\-]+:)?sst\b[^>]*?\suniqueCount=\"(\d+)\"")
-SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
-SHARED_STRINGS = "xl/sharedStrings.xml"
-STREAMED_OR_SKIPPED = re.compile(r"xl/worksheets/[^/]+\.xml|xl/sharedStrings\.xml|xl/media/.*")
+# Parts are told by the content types the workbook declares for them, not by their names.
+CONTENT_TYPES = "[Content_Types].xml"
+OVERRIDE = re.compile(rb"<(?:[\w.\-]+:)?Override\b[^>]*>")
+PART_NAME = re.compile(rb'PartName\s*=\s*"/?([^"]*)"')
+CONTENT_TYPE = re.compile(rb'ContentType\s*=\s*"([^"]*)"')
+WORKSHEET_TYPE = b"spreadsheetml.worksheet+xml"
+SHARED_STRINGS_TYPE = b"spreadsheetml.sharedStrings+xml"
 
 
 class UnreadableFile(Exception):
@@ -209,6 +215,7 @@ def _open_zip(content: bytes, limits: Limits) -> zipfile.ZipFile:
         raise _unreadable_xlsx() from None
     try:
         _check_directory(archive.infolist(), limits)
+        _check_parts(archive)
     except BaseException:
         archive.close()
         raise
@@ -219,12 +226,6 @@ def _check_directory(members: list[zipfile.ZipInfo], limits: Limits) -> None:
     unzipped = 0
     for member in members:
         unzipped += member.file_size
-        if member.file_size > OTHER_PART_MAX and not STREAMED_OR_SKIPPED.fullmatch(
-                member.filename):
-            raise UnreadableFile(_(
-                "This workbook has a part of %(mb)s MB besides its sheets; at most %(max)s MB "
-                "can be read: save it again from your spreadsheet, or send a CSV file.")
-                % {"mb": _n(member.file_size // MB), "max": _n(OTHER_PART_MAX // MB)})
         if (member.file_size > SMALL_MEMBER
                 and member.file_size > limits.max_ratio * max(member.compress_size, 1)):
             raise UnreadableFile(_(
@@ -237,6 +238,48 @@ def _check_directory(members: list[zipfile.ZipInfo], limits: Limits) -> None:
                              % {"mb": _n(unzipped // MB), "max": _n(limits.max_unzipped // MB)})
 
 
+def _content_types(archive: zipfile.ZipFile) -> dict[str, bytes]:
+    """{part name: content type} as `[Content_Types].xml` declares them one by one."""
+    try:
+        info = archive.getinfo(CONTENT_TYPES)
+    except KeyError:
+        return {}
+    if info.file_size > OTHER_PART_MAX:
+        raise _part_too_large(info)
+    declared = {}
+    for tag in OVERRIDE.findall(archive.read(CONTENT_TYPES)):
+        name, kind = PART_NAME.search(tag), CONTENT_TYPE.search(tag)
+        if name and kind:
+            declared[unquote(name.group(1).decode("utf-8", "replace"))] = kind.group(1)
+    return declared
+
+
+def _parts_of_type(archive: zipfile.ZipFile, suffix: bytes) -> list[str]:
+    names = set(archive.namelist())
+    return sorted(name for name, kind in _content_types(archive).items()
+                  if kind.endswith(suffix) and name in names)
+
+
+def _check_parts(archive: zipfile.ZipFile) -> None:
+    """openpyxl reads every XML part whole (workbook, styles, theme, properties, wherever
+    they are) except the sheets, which it streams, and the shared strings, which the scan
+    counts: those parts may not exceed OTHER_PART_MAX. Media (no XML) it never reads."""
+    declared = _content_types(archive)
+    for member in archive.infolist():
+        kind = declared.get(member.filename)
+        streamed = kind is not None and kind.endswith((WORKSHEET_TYPE, SHARED_STRINGS_TYPE))
+        media = kind is None and not member.filename.lower().endswith((".xml", ".rels"))
+        if member.file_size > OTHER_PART_MAX and not (streamed or media):
+            raise _part_too_large(member)
+
+
+def _part_too_large(member: zipfile.ZipInfo) -> UnreadableFile:
+    return UnreadableFile(_(
+        "This workbook has a part of %(mb)s MB besides its sheets; at most %(max)s MB "
+        "can be read: save it again from your spreadsheet, or send a CSV file.")
+        % {"mb": _n(member.file_size // MB), "max": _n(OTHER_PART_MAX // MB)})
+
+
 def _head(archive: zipfile.ZipFile, name: str) -> bytes:
     with archive.open(name) as member:
         return member.read(HEAD_BYTES)
@@ -244,9 +287,8 @@ def _head(archive: zipfile.ZipFile, name: str) -> bytes:
 
 def _check_declared(archive: zipfile.ZipFile, limits: Limits) -> None:
     """What the sheets and the shared strings announce in their first bytes."""
-    names = archive.namelist()
     cells = 0
-    for name in filter(SHEET.fullmatch, names):
+    for name in _parts_of_type(archive, WORKSHEET_TYPE):
         columns, rows = _dimension(_head(archive, name))
         if columns > limits.max_columns:
             raise UnreadableFile(_("A sheet of the workbook has %(n)s columns; at most %(max)s "
@@ -257,8 +299,8 @@ def _check_declared(archive: zipfile.ZipFile, limits: Limits) -> None:
             raise UnreadableFile(_("The workbook declares %(n)s cells; at most %(max)s can be "
                                    "read: remove the empty rows and columns, or split it.")
                                  % {"n": _n(cells), "max": _n(limits.max_cells)})
-    if SHARED_STRINGS in names:
-        found = UNIQUE_COUNT.search(_head(archive, SHARED_STRINGS))
+    for name in _parts_of_type(archive, SHARED_STRINGS_TYPE):
+        found = UNIQUE_COUNT.search(_head(archive, name))
         if found and int(found.group(1)) > limits.max_shared_strings:
             raise _too_many_texts(limits)
 
@@ -307,18 +349,17 @@ def _stream(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
 
 def _scan(archive: zipfile.ZipFile, limits: Limits) -> None:
     """Counts cells per row and in all, and the shared strings, as the XML streams by:
-    stops at the first limit passed, whatever the file declared."""
-    cells = 0
-    for name in filter(SHEET.fullmatch, archive.namelist()):
+    stops at the first limit passed, whatever the file declared. Every part is scanned,
+    whatever its name or declared type: openpyxl finds sheets through the workbook's links,
+    which may point anywhere."""
+    cells = texts = 0
+    for name in archive.namelist():
         in_row = 0
         for data in _stream(archive, name):
             _check_columns(data, limits)
             cells += _count(CELL, data)
             in_row = _longest_row(data, in_row, limits)
             _check_row(0, cells, limits)
-    if SHARED_STRINGS in archive.namelist():
-        texts = 0
-        for data in _stream(archive, SHARED_STRINGS):
             texts += _count(SHARED_STRING, data)
             if texts > limits.max_shared_strings:
                 raise _too_many_texts(limits)
@@ -348,7 +389,8 @@ def _count(name: bytes, data: bytes) -> int:
 
 
 def _check_columns(data: bytes, limits: Limits) -> None:
-    refs = set(COLUMN_REF.findall(data))
+    unusual = b'\tr="' in data or b'\nr="' in data or b'\rr="' in data
+    refs = set((ANY_COLUMN_REF if unusual else COLUMN_REF).findall(data))
     if refs and max(map(_column_number, refs)) > limits.max_columns:
         raise UnreadableFile(_("A row of the file has more than %(max)s columns.")
                              % {"max": _n(limits.max_columns)})

@@ -64,7 +64,8 @@ WORKBOOK_RELS = (
 
 
 def workbook(rows, *, dimension: bytes | None = None, shared_strings=(),
-             shared_count: int | None = None, extra=()) -> bytes:
+             shared_count: int | None = None, extra=(), sheet_target: bytes | None = None
+             ) -> bytes:
     """A workbook written as raw XML. `rows`: an iterable of the rows' inner XML (bytes);
     `shared_strings`: an iterable of the shared strings' XML; `extra`: (name, chunks)."""
     out = io.BytesIO()
@@ -72,7 +73,8 @@ def workbook(rows, *, dimension: bytes | None = None, shared_strings=(),
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.replace(
+            b"worksheets/sheet1.xml", sheet_target or b"worksheets/sheet1.xml"))
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet ' + NS + b'>')
             if dimension:
@@ -168,9 +170,23 @@ def test_it_counts_every_cell_while_streaming():
     assert message == "The file has more than 2,500,000 cells: split it."
 
 
-def test_it_refuses_a_far_column_that_would_widen_every_row():
-    content = workbook([b'<c r="A1"/><c r="XFD1"/>'], dimension=b"A1:B1")
-    message, _cost = refusal(content)
+@pytest.mark.parametrize("cells", [b'<c r="A1"/><c r="XFD1"/>', b'<c\nr="XFD1"/>'])
+def test_it_refuses_a_far_column_that_would_widen_every_row(cells):
+    message, _cost = refusal(workbook([cells], dimension=b"A1:B1"))
+    assert message == "A row of the file has more than 200 columns."
+
+
+def test_it_scans_a_sheet_hidden_under_another_name():
+    """openpyxl follows the workbook's link to the sheet, wherever it is."""
+    hidden = [(b"<worksheet " + NS + b"><sheetData><row>", b"<c/>" * 4_000_000,
+               b"</row></sheetData></worksheet>")]
+    content = workbook([inline("nom")], extra=[("xl/media/image1.png", hidden[0])],
+                       sheet_target=b"media/image1.png")
+    small = workbook([inline("nom")], extra=[("xl/media/image1.png", [
+        b"<worksheet " + NS + b"><sheetData><row>", inline("GIC Espoir"),
+        b"</row></sheetData></worksheet>"])], sheet_target=b"media/image1.png")
+    assert read_table(small, "f.xlsx") == [["GIC Espoir"]]  # openpyxl reads that part
+    message, _cost = refusal(content, limits=Limits.from_settings(max_ratio=10**9))
     assert message == "A row of the file has more than 200 columns."
 
 
