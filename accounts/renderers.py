@@ -3,18 +3,18 @@
 Columns are the view's `csv_columns(request)` when it has one (stable even for an empty page),
 else the first row's keys. A paginated answer renders the page's rows; the total and the next
 page travel in the `X-Total-Count` and `Link` headers. Lists of plain values are joined with
-`|`, nested objects are written as JSON, null is an empty cell. A text cell starting with
-`=`, `+`, `-`, `@` or a control character is prefixed with `'` so spreadsheets never run it
-as a formula.
+`|`, nested objects are written as JSON, null is an empty cell. Cells go through the
+platform's one CSV writer (`accounts.csvsafe`), so text a spreadsheet would run as a formula is
+prefixed with `'`; numbers stay numbers.
 """
 
-import csv
 import io
 import json
 
 from rest_framework.renderers import BaseRenderer
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from . import csvsafe
+
 LIST_SEPARATOR = "|"
 
 
@@ -30,7 +30,7 @@ class CSVRenderer(BaseRenderer):
         rows = self._rows(data, renderer_context.get("response"))
         columns = self._columns(rows, renderer_context)
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csvsafe.writer(out, lineterminator="\r\n")
         writer.writerow(columns)
         for row in rows:
             writer.writerow([cell(row.get(column)) for column in columns])
@@ -57,17 +57,14 @@ class CSVRenderer(BaseRenderer):
         return list(rows[0]) if rows else []
 
 
-def cell(value) -> str:
-    """One CSV cell from a JSON value."""
+def cell(value):
+    """One CSV cell from a JSON value (the writer neutralises formulas)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
-        return LIST_SEPARATOR.join(cell(v) for v in value)
+        return LIST_SEPARATOR.join(str(cell(v)) for v in value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return value

@@ -9,7 +9,6 @@ in full: a ministry analyst's export never holds a name of a person, a phone or 
 Report exports flatten the latest done run's result into rows (see `report_table`).
 """
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import csvsafe
 from communes.models import Commune
 from sectors.models import Filiere, Ministry
 
@@ -34,7 +34,6 @@ from .permissions import (
 from .runs import latest_done
 
 PLATFORM = "RELESS"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 ORGANISATION_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date",
                        "ues_number", "locality", "members_total", "members_women",
@@ -218,13 +217,12 @@ def _as_rows(records: list[dict]) -> tuple[list[str], list[list]]:
 
 # Writing ----------------------------------------------------------------------------------------
 
-def _text(value) -> str:
+def _text(value):
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    text = str(value)
-    return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
+    return value
 
 
 def _lines(table: Table) -> Iterator[list]:
@@ -235,15 +233,10 @@ def _lines(table: Table) -> Iterator[list]:
     yield from table.rows
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_response(table: Table, filename: str) -> StreamingHttpResponse:
     """The table as a streamed CSV (UTF-8 with a byte-order mark, for spreadsheets); text
     cells that a spreadsheet would run as a formula are prefixed with '."""
-    writer = csv.writer(_Echo())
+    writer = csvsafe.writer()
 
     def chunks():
         yield "\ufeff"
@@ -267,9 +260,7 @@ def xlsx_bytes(table: Table) -> bytes:
     def cell(value, font=None):
         if hasattr(value, "tzinfo") and value.tzinfo is not None:
             value = timezone.localtime(value).replace(tzinfo=None)
-        result = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            result.data_type = "s"  # text, never a formula
+        result = csvsafe.as_text(WriteOnlyCell(sheet, value=value))
         if font:
             result.font = font
         return result

@@ -56,6 +56,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts import csvsafe
 from communes.models import Commune
 from sectors.models import Filiere
 
@@ -87,6 +88,7 @@ organisations_bulk_changed = Signal()  # kwargs: commune_ids
 
 MAX_ROWS = 100_000
 MAX_BYTES = 25 * 1024 * 1024
+TEXT_EXTENSIONS = (".csv", ".txt")
 PROGRESS_EVERY = 2_000
 BATCH = 1_000
 UPDATE_BATCH = 200  # bulk_update's CASE grows with the batch: small batches stay linear
@@ -235,10 +237,16 @@ class ImportResult:
 
 # Reading ----------------------------------------------------------------------------------------
 
-def read_table(content: bytes, filename: str) -> list[list[str]]:
-    """The file's rows as lists of stripped strings (XLSX: its first sheet)."""
-    return spreadsheets.read_table(content, filename, text_extensions=(".csv", ".txt"),
-                                   max_rows=MAX_ROWS)
+def upload_limits() -> spreadsheets.Limits:
+    """What an organisation file may hold (settings SPREADSHEET_*, this import's rows)."""
+    return spreadsheets.Limits.from_settings(max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+
+
+def read_table(content: bytes, filename: str, *, isolated: bool = False) -> list[list[str]]:
+    """The file's rows as lists of stripped strings (XLSX: its first sheet); `isolated`:
+    read in a child process under the memory limit (a worker's job)."""
+    read = spreadsheets.read_table_in_child if isolated else spreadsheets.read_table
+    return read(content, filename, text_extensions=TEXT_EXTENSIONS, limits=upload_limits())
 
 
 def _table_from_dicts(rows: Iterable[dict]) -> list[list[str]]:
@@ -251,11 +259,12 @@ def _table_from_dicts(rows: Iterable[dict]) -> list[list[str]]:
     return [header, *records] if header else []
 
 
-def _as_table(rows, filename: str | None) -> list[list[str]]:
+def _as_table(rows, filename: str | None, isolated: bool) -> list[list[str]]:
     if isinstance(rows, bytes | bytearray):
-        return read_table(bytes(rows), filename or "")
+        return read_table(bytes(rows), filename or "", isolated=isolated)
     if hasattr(rows, "read"):
-        return read_table(rows.read(), filename or getattr(rows, "name", "") or "")
+        return read_table(rows.read(), filename or getattr(rows, "name", "") or "",
+                          isolated=isolated)
     return _table_from_dicts(rows)
 
 
@@ -1045,20 +1054,22 @@ def import_organisations(*, user, commune: Commune, rows, dry_run: bool = True,
                          file_name: str | None = None,
                          progress: Callable[[int, int], None] | None = None,
                          before_write: Callable[[], bool] | None = None,
-                         on_written: Callable[[ImportResult], None] | None = None
-                         ) -> ImportResult:
+                         on_written: Callable[[ImportResult], None] | None = None,
+                         isolated: bool = False) -> ImportResult:
     """Check (dry run) or import organisations into `commune`, all or nothing.
 
     `rows`: the file's bytes or a file object (CSV or XLSX, told by `file_name` or the
     object's name), or an iterable of dicts keyed by headers. `progress(checked, total)` is
     called every 2,000 rows. Inside the import's transaction, `before_write()` runs first
-    (False: write nothing) and `on_written(result)` after the writes. Raises
-    PermissionDenied when the user may not write to the commune."""
+    (False: write nothing) and `on_written(result)` after the writes. `isolated`: read the
+    file in a child process under the memory limit (spreadsheets.read_table_in_child).
+    Raises PermissionDenied when the user may not write to the commune, OutOfMemory when
+    reading the file needs more memory than allowed."""
     if not can_write_commune(user, commune.pk):
         raise PermissionDenied
     result = ImportResult(dry_run=dry_run)
     with _collector_paused():  # (the rows and plan are let go before it resumes)
-        plan = _check(rows, file_name, commune, result, progress)
+        plan = _check(rows, file_name, commune, result, progress, isolated)
         if result.ok and not dry_run and (plan.creates or plan.updates):
             with transaction.atomic():
                 if before_write is None or before_write():
@@ -1070,10 +1081,10 @@ def import_organisations(*, user, commune: Commune, rows, dry_run: bool = True,
 
 
 def _check(rows, file_name: str | None, commune: Commune, result: ImportResult,
-           progress: Callable[[int, int], None] | None) -> _Plan:
+           progress: Callable[[int, int], None] | None, isolated: bool) -> _Plan:
     """Read and check the file: what to write, or errors in `result`."""
     plan = _Plan()
-    table = _table_checked(rows, file_name, result)
+    table = _table_checked(rows, file_name, result, isolated)
     if result.errors:
         return plan
     columns = _read_header(table[0], result)
@@ -1082,10 +1093,11 @@ def _check(rows, file_name: str | None, commune: Commune, result: ImportResult,
     return plan
 
 
-def _table_checked(rows, file_name: str | None, result: ImportResult) -> list[list[str]]:
+def _table_checked(rows, file_name: str | None, result: ImportResult,
+                   isolated: bool) -> list[list[str]]:
     """The file as a table, or [] with an error in `result` (unreadable, empty, too long)."""
     try:
-        table = _as_table(rows, file_name)
+        table = _as_table(rows, file_name, isolated)
     except UnreadableFile as error:
         result.errors.append(RowError(1, "", str(error)))
         return []
@@ -1119,7 +1131,7 @@ def _collector_paused() -> Iterator[None]:
 def template_csv() -> bytes:
     """The empty file as CSV: UTF-8 with a byte-order mark and semicolons, which is what a
     French-language spreadsheet opens and saves."""
-    return ("\ufeff" + ";".join(TEMPLATE_HEADERS) + "\r\n").encode("utf-8")
+    return ("\ufeff" + csvsafe.writer(delimiter=";").writerow(TEMPLATE_HEADERS)).encode("utf-8")
 
 
 def template_xlsx() -> bytes:
@@ -1145,7 +1157,7 @@ def template_xlsx() -> bytes:
         extra = workbook.create_sheet(title)
         extra.append(header)
         for row in rows:
-            extra.append(list(row))
+            csvsafe.append_as_text(extra, row)
     for column, title in (("C", "formes"), ("H", "filieres"), ("J", "statuts")):
         count = len(lists[title][1])
         if count:
@@ -1175,6 +1187,11 @@ def import_job_create(*, user, commune: Commune, file_name: str, content: bytes,
                               % {"mb": MAX_BYTES // (1024 * 1024)})
     if not file_name.lower().endswith((".csv", ".xlsx", ".txt")):
         raise ValidationError(_("Choose a .csv or .xlsx file."))
+    try:  # the fast checks (zip directory, declared sizes); the worker reads the rows
+        spreadsheets.check_upload(content, file_name, upload_limits(),
+                                  text_extensions=TEXT_EXTENSIONS)
+    except UnreadableFile as error:
+        raise ValidationError(str(error)) from None
     job = ImportJob.objects.create(uploader=user, commune=commune, file_name=file_name[:255],
                                    content=content, dry_run=dry_run,
                                    language=translation.get_language() or "fr")
@@ -1220,9 +1237,11 @@ def import_job_run(job_id: int) -> ImportJob | None:
             result = import_organisations(
                 user=job.uploader, commune=job.commune, rows=bytes(job.content),
                 file_name=job.file_name, dry_run=job.dry_run, progress=progress,
-                before_write=unfinished, on_written=lambda r: _finish(job, r))
+                before_write=unfinished, on_written=lambda r: _finish(job, r), isolated=True)
     except PermissionDenied:
         return _fail(job, "The uploader may no longer write to this commune.")
+    except spreadsheets.OutOfMemory as error:  # its message is in the uploader's language
+        return _fail(job, str(error))
     if not result.written:
         with transaction.atomic():
             if unfinished():

@@ -31,13 +31,13 @@ the open-data page):
   `schema:dateModified`, `schema:isBasedOn` |
 """
 
-import csv
 import json
 from collections.abc import Iterator
 
 from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone, translation
 
+from accounts import csvsafe
 from communes.models import Region
 from sectors.models import Filiere
 
@@ -132,14 +132,9 @@ def dataset_records() -> Iterator[dict]:
         }
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def dataset_csv() -> Iterator[str]:
     """The dataset as CSV lines (UTF-8, comma-separated, lists joined with '|')."""
-    writer = csv.writer(_Echo())
+    writer = csvsafe.writer()
     yield writer.writerow(CSV_COLUMNS)
     for record in dataset_records():
         yield writer.writerow([_csv_value(record[c]) for c in CSV_COLUMNS])
@@ -154,8 +149,7 @@ def _csv_value(value) -> str:
         return "|".join(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+    return value
 
 
 def jsonld_context(vocab: str) -> dict:

@@ -3,8 +3,6 @@
 Thin views: fetch and check with the `get_*_for_user` helpers (404 out of scope), call the
 functions of imports, exports, duplicates, scorecards and opendata, render."""
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +20,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from accounts import csvsafe
 from communes.models import Region
 
 from . import duplicates, exports, imports, opendata, scorecards
@@ -110,7 +109,7 @@ def import_errors_csv(request, pk):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow([_("Line"), _("Column"), _("Reason")])
     writer.writerows((job.result or {}).get("errors", []))
     return response

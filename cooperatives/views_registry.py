@@ -1,7 +1,6 @@
 """CTD agents' registry pages: the commune dashboard, the organisation list and its CSV export,
 an organisation's profile, and creating, editing and archiving organisations."""
 
-import csv
 import unicodedata
 
 from django.contrib import messages
@@ -16,6 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
+
+from accounts import csvsafe
 
 from . import freshness, services
 from .filters import OrganisationFilterSet
@@ -181,11 +182,6 @@ def _per_page(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[1]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 CSV_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "ues_number",
               "locality", "members_total", "members_women", "members_youth", "employees",
               "share_capital", "reless_member_since", "contact_name", "contact_phone",
@@ -199,7 +195,7 @@ def _csv_response(organisations, commune) -> StreamingHttpResponse:
               *(str(meta.get_field(f).verbose_name) for f in CSV_FIELDS),
               _("Primary filière"), _("Filières")]
     rows = organisations.prefetch_related("filieres").iterator(chunk_size=2000)
-    writer = csv.writer(_Echo())
+    writer = csvsafe.writer()
 
     def lines():
         yield writer.writerow(header)

@@ -5,8 +5,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import Organisation
+from cooperatives.spreadsheets import UnreadableFile
 from sectors.models import Filiere, Sector
 
+from .imports import MAX_UPLOAD_BYTES, check_upload
 from .models import (
     DiagnosticActor,
     DiagnosticEntry,
@@ -19,7 +21,6 @@ from .models import (
 YEAR_MIN, YEAR_MAX = 1990, 2100
 RANK_MAX = 999
 AMOUNT_MAX = 10**15  # FCFA; far above any budget, and within every database's integer range
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -128,6 +129,11 @@ class ImportForm(forms.Form):
             raise ValidationError(_("Choose a .csv or .xlsx file."))
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(_("The file is larger than 10 MB: split it."))
+        try:  # the zip directory and declared sizes, before any parsing
+            check_upload(upload.read(), upload.name)
+        except UnreadableFile as error:
+            raise ValidationError(str(error)) from None
+        upload.seek(0)
         return upload
 
 

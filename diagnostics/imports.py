@@ -12,10 +12,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts import csvsafe
 from cooperatives import spreadsheets
 from cooperatives.spreadsheets import UnreadableFile
 from sectors.models import Sector
@@ -24,6 +26,7 @@ from . import services
 from .models import DiagnosticEntry, Level, TerritorialDiagnostic
 
 MAX_ROWS = 20_000
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 RANK_MAX = 999
 # field -> (the template's French header, other accepted headers, already normalised)
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -101,9 +104,23 @@ def import_grid(*, user, diagnostic: TerritorialDiagnostic, content: bytes, file
     return result
 
 
+def upload_limits() -> spreadsheets.Limits:
+    """What a grid file may hold. The grid is read in the web request (a PCD grid has tens
+    to hundreds of needs), so its files are held smaller than organisation files: settings
+    GRID_IMPORT_MAX_CELLS and GRID_IMPORT_MAX_UNZIPPED_MB."""
+    return spreadsheets.Limits.from_settings(
+        max_rows=MAX_ROWS, max_bytes=MAX_UPLOAD_BYTES, max_cells=settings.GRID_IMPORT_MAX_CELLS,
+        max_unzipped=settings.GRID_IMPORT_MAX_UNZIPPED_MB * spreadsheets.MB)
+
+
+def check_upload(content: bytes, filename: str) -> None:
+    """The fast checks of a grid upload (size, zip directory); raises UnreadableFile."""
+    spreadsheets.check_upload(content, filename, upload_limits())
+
+
 def read_table(content: bytes, filename: str) -> list[list[str]]:
     """The file's rows as lists of stripped strings (XLSX: its first sheet)."""
-    return spreadsheets.read_table(content, filename, max_rows=MAX_ROWS)
+    return spreadsheets.read_table(content, filename, limits=upload_limits())
 
 
 def parse_grid(table: list[list[str]], *, diagnostic: TerritorialDiagnostic) -> GridImport:
@@ -241,7 +258,7 @@ def _sector_lookup() -> dict[str, Sector]:
 def template_csv() -> bytes:
     """The empty grid as CSV: UTF-8 with a byte-order mark and semicolons, which is what a
     French-language spreadsheet opens and saves."""
-    return ("\ufeff" + ";".join(TEMPLATE_HEADERS) + "\r\n").encode("utf-8")
+    return ("\ufeff" + csvsafe.writer(delimiter=";").writerow(TEMPLATE_HEADERS)).encode("utf-8")
 
 
 def template_xlsx() -> bytes:
@@ -260,7 +277,8 @@ def template_xlsx() -> bytes:
     sectors.append(["code", "nom", "name", "ministere"])
     rows = list(Sector.objects.select_related("ministry").order_by("code"))
     for sector in rows:
-        sectors.append([sector.code, sector.name_fr, sector.name_en, sector.ministry.acronym])
+        csvsafe.append_as_text(
+            sectors, [sector.code, sector.name_fr, sector.name_en, sector.ministry.acronym])
     levels = workbook.create_sheet("niveaux")
     levels.append(["niveau", "level"])
     for level, label in Level.choices:

@@ -229,6 +229,27 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Uploaded spreadsheets (organisation and PCD grid imports): a file beyond one of these limits
+# is refused, with the reason, before any parsing (docs/security.md, "Files"). The largest real
+# import, 100,000 organisations x 19 columns, is 1.9 million cells, about 700,000 distinct
+# texts, some 100 MB of XML once unzipped and about 15 zip members.
+SPREADSHEET_MAX_COLUMNS = int(env("SPREADSHEET_MAX_COLUMNS", "200"))  # cells in one row
+SPREADSHEET_MAX_CELLS = int(env("SPREADSHEET_MAX_CELLS", "2500000"))  # in the whole file
+SPREADSHEET_MAX_SHARED_STRINGS = int(env("SPREADSHEET_MAX_SHARED_STRINGS", "1000000"))
+SPREADSHEET_MAX_UNZIPPED_MB = int(env("SPREADSHEET_MAX_UNZIPPED_MB", "160"))  # all members
+# Unzipped / zipped size of one member over 1 MB: XML sheets compress 5 to 30 times; a
+# zip bomb, a thousand times.
+SPREADSHEET_MAX_RATIO = int(env("SPREADSHEET_MAX_RATIO", "100"))
+SPREADSHEET_MAX_MEMBERS = int(env("SPREADSHEET_MAX_MEMBERS", "500"))
+SPREADSHEET_MAX_LINE_CHARS = int(env("SPREADSHEET_MAX_LINE_CHARS", "1000000"))  # CSV line
+# The PCD grid import runs in the web request (a grid has tens to hundreds of needs), so its
+# files are held smaller: 20,000 rows x 12 columns and 40 MB unzipped.
+GRID_IMPORT_MAX_CELLS = int(env("GRID_IMPORT_MAX_CELLS", "250000"))
+GRID_IMPORT_MAX_UNZIPPED_MB = int(env("GRID_IMPORT_MAX_UNZIPPED_MB", "40"))
+# The worker reads an organisation file in a child process allowed this much address space
+# beyond the worker's own (RLIMIT_AS); beyond it the job fails with a clear message.
+IMPORT_READ_MEMORY_MB = int(env("IMPORT_READ_MEMORY_MB", "1024"))
+
 REST_FRAMEWORK = {
     # One parser for the whole API: JSON bounded in size and nesting (accounts/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["accounts.parsers.JSONParser"],

@@ -6,6 +6,7 @@ import io
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.csvsafe import text
 from accounts.models import ApiToken
 from accounts.renderers import cell
 from cooperatives.models import LegalForm
@@ -52,7 +53,7 @@ def csv_rows(response) -> list[dict]:
 
 def as_csv(rows: list[dict]) -> list[dict]:
     """JSON rows as the CSV renderer writes them, to compare both formats."""
-    return [{key: cell(value) for key, value in row.items()} for row in rows]
+    return [{key: text(cell(value)) for key, value in row.items()} for row in rows]
 
 
 def assert_no_personal_data(response) -> None:
