@@ -9,7 +9,10 @@ from .security import DEFAULT_POLICY
 
 class ApiDocsView(SpectacularSwaggerSplitView):
     """Swagger UI from our static files; its start-up script is a separate request (no inline
-    script). Swagger UI sets inline styles, so this page alone allows them."""
+    script). Swagger UI sets inline styles, so this page alone allows them. Our template gives
+    the page its language and a stylesheet for contrast and small screens."""
+
+    template_name = "api_docs.html"
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):

@@ -1,0 +1,148 @@
+"""Every HTML page, for every role, at phone (360×740) and desktop (1280×800) widths, in French
+and English, in Debian's Chromium.
+
+The pages come from the URLconf-generated authorization matrix (tests/test_route_matrix.py):
+each role visits every route whose GET the matrix says answers it 200, and whose answer is an
+HTML page (not a download, and not DRF's browsable rendering of a JSON endpoint). A new HTML
+route therefore joins the sweep as soon as it joins the matrix, and the matrix fails on a route
+without an entry.
+
+A visit fails on: the page scrolling sideways; a text wider than its box (outside elements that
+scroll on their own by design); a word or number broken across lines (a break at an automatic
+hyphen in words is allowed, never in numbers); a chart label rendered under 12 px or cut with
+"…" and no full name in a <title>; any asset answering 4xx/5xx or failing; any axe-core
+violation of impact serious or critical. Screenshots land in var/sweep/.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from .test_route_matrix import ADMIN, MATRIX, build_world, expected_code, url_of, urlconf_routes
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls in the test are safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+# One of each kind of user: anonymous, CTD agent, cooperative representative, ministry
+# analyst, national admin.
+ROLES = ("anonymous", "agent_a", "rep_a", "analyst", ADMIN)
+LANGUAGES = ("fr", "en")
+WIDTHS = ((360, 740), (1280, 800))
+SHOTS = Path(settings.BASE_DIR) / "var" / "sweep"
+ACCEPT_HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+# Runs in the page; returns a list of problems (strings).
+CHECK_LAYOUT = (Path(__file__).parent / "page_sweep.js").read_text()
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def html_pages(w, role: str) -> list[tuple[str, str]]:
+    """[(route name, URL)] of the HTML pages the matrix opens to `role` (GET answering 200)."""
+    from rest_framework.renderers import BrowsableAPIRenderer
+
+    client = Client(HTTP_ACCEPT=ACCEPT_HTML)
+    if role != "anonymous":
+        client.cookies[settings.SESSION_COOKIE_NAME] = w.sessions[role]
+    pages = []
+    for name, route in MATRIX.items():
+        if route.get is None or expected_code(name, route, "GET", role) != 200:
+            continue
+        url = url_of(name, route, w)
+        response = client.get(url)
+        assert response.status_code == 200, f"{role} {name}: {response.status_code}"
+        html = response.get("Content-Type", "").startswith("text/html")
+        if html and not isinstance(getattr(response, "accepted_renderer", None),
+                                   BrowsableAPIRenderer):
+            pages.append((name, url))
+    return pages
+
+
+def visit(page, axe, base: str, url: str, shot: Path) -> list[str]:
+    """Problems of the page at `url`, at each width (the page is loaded once)."""
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
+    problems = []
+    for index, (width, height) in enumerate(WIDTHS):
+        page.set_viewport_size({"width": width, "height": height})
+        if index == 0:
+            page.goto(base + url, wait_until="load")
+        where = f"{width} px"
+        problems += [f"{where}: {p}" for p in page.evaluate(CHECK_LAYOUT)]
+        results = axe.run(page)
+        for violation in results.response["violations"]:
+            if violation["impact"] in ("serious", "critical"):
+                targets = ", ".join(str(n["target"][0]) for n in violation["nodes"][:3])
+                problems.append(f"{where}: axe {violation['id']} ({violation['impact']}): "
+                                f"{targets}")
+        page.screenshot(path=str(shot).format(width=width), full_page=True)
+    problems += [f"asset {f}" for f in dict.fromkeys(failed)]
+    return problems
+
+
+def test_it_shows_every_page_without_overflow_or_serious_accessibility_faults(
+        browser, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from diagnostics.report_pages import forget_cached
+
+    routes = set(urlconf_routes())
+    assert routes <= set(MATRIX), f"routes missing from the matrix: {sorted(routes - set(MATRIX))}"
+    w = build_world()
+    forget_cached()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    axe = Axe()
+    offending, checked = [], 0
+    for role in ROLES:
+        pages = html_pages(w, role)
+        for language in LANGUAGES:
+            context = browser.new_context(locale=language, viewport={"width": 360,
+                                                                     "height": 740})
+            cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language,
+                        "url": live_server.url}]
+            if role != "anonymous":
+                cookies.append({"name": settings.SESSION_COOKIE_NAME,
+                                "value": w.sessions[role], "url": live_server.url})
+            context.add_cookies(cookies)
+            for name, url in pages:
+                page = context.new_page()
+                page.set_default_timeout(20000)
+                shot = SHOTS / f"{role}-{language}-{{width}}-{name.replace(':', '_')}.png"
+                problems = visit(page, axe, live_server.url, url, shot)
+                page.close()
+                checked += 2
+                offending += [f"{role} {language} {name} ({url}): {p}" for p in problems]
+            context.close()
+    print(f"\npage sweep: {checked} page views checked ({len(ROLES)} roles, "
+          f"{len(LANGUAGES)} languages, {len(WIDTHS)} widths)")
+    assert checked > 0
+    assert not offending, f"{len(offending)} problems:\n" + "\n".join(offending)
+
+
+def test_it_sweeps_html_pages_but_not_downloads_or_the_api_json():
+    """The discovery keeps HTML pages and leaves out downloads and the API's JSON."""
+    w = build_world()
+    names = dict(html_pages(w, "anonymous"))
+    assert "login" in names and "home" in names and "api-docs" in names
+    assert "quality:open_data_csv" not in names and "api-commune-list" not in names
+    assert names["login"] == reverse("login")
