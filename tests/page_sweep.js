@@ -7,11 +7,11 @@
   const style = (e) => getComputedStyle(e);
   const scrolls = (e) => ['auto', 'scroll'].includes(style(e).overflowX);
   const hidden = (el) => {
+    // Not drawn (display, visibility, a closed <details>), or visually hidden for screen readers.
+    if (!el.checkVisibility({visibilityProperty: true})) return true;
     for (let e = el; e; e = e.parentElement) {
-      const s = style(e);
-      if (s.display === 'none' || s.visibility === 'hidden') return true;
-      if (s.clip && s.clip !== 'auto') return true;  // visually hidden, read by screen readers
-      if (s.position === 'absolute' && e.getBoundingClientRect().right < 0) return true;
+      if (style(e).clip !== 'auto' && style(e).position === 'absolute') return true;
+      if (style(e).position === 'absolute' && e.getBoundingClientRect().right < 0) return true;
     }
     return false;
   };
