@@ -26,6 +26,8 @@
     const parent = node.parentElement;
     if (!parent || parent.closest('svg, script, style, noscript, template, option')) continue;
     if (hidden(parent)) continue;
+    // Text right inside a closed <details> (outside its summary) is not drawn.
+    if (parent.closest('details:not([open])') && !parent.closest('summary')) continue;
     // The text's box: its nearest ancestor laid out as a box. A box that scrolls on its own
     // (a wide table's container, a code sample) may hold wider text by design.
     let box = parent, scroller = scrolls(box);
