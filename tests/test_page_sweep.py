@@ -162,3 +162,28 @@ def test_it_sweeps_html_pages_but_not_downloads_or_the_api_json():
     assert "login" in names and "home" in names and "api-docs" in names
     assert "quality:open_data_csv" not in names and "api-commune-list" not in names
     assert names["login"] == reverse("login")
+
+
+def test_it_flags_a_wide_page_a_broken_number_and_small_chart_labels(browser):
+    """The layout checks themselves, on a page built to break each rule once."""
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.set_content(
+        '<html lang="en"><body style="margin:0">'
+        '<div style="width:400px">wide</div>'
+        '<p style="width:30px;overflow-wrap:anywhere">753123</p>'
+        '<p style="width:40px;white-space:nowrap">Agroforesterie</p>'
+        '<div style="width:300px;overflow-x:auto"><p style="width:600px">scrolls</p></div>'
+        '<svg viewBox="0 0 640 40" style="width:320px"><text y="20" font-size="12">Needs</text>'
+        '<text y="35" font-size="24">Label ou marque en co…</text></svg></body></html>')
+    problems = page.evaluate(CHECK_LAYOUT)
+    page.close()
+    # The width of a word depends on the fonts installed: only its box is exact.
+    wide_word = problems.pop(2)
+    assert wide_word.startswith('text wider than its box: "Agroforesterie" in p (')
+    assert wide_word.endswith(" px, box 40 px)")
+    assert problems == [
+        "the page scrolls sideways (400 px in 360 px)",
+        'number broken across lines: "753123" in p',
+        'chart label cut without its full name in a <title>: "Label ou marque en co…"',
+        "1 chart labels under 12 px (down to 6.0 px)",
+    ]
