@@ -156,38 +156,71 @@ def choropleth(shapes: Shapes, areas: Iterable[MapArea], *, label: str) -> SafeS
     return mark_safe("".join(out))  # noqa: S308 - every interpolated text is escaped above
 
 
+# A chart is 320 units wide: 12 px labels at 1:1 in the 328 px a 360 px phone leaves for it.
+CHART_WIDTH = 320
+LABEL_CHARS = 18  # about what 126 units hold at 12 px
+
+
 def bar_columns(rows: Sequence[tuple[str, Sequence[int]]],
                 columns: Sequence[tuple[str, str]], *, label: str,
-                width: int = 640) -> SafeString:
-    """Horizontal bars in side-by-side columns, each column on its own scale.
+                width: int = CHART_WIDTH) -> SafeString:
+    """Horizontal bars, one panel per column stacked top to bottom, each on its own scale.
 
     `rows` are (label, one value per column); `columns` are (heading, CSS class). Separate
     scales keep a column of small numbers (needs) readable beside one of large numbers
-    (organisations); each bar carries its value, so nothing is read off an axis.
+    (organisations); each bar carries its value, so nothing is read off an axis. The chart is
+    `width` units wide and shown at most that many pixels wide (CSS), so its 12-unit labels
+    stay 12 px on a 360 px phone; a long label wraps on two lines, and one still too long is
+    cut with its full name in a <title>.
     """
-    label_width, row_height, top = 170, 18, 22
-    column_width = (width - label_width) / max(len(columns), 1)
-    height = top + row_height * len(rows) + 4
-    maxima = [max([row[1][i] for row in rows] + [0]) for i in range(len(columns))]
-    # Room after the longest bar for its value (about 7 units per digit at 12 px).
-    room = [7 * len(str(m)) + 10 for m in maxima]
+    label_width, line, gap = 132, 15, 6
+    wrapped = [_wrap(row_label, LABEL_CHARS) for row_label, _values in rows]
+    heights = [line * len(lines) + gap for lines in wrapped]
+    height = (20 + sum(heights)) * len(columns) + 4
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
            f'aria-label="{escape(label)}">']
-    for i, (heading, _css) in enumerate(columns):
-        x = label_width + i * column_width
-        out.append(f'<text x="{x:.0f}" y="14" class="head">{escape(heading)}</text>')
-    for r, (row_label, values) in enumerate(rows):
-        y = top + r * row_height
-        out.append(f'<text x="{label_width - 6}" y="{y + 12}" text-anchor="end">'
-                   f"{escape(_clip(row_label, 22))}</text>")
-        for i, (_heading, css) in enumerate(columns):
-            x = label_width + i * column_width
-            bar = (column_width - room[i]) * values[i] / maxima[i] if maxima[i] else 0
-            out.append(f'<rect class="{escape(css)}" x="{x:.0f}" y="{y + 2}" '
-                       f'width="{bar:.1f}" height="{row_height - 5}"/>'
-                       f'<text x="{x + bar + 4:.1f}" y="{y + 12}">{values[i]}</text>')
+    y = 0
+    for i, (heading, css) in enumerate(columns):
+        top = max([row[1][i] for row in rows] + [0])
+        room = 7 * len(str(top)) + 10  # after the longest bar, for its value (12 px digits)
+        out.append(f'<text x="0" y="{y + 14}" class="head">{escape(heading)}</text>')
+        y += 20
+        for (row_label, values), lines, h in zip(rows, wrapped, heights, strict=True):
+            out.append(_label(row_label, lines, label_width - 6, y + 12, line))
+            bar = (width - label_width - room) * values[i] / top if top else 0
+            bar_y = y + (h - gap) / 2 - 6
+            out.append(f'<rect class="{escape(css)}" x="{label_width}" y="{bar_y:.1f}" '
+                       f'width="{bar:.1f}" height="13"/>'
+                       f'<text x="{label_width + bar + 4:.1f}" y="{bar_y + 11:.1f}">'
+                       f"{values[i]}</text>")
+            y += h
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every interpolated text is escaped above
+
+
+def _wrap(text: str, length: int, lines: int = 2) -> list[str]:
+    """`text` on at most `lines` lines of `length` characters, cut at spaces; the last line is
+    cut with "…" when the rest does not fit."""
+    out, current = [], ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > length:
+            out.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    out.append(current)
+    if len(out) > lines:
+        out = [*out[:lines - 1], " ".join(out[lines - 1:])]
+    return [*out[:-1], _clip(out[-1], length)]
+
+
+def _label(full: str, lines: list[str], x: int, y: int, line: int) -> str:
+    title = f"<title>{escape(full)}</title>" if lines[-1].endswith("…") else ""
+    if len(lines) == 1 and not title:
+        return f'<text x="{x}" y="{y}" text-anchor="end">{escape(full)}</text>'
+    spans = "".join(f'<tspan x="{x}" dy="{line if n else 0}">{escape(text)}</tspan>'
+                    for n, text in enumerate(lines))
+    return f'<text x="{x}" y="{y}" text-anchor="end">{title}{spans}</text>'
 
 
 def _clip(text: str, length: int) -> str:

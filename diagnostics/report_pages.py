@@ -262,7 +262,7 @@ def _sort_key(text: str) -> str:
 
 def links_chart(by_kind: dict[str, int]) -> SafeString:
     rows = [(str(label), (int(by_kind.get(kind, 0)),)) for kind, label in LinkKind.choices]
-    return bar_columns(rows, [(_("Counted links"), "c-links")], width=520,
+    return bar_columns(rows, [(_("Counted links"), "c-links")],
                        label=_("Counted links by kind"))
 
 

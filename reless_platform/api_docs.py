@@ -62,6 +62,8 @@ class ApiTryView(ApiViewMixin, SpectacularSwaggerSplitView):
     script). Swagger UI sets inline styles, so this page alone allows them."""
 
     empty_parameters = frozenset({"script"})  # the address of its start-up script
+    # Our template gives the page its language and a stylesheet for contrast and small screens.
+    template_name = "api_docs.html"
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
