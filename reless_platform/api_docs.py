@@ -7,6 +7,8 @@ to send requests from the browser; the reference page itself weighs a few KB.
 from functools import lru_cache
 
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 from drf_spectacular.generators import SchemaGenerator
@@ -33,6 +35,8 @@ def reference(language: str) -> list[dict]:
             group = path.removeprefix("/api/v1/").split("/", 1)[0] or "api"
             groups.setdefault(group, []).append({
                 "method": method.upper(), "path": path, "id": operation.get("operationId", ""),
+                # A long path may wrap after a slash on a phone, never inside a word.
+                "path_html": mark_safe(escape(path).replace("/", "/<wbr>")),
                 "summary": operation.get("summary", ""),
                 "description": operation.get("description", ""),
                 "parameters": [_parameter(p) for p in operation.get("parameters", [])],

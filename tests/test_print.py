@@ -102,7 +102,7 @@ def _pdf_pages(pdf: bytes) -> int:
 
 
 @pytest.mark.parametrize("page_name, orientation, pages", [
-    ("convergence", "portrait", 3),
+    ("convergence", "portrait", 4),
     ("cooperation", "portrait", 2),
     ("diagnostic", "landscape", 4),
 ])
