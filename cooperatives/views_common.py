@@ -3,13 +3,14 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sectors.models import Filiere
 
 from .models import CooperationLink, LinkStatus, Organisation
-from .services import link_sides_for
+from .services import link_sides_for, organisation_warnings
 
 HISTORY_LIMIT = 100
 EMPTY = "—"
@@ -83,7 +84,7 @@ def _related_names(model, raw) -> dict:
 
 
 def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return user.display_name
 
 
 def _display(model, name: str, value, names: dict):
@@ -140,3 +141,10 @@ def mark_link_actions(user, link: CooperationLink) -> None:
     unconfirmed = {s for s in ("source", "target") if not getattr(link, f"{s}_confirmed")}
     link.can_confirm = link.status == LinkStatus.PROPOSED and bool(sides & unconfirmed)
     link.can_end = link.status != LinkStatus.ENDED and bool(sides)
+
+
+def warn_after_save(request, organisation: Organisation) -> None:
+    """Show, after a save, what was kept but deserves a second look (services'
+    `organisation_warnings`, the same list the API answers)."""
+    for warning in organisation_warnings(organisation):
+        messages.warning(request, warning)
