@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from sectors.models import Filiere
 
+from .display import readable
 from .models import CooperationLink, LinkStatus, Organisation
 from .services import link_sides_for, organisation_warnings
 
@@ -62,7 +64,7 @@ def _entry(record, delta, names, label) -> HistoryEntry:
 
 
 def _field_label(model, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
+    return capfirst(model._meta.get_field(name).verbose_name)
 
 
 def _related_names(model, raw) -> dict:
@@ -100,7 +102,7 @@ def _display(model, name: str, value, names: dict):
     if isinstance(f, models.JSONField) and isinstance(value, dict):
         return "; ".join(f"{k}: {v.get('old')} → {v.get('new')}" if isinstance(v, dict)
                          else f"{k}: {v}" for k, v in value.items())
-    return value
+    return readable(value)
 
 
 # Change requests ----------------------------------------------------------------------------
@@ -126,13 +128,16 @@ def _change_row(key: str, change: dict, filieres: dict) -> tuple:
                     for side in ("old", "new"))
         return (_("Filières"), old, new)
     f = Organisation._meta.get_field(key)
-    return (f.verbose_name, _choice_text(f, change.get("old")), _choice_text(f, change.get("new")))
+    return (capfirst(f.verbose_name), _choice_text(f, change.get("old")),
+            _choice_text(f, change.get("new")))
 
 
 def _choice_text(f, value):
     if value is None or value == "":
         return EMPTY
-    return dict(f.flatchoices).get(value, value) if f.choices else value
+    if f.choices:
+        return dict(f.flatchoices).get(value, value)
+    return readable(value)
 
 
 def mark_link_actions(user, link: CooperationLink) -> None:

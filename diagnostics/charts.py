@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -169,8 +170,8 @@ def bar_columns(rows: Sequence[tuple[str, Sequence[int]]],
     column_width = (width - label_width) / max(len(columns), 1)
     height = top + row_height * len(rows) + 4
     maxima = [max([row[1][i] for row in rows] + [0]) for i in range(len(columns))]
-    # Room after the longest bar for its value (about 7 units per digit at 12 px).
-    room = [7 * len(str(m)) + 10 for m in maxima]
+    # Room after the longest bar for its value (about 7 units per character at 12 px).
+    room = [7 * len(_figure(m)) + 10 for m in maxima]
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
            f'aria-label="{escape(label)}">']
     for i, (heading, _css) in enumerate(columns):
@@ -185,9 +186,15 @@ def bar_columns(rows: Sequence[tuple[str, Sequence[int]]],
             bar = (column_width - room[i]) * values[i] / maxima[i] if maxima[i] else 0
             out.append(f'<rect class="{escape(css)}" x="{x:.0f}" y="{y + 2}" '
                        f'width="{bar:.1f}" height="{row_height - 5}"/>'
-                       f'<text x="{x + bar + 4:.1f}" y="{y + 12}">{values[i]}</text>')
+                       f'<text x="{x + bar + 4:.1f}" y="{y + 12}">{_figure(values[i])}</text>')
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every interpolated text is escaped above
+
+
+def _figure(value: int) -> str:
+    """A value as people read it: the language's thousands separator (never in an
+    attribute: only in text nodes)."""
+    return number_format(value, force_grouping=True)
 
 
 def _clip(text: str, length: int) -> str:

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import Organisation
@@ -38,7 +39,7 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
 def _label(form, name: str) -> str:
     model = getattr(getattr(form, "_meta", None), "model", None)
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return capfirst(model._meta.get_field(name).verbose_name)
     except (AttributeError, FieldDoesNotExist):  # no model, or not its field: the raw name
         return name
 

@@ -65,7 +65,7 @@ def test_it_lists_pending_requests_field_by_field_for_the_agent(agent_a, rep_a, 
     html = _english(agent_a).get(
         reverse("commune_change_requests", args=[org_a.commune.pcode])).content.decode()
     assert "Coop Manioc Alpha" in html
-    assert "<th scope=\"row\">members</th><td>10</td><td>12</td>" in html
+    assert "<th scope=\"row\">Members</th><td>10</td><td>12</td>" in html
     assert "<td>Cassava</td><td>Maize, Cassava</td>" in html
 
 
@@ -99,7 +99,7 @@ def test_it_shows_the_outcome_and_history_to_the_representative(agent_a, rep_a, 
     assert "Approved" in html
     history = html[html.index('id="history-title"'):]
     assert "agent_a" in history
-    assert '<th scope="row">members</th><td>10</td><td>12</td>' in history
+    assert '<th scope="row">Members</th><td>10</td><td>12</td>' in history
 
 
 def test_it_requires_a_reason_to_reject(agent_a, rep_a, org_a):
@@ -127,7 +127,7 @@ def test_it_rejects_with_a_reason_the_representative_reads(agent_a, rep_a, org_a
     detail = _english(rep_a).get(reverse("change_request_detail", args=[pending.pk]))
     entries = detail.context["history"]
     assert [e.user for e in entries] == [agent_a, rep_a]
-    assert ("status", "Pending", "Rejected") in [
+    assert ("Status", "Pending", "Rejected") in [
         (str(label), str(old), str(new)) for label, old, new in entries[0].changes]
 
 
