@@ -6,10 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from cooperatives.display import readable
 from cooperatives.models import Organisation, OrganisationFiliere, OrganisationStatus
 from sectors.models import Filiere, Ministry, Sector
 
@@ -206,11 +204,11 @@ def _change(record, before, names: dict, show_people: bool) -> Change:
             old = _display(model, name, before, names) if before is not None else None
             new = _display(model, name, record, names)
             if old != new and not (before is None and new in (None, "")):
-                fields.append(FieldChange(capfirst(model._meta.get_field(name).verbose_name),
+                fields.append(FieldChange(str(model._meta.get_field(name).verbose_name),
                                           old, new))
     user = record.history_user.display_name if (show_people and record.history_user) else None
     return Change(when=record.history_date, user=user, action=ACTIONS[record.history_type],
-                  kind=capfirst(model._meta.verbose_name), label=_label(record, hide_name),
+                  kind=str(model._meta.verbose_name), label=_label(record, hide_name),
                   fields=fields)
 
 
@@ -220,7 +218,7 @@ def _display(model, name: str, record, names: dict):
         return names.get(name, {}).get(value, value)
     value = getattr(record, name)
     choices = dict(model._meta.get_field(name).flatchoices)
-    return str(choices.get(value, value)) if choices and value is not None else readable(value)
+    return str(choices.get(value, value)) if choices and value is not None else value
 
 
 def _label(record, hide_name: bool) -> str:
@@ -246,7 +244,7 @@ def _add_beneficiary_changes(records: list, changes: list[Change]) -> None:
             for record in records]  # oldest first, like `records`
     ids = set().union(*sets) if sets else set()
     names = {o.pk: o.name for o in Organisation.objects.filter(pk__in=ids).only("id", "name")}
-    label = capfirst(Intervention._meta.get_field("beneficiaries").verbose_name)
+    label = str(Intervention._meta.get_field("beneficiaries").verbose_name)
     for index, change in enumerate(reversed(changes)):
         before = sets[index - 1] if index else frozenset()
         if sets[index] != before:

@@ -219,9 +219,9 @@ def test_it_shows_who_changed_what(agent_a, draft, agriculture):
     response = client_for(agent_a).get(f"/diagnostics/{draft.pk}/")
     history = response.context["history"]
     assert (history[0].user, history[0].action, history[0].kind) == (
-        "agent_a", "changed", "Diagnostic entry")
+        "agent_a", "changed", "diagnostic entry")
     assert [(f.field, f.old, f.new) for f in history[0].fields] == [
-        ("Need", "Magasin", "Grand magasin")]
+        ("need", "Magasin", "Grand magasin")]
     assert len(history) == 5  # diagnostic, entry (+ and ~), two actors
     assert "Grand magasin" in response.content.decode()
 

@@ -126,8 +126,8 @@ def test_it_updates_and_records_one_history_row(agent_a, minader, commune_a, agr
     assert intervention.history.count() == 3  # created, beneficiaries set, the update
     changes = intervention_history(intervention, show_people=True)
     assert [(c.action, [(f.field, f.old, f.new) for f in c.fields]) for c in changes][0] == (
-        "changed", [("Budget (FCFA)", "0", "7"),
-                    ("Beneficiary organisations", "Coop Manioc Alpha", "Deuxième")])
+        "changed", [("budget (FCFA)", 0, 7),
+                    ("beneficiary organisations", "Coop Manioc Alpha", "Deuxième")])
     assert changes[0].user == "agent_a"
 
 
