@@ -12,6 +12,7 @@ from sectors.models import Filiere
 
 from .models import (
     COUNT_FIELDS,
+    LEGAL_MINIMUM_MEMBERS,
     BureauMember,
     CooperationLink,
     LegalForm,
@@ -80,6 +81,9 @@ def _count_fields_optional(form: forms.BaseForm, instance: Organisation | None) 
     if "members_total" in form.fields:
         form.fields["members_total"].help_text = _(
             "Required for a SCOOPS (at least 5) and a COOP-CA (at least 15).")
+        # static/js/forms.js marks the field required while one of these forms is chosen.
+        form.fields["members_total"].widget.attrs["data-required-for"] = " ".join(
+            LEGAL_MINIMUM_MEMBERS)
 
 
 def _point_and_phone_hints(form: forms.BaseForm) -> None:

@@ -38,4 +38,22 @@ document.addEventListener("DOMContentLoaded", function () {
       }, {enableHighAccuracy: true, timeout: 15000});
     });
   });
+  // Member counts a legal form requires (SCOOPS, COOP-CA): required while that form is chosen.
+  document.querySelectorAll("[data-required-for]").forEach(function (input) {
+    var select = input.form && input.form.querySelector("select[name=legal_form]");
+    var label = input.form && input.form.querySelector("label[for='" + input.id + "']");
+    if (!select) { return; }
+    var forms = input.getAttribute("data-required-for").split(" ");
+    var mark = document.createElement("span");
+    mark.className = "required-mark";
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = "*";
+    function update() {
+      input.required = forms.indexOf(select.value) !== -1;
+      if (label && input.required && !label.contains(mark)) { label.appendChild(mark); }
+      if (label && !input.required && label.contains(mark)) { label.removeChild(mark); }
+    }
+    select.addEventListener("change", update);
+    update();
+  });
 });
