@@ -104,7 +104,7 @@ def test_the_use_my_position_button_is_hidden_until_the_script_shows_it(agent_a,
     assert 'data-latitude="id_latitude" data-longitude="id_longitude"' in button.group(0)
 
 
-def test_the_form_script_exists_and_runs_nothing_inline(settings):
+def test_the_form_script_handles_the_filter_and_the_position(settings):
     from pathlib import Path
 
     script = (Path(settings.BASE_DIR) / "static" / "js" / "forms.js").read_text()
@@ -215,7 +215,7 @@ def test_chart_labels_group_thousands_but_attributes_stay_plain(lang, figure):
     assert all(NNBSP not in a and "," not in a for a in re.findall(r'="([^"]*)"', svg))
 
 
-def test_the_french_separator_never_wraps(settings):
+def test_french_groups_thousands_with_a_narrow_no_break_space():
     from django.utils.formats import number_format
 
     with translation.override("fr"):
