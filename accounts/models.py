@@ -32,6 +32,11 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    @property
+    def display_name(self) -> str:
+        """How pages name the person: the full name, the username only when no name is known."""
+        return self.get_full_name() or self.get_username()
+
 
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self):

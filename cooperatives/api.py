@@ -34,7 +34,7 @@ from sectors.models import Filiere
 from . import freshness
 from .api_history import HISTORY_SCHEMA, history_response
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
-from .models import Organisation, OrganisationStatus
+from .models import COUNT_FIELDS, Organisation, OrganisationStatus
 from .permissions import (
     HasRole,
     Scope,
@@ -57,9 +57,15 @@ from .serializers import (
     AggregateParamsSerializer,
     AggregateRowSerializer,
     OrganisationPublicSerializer,
+    OrganisationSavedSerializer,
     OrganisationSerializer,
 )
-from .services import organisation_archive, organisation_create, organisation_update
+from .services import (
+    organisation_archive,
+    organisation_create,
+    organisation_update,
+    organisation_warnings,
+)
 
 ARCHIVED = (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED)
 # Query parameters that shape the answer, not the rows (handled on every request).
@@ -94,17 +100,17 @@ def sees_contacts(scope: Scope, organisation: Organisation) -> bool:
     ),
     create=extend_schema(
         summary="Register an organisation (CTD agents in their communes, admins)",
-        responses={(201, "application/json"): OrganisationSerializer,
+        responses={(201, "application/json"): OrganisationSavedSerializer,
                    **error_responses(400, 401, 403, 429)},
     ),
     update=extend_schema(
         summary="Replace an organisation's profile",
-        responses={(200, "application/json"): OrganisationSerializer,
+        responses={(200, "application/json"): OrganisationSavedSerializer,
                    **error_responses(400, 401, 403, 404, 429)},
     ),
     partial_update=extend_schema(
         summary="Change some fields; archive with status dormant or dissolved",
-        responses={(200, "application/json"): OrganisationSerializer,
+        responses={(200, "application/json"): OrganisationSavedSerializer,
                    **error_responses(400, 401, 403, 404, 429)},
     ),
 )
@@ -146,10 +152,10 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 _("Only CTD agents and national admins register organisations."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = {**dict.fromkeys(COUNT_FIELDS), **serializer.validated_data}
         organisation = organisation_create(user=request.user, filieres=data.pop("filieres", None),
                                            **data)
-        return Response(self._reloaded(organisation), status=status.HTTP_201_CREATED)
+        return Response(self._saved(organisation), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         organisation = self._writable_object()
@@ -157,7 +163,7 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
                                          partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         _apply_changes(request.user, organisation, dict(serializer.validated_data))
-        return Response(self._reloaded(organisation))
+        return Response(self._saved(organisation))
 
     @extend_schema(summary="Who changed what in the organisation, newest first",
                    description="For those who read the organisation (404 otherwise); "
@@ -185,8 +191,10 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
                     _("You may read this organisation but not change it.")) from None
             raise
 
-    def _reloaded(self, organisation: Organisation) -> dict:
-        return self._represent([self.get_queryset().get(pk=organisation.pk)])[0]
+    def _saved(self, organisation: Organisation) -> dict:
+        """The organisation as stored, with the warnings of what was saved."""
+        reloaded = self.get_queryset().get(pk=organisation.pk)
+        return {**self._represent([reloaded])[0], "warnings": organisation_warnings(reloaded)}
 
     def _represent(self, organisations) -> "list[dict]":
         scope = scope_of(self.request.user)

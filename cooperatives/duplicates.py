@@ -367,7 +367,7 @@ def duplicate_merge(*, user, flag: DuplicateFlag, keep: Organisation) -> Organis
     # Saved even with nothing to fill: its updated_at says the record was reviewed now.
     organisation_update(user=user, organisation=keep, **fill)
     note = _("Merged into %(name)s (#%(id)s): possible duplicate decided by %(user)s.") % {
-        "name": keep.name, "id": keep.pk, "user": user.get_username()}
+        "name": keep.name, "id": keep.pk, "user": user.display_name}
     organisation_archive(user=user, organisation=drop, status=OrganisationStatus.DISSOLVED,
                          note=note)
     _close_flag(flag, user, DuplicateFlag.Status.MERGED)

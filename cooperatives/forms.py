@@ -11,6 +11,8 @@ from communes.models import Commune
 from sectors.models import Filiere
 
 from .models import (
+    COUNT_FIELDS,
+    LEGAL_MINIMUM_MEMBERS,
     BureauMember,
     CooperationLink,
     LegalForm,
@@ -60,12 +62,53 @@ def filiere_queryset():
     return Filiere.objects.select_related("sector").order_by("name_fr")
 
 
+class FiliereCheckboxes(forms.CheckboxSelectMultiple):
+    """Filières as a fieldset of checkboxes; static/js/filter_choices.js adds a box that
+    filters them by name (without JavaScript, every checkbox is there and works)."""
+
+    template_name = "cooperatives/widgets/filter_checkboxes.html"
+
+
+def _count_fields_optional(form: forms.BaseForm, instance: Organisation | None) -> None:
+    """Member counts start empty on a new organisation (empty is stored as 0, except the
+    members a SCOOPS or COOP-CA must give: the model's rule)."""
+    for name in COUNT_FIELDS:
+        if name in form.fields:
+            form.fields[name].required = False
+            form.fields[name].widget.attrs.setdefault("inputmode", "numeric")
+            if instance is None or instance.pk is None:
+                form.initial[name] = None
+    if "members_total" in form.fields:
+        form.fields["members_total"].help_text = _(
+            "Required for a SCOOPS (at least 5) and a COOP-CA (at least 15).")
+        # static/js/forms.js marks the field required while one of these forms is chosen.
+        form.fields["members_total"].widget.attrs["data-required-for"] = " ".join(
+            LEGAL_MINIMUM_MEMBERS)
+
+
+def _point_and_phone_hints(form: forms.BaseForm) -> None:
+    if "contact_phone" in form.fields:
+        form.fields["contact_phone"].help_text = _("For example 6 77 12 34 56: it is saved "
+                                                   "as +237677123456.")
+        form.fields["contact_phone"].widget.input_type = "tel"
+    for name in ("latitude", "longitude"):
+        if name in form.fields:
+            form.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+    if "latitude" in form.fields:
+        form.fields["latitude"].help_text = _(
+            "Decimal degrees within Cameroon (%(lat)s), for example 3.8667.") % {
+            "lat": "1.6–13.1"}
+        form.fields["longitude"].help_text = _(
+            "Decimal degrees within Cameroon (%(lon)s), for example 11.5167.") % {
+            "lon": "8.4–16.2"}
+
+
 class OrganisationForm(forms.ModelForm):
     """Create or edit an organisation of a commune (CTD agents and admins)."""
 
     filieres = forms.ModelMultipleChoiceField(
         queryset=Filiere.objects.none(), required=False, label=_("Other filières"),
-        help_text=_("The primary filière is always included."))
+        widget=FiliereCheckboxes, help_text=_("The primary filière is always included."))
 
     fieldsets = (
         (_("Identity"), ("name", "acronym", "legal_form", "status", "primary_filiere",
@@ -77,6 +120,7 @@ class OrganisationForm(forms.ModelForm):
         (_("Contact"), ("contact_name", "contact_phone", "contact_email")),
         (_("Map point"), ("latitude", "longitude")),
     )
+    map_title = fieldsets[-1][0]
 
     class Meta:
         model = Organisation
@@ -101,6 +145,8 @@ class OrganisationForm(forms.ModelForm):
             statuses = [OrganisationStatus.IN_CREATION, OrganisationStatus.ACTIVE]
         self.fields["status"].choices = [(s.value, s.label) for s in statuses]
         self._limit_related(organisation)
+        _count_fields_optional(self, organisation)
+        _point_and_phone_hints(self)
 
     def _limit_related(self, organisation: Organisation) -> None:
         """Unions of the department and GICs of the commune, plus the current values, so the
@@ -149,6 +195,7 @@ def _proposal_fields() -> dict:
                               widgets={"description": forms.Textarea(attrs={"rows": 3})})
     fields["filieres"] = forms.ModelMultipleChoiceField(
         queryset=Filiere.objects.none(), label=_("Filières"), to_field_name="code",
+        widget=FiliereCheckboxes,
         help_text=_("All the filières of the organisation, the primary one included."))
     return fields
 
@@ -167,6 +214,8 @@ class ChangeProposalForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.fields.update(_proposal_fields())
         self.fields["filieres"].queryset = filiere_queryset()
+        _count_fields_optional(self, organisation)
+        _point_and_phone_hints(self)
 
     def instant(self):
         return [self[name] for name in self.instant_fields]

@@ -80,6 +80,7 @@ from .models import (
     RegistryEvent,
 )
 from .permissions import can_write_commune, scope_of
+from .rules import PHONE_MESSAGE, normalise_phone
 from .spreadsheets import UnreadableFile, cell_text
 
 # Sent inside the import's transaction once organisations were written in bulk (no post_save
@@ -578,6 +579,12 @@ class _Checker:
     def _parse_contact_email(self, line: int, text: str):
         return self._parse_text(line, "contact_email", text)
 
+    def _parse_contact_phone(self, line: int, text: str):
+        phone = normalise_phone(text)
+        if phone is None:
+            self.error(line, "contact_phone", PHONE_MESSAGE)
+        return phone or None
+
     def _parse_rsc_number(self, line: int, text: str):
         text = self._parse_text(line, "rsc_number", text)
         if text is not None and not self.number_key(text):
@@ -680,6 +687,11 @@ class _Checker:
             if not self._given(cells, self.primary_filiere_at):
                 self.error(row.line, "primary_filiere", _("Give the primary filière."))
         model, base = row.model, current or DEFAULTS
+        if (model.get("status") == OrganisationStatus.DISSOLVED
+                and base["status"] != OrganisationStatus.DISSOLVED):
+            self.error(row.line, "status", _(
+                "An import does not dissolve organisations: dissolve it with the archive "
+                "action of its page, which records the dissolution in the registry."))
         total = model.get("members_total", base.get("members_total", 0))
         if model.get("members_women", base.get("members_women", 0)) > total:
             self.error(row.line, "members_women", self.messages["women"])

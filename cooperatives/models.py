@@ -12,8 +12,14 @@ from simple_history.models import HistoricalRecords
 from communes.models import Commune
 from sectors.models import Filiere, Ministry
 
+from .rules import PHONE_MESSAGE, geometry_contains, normalise_phone, point_errors
+
 # Minimum members by legal form (OHADA uniform act on cooperatives).
 LEGAL_MINIMUM_MEMBERS = {"scoops": 5, "coop_ca": 15}
+# Counts a form or API client may leave empty: stored as 0, except the members of a legal
+# form with a minimum, which must then be given.
+COUNT_FIELDS = ("members_total", "members_women", "members_youth", "employees",
+                "share_capital")
 
 
 class LegalForm(models.TextChoices):
@@ -152,10 +158,42 @@ class Organisation(models.Model):
         except ValidationError as error:
             raise ValidationError(_errors_on_fields(error)) from None
 
+    def clean_fields(self, exclude=None):
+        """Empty counts become 0, but the members of a SCOOPS or COOP-CA must be given."""
+        errors = {}
+        for name in COUNT_FIELDS:
+            if getattr(self, name) is None:
+                if name == "members_total" and self.legal_form in LEGAL_MINIMUM_MEMBERS:
+                    errors[name] = [_("Give the number of members: a %(form)s needs at least "
+                                      "%(minimum)s.") % {
+                        "form": self.get_legal_form_display(),
+                        "minimum": LEGAL_MINIMUM_MEMBERS[self.legal_form]}]
+                    exclude = {*(exclude or ()), name}
+                else:
+                    setattr(self, name, 0)
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = {**error.message_dict, **errors}
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self):
         super().clean()
         if self.rsc_number is not None:
             self.rsc_number = self.rsc_number.strip() or None
+        errors = {**self._relation_errors(), **point_errors(self.latitude, self.longitude)}
+        phone = normalise_phone(self.contact_phone)
+        if phone is None:
+            errors["contact_phone"] = PHONE_MESSAGE
+        else:
+            self.contact_phone = phone
+        if errors:
+            raise ValidationError(errors)
+
+    def _relation_errors(self) -> dict:
+        """The parent union (a union or federation of the same department) and the GIC the
+        organisation was converted from (a GIC of the same commune)."""
         errors = {}
         if self.parent_union_id:
             parent = self.parent_union
@@ -166,11 +204,28 @@ class Organisation(models.Model):
                     "A cooperative's parent must be a union, and a union's a federation.")
             elif self.pk and parent.pk == self.pk:
                 errors["parent_union"] = _("An organisation cannot be its own union.")
-        if self.converted_from_gic_id and self.converted_from_gic.legal_form != LegalForm.GIC:
+            elif self.commune_id and parent.commune.department_id != self.commune.department_id:
+                errors["parent_union"] = _(
+                    "The parent union must be in the same department as the organisation.")
+        gic = self.converted_from_gic
+        if gic is not None and gic.legal_form != LegalForm.GIC:
             errors["converted_from_gic"] = _(
                 "The organisation it was converted from must be a GIC.")
-        if errors:
-            raise ValidationError(errors)
+        elif gic is not None and gic.commune_id != self.commune_id:
+            errors["converted_from_gic"] = _(
+                "The GIC it was converted from must be in the same commune.")
+        return errors
+
+    def point_warning(self) -> str | None:
+        """A message when the map point lies outside the boundary of the organisation's
+        commune (kept: boundaries are approximate), None otherwise or without a boundary."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        inside = geometry_contains(self.commune.boundary, self.latitude, self.longitude)
+        if inside is False:
+            return _("The map point lies outside the boundary of %(commune)s: check the "
+                     "latitude and longitude.") % {"commune": self.commune.name}
+        return None
 
     @property
     def ministries(self):

@@ -7,7 +7,7 @@ from rest_framework import exceptions, serializers
 from communes.models import Commune
 from sectors.models import Filiere
 
-from .models import Organisation
+from .models import COUNT_FIELDS, Organisation
 from .permissions import can_write_commune
 from .selectors import GROUPINGS, LEVELS
 
@@ -47,6 +47,9 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
         fields = PUBLIC_FIELDS
         read_only_fields = ("id", "created_at", "updated_at")
         validators = []  # model rules (RSC number unique, member counts) run in the services
+        # Null (or absent on creation) means not known: stored as 0, except the members of a
+        # SCOOPS or COOP-CA, which must be given (the model's rule).
+        extra_kwargs = {name: {"allow_null": True} for name in COUNT_FIELDS}
 
     def get_ministries(self, obj: Organisation) -> list[str]:
         return sorted({f.sector.ministry.acronym for f in obj.filieres.all()})
@@ -58,7 +61,8 @@ class OrganisationSerializer(OrganisationPublicSerializer):
 
     class Meta(OrganisationPublicSerializer.Meta):
         fields = PUBLIC_FIELDS + PERSONAL_FIELDS
-        extra_kwargs = {name: {"required": False} for name in PERSONAL_FIELDS}
+        extra_kwargs = {**OrganisationPublicSerializer.Meta.extra_kwargs,
+                        **{name: {"required": False} for name in PERSONAL_FIELDS}}
 
     def validate_commune(self, commune: Commune) -> Commune:
         request = self.context.get("request")
@@ -68,6 +72,17 @@ class OrganisationSerializer(OrganisationPublicSerializer):
             raise exceptions.PermissionDenied(
                 _("You may not register or move organisations to this commune."))
         return commune
+
+
+class OrganisationSavedSerializer(OrganisationSerializer):
+    """The answer to a creation or change: the organisation and what deserves a second look."""
+
+    warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text=_("Saved, but worth checking: a map point outside the commune's boundary."))
+
+    class Meta(OrganisationSerializer.Meta):
+        fields = PUBLIC_FIELDS + PERSONAL_FIELDS + ("warnings",)
 
 
 class AggregateRowSerializer(serializers.Serializer):

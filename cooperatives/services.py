@@ -60,6 +60,10 @@ def organisation_create(*, user, filieres: Iterable[Filiere] | None = None,
     organisation = Organisation(**fields)
     if organisation.commune_id is None or not can_write_commune(user, organisation.commune_id):
         raise PermissionDenied
+    if organisation.status == OrganisationStatus.DISSOLVED:
+        raise ValidationError({"status": _(
+            "An organisation cannot be registered as dissolved: register it, then dissolve "
+            "it with the archive action, which records the dissolution in the registry.")})
     _save(organisation, user)
     _set_filieres(organisation, filieres)
     if organisation.rsc_number:
@@ -71,19 +75,37 @@ def organisation_create(*, user, filieres: Iterable[Filiere] | None = None,
 
 @transaction.atomic
 def organisation_update(*, user, organisation: Organisation,
-                        filieres: Iterable[Filiere] | None = None, **fields) -> Organisation:
-    """Change an organisation's fields (and filières when given)."""
+                        filieres: Iterable[Filiere] | None = None,
+                        dissolved_on: datetime.date | None = None, dissolution_note: str = "",
+                        **fields) -> Organisation:
+    """Change an organisation's fields (and filières when given). A change of status to
+    dissolved records the dissolution in the registry (dated `dissolved_on`, today when
+    None), whichever path asked for it: the archive action, the API or a change request."""
     if not can_write_commune(user, organisation.commune_id):
         raise PermissionDenied
     for name, value in fields.items():
         setattr(organisation, name, value)
+    dissolving = (organisation.status == OrganisationStatus.DISSOLVED
+                  and _stored_status(organisation) != OrganisationStatus.DISSOLVED)
     if not can_write_commune(user, organisation.commune_id):  # moved out of the user's scope
         raise PermissionDenied
     _save(organisation, user)
     if filieres is not None or "primary_filiere" in fields:
         current = filieres if filieres is not None else organisation.filieres.all()
         _set_filieres(organisation, list(current))
+    if dissolving:
+        RegistryEvent.objects.create(organisation=organisation,
+                                     kind=RegistryEvent.Kind.DISSOLUTION,
+                                     date=dissolved_on or timezone.localdate(),
+                                     note=dissolution_note)
     return organisation
+
+
+def _stored_status(organisation: Organisation) -> str | None:
+    """The status in the database (a form may already have written the new one onto the
+    instance)."""
+    return Organisation.objects.filter(pk=organisation.pk).values_list(
+        "status", flat=True).first()
 
 
 @transaction.atomic
@@ -93,12 +115,13 @@ def organisation_archive(*, user, organisation: Organisation, status: str,
     if status not in (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED):
         raise ValidationError({"status": _("An organisation is archived as dormant or "
                                            "dissolved.")})
-    organisation_update(user=user, organisation=organisation, status=status)
-    if status == OrganisationStatus.DISSOLVED:
-        RegistryEvent.objects.create(organisation=organisation,
-                                     kind=RegistryEvent.Kind.DISSOLUTION,
-                                     date=on or timezone.localdate(), note=note)
-    return organisation
+    return organisation_update(user=user, organisation=organisation, status=status,
+                               dissolved_on=on, dissolution_note=note)
+
+
+def organisation_warnings(organisation: Organisation) -> list[str]:
+    """What is saved but deserves a second look (a map point outside the commune)."""
+    return [w for w in [organisation.point_warning()] if w]
 
 
 def _json_value(value):
@@ -134,9 +157,9 @@ def change_request_submit(*, user, organisation: Organisation,
     if "filieres" in changed:
         changed["filieres"]["new"] = sorted(changed["filieres"]["new"])
         _check_filieres(changed["filieres"]["new"])
+    changed = _validate_proposal(organisation, changed)
     instant = {k: v for k, v in changed.items() if k in SELF_SERVICE_FIELDS}
     reviewed = {k: v for k, v in changed.items() if k in REVIEWED_FIELDS}
-    _validate_proposal(organisation, {**instant, **reviewed})
     created = []
     if instant:
         for name, change in instant.items():
@@ -159,13 +182,19 @@ def _check_filieres(codes: list[str]) -> None:
                                % {"codes": ", ".join(unknown)}})
 
 
-def _validate_proposal(organisation: Organisation, changes: dict) -> None:
-    """Check the proposed values against the model rules without saving anything."""
+def _validate_proposal(organisation: Organisation, changes: dict) -> dict:
+    """Check the proposed values against the model rules without saving anything; the
+    changes with their values as the rules store them (a phone normalised, an empty count
+    as 0), without those that then change nothing."""
     probe = Organisation.objects.get(pk=organisation.pk)
     for name, change in changes.items():
         if name != "filieres":
             setattr(probe, name, change["new"])
     probe.full_clean()
+    stored = {name: change if name == "filieres" else
+              {**change, "new": _json_value(getattr(probe, name))}
+              for name, change in changes.items()}
+    return {name: change for name, change in stored.items() if change["old"] != change["new"]}
 
 
 @transaction.atomic

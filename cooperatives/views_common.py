@@ -3,13 +3,16 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from sectors.models import Filiere
 
+from .display import readable
 from .models import CooperationLink, LinkStatus, Organisation
-from .services import link_sides_for
+from .services import link_sides_for, organisation_warnings
 
 HISTORY_LIMIT = 100
 EMPTY = "—"
@@ -66,7 +69,7 @@ def _entry(record, delta, names, label) -> HistoryEntry:
 
 
 def _field_label(model, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
+    return capfirst(model._meta.get_field(name).verbose_name)
 
 
 def _related_names(model, raw) -> dict:
@@ -88,7 +91,7 @@ def _related_names(model, raw) -> dict:
 
 
 def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return user.display_name
 
 
 def _display(model, name: str, value, names: dict):
@@ -104,7 +107,7 @@ def _display(model, name: str, value, names: dict):
     if isinstance(f, models.JSONField) and isinstance(value, dict):
         return "; ".join(f"{k}: {v.get('old')} → {v.get('new')}" if isinstance(v, dict)
                          else f"{k}: {v}" for k, v in value.items())
-    return value
+    return readable(value)
 
 
 # Change requests ----------------------------------------------------------------------------
@@ -130,13 +133,16 @@ def _change_row(key: str, change: dict, filieres: dict) -> tuple:
                     for side in ("old", "new"))
         return (_("Filières"), old, new)
     f = Organisation._meta.get_field(key)
-    return (f.verbose_name, _choice_text(f, change.get("old")), _choice_text(f, change.get("new")))
+    return (capfirst(f.verbose_name), _choice_text(f, change.get("old")),
+            _choice_text(f, change.get("new")))
 
 
 def _choice_text(f, value):
     if value is None or value == "":
         return EMPTY
-    return dict(f.flatchoices).get(value, value) if f.choices else value
+    if f.choices:
+        return dict(f.flatchoices).get(value, value)
+    return readable(value)
 
 
 def mark_link_actions(user, link: CooperationLink) -> None:
@@ -145,3 +151,10 @@ def mark_link_actions(user, link: CooperationLink) -> None:
     unconfirmed = {s for s in ("source", "target") if not getattr(link, f"{s}_confirmed")}
     link.can_confirm = link.status == LinkStatus.PROPOSED and bool(sides & unconfirmed)
     link.can_end = link.status != LinkStatus.ENDED and bool(sides)
+
+
+def warn_after_save(request, organisation: Organisation) -> None:
+    """Show, after a save, what was kept but deserves a second look (services'
+    `organisation_warnings`, the same list the API answers)."""
+    for warning in organisation_warnings(organisation):
+        messages.warning(request, warning)

@@ -31,7 +31,12 @@ from .permissions import (
 )
 from .scorecards import scorecard_context
 from .selectors import organisation_aggregates
-from .views_common import history_entries, mark_link_actions, with_change_rows
+from .views_common import (
+    history_entries,
+    mark_link_actions,
+    warn_after_save,
+    with_change_rows,
+)
 
 PAGE_SIZES = (25, 50, 100)
 FILTER_LABELS = {
@@ -248,6 +253,7 @@ def organisation_create(request, pcode):
             add_service_errors(form, error)
         else:
             messages.success(request, _("The organisation is registered."))
+            warn_after_save(request, organisation)
             return redirect("organisation_detail", pk=organisation.pk)
     return render(request, "cooperatives/organisation_form.html",
                   {"form": form, "commune": commune, "organisation": None})
@@ -267,6 +273,7 @@ def organisation_edit(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, _("The changes are saved."))
+            warn_after_save(request, organisation)
             return redirect("organisation_detail", pk=organisation.pk)
     return render(request, "cooperatives/organisation_form.html", {
         "form": form, "commune": organisation.commune, "organisation": organisation,

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -29,10 +30,26 @@ def reless_detail(request, pcode):
     can_write = can_write_commune(request.user, commune.pk)
     return render(request, "cooperatives/reless_detail.html", {
         "commune": commune, "reless": reless, "members": members, "can_write": can_write,
-        "bureau": reless.bureau.select_related("organisation") if reless else [],
+        **_bureau_by_mandate(reless),
         "member_form": RelessMemberForm(commune=commune) if can_write else None,
         "history": _reless_history(reless),
     })
+
+
+def _bureau_by_mandate(reless: Reless | None) -> dict:
+    """The current bureau (mandates running today, or starting later) and the past mandates,
+    each a (start, end, members) group, newest first."""
+    members = list(reless.bureau.select_related("organisation")) if reless else []
+    today = timezone.localdate()
+    past: dict[tuple, list] = {}
+    for member in members:
+        if member.mandate_end is not None and member.mandate_end < today:
+            past.setdefault((member.mandate_start, member.mandate_end), []).append(member)
+    return {
+        "bureau": [m for m in members if m.mandate_end is None or m.mandate_end >= today],
+        "past_mandates": [(start, end, group) for (start, end), group in
+                          sorted(past.items(), key=lambda item: item[0], reverse=True)],
+    }
 
 
 def _reless_history(reless: Reless | None) -> list:

@@ -18,7 +18,7 @@ from .permissions import (
     get_organisation_for_user,
     scope_of,
 )
-from .views_common import history_entries, with_change_rows
+from .views_common import history_entries, warn_after_save, with_change_rows
 
 
 @login_required
@@ -39,6 +39,7 @@ def change_propose(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, _message_for(created))
+            warn_after_save(request, organisation)
             return redirect("organisation_detail", pk=organisation.pk)
     return render(request, "cooperatives/change_propose.html",
                   {"form": form, "organisation": organisation})

@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -182,7 +183,7 @@ def bar_columns(rows: Sequence[tuple[str, Sequence[int]]],
     y = 0
     for i, (heading, css) in enumerate(columns):
         top = max([row[1][i] for row in rows] + [0])
-        room = 7 * len(str(top)) + 10  # after the longest bar, for its value (12 px digits)
+        room = 7 * len(_figure(top)) + 10  # after the longest bar, for its value (12 px digits)
         out.append(f'<text x="0" y="{y + 14}" class="head">{escape(heading)}</text>')
         y += 20
         for (row_label, values), lines, h in zip(rows, wrapped, heights, strict=True):
@@ -192,7 +193,7 @@ def bar_columns(rows: Sequence[tuple[str, Sequence[int]]],
             out.append(f'<rect class="{escape(css)}" x="{label_width}" y="{bar_y:.1f}" '
                        f'width="{bar:.1f}" height="13"/>'
                        f'<text x="{label_width + bar + 4:.1f}" y="{bar_y + 11:.1f}">'
-                       f"{values[i]}</text>")
+                       f"{_figure(values[i])}</text>")
             y += h
     out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every interpolated text is escaped above
@@ -221,6 +222,12 @@ def _label(full: str, lines: list[str], x: int, y: int, line: int) -> str:
     spans = "".join(f'<tspan x="{x}" dy="{line if n else 0}">{escape(text)}</tspan>'
                     for n, text in enumerate(lines))
     return f'<text x="{x}" y="{y}" text-anchor="end">{title}{spans}</text>'
+
+
+def _figure(value: int) -> str:
+    """A value as people read it: the language's thousands separator (never in an
+    attribute: only in text nodes)."""
+    return number_format(value, force_grouping=True)
 
 
 def _clip(text: str, length: int) -> str:

@@ -2,6 +2,7 @@
 set invalid (400 in the API, a message on the page), never a server error."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
@@ -27,14 +28,15 @@ class YearFilter(filters.NumberFilter):
 
 def _commune_filter():
     return filters.ModelChoiceFilter(field_name="commune", to_field_name="pcode",
-                                     queryset=Commune.objects.all(), label=_("commune (P-code)"))
+                                     queryset=Commune.objects.all(),
+                                     label=capfirst(_("commune (P-code)")))
 
 
 class DiagnosticFilter(filters.FilterSet):
     commune = _commune_filter()
-    year = YearFilter(field_name="year", label=_("year"))
+    year = YearFilter(field_name="year", label=capfirst(_("year")))
     status = filters.ChoiceFilter(choices=TerritorialDiagnostic.Status.choices,
-                                  label=_("status"))
+                                  label=capfirst(_("status")))
 
     class Meta:
         model = TerritorialDiagnostic
@@ -45,8 +47,8 @@ class InterventionFilter(filters.FilterSet):
     commune = _commune_filter()
     ministry = filters.ModelChoiceFilter(field_name="ministry", to_field_name="acronym",
                                          queryset=Ministry.objects.all(),
-                                         label=_("ministry (acronym)"))
-    year = YearFilter(method="filter_year", label=_("year (dates overlap it)"))
+                                         label=capfirst(_("ministry (acronym)")))
+    year = YearFilter(method="filter_year", label=capfirst(_("year (dates overlap it)")))
 
     class Meta:
         model = Intervention

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import Organisation
@@ -39,7 +40,7 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
 def _label(form, name: str) -> str:
     model = getattr(getattr(form, "_meta", None), "model", None)
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return capfirst(model._meta.get_field(name).verbose_name)
     except (AttributeError, FieldDoesNotExist):  # no model, or not its field: the raw name
         return name
 
@@ -54,7 +55,7 @@ class SectorChoiceField(forms.ModelChoiceField):
 
 
 class DiagnosticForm(forms.ModelForm):
-    year = forms.IntegerField(label=_("year"), min_value=YEAR_MIN, max_value=YEAR_MAX)
+    year = forms.IntegerField(label=capfirst(_("year")), min_value=YEAR_MIN, max_value=YEAR_MAX)
 
     class Meta:
         model = TerritorialDiagnostic
@@ -75,12 +76,13 @@ class DiagnosticCreateForm(DiagnosticForm):
 
 
 class CopyForm(forms.Form):
-    year = forms.IntegerField(label=_("year"), min_value=YEAR_MIN, max_value=YEAR_MAX)
+    year = forms.IntegerField(label=capfirst(_("year")), min_value=YEAR_MIN, max_value=YEAR_MAX)
 
 
 class EntryForm(forms.ModelForm):
-    sector = SectorChoiceField(label=_("sector"), queryset=_sectors())
-    priority_rank = forms.IntegerField(label=_("priority rank"), min_value=1, max_value=RANK_MAX,
+    sector = SectorChoiceField(label=capfirst(_("sector")), queryset=_sectors())
+    priority_rank = forms.IntegerField(label=capfirst(_("priority rank")), min_value=1,
+                                       max_value=RANK_MAX,
                                        help_text=_("1 is the most urgent need of the sector."))
 
     class Meta:
@@ -92,11 +94,11 @@ class EntryForm(forms.ModelForm):
 
 
 class ProjectIdeaForm(forms.ModelForm):
-    sector = SectorChoiceField(label=_("sector"), queryset=_sectors(), required=False)
-    cost_estimate = forms.IntegerField(label=_("cost estimate (FCFA)"), required=False,
+    sector = SectorChoiceField(label=capfirst(_("sector")), queryset=_sectors(), required=False)
+    cost_estimate = forms.IntegerField(label=capfirst(_("cost estimate (FCFA)")), required=False,
                                        min_value=0, max_value=AMOUNT_MAX)
-    rank = forms.IntegerField(label=_("rank"), min_value=0, max_value=RANK_MAX, initial=1)
-    year = forms.IntegerField(label=_("year"), required=False, min_value=YEAR_MIN,
+    rank = forms.IntegerField(label=capfirst(_("rank")), min_value=0, max_value=RANK_MAX, initial=1)
+    year = forms.IntegerField(label=capfirst(_("year")), required=False, min_value=YEAR_MIN,
                               max_value=YEAR_MAX)
 
     class Meta:
@@ -105,7 +107,7 @@ class ProjectIdeaForm(forms.ModelForm):
 
 
 class ActorForm(forms.ModelForm):
-    sector = SectorChoiceField(label=_("sector"), queryset=_sectors(), required=False)
+    sector = SectorChoiceField(label=capfirst(_("sector")), queryset=_sectors(), required=False)
 
     class Meta:
         model = DiagnosticActor
@@ -146,15 +148,15 @@ class InterventionForm(forms.ModelForm):
     """An intervention in one commune. Every ministry is accepted here while the list offers
     only those the user may choose: the service refuses the others (403, nothing written)."""
 
-    filiere = FiliereChoiceField(label=_("filière"), required=False,
+    filiere = FiliereChoiceField(label=capfirst(_("filière")), required=False,
                                  queryset=Filiere.objects.select_related("sector")
                                  .order_by("name_fr"))
-    sector = SectorChoiceField(label=_("sector"), queryset=_sectors(), required=False,
+    sector = SectorChoiceField(label=capfirst(_("sector")), queryset=_sectors(), required=False,
                                help_text=_("Give a filière or a sector (or both)."))
-    budget = forms.IntegerField(label=_("budget (FCFA)"), min_value=0, max_value=AMOUNT_MAX,
-                                initial=0)
+    budget = forms.IntegerField(label=capfirst(_("budget (FCFA)")), min_value=0,
+                                max_value=AMOUNT_MAX, initial=0)
     beneficiaries = forms.ModelMultipleChoiceField(
-        label=_("beneficiary organisations"), required=False,
+        label=capfirst(_("beneficiary organisations")), required=False,
         queryset=Organisation.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 10}),
         help_text=_("Organisations of the commune only."))

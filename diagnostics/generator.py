@@ -616,8 +616,8 @@ class Generator:
 
     def contact(self, rng: random.Random, region: str, woman: bool) -> tuple[str, str, str]:
         name = self.person(rng, region, woman)
-        phone = (f"+237 6{rng.choice('5789')}{rng.randint(0, 9)} {rng.randint(0, 999):03d} "
-                 f"{rng.randint(0, 999):03d}")
+        phone = (f"+2376{rng.choice('5789')}{rng.randint(0, 9)}{rng.randint(0, 999):03d}"
+                 f"{rng.randint(0, 999):03d}")  # as the input rules store phones
         email = ""
         if rng.random() < 0.5:
             first, last = name.split(" ", 1)
@@ -1416,17 +1416,20 @@ def create_demo_accounts(*, communes: Iterable[Commune]) -> list[tuple[str, str,
         slug = f"{slug}-{commune.pcode.lower()}" if slug in used else slug
         used.add(slug)
         accounts.append(_demo_account(f"agent.{slug}", f"Agent CTD (CTD agent) — {commune}",
-                                      role=Role.CTD_AGENT, commune=commune))
+                                      role=Role.CTD_AGENT, commune=commune,
+                                      person=_demo_person(len(accounts), commune.pcode[:5])))
     for n, organisation in enumerate(_demo_organisations(communes), start=1):
         accounts.append(_demo_account(
             f"rep.{n}", f"Représentant (cooperative representative) — {organisation}",
-            role=Role.REPRESENTATIVE, organisation=organisation))
+            role=Role.REPRESENTATIVE, organisation=organisation,
+            person=organisation.contact_name or _demo_person(
+                len(accounts), organisation.commune.pcode[:5])))
     analysed = Ministry.objects.filter(acronym__in=DEMO_ANALYST_MINISTRIES).order_by("acronym")
     for ministry in analysed:
         accounts.append(_demo_account(
             f"analyst.{ministry.acronym.lower()}",
             f"Analyste ministériel (ministry analyst) — {ministry.acronym}, lecture seule",
-            role=Role.ANALYST, ministry=ministry))
+            role=Role.ANALYST, ministry=ministry, person=_demo_person(len(accounts), "CM003")))
     return [account for account in accounts if account]
 
 
@@ -1439,12 +1442,23 @@ def _demo_organisations(communes: list[Commune]) -> list[Organisation]:
     return list(candidates[:2])
 
 
+def _demo_person(n: int, region: str) -> str:
+    """A name for the n-th demo account, from the region's name lists (pages show people by
+    their name, so the demo accounts have one)."""
+    area = REGION_AREA.get(region, "beti")
+    culture = {"north": "north", "anglo": "en"}.get(area, "fr")
+    firsts = FIRST_NAMES[(culture, "f" if n % 2 else "m")]
+    return f"{firsts[n % len(firsts)]} {LAST_NAMES[area][n % len(LAST_NAMES[area])]}"
+
+
 @transaction.atomic
 def _demo_account(username: str, description: str, *, role: str, superuser: bool = False,
-                  **target) -> tuple[str, str, str] | None:
+                  person: str = "", **target) -> tuple[str, str, str] | None:
     email = f"{username}@{DEMO_EMAIL_DOMAIN}"
+    first_name, _space, last_name = person.partition(" ")
     user, created = User.objects.get_or_create(username=username, defaults={
-        "email": email, "is_staff": superuser, "is_superuser": superuser})
+        "email": email, "is_staff": superuser, "is_superuser": superuser,
+        "first_name": first_name[:150], "last_name": last_name[:150]})
     if created:
         user.set_password(demo_password(username))
         user.save(update_fields=["password"])

@@ -24,6 +24,7 @@ from cooperatives.models import (
     Role,
     RoleAssignment,
 )
+from cooperatives.rules import LATITUDE_RANGE, LONGITUDE_RANGE
 
 from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 
@@ -84,6 +85,19 @@ def parent_not_a_union():
     return _ids(Organisation.objects.filter(parent_union__isnull=False).exclude(
         Q(parent_union__legal_form=LegalForm.UNION)
         | Q(legal_form=LegalForm.UNION, parent_union__legal_form=LegalForm.FEDERATION)))
+
+
+def phones_not_normalised():
+    """Contact phones the rules could not read (left as typed by the phone migration)."""
+    return _ids(Organisation.objects.exclude(contact_phone="").exclude(
+        contact_phone__regex=r"^\+237[26][0-9]{8}$"))
+
+
+def points_outside_cameroon():
+    (lat_low, lat_high), (lon_low, lon_high) = LATITUDE_RANGE, LONGITUDE_RANGE
+    return _ids(Organisation.objects.filter(
+        Q(latitude__lt=lat_low) | Q(latitude__gt=lat_high)
+        | Q(longitude__lt=lon_low) | Q(longitude__gt=lon_high)))
 
 
 def entries_with_unknown_sector():
@@ -154,6 +168,9 @@ CHECKS = [
           primary_filiere_missing),
     Check("parent_not_a_union", "Parent unions that are not unions (or federations)",
           parent_not_a_union),
+    Check("phones_not_normalised", "Contact phones that are not a Cameroonian number",
+          phones_not_normalised),
+    Check("points_outside_cameroon", "Map points outside Cameroon", points_outside_cameroon),
     Check("entries_with_unknown_sector", "Diagnostic entries with no sector",
           entries_with_unknown_sector),
     Check("validated_diagnostics_without_validator",

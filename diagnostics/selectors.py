@@ -206,7 +206,7 @@ def _change(record, before, names: dict, show_people: bool) -> Change:
             if old != new and not (before is None and new in (None, "")):
                 fields.append(FieldChange(str(model._meta.get_field(name).verbose_name),
                                           old, new))
-    user = record.history_user.get_username() if (show_people and record.history_user) else None
+    user = record.history_user.display_name if (show_people and record.history_user) else None
     return Change(when=record.history_date, user=user, action=ACTIONS[record.history_type],
                   kind=str(model._meta.verbose_name), label=_label(record, hide_name),
                   fields=fields)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for the project-wide FORM_RENDERER below
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -85,6 +86,13 @@ MIDDLEWARE = [
 ROOT_URLCONF = "reless_platform.urls"
 ADMIN_URL_PREFIX = "/admin/"
 WSGI_APPLICATION = "reless_platform.wsgi.application"
+
+# Form widgets and labels render through the project's templates, so templates/django/forms/
+# can mark required fields (label.html) on every form.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# French groups thousands with a narrow no-break space (U+202F), as the French typographic
+# norm wants; Django's French formats use a wider no-break space.
+FORMAT_MODULE_PATH = ["reless_platform.formats"]
 
 TEMPLATES = [
     {
@@ -274,6 +282,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Commune-level registry of Cameroon's social and solidarity economy networks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Organisations appear in several components (read, saved): one name for their statuses.
+    "ENUM_NAME_OVERRIDES": {"OrganisationStatusEnum": "cooperatives.models.OrganisationStatus"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Deep links put a link inside each operation's toggle button (nested controls, which

@@ -90,3 +90,32 @@ def test_it_registers_a_cooperative_and_approves_a_representatives_change(
     expect(change.locator("tr", has_text="members")).to_contain_text("10")
     expect(change.locator("tr", has_text="members")).to_contain_text("12")
     expect(rep.locator(".requests")).to_contain_text("Approved")
+
+
+def test_the_form_filters_filieres_and_uses_the_position_with_its_script(
+        browser, live_server, agent_a, commune_a, cassava, maize, poultry):
+    from playwright.sync_api import expect
+
+    agent = _log_in(browser, live_server, "agent_a")
+    agent.context.grant_permissions(["geolocation"])
+    agent.context.set_geolocation({"latitude": 3.86671, "longitude": 11.51668})
+    agent.goto(f"{live_server.url}/communes/{commune_a.pcode}/organisations/new/")
+    box = agent.locator("input.choice-filter")
+    expect(box).to_have_attribute("aria-label", "Filter the list by name")
+    agent.check(f"#id_filieres input[value='{poultry.pk}']")
+    box.fill("mai")
+    visible = agent.locator("#id_filieres > div:not([hidden]) label")
+    expect(visible).to_have_text(["Poultry", "Maize"])  # a checked one stays in sight
+    box.fill("")
+    expect(visible).to_have_count(3)
+    agent.screenshot(path="/tmp/h_input_form_360.png", full_page=True)
+    members = agent.locator("#id_members_total")
+    expect(members).not_to_have_attribute("required", "")
+    agent.select_option("#id_legal_form", "scoops")
+    expect(members).to_have_attribute("required", "")
+    expect(agent.locator("label[for=id_members_total] .required-mark")).to_have_count(1)
+    agent.select_option("#id_legal_form", "gic")
+    expect(agent.locator("label[for=id_members_total] .required-mark")).to_have_count(0)
+    agent.click("button.use-position")
+    expect(agent.locator("#id_latitude")).to_have_value("3.86671")
+    expect(agent.locator("#id_longitude")).to_have_value("11.51668")

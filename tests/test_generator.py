@@ -273,6 +273,19 @@ def test_it_creates_the_demo_accounts_once(territory, settings):
     assert (RoleAssignment.objects.count(), admin.__class__.objects.count()) == before
 
 
+def test_it_names_the_demo_people_so_pages_show_names_not_usernames(territory, settings):
+    settings.PASSWORD_HASHERS = FAST_HASHER
+    generate_dataset(scale="tiny", seed=1)
+    create_demo_accounts(communes=default_demo_communes())
+    roles = RoleAssignment.objects.select_related("user", "organisation").exclude(role=Role.ADMIN)
+    assert roles.count() == 6
+    for role in roles:
+        assert role.user.display_name != role.user.username
+        assert len(role.user.display_name.split(" ")) >= 2
+        if role.role == Role.REPRESENTATIVE and role.organisation.contact_name:
+            assert role.user.display_name == role.organisation.contact_name
+
+
 def test_it_leaves_a_real_account_with_a_demo_name_alone(territory, settings):
     settings.PASSWORD_HASHERS = FAST_HASHER
     real = UserFactory(username="admin", email="it@minpmeesa.example")

@@ -23,6 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def healthy(org_a, org_b, commune_a, cassava, agent_a, minader):
+    for organisation in (org_a, org_b):  # as the phone migration stores them
+        organisation.full_clean()
+        organisation.save()
     union = OrganisationFactory(commune=commune_a, primary_filiere=cassava, legal_form="union")
     member = OrganisationFactory(commune=commune_a, primary_filiere=cassava, parent_union=union)
     LinkFactory(source=org_a, target=member)
@@ -33,6 +36,14 @@ def healthy(org_a, org_b, commune_a, cassava, agent_a, minader):
                                    commune=commune_a)
     run_report(run.pk)
     return {"union": union, "member": member, "run": run}
+
+
+def test_it_counts_phones_and_points_the_rules_refuse(healthy, org_a, org_b):
+    type(org_a).objects.filter(pk=org_a.pk).update(contact_phone="abc")
+    type(org_b).objects.filter(pk=org_b.pk).update(latitude=95.0, longitude=11.5)
+    found = run_checks()
+    assert (found["phones_not_normalised"], found["points_outside_cameroon"]) == (
+        [org_a.pk], [org_b.pk])
 
 
 def test_it_has_at_least_eight_checks():

@@ -183,6 +183,6 @@ def test_it_shows_dates_and_numbers_in_the_users_language(agent_a, org_a):
     french = _client(agent_a, "fr").get(reverse("organisation_detail", args=[org_a.pk]))
     english = _client(agent_a, "en").get(reverse("organisation_detail", args=[org_a.pk]))
     assert "3 février 2024" in french.content.decode()
-    assert "1\xa0234\xa0567" in french.content.decode()
+    assert "1\u202f234\u202f567" in french.content.decode()
     assert "Feb. 3, 2024" in english.content.decode()
     assert "1,234,567" in english.content.decode()

@@ -62,8 +62,8 @@ def test_it_needs_both_communes_to_confirm_a_link_between_them(
     history = _english(agent_a).get(reverse("link_detail", args=[link.pk])).context["history"]
     assert [e.user for e in history] == [rep_b, agent_a]
     assert [(str(f), str(old), new) for f, old, new in history[0].changes] == [
-        ("status", "Proposed", "Confirmed"), ("confirmed by the partner", "No", "Yes"),
-        ("start date", "—", link.start_date)]
+        ("Status", "Proposed", "Confirmed"), ("Confirmed by the partner", "No", "Yes"),
+        ("Start date", "—", link.start_date.strftime("%m/%d/%Y"))]
 
 
 def test_it_confirms_at_once_a_link_proposed_by_the_agent_of_both_sides(agent_a, org_a, cassava):

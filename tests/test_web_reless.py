@@ -58,7 +58,7 @@ def test_it_records_the_reless_its_bureau_and_its_members(agent_a, rep_a, org_a,
     assert reverse("reless_edit", args=[pcode]) not in html  # representatives only read
     history = response.context["history"]
     assert {e.user for e in history} == {agent_a}
-    assert any(("mandate end", "—") == (str(c[0]), c[1]) for e in history for c in e.changes)
+    assert any(("Mandate end", "—") == (str(c[0]), c[1]) for e in history for c in e.changes)
 
 
 def test_it_refuses_a_mandate_that_ends_before_it_starts(agent_a, commune_a):
