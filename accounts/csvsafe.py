@@ -1,7 +1,7 @@
 """The platform's one CSV writer, and the XLSX cell rule that goes with it.
 
 Every CSV the platform produces (registry pages, the API's CSV renderer, exports, open data,
-import errors, import templates) is written through `writer()` or `lines()`: a text cell that a
+import errors, import templates) is written through `writer()`: a text cell that a
 spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
 return) is prefixed with a single quote, as OWASP recommends for CSV injection. Only text is
 touched: a number stays a number (a negative count is not a formula), while the text
@@ -12,7 +12,7 @@ cell as a string so the sheet shows the characters and never computes them.
 """
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.utils.functional import Promise
 
@@ -58,13 +58,6 @@ def writer(out=None, **fmtparams) -> SafeWriter:
     """A CSV writer on `out` (a file, a response); without `out`, `writerow` returns the line,
     for a StreamingHttpResponse."""
     return SafeWriter(out, **fmtparams)
-
-
-def lines(rows: Iterable[Iterable], **fmtparams) -> Iterator[str]:
-    """The rows as CSV lines, one string per row."""
-    safe = SafeWriter(None, **fmtparams)
-    for row in rows:
-        yield safe.writerow(row)
 
 
 def append_as_text(sheet, values: Iterable) -> None:

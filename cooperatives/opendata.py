@@ -140,7 +140,7 @@ def dataset_csv() -> Iterator[str]:
         yield writer.writerow([_csv_value(record[c]) for c in CSV_COLUMNS])
 
 
-def _csv_value(value) -> str:
+def _csv_value(value):
     if value is None:
         return ""
     if isinstance(value, bool):
