@@ -29,7 +29,7 @@ def history_data(entries: list[HistoryEntry], *, show_people: bool) -> list[dict
 
 
 def history_response(user, history_qs, *, exclude: tuple[str, ...] = ()) -> Response:
-    entries = history_entries(history_qs, exclude=exclude)
+    entries = history_entries(history_qs, exclude=exclude, raw=True)
     return Response(history_data(entries, show_people=scope_of(user).sees_personal_data))
 
 

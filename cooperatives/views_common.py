@@ -31,10 +31,11 @@ class HistoryEntry:
 
 
 def history_entries(history_qs, *, limit: int = HISTORY_LIMIT, label=None,
-                    exclude: tuple[str, ...] = ()) -> list[HistoryEntry]:
+                    exclude: tuple[str, ...] = (), raw: bool = False) -> list[HistoryEntry]:
     """The latest history records of one or more objects, newest first, each with the fields
     it changed (old -> new) against the previous record of the same object; the fields named
-    in `exclude` (personal data the reader may not see) are left out.
+    in `exclude` (personal data the reader may not see) are left out. `raw` keeps dates and
+    numbers as they are stored (the API) rather than formatted for the page's language.
 
     Two queries plus one per kind of related object named in the changes, whatever the
     number of records."""
@@ -47,20 +48,20 @@ def history_entries(history_qs, *, limit: int = HISTORY_LIMIT, label=None,
         pairs.append((record, previous.get(key)))
         previous[key] = record
     pairs = pairs[::-1][:limit]
-    raw = []
+    deltas = []
     for record, before in pairs:
         delta = (record.diff_against(before, excluded_fields=exclude).changes
                  if before is not None else [])
-        raw.append((record, delta))
-    names = _related_names(records[0].instance_type if records else None, raw)
-    return [_entry(record, delta, names, label) for record, delta in raw]
+        deltas.append((record, delta))
+    names = _related_names(records[0].instance_type if records else None, deltas)
+    return [_entry(record, delta, names, label, raw_values=raw) for record, delta in deltas]
 
 
-def _entry(record, delta, names, label) -> HistoryEntry:
+def _entry(record, delta, names, label, *, raw_values=False) -> HistoryEntry:
     model = record.instance_type
     order = {f.name: i for i, f in enumerate(model._meta.fields)}
-    changes = [(_field_label(model, c.field), _display(model, c.field, c.old, names),
-                _display(model, c.field, c.new, names))
+    changes = [(_field_label(model, c.field), _display(model, c.field, c.old, names, raw_values),
+                _display(model, c.field, c.new, names, raw_values))
                for c in sorted(delta, key=lambda c: order.get(c.field, 0))]
     return HistoryEntry(date=record.history_date, user=record.history_user,
                         kind=KIND_LABELS.get(record.history_type, record.history_type),
@@ -94,7 +95,7 @@ def _person(user) -> str:
     return user.display_name
 
 
-def _display(model, name: str, value, names: dict):
+def _display(model, name: str, value, names: dict, raw_values: bool = False):
     if value is None or value == "":
         return EMPTY
     f = model._meta.get_field(name)
@@ -107,7 +108,7 @@ def _display(model, name: str, value, names: dict):
     if isinstance(f, models.JSONField) and isinstance(value, dict):
         return "; ".join(f"{k}: {v.get('old')} → {v.get('new')}" if isinstance(v, dict)
                          else f"{k}: {v}" for k, v in value.items())
-    return readable(value)
+    return value if raw_values else readable(value)
 
 
 # Change requests ----------------------------------------------------------------------------

@@ -32,8 +32,7 @@ def test_it_shows_an_organisation_edit_with_its_author_and_contacts_to_the_commu
     assert [(r["action"], r["kind"], r["user"]) for r in rows] == [
         ("changed", "Changed", "agent_a"), ("created", "Created", None)]
     assert {f["field"]: (f["old"], f["new"]) for f in rows[0]["fields"]} == {
-        "members": ("10", "30"), "contact phone": ("+237 699 000 111",
-                                                           "+237 655 123 456")}
+        "Members": ("10", "30"), "Contact phone": ("+237 699 000 111", "+237655123456")}
 
 
 def test_it_hides_contacts_and_authors_from_analysts(edited_org_a, analyst):
@@ -41,9 +40,9 @@ def test_it_hides_contacts_and_authors_from_analysts(edited_org_a, analyst):
                                        HTTP_ACCEPT_LANGUAGE="en")
     rows = response.json()
     assert [(r["action"], r["user"]) for r in rows] == [("changed", None), ("created", None)]
-    assert [f["field"] for f in rows[0]["fields"]] == ["members"]
+    assert [f["field"] for f in rows[0]["fields"]] == ["Members"]
     body = response.content.decode()
-    assert "699 000 111" not in body and "655 123 456" not in body and "agent_a" not in body
+    assert "699 000 111" not in body and "655123456" not in body and "agent_a" not in body
 
 
 @pytest.mark.parametrize("who", ["agent_b", "rep_b"])
@@ -61,8 +60,8 @@ def test_it_shows_a_link_to_both_sides_only(org_a, org_b, agent_a, rep_b, analys
     assert [(r["action"], r["user"]) for r in rows] == [("changed", "rep_b"),
                                                         ("created", "agent_a")]
     assert {f["field"]: (f["old"], f["new"]) for f in rows[0]["fields"]} == {
-        "status": ("Proposed", "Confirmed"), "confirmed by the partner": ("No", "Yes"),
-        "start date": ("—", timezone.localdate().isoformat())}
+        "Status": ("Proposed", "Confirmed"), "Confirmed by the partner": ("No", "Yes"),
+        "Start date": ("—", timezone.localdate().isoformat())}
     assert api_client(analyst).get(f"/api/v1/links/{link.pk}/history/").status_code == 404
     assert api_client(analyst).get("/api/v1/links/abc/history/").status_code == 404
 
@@ -79,7 +78,7 @@ def test_it_shows_a_change_request_to_its_organisations_people(org_a, rep_a, age
     assert [(r["action"], r["user"]) for r in rows] == [("changed", "agent_a"),
                                                         ("created", None)]
     fields = {f["field"]: (f["old"], f["new"]) for f in rows[0]["fields"]}
-    assert fields["status"] == ("Pending", "Rejected")
-    assert fields["reason"] == ("—", "Pas de justificatif.")
+    assert fields["Status"] == ("Pending", "Rejected")
+    assert fields["Reason"] == ("—", "Pas de justificatif.")
     for outsider in (agent_b, analyst):
         assert api_client(outsider).get(path).status_code == 404

@@ -193,7 +193,7 @@ def test_it_scans_a_sheet_hidden_under_another_name():
 def test_it_refuses_four_million_shared_strings_from_their_declared_count():
     message, _cost = refusal(four_million_shared_strings(shared_count=4_000_000),
                              language="fr")
-    assert message == ("Le classeur contient plus de 1\xa0000\xa0000 textes distincts : "
+    assert message == ("Le classeur contient plus de 1\u202f000\u202f000 textes distincts : "
                        "découpez-le.")
 
 
@@ -259,7 +259,7 @@ def test_it_refuses_a_bomb_on_the_import_page_before_storing_it(client, agent_a,
     assert response.status_code == 200
     [error] = response.context["form"].errors["file"]
     assert re.fullmatch(r"Ce classeur est compressé de façon anormale \(une partie grossit "
-                        r"1\xa0\d{3} fois une fois décompressée\) : enregistrez-le de nouveau "
+                        r"1\u202f\d{3} fois une fois décompressée\) : enregistrez-le de nouveau "
                         r"depuis votre tableur, ou envoyez un fichier CSV\.", error)
     assert ImportJob.objects.count() == 0
 
