@@ -212,3 +212,21 @@ def client_for(user) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright (.ci/run installs it; missing, the test fails)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's Chromium is missing: .ci/run installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -64,32 +63,29 @@ def _wait_until_serving(base, process, log, limit=300):
     pytest.fail("make run did not serve within the limit")
 
 
-def test_make_run_serves_styled_pages_and_every_asset(first_run):
+def test_make_run_serves_styled_pages_and_every_asset(first_run, browser):
     base, output = first_run
     # The demo accounts are printed for the newcomer.
     accounts = dict(re.findall(r"^(agent\.\S+)\s+(\S+)", output, re.MULTILINE))
     assert accounts, output[-2000:]
     username, password = next(iter(accounts.items()))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-        page = browser.new_page()
-        seen, failures = [], []
-        page.on("response", lambda r: seen.append((r.status, r.url)))
-        page.on("requestfailed", lambda r: failures.append(f"failed {r.url}"))
+    page = browser.new_page()
+    seen, failures = [], []
+    page.on("response", lambda r: seen.append((r.status, r.url)))
+    page.on("requestfailed", lambda r: failures.append(f"failed {r.url}"))
 
-        page.goto(base + "/", wait_until="networkidle")
-        # The stylesheet applied: the body is not the browser's default serif text.
-        assert "serif" != page.evaluate("getComputedStyle(document.body).fontFamily")
-        assert page.evaluate("document.styleSheets.length") >= 1
-        page.goto(base + "/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
-        page.click("main form [type=submit]")
-        page.wait_for_load_state("networkidle")
-        assert "/accounts/login/" not in page.url  # landed on the agent's dashboard
-        page.goto(base + "/api/v1/docs/", wait_until="networkidle")
-        page.goto(base + "/api/v1/docs/try/", wait_until="networkidle")
-        browser.close()
+    page.goto(base + "/", wait_until="networkidle")
+    # The stylesheet applied: the body is not the browser's default serif text.
+    assert "serif" != page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert page.evaluate("document.styleSheets.length") >= 1
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form [type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "/accounts/login/" not in page.url  # landed on the agent's dashboard
+    page.goto(base + "/api/v1/docs/", wait_until="networkidle")
+    page.goto(base + "/api/v1/docs/try/", wait_until="networkidle")
 
     assets = [(status, url) for status, url in seen if "/static/" in url]
     assert any(url.endswith(".css") for _, url in assets)

@@ -30,9 +30,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 # One of each kind of user: anonymous, CTD agent, cooperative representative, ministry
 # analyst, national admin.
 ROLES = ("anonymous", "agent_a", "rep_a", "analyst", ADMIN)
@@ -55,16 +52,6 @@ AXE_RUN = ("axe.run({resultTypes: ['violations'], rules: {region: {enabled: fals
            ".then(results => results.violations)")
 
 
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def html_pages(w, role: str) -> list[tuple[str, str]]:

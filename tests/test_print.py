@@ -8,7 +8,6 @@ the PDF has the expected number of pages.
 """
 
 import datetime
-import os
 import re
 
 import pytest
@@ -31,7 +30,6 @@ from .factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-CHROMIUM = "/usr/bin/chromium"
 YEAR = timezone.localdate().year
 # A4's printable width at 96 px per inch with the stylesheet's 10 mm side margins.
 A4_CONTENT_PX = {"portrait": round((210 - 20) / 25.4 * 96),
@@ -69,22 +67,15 @@ def commune_year(commune_a, agent_a):
 
 
 @pytest.fixture
-def agent_page(live_server, agent_a):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's Chromium is missing: .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(locale="fr-FR")
-        page.set_default_timeout(20000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", agent_a.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
-        yield page
-        browser.close()
+def agent_page(browser, live_server, agent_a):
+    page = browser.new_page(locale="fr-FR")
+    page.set_default_timeout(20000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", agent_a.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    return page
 
 
 def _overflowing_tables(page):
