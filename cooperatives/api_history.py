@@ -40,25 +40,28 @@ HISTORY_SCHEMA = {
 
 
 class HistoryView(ApiViewMixin, generics.GenericAPIView):
+    """The history of the object `fetch(user, pk)` returns (its fetch-and-check helper)."""
+
     permission_classes = [HasRole]
     serializer_class = HistoryEntrySerializer
     pagination_class = None
     filter_backends = []
+    fetch = None
+
+    def get(self, request, pk: str):
+        obj = self.fetch(request.user, pk)
+        return history_response(request.user, obj.history.all())
 
 
 @extend_schema(summary="Who changed what in a cooperation link, newest first",
                description="For those who speak for a side of the link (404 otherwise).",
                **HISTORY_SCHEMA)
 class LinkHistoryView(HistoryView):
-    def get(self, request, pk: str):
-        link = get_link_for_user(request.user, pk)
-        return history_response(request.user, link.history.all())
+    fetch = staticmethod(get_link_for_user)
 
 
 @extend_schema(summary="Who changed what in a change request, newest first",
                description="For those who see the organisation's profile (404 otherwise).",
                **HISTORY_SCHEMA)
 class ChangeRequestHistoryView(HistoryView):
-    def get(self, request, pk: str):
-        change_request = get_change_request_for_user(request.user, pk)
-        return history_response(request.user, change_request.history.all())
+    fetch = staticmethod(get_change_request_for_user)
