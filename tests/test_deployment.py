@@ -67,3 +67,16 @@ def test_it_sends_security_headers_on_pages():
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("command", [["makemigrations", "--check", "--dry-run"],
+                                     ["compilemessages", "--ignore=.venv", "-v", "0"]])
+def test_commands_that_read_only_the_code_need_no_key(command):
+    environment = {**_environment(), "SECRET_KEY": "", "DEBUG": "0"}
+    done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=environment,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    refused = subprocess.run([sys.executable, "manage.py", "migrate", "--plan"], cwd=ROOT,
+                             env=environment, capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert "SECRET_KEY is not set" in refused.stderr
