@@ -2,6 +2,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, throttling
 
 from . import throttle
@@ -97,3 +98,17 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
         if isinstance(request.auth, ApiToken):
             return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
         return None
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Authorization: Token <key>`; keys are issued by the national "
+                           "admin, expire, and can be revoked.",
+        }

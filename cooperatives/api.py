@@ -26,9 +26,9 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
-from accounts.renderers import CSVRenderer
 from communes.models import Commune
+from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
+from core.renderers import CSVRenderer
 from sectors.models import Filiere
 
 from . import freshness

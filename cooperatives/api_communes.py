@@ -15,9 +15,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import permissions, viewsets
 from rest_framework.renderers import JSONRenderer
 
-from accounts.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
-from accounts.renderers import CSVRenderer
 from communes.models import Commune, Department, Region
+from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
+from core.renderers import CSVRenderer
 
 from .serializers_communes import COMMUNE_FIELDS, CommuneDetailSerializer, CommuneSerializer
 

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from accounts.api import ApiViewMixin, error_responses
+from core.api import ApiViewMixin, error_responses
 
 from .permissions import HasRole, get_change_request_for_user, get_link_for_user, scope_of
 from .serializers import HistoryEntrySerializer

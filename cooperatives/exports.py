@@ -19,8 +19,8 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import csvsafe
 from communes.models import Commune
+from core import csvsafe
 from sectors.models import Filiere, Ministry
 
 from .filters import OrganisationFilterSet

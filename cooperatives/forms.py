@@ -2,12 +2,12 @@
 whose ValidationErrors land next to their fields with `add_service_errors`."""
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Q, UniqueConstraint
+from django.db.models import Q
 from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
+from core.forms import on_unique_fields
 from sectors.models import Filiere
 
 from .models import (
@@ -29,33 +29,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: each message next to its field when the
-    form has that field, at the top of the form otherwise."""
-    error = on_unique_fields(Organisation, error)
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
-def on_unique_fields(model, error: ValidationError) -> ValidationError:
-    """Move a single-field unique constraint's message (which Django raises for the whole
-    form when the constraint has a condition, like the RSC number's) next to its field."""
-    fields = {str(c.get_violation_error_message()): c.fields[0]
-              for c in model._meta.constraints
-              if isinstance(c, UniqueConstraint) and len(c.fields) == 1}
-    if not hasattr(error, "error_dict"):
-        error = ValidationError({NON_FIELD_ERRORS: error.error_list})
-    moved: dict[str, list] = {}
-    for name, errors in error.error_dict.items():
-        for item in errors:
-            target = fields.get(str(item.message)) if name == NON_FIELD_ERRORS else None
-            moved.setdefault(target or name, []).append(item)
-    return ValidationError(moved)
 
 
 def filiere_queryset():

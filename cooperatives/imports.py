@@ -56,8 +56,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from accounts import csvsafe
 from communes.models import Commune
+from core import csvsafe
 from sectors.models import Filiere
 
 from . import spreadsheets

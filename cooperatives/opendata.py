@@ -37,8 +37,8 @@ from collections.abc import Iterator
 from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone, translation
 
-from accounts import csvsafe
 from communes.models import Region
+from core import csvsafe
 from sectors.models import Filiere
 
 from .models import LegalForm, Organisation, OrganisationStatus, Reless

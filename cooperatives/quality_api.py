@@ -12,8 +12,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
-from accounts.api import ApiViewMixin, error_responses
 from communes.models import Commune, Region
+from core.api import ApiViewMixin, error_responses
 
 from .permissions import (
     HasRole,

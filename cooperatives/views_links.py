@@ -9,8 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.forms import add_service_errors
+
 from . import services
-from .forms import LinkNoteForm, LinkProposeForm, PartnerCommuneForm, add_service_errors
+from .forms import LinkNoteForm, LinkProposeForm, PartnerCommuneForm
 from .models import LinkStatus
 from .permissions import get_link_for_user, get_organisation_for_user
 from .views_common import history_entries, mark_link_actions

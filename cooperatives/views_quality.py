@@ -20,8 +20,9 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from accounts import csvsafe
 from communes.models import Region
+from core import csvsafe
+from core.years import parse_year, year_message
 
 from . import duplicates, exports, imports, opendata, scorecards
 from .models import DuplicateFlag, ImportJob, Organisation
@@ -171,12 +172,12 @@ def export_organisations(request, fmt):
 @require_safe
 def export_report(request, kind, fmt):
     """The latest done run of a report (?commune=PCODE, else national; ?year=2025)."""
-    year = request.GET.get("year") or None
-    if year is not None and not (year.isdigit() and len(year) == 4):
-        return HttpResponseBadRequest(_("Give a year such as 2025."), content_type="text/plain")
+    try:
+        year = parse_year(request.GET.get("year"))
+    except ValidationError as error:
+        return HttpResponseBadRequest(year_message(error), content_type="text/plain")
     pcode = request.GET.get("commune") or None
-    table = exports.report_table(request.user, kind, pcode=pcode,
-                                 year=int(year) if year else None)
+    table = exports.report_table(request.user, kind, pcode=pcode, year=year)
     return exports.table_response(table, _export_name(f"{kind}-{pcode or 'national'}"), fmt)
 
 

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
-from accounts import csvsafe
+from core import csvsafe
+from core.forms import add_service_errors
 
 from . import freshness, services
 from .filters import OrganisationFilterSet
-from .forms import ArchiveForm, OrganisationForm, RegistryEventForm, add_service_errors
+from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
 from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
 from .permissions import (
     can_write_commune,

@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.forms import add_service_errors
+
 from . import services
-from .forms import BureauMemberForm, RelessForm, RelessMemberForm, add_service_errors
+from .forms import BureauMemberForm, RelessForm, RelessMemberForm
 from .models import BureauMember, Organisation, Reless
 from .permissions import can_write_commune, get_bureau_member_for_user, get_commune_for_user
 from .views_common import history_entries

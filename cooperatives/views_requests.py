@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.forms import add_service_errors
+
 from . import services
-from .forms import ChangeProposalForm, ReviewForm, add_service_errors
-from .models import ChangeRequest
+from .forms import ChangeProposalForm, ReviewForm
+from .models import ChangeRequest, Organisation
 from .permissions import (
     can_write_commune,
     get_change_request_for_user,
@@ -36,7 +38,7 @@ def change_propose(request, pk):
             created = services.change_request_submit(
                 user=request.user, organisation=organisation, values=form.values())
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_errors(form, error, model=Organisation)
         else:
             messages.success(request, _message_for(created))
             warn_after_save(request, organisation)

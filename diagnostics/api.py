@@ -4,15 +4,13 @@ Reads start from what the user may see (404 outside it). Writes call the same se
 HTML forms: a refused right answers 403, a broken rule 400 with the rule's message.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api import ApiViewMixin
 from cooperatives.permissions import HasRole, can_write_commune, scope_of
+from core.api import ApiViewMixin
 
 from . import services
 from .filters import DiagnosticFilter, InterventionFilter
@@ -48,21 +46,6 @@ ERRORS = {
     404: OpenApiResponse(description="Unknown, or outside the user's scope."),
 }
 
-
-def call_service(function, **kwargs):
-    """Run a service; its ValidationError becomes a 400 with the rule's message as `detail`
-    and the messages per field in `errors`."""
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as error:
-        errors = error.message_dict if hasattr(error, "error_dict") else {
-            NON_FIELD_ERRORS: error.messages}
-        errors = {("non_field_errors" if k == NON_FIELD_ERRORS else k): v
-                  for k, v in errors.items()}
-        first_field, messages = next(iter(errors.items()))
-        detail = messages[0] if first_field == "non_field_errors" else (
-            f"{first_field}: {messages[0]}")
-        raise exceptions.ValidationError({"detail": detail, "errors": errors}) from None
 
 
 class _Scoped(ApiViewMixin):
@@ -123,15 +106,14 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
         scope = scope_of(request.user)
         self._refuse_unless(scope.is_admin or scope.is_agent)
         data = self._input(DiagnosticCreateSerializer)
-        diagnostic = call_service(services.diagnostic_create, user=request.user, **data)
+        diagnostic = services.diagnostic_create(user=request.user, **data)
         return self._output(DiagnosticSerializer, self._reload(diagnostic),
                             status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial=False, **kwargs):
         diagnostic = self._writable_object()
         data = self._input(DiagnosticUpdateSerializer, partial=partial)
-        call_service(services.diagnostic_update, user=request.user, diagnostic=diagnostic,
-                     **data)
+        services.diagnostic_update(user=request.user, diagnostic=diagnostic, **data)
         return self._output(DiagnosticSerializer, self._reload(diagnostic))
 
     @extend_schema(summary="Add a need to a draft diagnostic", request=EntryWriteSerializer,
@@ -140,8 +122,7 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def entries(self, request, pk=None):
         diagnostic = self._writable_object()
         data = self._input(EntryWriteSerializer)
-        entry = call_service(services.diagnostic_entry_add, user=request.user,
-                             diagnostic=diagnostic, **data)
+        entry = services.diagnostic_entry_add(user=request.user, diagnostic=diagnostic, **data)
         return self._output(EntrySerializer, entry, status.HTTP_201_CREATED)
 
     @extend_schema(summary="Validate a draft (CTD agents of the commune)", request=None,
@@ -149,7 +130,7 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
         diagnostic = self._writable_object()
-        call_service(services.diagnostic_validate, user=request.user, diagnostic=diagnostic)
+        services.diagnostic_validate(user=request.user, diagnostic=diagnostic)
         return self._output(DiagnosticSerializer, self._reload(diagnostic))
 
     @extend_schema(summary="Start another year's draft as a copy of this diagnostic",
@@ -159,8 +140,8 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def copy(self, request, pk=None):
         diagnostic = self._writable_object()
         data = self._input(DiagnosticCopySerializer)
-        copy = call_service(services.diagnostic_copy_to_year, user=request.user,
-                            diagnostic=diagnostic, **data)
+        copy = services.diagnostic_copy_to_year(user=request.user, diagnostic=diagnostic,
+                                                **data)
         return self._output(DiagnosticSerializer, self._reload(copy),
                             status.HTTP_201_CREATED)
 
@@ -215,7 +196,7 @@ class InterventionViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMi
         scope = scope_of(request.user)
         self._refuse_unless(scope.is_admin or scope.is_agent or scope.is_analyst)
         data = self._input(InterventionCreateSerializer)
-        intervention = call_service(services.intervention_record, user=request.user, **data)
+        intervention = services.intervention_record(user=request.user, **data)
         return self._output(InterventionSerializer, self._reload(intervention),
                             status.HTTP_201_CREATED)
 
@@ -224,8 +205,7 @@ class InterventionViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMi
         self._refuse_unless(can_record_intervention(request.user, intervention.commune_id,
                                                     intervention.ministry_id))
         data = self._input(InterventionUpdateSerializer, partial=partial)
-        call_service(services.intervention_update, user=request.user,
-                     intervention=intervention, **data)
+        services.intervention_update(user=request.user, intervention=intervention, **data)
         return self._output(InterventionSerializer, self._reload(intervention))
 
     @extend_schema(summary="Who changed what in the intervention, newest first",

@@ -8,13 +8,13 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from communes.models import Commune
+from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA
 from sectors.models import Ministry
 
-from .forms import YEAR_MAX, YEAR_MIN
 from .models import Intervention, TerritorialDiagnostic
 
 
-@extend_schema_field({"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX})
+@extend_schema_field(YEAR_SCHEMA)
 class YearFilter(filters.NumberFilter):
     """A calendar year, bounded so no database sees an impossible date or an overflow."""
 

@@ -1,12 +1,13 @@
 """Forms shape and check input only; the services in services.py do the writing."""
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import Organisation
 from cooperatives.spreadsheets import UnreadableFile
+from core.years import YEAR_MAX, YEAR_MIN
 from sectors.models import Filiere, Sector
 
 from .imports import MAX_UPLOAD_BYTES, check_upload
@@ -19,30 +20,8 @@ from .models import (
     TerritorialResource,
 )
 
-YEAR_MIN, YEAR_MAX = 1990, 2100
 RANK_MAX = 999
 AMOUNT_MAX = 10**15  # FCFA; far above any budget, and within every database's integer range
-
-
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: next to its field when the form has
-    it, above the form otherwise."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        target = name if name in form.fields else None
-        for item in errors:
-            form.add_error(target, item if target or name == NON_FIELD_ERRORS else
-                           ValidationError(f"{_label(form, name)}: {' '.join(item.messages)}"))
-
-
-def _label(form, name: str) -> str:
-    model = getattr(getattr(form, "_meta", None), "model", None)
-    try:
-        return capfirst(model._meta.get_field(name).verbose_name)
-    except (AttributeError, FieldDoesNotExist):  # no model, or not its field: the raw name
-        return name
 
 
 def _sectors():

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import csvsafe
 from cooperatives import spreadsheets
 from cooperatives.spreadsheets import UnreadableFile
+from core import csvsafe
 from sectors.models import Sector
 
 from . import services

@@ -9,7 +9,6 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import ApiViewMixin
 from communes.models import Commune
 from cooperatives.models import ReportRun
 from cooperatives.permissions import (
@@ -19,6 +18,8 @@ from cooperatives.permissions import (
     scope_of,
 )
 from cooperatives.runs import latest_done
+from core.api import ApiViewMixin
+from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
 
 from .tasks import request_national_recompute, request_report
 
@@ -39,9 +40,7 @@ REPORT = inline_serializer("Report", {
 })
 COMMUNE_PARAM = OpenApiParameter("commune", OpenApiTypes.STR, description=(
     "Commune P-code (e.g. CM002001001); omit for the national report."))
-REPORT_YEARS = (2000, 2100)  # the years a report may be asked for, as on the report pages
-YEAR_PARAM = OpenApiParameter("year", {"type": "integer", "minimum": REPORT_YEARS[0],
-                                       "maximum": REPORT_YEARS[1]}, description=(
+YEAR_PARAM = OpenApiParameter("year", YEAR_SCHEMA, description=(
     "Report year (selects the diagnostic and interventions); default: the latest run."))
 KIND_PARAM = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH,
                               enum=list(ReportRun.Kind.values))
@@ -52,17 +51,6 @@ def run_data(run: ReportRun) -> dict:
             "status": run.status, "queued_at": run.queued_at, "started_at": run.started_at,
             "finished_at": run.finished_at, "attempts": run.attempts, "error": run.error}
 
-
-def _year(value, *, default):
-    if value in (None, ""):
-        return default
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        raise exceptions.ValidationError({"year": [_("Give a year such as 2025.")]}) from None
-    if not REPORT_YEARS[0] <= year <= REPORT_YEARS[1]:
-        raise exceptions.ValidationError({"year": [_("Give a year between 2000 and 2100.")]})
-    return year
 
 
 def _commune(request, pcode: str | None, *, write: bool = False) -> Commune | None:
@@ -96,7 +84,7 @@ class ReportView(ApiViewMixin, APIView):
                    responses={200: REPORT, 400: ERROR, 401: ERROR, 404: ERROR})
     def get(self, request):
         commune = _commune(request, request.query_params.get("commune"))
-        year = _year(request.query_params.get("year"), default=None)
+        year = parse_year(request.query_params.get("year"))
         run = latest_done(self.kind, commune=commune, year=year)
         if run is None:
             raise exceptions.NotFound(_("This report has not been computed yet."))
@@ -121,14 +109,14 @@ class ReportRunCreateView(ApiViewMixin, APIView):
         parameters=[KIND_PARAM],
         request=inline_serializer("ReportRunRequest", {
             "commune": serializers.CharField(required=False, help_text="Commune P-code."),
-            "year": serializers.IntegerField(required=False, min_value=REPORT_YEARS[0],
-                                             max_value=REPORT_YEARS[1])}),
+            "year": serializers.IntegerField(required=False, min_value=YEAR_MIN,
+                                             max_value=YEAR_MAX)}),
         responses={202: RUN, 400: ERROR, 401: ERROR, 404: ERROR})
     def post(self, request, kind):
         kind = _kind(kind)
         data = request.data if isinstance(request.data, dict) else {}
         commune = _commune(request, data.get("commune"), write=True)
-        year = _year(data.get("year"), default=timezone.localdate().year)
+        year = parse_year(data.get("year"), default=timezone.localdate().year)
         if commune is None:
             runs = request_national_recompute(year=year, user=request.user)
             run = next(r for r in runs if r.kind == kind)

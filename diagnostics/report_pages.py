@@ -54,7 +54,6 @@ STATE_SYMBOLS = {"converging": "●", "unmet": "✕", "unsupported": "◐", "unp
 FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",
            "interventions", "beneficiaries")
 NAMES_SHOWN = 200  # organisation names listed per list on a commune page
-YEARS = range(2000, 2101)
 MAP_BANDS = 5  # colour bands of a ratio on the map: 0-20 %, ..., 80-100 %
 SHARED_VERSION = 1  # part of the shared cache keys: change it when a cached shape changes
 
@@ -79,14 +78,6 @@ def recomputes_country(user) -> bool:
     """Only the national admin recomputes the whole country."""
     return scope_of(user).is_admin
 
-
-def parse_year(value) -> int | None:
-    """A report year from a GET or POST value, None when missing or implausible."""
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        return None
-    return year if year in YEARS else None
 
 
 # Which run a page shows -------------------------------------------------------------------

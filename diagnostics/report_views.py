@@ -3,6 +3,7 @@ table and map, and the recompute buttons. Pages read stored runs (report_pages);
 recompute enqueues a run (diagnostics.tasks) and redirects back with a message."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from communes.models import Commune
 from cooperatives.models import ReportRun
 from cooperatives.permissions import can_write_commune
+from core.years import parse_year, year_message
 
 from . import report_pages as pages
 from .tasks import request_national_recompute, request_report
@@ -22,9 +24,28 @@ CONVERGENCE, COOPERATION = ReportRun.Kind.CONVERGENCE.value, ReportRun.Kind.COOP
 SHAPERS = {CONVERGENCE: pages.convergence_page, COOPERATION: pages.cooperation_page}
 
 
+def _shown_year(request) -> int | None:
+    """The ?year= of a report page: a bad one is named in a message and the latest run shown."""
+    try:
+        return parse_year(request.GET.get("year"))
+    except ValidationError as error:
+        messages.error(request, year_message(error))
+        return None
+
+
+def _queued_year(request) -> int | None:
+    """The year a recompute asks for (this year when none is given); None, with a message,
+    when it is not a year."""
+    try:
+        return parse_year(request.POST.get("year"), default=timezone.localdate().year)
+    except ValidationError as error:
+        messages.error(request, year_message(error))
+        return None
+
+
 def _commune_page(request, kind: str, pcode: str):
     commune = pages.get_commune_for_reports(request.user, pcode)
-    state = pages.run_state(kind, commune=commune, year=pages.parse_year(request.GET.get("year")))
+    state = pages.run_state(kind, commune=commune, year=_shown_year(request))
     return render(request, f"reports/{kind}_commune.html", {
         "commune": commune, "kind": kind, "state": state, "legend": pages.state_legend(),
         "reads_country": pages.reads_country(request.user),
@@ -49,7 +70,7 @@ def cooperation_commune(request, pcode):
 def _national_context(request, kind: str) -> dict:
     return {
         "kind": kind, "reads_country": pages.reads_country(request.user),
-        "state": pages.run_state(kind, year=pages.parse_year(request.GET.get("year"))),
+        "state": pages.run_state(kind, year=_shown_year(request)),
         "can_recompute": pages.recomputes_country(request.user),
         "recompute_url": reverse("reports:recompute_national", args=[kind]),
     }
@@ -98,11 +119,13 @@ def recompute_commune(request, kind, pcode):
     commune = Commune.objects.defer("boundary").filter(pcode=pcode).first()
     if commune is None or not can_write_commune(request.user, commune.pk):
         raise Http404
-    year = pages.parse_year(request.POST.get("year")) or timezone.localdate().year
+    target = reverse(f"reports:{kind}_commune", args=[commune.pcode])
+    year = _queued_year(request)
+    if year is None:
+        return redirect(target)
     request_report(kind=kind, year=year, commune=commune, user=request.user)
     messages.success(request, _("The report is queued for recomputation. This page will show "
                                 "it once the run has finished."))
-    target = reverse(f"reports:{kind}_commune", args=[commune.pcode])
     return redirect(f"{target}?year={year}")
 
 
@@ -111,7 +134,9 @@ def recompute_national(request, kind):
     """The admin queues both reports for every commune and the country; others get 404."""
     if not pages.recomputes_country(request.user):
         raise Http404
-    year = pages.parse_year(request.POST.get("year")) or timezone.localdate().year
+    year = _queued_year(request)
+    if year is None:
+        return redirect(reverse(f"reports:{kind}_national"))
     request_national_recompute(year=year, user=request.user)
     messages.success(request, _("Both reports are queued for every commune and for the "
                                 "country. The pages will show them once the runs finish."))

@@ -5,9 +5,10 @@ from rest_framework import exceptions, serializers
 
 from communes.models import Commune
 from cooperatives.permissions import can_write_commune, scope_of
+from core.years import YEAR_MAX, YEAR_MIN
 from sectors.models import Filiere, Ministry, Sector
 
-from .forms import AMOUNT_MAX, RANK_MAX, YEAR_MAX, YEAR_MIN
+from .forms import AMOUNT_MAX, RANK_MAX
 from .models import (
     DiagnosticActor,
     DiagnosticEntry,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from communes.models import Commune
 from cooperatives.permissions import can_write_commune, scope_of
+from core.forms import add_service_errors
 
 from . import imports, services
 from .filters import InterventionFilter
@@ -35,7 +36,6 @@ from .forms import (
     InterventionForm,
     ProjectIdeaForm,
     ResourceForm,
-    add_service_error,
 )
 from .models import (
     DiagnosticActor,
@@ -95,7 +95,7 @@ def _attempt(form: BaseForm, function, **kwargs):
     try:
         return True, function(**kwargs)
     except ValidationError as error:
-        add_service_error(form, error)
+        add_service_errors(form, error)
         return False, None
 
 

@@ -15,7 +15,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from accounts.api import ApiViewMixin
+from core.api import ApiViewMixin
 
 from .security import DEFAULT_POLICY
 

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.api import ApiViewMixin
+from core.api import ApiViewMixin
 
 from .api_docs import ApiTryView, api_reference
 

@@ -13,7 +13,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from accounts.errors import api_error_response, is_api_request
+from core.errors import api_error_response, is_api_request
 
 logger = logging.getLogger(__name__)
 

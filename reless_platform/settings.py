@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "core",
     "accounts",
     "communes",
     "sectors",
@@ -259,8 +260,8 @@ GRID_IMPORT_MAX_UNZIPPED_MB = int(env("GRID_IMPORT_MAX_UNZIPPED_MB", "40"))
 IMPORT_READ_MEMORY_MB = int(env("IMPORT_READ_MEMORY_MB", "1024"))
 
 REST_FRAMEWORK = {
-    # One parser for the whole API: JSON bounded in size and nesting (accounts/parsers.py).
-    "DEFAULT_PARSER_CLASSES": ["accounts.parsers.JSONParser"],
+    # One parser for the whole API: JSON bounded in size and nesting (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     # JSON unless a view adds CSV; no browsable API (HTML) under /api/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -269,10 +270,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "accounts.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "accounts.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.authentication.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env("API_TOKEN_RATE", "6000/hour")},
 }
@@ -293,8 +294,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "accounts.api.add_common_errors",
-        "accounts.api.declare_parameter_rules",
+        "core.api.add_common_errors",
+        "core.api.declare_parameter_rules",
     ],
 }
 

@@ -14,7 +14,7 @@ urlpatterns = [
 
 
 # Under /api/ these answer JSON in the API's error shape; elsewhere Django's pages.
-handler400 = "accounts.errors.bad_request"
-handler403 = "accounts.errors.permission_denied"
-handler404 = "accounts.errors.page_not_found"
-handler500 = "accounts.errors.server_error"
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

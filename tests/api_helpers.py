@@ -6,10 +6,10 @@ import io
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.csvsafe import text
 from accounts.models import ApiToken
-from accounts.renderers import cell
 from cooperatives.models import LegalForm
+from core.csvsafe import text
+from core.renderers import cell
 
 from .factories import OrganisationFactory
 

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import TokenRateThrottle
 from accounts.models import ApiToken
-from accounts.parsers import MAX_DEPTH, JSONParser, RequestTooLarge
+from core.parsers import MAX_DEPTH, JSONParser, RequestTooLarge
 
 from . import test_route_matrix
 from .factories import UserFactory

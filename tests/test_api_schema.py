@@ -88,7 +88,7 @@ def test_it_declares_the_bounds_the_api_enforces(tmp_path):
         assert parameter(path, "page_size") == {"type": "integer", "minimum": 1,
                                                 "maximum": 1000, "default": 50}
     for path in ("/api/v1/reports/convergence/", "/api/v1/reports/cooperation/"):
-        assert parameter(path, "year") == {"type": "integer", "minimum": 2000, "maximum": 2100}
+        assert parameter(path, "year") == {"type": "integer", "minimum": 1990, "maximum": 2100}
     for path in ("/api/v1/diagnostics/", "/api/v1/interventions/"):
         assert parameter(path, "year") == {"type": "integer", "minimum": 1990, "maximum": 2100}
     assert parameter("/api/v1/organisations/", "q")["minLength"] == 1  # empty values: 400

@@ -19,8 +19,8 @@ from django.db import models
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts import csvsafe
 from cooperatives.models import BureauMember, ImportJob, Organisation, Reless, ReportRun
+from core import csvsafe
 from diagnostics.models import (
     DiagnosticActor,
     DiagnosticEntry,
@@ -129,7 +129,7 @@ def test_it_keeps_numbers_as_numbers_and_escapes_text():
 
 
 def test_it_writes_every_csv_through_the_one_writer():
-    """No `csv.writer` nor `csv.DictWriter` in the application outside accounts/csvsafe.py."""
+    """No `csv.writer` nor `csv.DictWriter` in the application outside core/csvsafe.py."""
     offenders = []
     for app in ("accounts", "communes", "sectors", "cooperatives", "diagnostics",
                 "reless_platform"):

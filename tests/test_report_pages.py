@@ -315,8 +315,24 @@ def test_it_queues_one_run_for_the_agents_commune(agent_a, commune_a):
 
 
 def test_it_queues_the_current_year_when_none_is_given(agent_a, commune_a):
-    _client(agent_a).post("/reports/cooperation/CM901001001/recompute/", {"year": "nonsense"})
+    _client(agent_a).post("/reports/cooperation/CM901001001/recompute/", {"year": ""})
     assert _queued(COOPERATION).get().year == timezone.localdate().year
+
+
+@pytest.mark.parametrize("year", ["nonsense", "1989", "2101"])
+def test_it_refuses_a_recompute_of_a_year_that_is_not_one(agent_a, commune_a, year):
+    response = _client(agent_a).post("/reports/cooperation/CM901001001/recompute/",
+                                     {"year": year}, follow=True)
+    assert not ReportRun.objects.exists()
+    assert [str(m) for m in response.context["messages"]] == [
+        "Give a year such as 2025." if year == "nonsense"
+        else "Give a year between 1990 and 2100."]
+
+
+def test_it_names_a_bad_year_and_shows_the_latest_run(agent_a, commune_a):
+    response = _client(agent_a).get("/reports/cooperation/CM901001001/?year=20x5")
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == ["Give a year such as 2025."]
 
 
 def test_it_refuses_a_recompute_for_another_commune(agent_a, commune_a, commune_b):

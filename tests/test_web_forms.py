@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from cooperatives.forms import ChangeProposalForm, add_service_errors
+from cooperatives.forms import ChangeProposalForm
 from cooperatives.models import ChangeRequest, Organisation
+from core.forms import add_service_errors
 
 from .conftest import client_for
 from .factories import OrganisationFactory
@@ -161,10 +162,11 @@ def test_it_maps_a_service_error_onto_the_form(rep_a, org_a):
     form = ChangeProposalForm({}, organisation=org_a)
     form.is_valid()
     add_service_errors(form, ValidationError({"members_women": ["Trop."],
-                                              "parent_union": ["Not in this form."]}))
+                                              "parent_union": ["Not in this form."]}),
+                       model=Organisation)
     add_service_errors(form, ValidationError("Whole form."))
     assert "Trop." in form.errors["members_women"]
-    assert form.non_field_errors() == ["Not in this form.", "Whole form."]
+    assert form.non_field_errors() == ["Parent union: Not in this form.", "Whole form."]
 
 
 def test_it_labels_every_input_of_the_organisation_form(agent_a, commune_a):

@@ -4,7 +4,7 @@ Columns are the view's `csv_columns(request)` when it has one (stable even for a
 else the first row's keys. A paginated answer renders the page's rows; the total and the next
 page travel in the `X-Total-Count` and `Link` headers. Lists of plain values are joined with
 `|`, nested objects are written as JSON, null is an empty cell. Cells go through the
-platform's one CSV writer (`accounts.csvsafe`), so text a spreadsheet would run as a formula is
+platform's one CSV writer (`core.csvsafe`), so text a spreadsheet would run as a formula is
 prefixed with `'`; numbers stay numbers.
 """
 

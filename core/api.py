@@ -1,4 +1,4 @@
-"""API-wide plumbing: the JSON error shape, conditional GET (ETag) and the token scheme.
+"""API-wide plumbing: the JSON error shape, query-parameter rules and conditional GET (ETag).
 
 Every error is JSON with a `detail` message (and `errors` per field or parameter), also when
 the client asked for CSV. Every successful GET carries an ETag computed from the body, and an
@@ -7,16 +7,17 @@ the client asked for CSV. Every successful GET carries an ETag computed from the
 
 import hashlib
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .parsers import nul_message
@@ -24,9 +25,7 @@ from .parsers import nul_message
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
+        exc = exceptions.ValidationError(service_errors(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -40,10 +39,20 @@ def exception_handler(exc, context):
     return response
 
 
+def service_errors(error: DjangoValidationError) -> dict:
+    """A service's (or model's) ValidationError as messages per field, the whole-object
+    rules under DRF's `non_field_errors`, as a serializer would name them."""
+    errors = error.message_dict if hasattr(error, "error_dict") else {
+        NON_FIELD_ERRORS: error.messages}
+    return {(api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in errors.items()}
+
+
 def _first_message(errors) -> str:
+    """The first message, prefixed with its field unless it is about the whole object."""
     for field, messages in errors.items():
         first = messages[0] if isinstance(messages, list) and messages else messages
-        return f"{field}: {first}"
+        return str(first) if field == api_settings.NON_FIELD_ERRORS_KEY else f"{field}: {first}"
     return "Invalid request."
 
 
@@ -148,20 +157,6 @@ def check_query_parameters(request, formats: list[str], allowed_empty=frozenset(
         raise exceptions.ValidationError({"format": [
             _("Unknown format %(format)s: use one of %(formats)s.")
             % {"format": fmt, "formats": ", ".join(formats)}]})
-
-
-class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "accounts.authentication.ApiTokenAuthentication"
-    name = "tokenAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Authorization: Token <key>`; keys are issued by the national "
-                           "admin, expire, and can be revoked.",
-        }
 
 
 FORMAT_PARAMETER = OpenApiParameter(

@@ -1,6 +1,6 @@
 """Errors Django answers itself, before or outside DRF, in the API's JSON error shape.
 
-Under /api/ every error is `{"detail": ...}` (see accounts/api.py): a request Django refuses
+Under /api/ every error is `{"detail": ...}` (see core/api.py): a request Django refuses
 before any view runs (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, more than
 DATA_UPLOAD_MAX_NUMBER_FIELDS parameters), an unknown path, an uncaught exception. Elsewhere
 the pages keep Django's own error views (and templates).

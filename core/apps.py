@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The ground floor: plumbing every app's views share (API error shape, parsers,
+    renderers, pagination, the CSV writer, request parsing helpers). Imports no other app."""
+
+    name = "core"
+    verbose_name = "Core"

@@ -1,0 +1,46 @@
+"""Putting a service's ValidationError on an HTML form, the same way on every page."""
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db.models import UniqueConstraint
+from django.utils.text import capfirst
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError, *, model=None) -> None:
+    """Each message next to its field when the form has that field; above the form
+    otherwise, prefixed with the field's label when it names one. `model` (default: the
+    form's model) moves a conditional unique constraint's message next to its field."""
+    model = model or getattr(getattr(form, "_meta", None), "model", None)
+    if model is not None:
+        error = on_unique_fields(model, error)
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        target = name if name in form.fields else None
+        for item in errors:
+            form.add_error(target, item if target or name == NON_FIELD_ERRORS else
+                           ValidationError(f"{_label(model, name)}: {' '.join(item.messages)}"))
+
+
+def _label(model, name: str) -> str:
+    try:
+        return capfirst(model._meta.get_field(name).verbose_name)
+    except (AttributeError, FieldDoesNotExist):  # no model, or not its field: the raw name
+        return name
+
+
+def on_unique_fields(model, error: ValidationError) -> ValidationError:
+    """Move a single-field unique constraint's message (which Django raises for the whole
+    form when the constraint has a condition, like the RSC number's) next to its field."""
+    fields = {str(c.get_violation_error_message()): c.fields[0]
+              for c in model._meta.constraints
+              if isinstance(c, UniqueConstraint) and len(c.fields) == 1}
+    if not hasattr(error, "error_dict"):
+        error = ValidationError({NON_FIELD_ERRORS: error.error_list})
+    moved: dict[str, list] = {}
+    for name, errors in error.error_dict.items():
+        for item in errors:
+            target = fields.get(str(item.message)) if name == NON_FIELD_ERRORS else None
+            moved.setdefault(target or name, []).append(item)
+    return ValidationError(moved)
