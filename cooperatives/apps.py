@@ -7,6 +7,6 @@ class CooperativesConfig(AppConfig):
     verbose_name = _("cooperatives")
 
     def ready(self):
-        from . import freshness
+        from . import signals  # the models are loaded only now
 
-        freshness.connect()
+        signals.connect()

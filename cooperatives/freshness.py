@@ -14,7 +14,8 @@ Redis restart can never be re-issued with the value an old entry holds.
 Writes renew the stamps twice: at once (the writing transaction then reads its own changes)
 and after the commit (a read between the first renewal and the commit may have cached the
 old figures under the new stamp). Bulk writes (imports, merges) send
-`cooperatives.imports.organisations_bulk_changed`, which renews them too. If Redis cannot be
+`cooperatives.signals.organisations_bulk_changed`, which renews them too (the receivers
+are in cooperatives.signals). If Redis cannot be
 reached, reads compute without the cache; a renewal lost to an unreachable Redis while reads
 still reach it is bounded by `TIMEOUT`.
 """
@@ -87,74 +88,3 @@ def cached(key: str, stamps: list[str], compute: Callable[[], Any]) -> Any:
     if _MISSING not in current:
         cache.set(key, (current, value), timeout=TIMEOUT)
     return value
-
-
-# Signal handlers (connected in CooperativesConfig.ready) -------------------------------------
-
-def _pcodes(commune_ids: Iterable[int]) -> list[str]:
-    from communes.models import Commune
-
-    ids = {c for c in commune_ids if c}
-    return list(Commune.objects.filter(pk__in=ids).values_list("pcode", flat=True)) if ids else []
-
-
-def remember_old_commune(sender, instance, raw=False, **kwargs) -> None:
-    """Before an organisation is saved: its stored commune, in case the save moves it."""
-    if raw or instance.pk is None:
-        return
-    instance._freshness_old_commune = (sender.objects.filter(pk=instance.pk)
-                                       .values_list("commune_id", flat=True).first())
-
-
-def on_organisation_change(sender, instance, raw=False, **kwargs) -> None:
-    if raw:
-        return
-    renew(_pcodes([instance.commune_id, getattr(instance, "_freshness_old_commune", None)]))
-
-
-def on_filiere_change(sender, instance, raw=False, **kwargs) -> None:
-    if raw:
-        return
-    from .models import Organisation
-
-    renew(_pcodes(Organisation.objects.filter(pk=instance.organisation_id)
-                  .values_list("commune_id", flat=True)))
-
-
-def on_bulk_change(sender, commune_ids, **kwargs) -> None:
-    renew(_pcodes(commune_ids))
-    renew_roles()  # a merge hands the dropped organisation's representatives to the kept one
-
-
-def on_roles_change(sender, raw=False, **kwargs) -> None:
-    if not raw:
-        renew_roles()
-
-
-def on_reference_change(sender, raw=False, **kwargs) -> None:
-    if not raw:
-        renew(reference=True)
-
-
-def connect() -> None:
-    from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_delete, post_save, pre_save
-
-    from communes.models import Commune, Department, Region
-    from sectors.models import Filiere, Ministry, Sector
-
-    from .imports import organisations_bulk_changed
-    from .models import Organisation, OrganisationFiliere, RoleAssignment
-
-    uid = "freshness"
-    pre_save.connect(remember_old_commune, sender=Organisation, dispatch_uid=f"{uid}-pre")
-    for signal in (post_save, post_delete):
-        signal.connect(on_organisation_change, sender=Organisation, dispatch_uid=f"{uid}-org")
-        signal.connect(on_filiere_change, sender=OrganisationFiliere,
-                       dispatch_uid=f"{uid}-filiere")
-        for model in (RoleAssignment, get_user_model()):
-            signal.connect(on_roles_change, sender=model, dispatch_uid=f"{uid}-{model.__name__}")
-        for model in (Region, Department, Commune, Ministry, Sector, Filiere):
-            signal.connect(on_reference_change, sender=model,
-                           dispatch_uid=f"{uid}-{model.__name__}")
-    organisations_bulk_changed.connect(on_bulk_change, dispatch_uid=f"{uid}-bulk")

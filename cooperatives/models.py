@@ -55,19 +55,6 @@ class OrganisationQuerySet(models.QuerySet):
             .values("organisation_id")
         )
 
-    def matching_sector(self, sector):
-        """Organisations with at least one filière of the sector (no duplicates)."""
-        return self.filter(
-            pk__in=OrganisationFiliere.objects.filter(filiere__sector=sector)
-            .values("organisation_id")
-        )
-
-    def visible_to(self, user):
-        """What the user may see: see cooperatives.permissions.organisations_visible_to."""
-        from .permissions import organisations_visible_to
-
-        return organisations_visible_to(user, self)
-
 
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -367,10 +354,6 @@ class CooperationLinkQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(status=LinkStatus.CONFIRMED).filter(
             Q(end_date__isnull=True) | Q(end_date__gt=on))
-
-    def touching_commune(self, commune):
-        """Links with at least one end in the commune."""
-        return self.filter(Q(source__commune=commune) | Q(target__commune=commune))
 
 
 class CooperationLink(models.Model):

@@ -24,7 +24,7 @@ from communes.models import Region
 from core import csvsafe
 from core.years import parse_year, year_message
 
-from . import duplicates, exports, imports, opendata, scorecards
+from . import duplicate_decisions, exports, imports, opendata, scorecards
 from .models import DuplicateFlag, ImportJob, Organisation
 from .permissions import get_commune_for_user, scope_of
 
@@ -193,7 +193,7 @@ def duplicate_queue(request, pcode):
                .exclude(status=DuplicateFlag.Status.OPEN)
                .select_related("org_a", "org_b", "reviewer").order_by("-decided_at", "-id"))
     labels = dict(DuplicateFlag.Reason.choices)
-    flags = list(duplicates.duplicate_flags_of_commune(commune))
+    flags = list(duplicate_decisions.duplicate_flags_of_commune(commune))
     for flag in flags:
         flag.reason_labels = [labels.get(code, code) for code in flag.reasons]
     return render(request, "quality/duplicates.html", {
@@ -203,14 +203,14 @@ def duplicate_queue(request, pcode):
 @login_required
 @require_POST
 def duplicate_merge(request, pk):
-    flag = duplicates.get_duplicate_flag_for_user(request.user, pk)
+    flag = duplicate_decisions.get_duplicate_flag_for_user(request.user, pk)
     keep = {str(flag.org_a_id): flag.org_a, str(flag.org_b_id): flag.org_b}.get(
         request.POST.get("keep", ""))
     if keep is None:
         messages.error(request, _("Choose one of the two organisations to keep."))
     else:
         try:
-            duplicates.duplicate_merge(user=request.user, flag=flag, keep=keep)
+            duplicate_decisions.duplicate_merge(user=request.user, flag=flag, keep=keep)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -221,9 +221,9 @@ def duplicate_merge(request, pk):
 @login_required
 @require_POST
 def duplicate_dismiss(request, pk):
-    flag = duplicates.get_duplicate_flag_for_user(request.user, pk)
+    flag = duplicate_decisions.get_duplicate_flag_for_user(request.user, pk)
     try:
-        duplicates.duplicate_dismiss(user=request.user, flag=flag)
+        duplicate_decisions.duplicate_dismiss(user=request.user, flag=flag)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

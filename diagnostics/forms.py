@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from cooperatives.imports import UnreadableFile
 from cooperatives.models import Organisation
-from cooperatives.spreadsheets import UnreadableFile
 from core.years import YEAR_MAX, YEAR_MIN
 from sectors.models import Filiere, Sector
 

@@ -5,11 +5,11 @@ secteur (sector code or French/English name), niveau, localite, probleme, potent
 besoin, rang. A dry run reports what would be created and every bad row (line, column, reason);
 an import writes all the rows or, if any row is bad, none. Line numbers are the row numbers a
 spreadsheet shows (the header is line 1). The HTML view and the API both call `import_grid`.
+Reading the file, its header and the templates are the organisation import's
+(cooperatives.imports); this module holds the grid's columns and rules.
 """
 
-import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,9 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cooperatives import spreadsheets
-from cooperatives.spreadsheets import UnreadableFile
-from core import csvsafe
+from cooperatives import imports
+from cooperatives.imports import RowError, UnreadableFile, normalize
 from sectors.models import Sector
 
 from . import services
@@ -53,23 +52,8 @@ TEMPLATE_LEVELS = {Level.VILLAGE: "village", Level.URBAN: "urbain",
 TEXT_FIELDS = ("locality", "problem", "potentials", "need")
 
 
-def normalize(text) -> str:
-    """Lower case, no accents, spaces for separators: 'Potentialités' -> 'potentialites'."""
-    text = unicodedata.normalize("NFKD", str(text).replace("\ufeff", ""))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return re.sub(r"[\s_\-./']+", " ", text).strip()
-
-
-HEADER_ALIASES = {alias: name for name, (french, others) in COLUMNS.items()
-                  for alias in (french, *others, normalize(name))}
+HEADER_ALIASES = imports.header_aliases(COLUMNS)
 LEVEL_ALIASES = {alias: level for level, aliases in LEVELS.items() for alias in aliases}
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -104,59 +88,42 @@ def import_grid(*, user, diagnostic: TerritorialDiagnostic, content: bytes, file
     return result
 
 
-def upload_limits() -> spreadsheets.Limits:
+def upload_limits() -> imports.Limits:
     """What a grid file may hold. The grid is read in the web request (a PCD grid has tens
     to hundreds of needs), so its files are held smaller than organisation files: settings
     GRID_IMPORT_MAX_CELLS and GRID_IMPORT_MAX_UNZIPPED_MB."""
-    return spreadsheets.Limits.from_settings(
+    return imports.Limits.from_settings(
         max_rows=MAX_ROWS, max_bytes=MAX_UPLOAD_BYTES, max_cells=settings.GRID_IMPORT_MAX_CELLS,
-        max_unzipped=settings.GRID_IMPORT_MAX_UNZIPPED_MB * spreadsheets.MB)
+        max_unzipped=settings.GRID_IMPORT_MAX_UNZIPPED_MB * imports.MB)
 
 
 def check_upload(content: bytes, filename: str) -> None:
     """The fast checks of a grid upload (size, zip directory); raises UnreadableFile."""
-    spreadsheets.check_upload(content, filename, upload_limits())
+    imports.check_upload(content, filename, upload_limits())
 
 
 def read_table(content: bytes, filename: str) -> list[list[str]]:
     """The file's rows as lists of stripped strings (XLSX: its first sheet)."""
-    return spreadsheets.read_table(content, filename, limits=upload_limits())
+    return imports.read_table(content, filename, limits=upload_limits())
 
 
 def parse_grid(table: list[list[str]], *, diagnostic: TerritorialDiagnostic) -> GridImport:
     """Validate every row of the table against the rules of a diagnostic entry (without
     saving): two queries (the sectors, the diagnostic's ranks in use)."""
     result = GridImport()
-    if not table or not any(table[0]):
-        result.errors.append(RowError(1, "", _("The file is empty.")))
+    problem = imports.table_problem(table, MAX_ROWS, _(
+        "Too many rows: at most %(max)s needs per file.") % {"max": f"{MAX_ROWS:,}"})
+    if problem and problem.line == 1:  # empty
+        result.errors.append(problem)
         return result
-    columns = _read_header(table[0], result)
-    if len(table) > MAX_ROWS + 1:
-        result.errors.append(RowError(MAX_ROWS + 2, "", _(
-            "Too many rows: at most %(max)s needs per file.") % {"max": f"{MAX_ROWS:,}"}))
+    columns = imports.read_header(table[0], COLUMNS, HEADER_ALIASES, REQUIRED, result.errors,
+                                  result.ignored_columns)
+    if problem:
+        result.errors.append(problem)
     if result.errors:
         return result
     _RowChecker(diagnostic, columns, result).check_all(table[1:])
     return result
-
-
-def _read_header(header: list[str], result: GridImport) -> dict[str, tuple[int, str]]:
-    """Which column holds which field: {field: (index, title as written)}."""
-    columns: dict[str, tuple[int, str]] = {}
-    for index, title in enumerate(header):
-        if not title:
-            continue
-        name = HEADER_ALIASES.get(normalize(title))
-        if name is None:
-            result.ignored_columns.append(title)
-        elif name in columns:
-            result.errors.append(RowError(1, title, _("This column appears twice.")))
-        else:
-            columns[name] = (index, title)
-    for name in REQUIRED:
-        if name not in columns:
-            result.errors.append(RowError(1, COLUMNS[name][0], _("This column is missing.")))
-    return columns
 
 
 class _RowChecker:
@@ -256,45 +223,21 @@ def _sector_lookup() -> dict[str, Sector]:
 
 
 def template_csv() -> bytes:
-    """The empty grid as CSV: UTF-8 with a byte-order mark and semicolons, which is what a
-    French-language spreadsheet opens and saves."""
-    return ("\ufeff" + csvsafe.writer(delimiter=";").writerow(TEMPLATE_HEADERS)).encode("utf-8")
+    """The empty grid as CSV (see cooperatives.imports.csv_template)."""
+    return imports.csv_template(TEMPLATE_HEADERS)
 
 
 def template_xlsx() -> bytes:
     """The empty grid as XLSX, with the sectors and levels listed on their own sheets and
     offered as drop-down choices."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    grid = workbook.active
-    grid.title = "grille"
-    grid.append(TEMPLATE_HEADERS)
-    for cell in grid[1]:
-        cell.font = Font(bold=True)
-    sectors = workbook.create_sheet("secteurs")
-    sectors.append(["code", "nom", "name", "ministere"])
-    rows = list(Sector.objects.select_related("ministry").order_by("code"))
-    for sector in rows:
-        csvsafe.append_as_text(
-            sectors, [sector.code, sector.name_fr, sector.name_en, sector.ministry.acronym])
-    levels = workbook.create_sheet("niveaux")
-    levels.append(["niveau", "level"])
-    for level, label in Level.choices:
-        levels.append([TEMPLATE_LEVELS[level], str(label)])
-    if rows:
-        grid.add_data_validation(_list_validation(f"secteurs!$A$2:$A${len(rows) + 1}", "A"))
+    sectors = list(Sector.objects.select_related("ministry").order_by("code"))
+    lists = {
+        "secteurs": (["code", "nom", "name", "ministere"], [
+            [s.code, s.name_fr, s.name_en, s.ministry.acronym] for s in sectors]),
+        "niveaux": (["niveau", "level"], [[TEMPLATE_LEVELS[level], str(label)]
+                                          for level, label in Level.choices]),
+    }
+    choices = [("A", f"secteurs!$A$2:$A${len(sectors) + 1}")] if sectors else []
     words = ",".join(TEMPLATE_LEVELS.values())
-    grid.add_data_validation(_list_validation(f'"{words}"', "B"))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _list_validation(formula: str, column: str):
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    validation = DataValidation(type="list", formula1=formula, allow_blank=True)
-    validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
-    return validation
+    choices.append(("B", f'"{words}"'))
+    return imports.xlsx_template("grille", TEMPLATE_HEADERS, lists, choices, MAX_ROWS)

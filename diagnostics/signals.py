@@ -5,8 +5,8 @@ The lower apps never import this one: this app listens to their models' signals.
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from cooperatives.imports import organisations_bulk_changed
 from cooperatives.models import CooperationLink, Organisation
+from cooperatives.signals import organisations_bulk_changed
 
 from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 

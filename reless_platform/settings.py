@@ -229,7 +229,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=2),
     },
     "fail-stale-import-jobs": {
-        "task": "cooperatives.tasks.fail_stale_import_jobs",
+        "task": "cooperatives.imports.tasks.fail_stale_import_jobs",
         "schedule": timedelta(minutes=15),
     },
     "fail-stale-report-runs": {

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from cooperatives.imports import normalize
 from diagnostics import services
-from diagnostics.imports import TEMPLATE_HEADERS, import_grid, normalize
+from diagnostics.imports import TEMPLATE_HEADERS, import_grid
 from diagnostics.models import DiagnosticEntry
 
 from .conftest import client_for

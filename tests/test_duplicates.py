@@ -6,9 +6,8 @@ import datetime
 import pytest
 
 from cooperatives import services
+from cooperatives.duplicate_decisions import duplicate_dismiss, duplicate_merge
 from cooperatives.duplicates import (
-    duplicate_dismiss,
-    duplicate_merge,
     duplicates_flag_for,
     fetch_rows,
     flag_duplicates,
@@ -336,7 +335,7 @@ def test_it_counts_links_once_after_a_merge(merge_world, agent_a):
 
 
 def test_it_tells_the_partners_communes_that_their_links_moved(merge_world, agent_a):
-    from cooperatives.imports import organisations_bulk_changed
+    from cooperatives.signals import organisations_bulk_changed
 
     w = merge_world
     LinkFactory(source=w["twin"], target=w["org_b"])

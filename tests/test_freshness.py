@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.db import transaction
 
 from cooperatives import freshness
-from cooperatives.imports import organisations_bulk_changed
 from cooperatives.models import Organisation, OrganisationFiliere
+from cooperatives.signals import organisations_bulk_changed
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cooperatives.imports import import_job_create, import_job_run
+from cooperatives.imports.tasks import run_import_job
 from cooperatives.models import ImportJob, Organisation
-from cooperatives.tasks import run_import_job
 
 from .conftest import client_for
 from .test_import_organisations import HEADER, as_csv, good_rows
@@ -174,7 +174,7 @@ def test_it_fails_jobs_no_worker_finished(cast, django_capture_on_commit_callbac
 
     from django.utils import timezone
 
-    from cooperatives.tasks import fail_stale_import_jobs
+    from cooperatives.imports.tasks import fail_stale_import_jobs
 
     with django_capture_on_commit_callbacks(execute=False):
         old = import_job_create(user=cast["agent_a"], commune=cast["agent_a"].roles.get().commune,

@@ -305,7 +305,7 @@ def test_it_accepts_labels_codes_accents_and_case(world, agent_a, cassava):
 
 
 def test_it_announces_the_bulk_change_of_the_commune(world, agent_a):
-    from cooperatives.imports import organisations_bulk_changed
+    from cooperatives.signals import organisations_bulk_changed
 
     heard = []
 

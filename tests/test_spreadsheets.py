@@ -1,4 +1,4 @@
-"""The one reader of uploaded tables (cooperatives.spreadsheets) behind both imports."""
+"""The one reader of uploaded tables (cooperatives.imports.spreadsheets) behind both imports."""
 
 import datetime
 import io
@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook
 
-from cooperatives.spreadsheets import UnreadableFile, read_table
+from cooperatives.imports import UnreadableFile, read_table
 
 
 def xlsx(rows) -> bytes:

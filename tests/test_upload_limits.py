@@ -21,14 +21,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from cooperatives import imports
-from cooperatives.models import ImportJob
-from cooperatives.spreadsheets import (
+from cooperatives.imports import (
     Limits,
     OutOfMemory,
     UnreadableFile,
     read_table,
     read_table_in_child,
 )
+from cooperatives.models import ImportJob
 from diagnostics.models import DiagnosticEntry
 
 from .factories import DiagnosticFactory

@@ -1,4 +1,4 @@
-"""Celery tasks of the registry: thin, they take ids and call the functions that do the work."""
+"""Celery tasks of the imports: thin, they take ids and call the worker's functions."""
 
 import logging
 
@@ -6,7 +6,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
-from .imports import import_job_fail, import_job_run, import_jobs_fail_stale
+from .worker import import_job_fail, import_job_run, import_jobs_fail_stale
 
 logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError)
