@@ -30,15 +30,16 @@ A commune with no organisation earns only the diagnostic's points: an empty regi
 a healthy one. Ratios are null there.
 
 Every commune is computed with five grouped queries, whatever their number. The diagnostic
-year is read through the app registry (`diagnostics` stands above this app: it is not
-imported, and without it the year is null).
+year comes from the app that holds diagnostics (it stands above this one, so it is never
+imported here): at start-up it hands its function to `provide_diagnostic_years`
+(DiagnosticsConfig.ready); without it the year is null.
 """
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
-from django.apps import apps
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from communes.models import Commune
@@ -156,14 +157,21 @@ def _add_duplicates(cards: dict, ids: list[int]) -> None:
         cards[commune_id].organisations_in_duplicates = len(organisations)
 
 
+# commune ids -> {commune id: the year of its latest validated diagnostic}, in one query
+DiagnosticYears = Callable[[Iterable[int]], dict[int, int]]
+_provided: dict[str, DiagnosticYears] = {}
+
+
+def provide_diagnostic_years(source: DiagnosticYears) -> None:
+    """Called once at start-up by the app that holds diagnostics: how scorecards read the
+    latest validated diagnostic year of communes (that app's own rule of "validated")."""
+    _provided["diagnostic_years"] = source
+
+
 def _diagnostic_years(ids: list[int]) -> dict[int, int]:
     """The latest validated diagnostic year per commune id (empty without diagnostics)."""
-    if not apps.is_installed("diagnostics"):
-        return {}
-    diagnostic = apps.get_model("diagnostics", "TerritorialDiagnostic")
-    rows = (diagnostic.objects.filter(status="validated", commune_id__in=ids)
-            .values("commune_id").annotate(year=Max("year")).order_by())
-    return {row["commune_id"]: row["year"] for row in rows}
+    source = _provided.get("diagnostic_years")
+    return source(ids) if source else {}
 
 
 def _score(card: Scorecard, this_year: int) -> None:

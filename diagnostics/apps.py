@@ -7,6 +7,9 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = _("diagnostics")
 
     def ready(self):
-        from . import signals
+        from cooperatives import scorecards
+
+        from . import selectors, signals  # the models are loaded only now
 
         signals.connect()
+        scorecards.provide_diagnostic_years(selectors.latest_validated_years)

@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 
 from cooperatives.models import ChangeRequest, DuplicateFlag, Organisation
 from cooperatives.scorecards import WEIGHTS, scorecard_context, scorecards, sort_scorecards
+from diagnostics.models import DiagnosticQuerySet, TerritorialDiagnostic
 
 from .conftest import client_for
 from .factories import DiagnosticFactory, OrganisationFactory
@@ -79,6 +80,20 @@ def test_it_counts_a_diagnostic_of_the_last_five_years(crafted, commune_b):
     assert scorecards([commune_b.pk])[0].score == 0.0
     DiagnosticFactory(commune=commune_b, year=year - 4)
     assert scorecards([commune_b.pk])[0].score == 10.0
+
+
+def test_it_takes_the_diagnostic_year_from_the_diagnostics_status_rule(crafted, commune_b,
+                                                                       monkeypatch):
+    """The year comes from diagnostics' own rule of "validated" (handed over at start-up):
+    a newer draft does not count, until diagnostics says drafts are validated too."""
+    year = timezone.now().year
+    DiagnosticFactory(commune=commune_b, year=year - 3)
+    DiagnosticFactory(commune=commune_b, year=year - 1,
+                      status=TerritorialDiagnostic.Status.DRAFT)
+    card = scorecards([commune_b.pk])[0]
+    assert (card.last_diagnostic_year, card.points["diagnostic"]) == (year - 3, 10)
+    monkeypatch.setattr(DiagnosticQuerySet, "validated", lambda self: self.all())
+    assert scorecards([commune_b.pk])[0].last_diagnostic_year == year - 1
 
 
 def test_it_computes_every_commune_in_five_queries(crafted, django_assert_num_queries,
