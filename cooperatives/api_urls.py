@@ -2,11 +2,9 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api import AggregatesView, CommuneAggregatesView, OrganisationViewSet
-from .api_communes import CommuneViewSet
 from .api_history import ChangeRequestHistoryView, LinkHistoryView
 
 router = SimpleRouter()
-router.register("communes", CommuneViewSet, basename="api-commune")
 router.register("organisations", OrganisationViewSet, basename="api-organisation")
 
 urlpatterns = [

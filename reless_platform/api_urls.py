@@ -16,6 +16,7 @@ urlpatterns = [
     path("schema/", ApiSchemaView.as_view(), name="api-schema"),
     path("docs/", api_reference, name="api-docs"),
     path("docs/try/", ApiTryView.as_view(url_name="api-schema"), name="api-docs-try"),
+    path("", include("communes.api_urls")),
     path("", include("cooperatives.api_urls")),
     path("", include("diagnostics.api_urls")),
     path("", include("diagnostics.report_api_urls")),

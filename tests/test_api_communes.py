@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cooperatives.serializers_communes import COMMUNE_FIELDS
+from communes.serializers import COMMUNE_FIELDS
 
 from .api_helpers import FAST_HASHERS, api_client, as_csv, csv_rows
 from .factories import CommuneFactory

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from communes.models import Commune
+from .models import Commune
 
 COMMUNE_FIELDS = ("pcode", "name", "name_fr", "name_en", "department", "department_name",
                   "region", "region_name", "latitude", "longitude")

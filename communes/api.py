@@ -1,8 +1,5 @@
 """Communes in the REST API: public reference data (OCHA P-codes), read-only.
 
-It lives here rather than in communes/ because it uses the API plumbing of accounts/ (floor 1
-apps import no other app).
-
 The list and detail need no login: the territory is public and holds no personal data (the
 public overview page shows the same names and points). Invalid credentials still answer 401.
 """
@@ -15,11 +12,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import permissions, viewsets
 from rest_framework.renderers import JSONRenderer
 
-from communes.models import Commune, Department, Region
 from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
 from core.renderers import CSVRenderer
 
-from .serializers_communes import COMMUNE_FIELDS, CommuneDetailSerializer, CommuneSerializer
+from .models import Commune, Department, Region
+from .serializers import COMMUNE_FIELDS, CommuneDetailSerializer, CommuneSerializer
 
 
 class CommuneFilterSet(django_filters.FilterSet):
