@@ -291,10 +291,3 @@ def duplicates_flag_for(organisation: Organisation) -> int:
     if organisation.status == OrganisationStatus.DISSOLVED:
         return 0
     return flag_duplicates(organisation.commune_id, [organisation.pk])
-
-
-def open_duplicate_counts() -> dict[int, int]:
-    """Open flags per commune id, in one grouped query."""
-    rows = (DuplicateFlag.objects.filter(status=DuplicateFlag.Status.OPEN)
-            .values("org_a__commune_id").annotate(n=models.Count("id")).order_by())
-    return {row["org_a__commune_id"]: row["n"] for row in rows}

@@ -402,9 +402,6 @@ class CooperationLink(models.Model):
     def __str__(self):
         return f"{self.source} ↔ {self.target} ({self.get_kind_display()})"
 
-    def other_end(self, organisation):
-        return self.target if organisation.pk == self.source_id else self.source
-
 
 class ChangeRequest(models.Model):
     class Status(models.TextChoices):

@@ -47,29 +47,18 @@ from this package only: the names below.
 from .child import read_table_in_child
 from .columns import TEMPLATE_HEADERS
 from .jobs import get_import_job_for_user, import_job_confirm, import_job_create
-from .matching import names_agree, organisations_by_rsc
-from .reading import (
-    MAX_BYTES,
-    MAX_ROWS,
-    header_aliases,
-    normalize,
-    parse_date,
-    parse_int,
-    read_header,
-    table_problem,
-)
+from .matching import organisations_by_rsc
+from .reading import MAX_BYTES, MAX_ROWS, header_aliases, normalize, read_header, table_problem
 from .results import ImportResult, RowError
 from .service import import_organisations
 from .spreadsheets import MB, Limits, OutOfMemory, UnreadableFile, check_upload, read_table
 from .templates import csv_template, template_csv, template_xlsx, xlsx_template
-from .worker import import_job_fail, import_job_run, import_jobs_fail_stale
+from .worker import import_job_run
 
 __all__ = [
     "MAX_BYTES", "MAX_ROWS", "MB", "TEMPLATE_HEADERS", "ImportResult", "Limits", "OutOfMemory",
     "RowError", "UnreadableFile", "check_upload", "csv_template", "get_import_job_for_user",
-    "header_aliases", "import_job_confirm", "import_job_create", "import_job_fail",
-    "import_job_run", "import_jobs_fail_stale", "import_organisations", "names_agree",
-    "normalize", "organisations_by_rsc", "parse_date", "parse_int", "read_header",
-    "read_table", "read_table_in_child", "table_problem", "template_csv", "template_xlsx",
-    "xlsx_template",
+    "header_aliases", "import_job_confirm", "import_job_create", "import_job_run",
+    "import_organisations", "normalize", "organisations_by_rsc", "read_header", "read_table",
+    "read_table_in_child", "table_problem", "template_csv", "template_xlsx", "xlsx_template",
 ]

@@ -49,7 +49,6 @@ COUNT_DIGITS = {**dict.fromkeys(COUNT_FIELDS, 10), "share_capital": 19}
 # Fields whose valid cells repeat (codes, labels, dates): parsed once per distinct text.
 MEMO_FIELDS = frozenset({"legal_form", "status", "commune", "primary_filiere", "other_filieres",
                          "rsc_date", "reless_member_since"})
-DATE_FIELDS = ("rsc_date", "reless_member_since")
 # The organisation's fields an import sets (the commune and filières are set apart).
 MODEL_FIELDS = ("name", "acronym", "legal_form", "rsc_number", "rsc_date", "locality",
                 "primary_filiere_id", "status", "members_total", "members_women",
