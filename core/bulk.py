@@ -3,17 +3,20 @@
 dataset generator). It knows no model of ours: it is handed a model class and column names.
 
 A row is a tuple of values in the order of the given `columns` (attnames: `commune_id`, not
-`commune`), already checked and already in the column's Python type (int, str, bool,
-Decimal, date, aware datetime, None): no field conversion runs (`get_db_prep_save`), the
-database's constraints still hold. Ids are part of the row: reserve them first
-(`reserve_ids`) or pick them while nothing else writes the table.
+`commune`), already checked (the database's constraints still hold). By default the values
+are already in the column's Python type (int, str, bool, float, Decimal, date, aware
+datetime, None) and no field code runs: the fast path. With `convert=True` each value first
+goes through its field's `get_db_prep_save`, as `bulk_create` does (a float for an integer
+column becomes an int, a text date a date): for rows built loosely, such as generated data.
+Ids are part of the row: reserve them first (`reserve_ids`) or pick them while nothing else
+writes the table.
 
     writer = BulkWriter()
     ids = writer.reserve_ids(Model, n)          # [] on a database without a fast path
     writer.insert(Model, ["id", "name"], rows)  # now; `rows` may be a generator
     writer.update(Model, ["name"], [(id, name), ...])   # id first, then the columns
 
-    writer.declare(Model, ["id", "name"])       # buffered: declare each model once,
+    writer.declare(Model, ["id", "name"], convert=True)  # buffered: each model once,
     writer.add(Model, (1, "a"))                 # add rows,
     if writer.buffered() >= 50_000:             # and write them all, model after model in
         writer.flush()                          # the order they were declared
@@ -43,15 +46,15 @@ class BulkWriter:
         self.vendor = self.connection.vendor
         self.batch_size = batch_size
         self.written: Counter = Counter()
-        self.columns: dict[type, list[str]] = {}
+        self.columns: dict[type, tuple[list[str], bool]] = {}
         self.rows: dict[type, list[tuple]] = {}
 
     # Buffered rows -------------------------------------------------------------------------
 
-    def declare(self, model, columns: list[str]) -> None:
-        """The columns of the rows `add` will buffer for `model`; `flush` writes the models
-        in the order they were declared."""
-        self.columns[model] = columns
+    def declare(self, model, columns: list[str], *, convert: bool = False) -> None:
+        """The columns of the rows `add` will buffer for `model` (`convert`: see the module);
+        `flush` writes the models in the order they were declared."""
+        self.columns[model] = (columns, convert)
         self.rows[model] = []
 
     def add(self, model, row: tuple) -> None:
@@ -65,7 +68,8 @@ class BulkWriter:
         """Insert every buffered row, model after model in declaration order."""
         for model, rows in self.rows.items():
             if rows:
-                self.insert(model, self.columns[model], rows)
+                columns, convert = self.columns[model]
+                self.insert(model, columns, rows, convert=convert)
                 rows.clear()
 
     # Immediate writes ------------------------------------------------------------------------
@@ -97,15 +101,19 @@ class BulkWriter:
                 return list(range(start, start + count))
         return []
 
-    def insert(self, model, columns: list[str], rows: Iterable[tuple]) -> None:
-        """Insert the rows (tuples in `columns` order). `rows` may be a generator: on
-        PostgreSQL the server stores the first rows while the next ones are built."""
+    def insert(self, model, columns: list[str], rows: Iterable[tuple], *,
+               convert: bool = False) -> None:
+        """Insert the rows (tuples in `columns` order; `convert`: see the module). `rows` may
+        be a generator: on PostgreSQL the server stores the first rows while the next ones
+        are built."""
         fields = [model._meta.get_field(name) for name in columns]
         rows = self._counted(model, rows)
+        if convert and self.vendor in ("postgresql", "sqlite"):
+            rows = self._converted(fields, rows)
         if self.vendor == "postgresql":
             self._copy(model, fields, rows)
         elif self.vendor == "sqlite":
-            self._executemany(model, fields, rows)
+            self._executemany(model, fields, rows, adapt=not convert)
         else:
             model._default_manager.using(self.connection.alias).bulk_create(
                 [model(**dict(zip(columns, row, strict=True))) for row in rows],
@@ -139,6 +147,12 @@ class BulkWriter:
 
     # The paths -------------------------------------------------------------------------------
 
+    def _converted(self, fields, rows: Iterable[tuple]) -> Iterator[tuple]:
+        preps = [field.get_db_prep_save for field in fields]
+        connection = self.connection
+        for row in rows:
+            yield tuple(prep(value, connection) for prep, value in zip(preps, row, strict=True))
+
     def _counted(self, model, rows: Iterable[tuple]) -> Iterator[tuple]:
         for row in rows:
             self.written[model] += 1
@@ -165,9 +179,11 @@ class BulkWriter:
                 else ops.adapt_datefield_value for i, f in enumerate(fields)
                 if isinstance(f, models.DateField)}  # DateTimeField is a DateField
 
-    def _executemany(self, model, fields, rows) -> None:
+    def _executemany(self, model, fields, rows, *, adapt: bool = True) -> None:
+        """(`adapt`: dates and datetimes still to put in SQLite's text form; rows converted
+        by their fields already are.)"""
         quote = self.connection.ops.quote_name
-        adapters = self._adapters(fields)
+        adapters = self._adapters(fields) if adapt else {}
         if adapters:
             rows = _adapted(rows, adapters)
         sql = (f"INSERT INTO {quote(model._meta.db_table)} "

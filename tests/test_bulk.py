@@ -80,3 +80,21 @@ def test_it_buffers_rows_and_flushes_them_in_declaration_order(org_a):
     assert LogEntry.objects.get().object_repr == "x"
     writer.flush()  # nothing left: nothing written twice
     assert writer.written == {RegistryEvent: 1, LogEntry: 1}
+
+
+def test_it_converts_loose_values_through_their_fields_when_asked(org_a):
+    user = UserFactory()
+    writer = BulkWriter()
+    writer.declare(RegistryEvent, EVENT_COLUMNS, convert=True)
+    writer.declare(LogEntry, LOG_COLUMNS, convert=True)
+    (event_id,) = writer.reserve_ids(RegistryEvent, 1)
+    (log_id,) = writer.reserve_ids(LogEntry, 1)
+    writer.add(RegistryEvent, (event_id, org_a.pk, "registration", "2024-03-15", "R", ""))
+    writer.add(LogEntry, (log_id, STAMP, user.pk, None, None, "x", 2.0, ""))  # a float
+    writer.flush()
+    assert _events() == [(event_id, org_a.pk, "registration", datetime.date(2024, 3, 15),
+                          "R", "")]
+    row = LogEntry.objects.values_list(*LOG_COLUMNS).get()
+    assert row == (log_id, STAMP, user.pk, None, None, "x", 2, "")
+    assert type(row[6]) is int
+
