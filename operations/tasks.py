@@ -1,0 +1,16 @@
+"""Celery tasks that look after the platform (not after its subject)."""
+
+from celery import shared_task
+
+from diagnostics.models import IntegrityCheckRun
+
+from .integrity import run_checks
+
+
+@shared_task
+def nightly_integrity_check() -> int:
+    """Celery beat, every night: run the integrity checks and store the outcome."""
+    results = run_checks()
+    faults = sum(len(v) for v in results.values())
+    IntegrityCheckRun.objects.create(results=results, faults=faults)
+    return faults
