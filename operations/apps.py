@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OperationsConfig(AppConfig):
@@ -7,4 +8,4 @@ class OperationsConfig(AppConfig):
     checks, the benchmark). It may import every app below it; none imports it."""
 
     name = "operations"
-    verbose_name = "Operations"
+    verbose_name = _("operations")

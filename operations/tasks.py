@@ -2,9 +2,8 @@
 
 from celery import shared_task
 
-from diagnostics.models import IntegrityCheckRun
-
 from .integrity import run_checks
+from .models import IntegrityCheckRun
 
 
 @shared_task

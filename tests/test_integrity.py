@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from cooperatives.models import OrganisationFiliere, ReportRun
-from diagnostics.models import IntegrityCheckRun
 from diagnostics.tasks import run_report
 from operations.integrity import CHECKS, run_checks
+from operations.models import IntegrityCheckRun
 from operations.tasks import nightly_integrity_check
 
 from .factories import (
