@@ -4,7 +4,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import (
     DiagnosticActor,
     DiagnosticEntry,
-    IntegrityCheckRun,
     Intervention,
     ProjectIdea,
     TerritorialDiagnostic,
@@ -62,8 +61,3 @@ class InterventionAdmin(SimpleHistoryAdmin):
     list_select_related = ["ministry", "commune"]
     show_full_result_count = False
 
-
-@admin.register(IntegrityCheckRun)
-class IntegrityCheckRunAdmin(admin.ModelAdmin):
-    list_display = ["ran_at", "faults"]
-    readonly_fields = ["ran_at", "faults", "results"]

@@ -244,18 +244,3 @@ class Intervention(models.Model):
     def __str__(self):
         return f"{self.ministry} · {self.programme}"
 
-
-class IntegrityCheckRun(models.Model):
-    """The outcome of one run of every integrity check (diagnostics.integrity)."""
-
-    ran_at = models.DateTimeField(_("ran at"), default=timezone.now)
-    faults = models.PositiveIntegerField(_("faults"))
-    results = models.JSONField(_("results"))
-
-    class Meta:
-        ordering = ["-ran_at"]
-        verbose_name = _("integrity check run")
-        verbose_name_plural = _("integrity check runs")
-
-    def __str__(self):
-        return f"{self.ran_at:%Y-%m-%d %H:%M} ({self.faults})"

@@ -207,14 +207,3 @@ def fail_stale_runs(max_age_seconds: int = 3600) -> int:
     ).update(status=ReportRun.Status.FAILED, error="Timed out: no worker finished this run.",
              finished_at=timezone.now())
 
-
-@shared_task
-def nightly_integrity_check() -> int:
-    """Celery beat, every night: run the integrity checks and store the outcome."""
-    from .integrity import run_checks
-    from .models import IntegrityCheckRun
-
-    results = run_checks()
-    faults = sum(len(v) for v in results.values())
-    IntegrityCheckRun.objects.create(results=results, faults=faults)
-    return faults

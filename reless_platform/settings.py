@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sectors",
     "cooperatives",
     "diagnostics",
+    "operations",  # last: what runs the platform (set-up, generator, backups, bench)
 ]
 
 MIDDLEWARE = [
@@ -221,7 +222,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=30),
     },
     "nightly-integrity-check": {
-        "task": "diagnostics.tasks.nightly_integrity_check",
+        "task": "operations.tasks.nightly_integrity_check",
         "schedule": crontab(hour=3, minute=0),
     },
     "requeue-queued-report-runs": {

@@ -10,8 +10,10 @@ import os
 
 import pytest
 
-from bench.load import wrk_available
-from bench.runner import SOAK, TARGETS, Options, run_bench, table
+from operations.bench.context import Options
+from operations.bench.load import wrk_available
+from operations.bench.rows import SOAK, TARGETS, table
+from operations.bench.runner import run_bench
 from sectors.taxonomy import load_taxonomy
 
 from .factories import CommuneFactory, DepartmentFactory, RegionFactory
@@ -87,7 +89,7 @@ def test_it_loads_the_api_and_the_pages_with_wrk(territory, tmp_path):
     assert {page["path"] for page in pages["details"]["pages"]} >= {"/"}
     weighed = {page["name"]: page for page in weight["details"]["pages"]}
     # Every page route of the URLconf but those the benchmark says it skips, and why.
-    from bench.pages import html_routes
+    from operations.bench.pages import html_routes
 
     missing = {name for name, _ in html_routes()} - set(weighed)
     assert missing <= {"change_request_detail"}, (missing, weight["note"])

@@ -22,13 +22,10 @@ from cooperatives.models import (
     Role,
     RoleAssignment,
 )
-from diagnostics.generator import (
-    create_demo_accounts,
-    default_demo_communes,
-    generate_dataset,
-    select_communes,
-)
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+from operations.generator.dataset import generate_dataset
+from operations.generator.demo import create_demo_accounts, default_demo_communes
+from operations.generator.selection import select_communes
 from sectors.taxonomy import AGRO_ZONES, load_taxonomy
 
 from .factories import CommuneFactory, DepartmentFactory, RegionFactory, UserFactory
@@ -310,8 +307,8 @@ def test_it_prints_the_demo_accounts(territory, settings):
 
 
 def test_it_generates_data_that_passes_every_integrity_check(territory):
-    from diagnostics.integrity import CHECKS, run_checks
     from diagnostics.tasks import request_national_recompute
+    from operations.integrity import CHECKS, run_checks
 
     generate_dataset(scale="tiny", seed=3)
     request_national_recompute(year=2025)

@@ -7,9 +7,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from cooperatives.models import OrganisationFiliere, ReportRun
-from diagnostics.integrity import CHECKS, run_checks
-from diagnostics.models import IntegrityCheckRun
 from diagnostics.tasks import run_report
+from operations.integrity import CHECKS, run_checks
+from operations.models import IntegrityCheckRun
+from operations.tasks import nightly_integrity_check
 
 from .factories import (
     DiagnosticFactory,
@@ -91,3 +92,10 @@ def test_it_does_not_mistake_an_outdated_report_for_a_corrupt_one(healthy, org_a
     org_a.members_total = 40
     org_a.save()  # edited after the run: the report is out of date, not corrupt
     assert run_checks()["stored_reports_differ"] == []
+
+
+def test_it_runs_nightly_and_stores_the_outcome(healthy, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["nightly-integrity-check"]["task"] == (
+        "operations.tasks.nightly_integrity_check") == nightly_integrity_check.name
+    assert nightly_integrity_check() == 0
+    assert IntegrityCheckRun.objects.get().faults == 0

@@ -1,12 +1,15 @@
-"""`manage.py bench`: the targets P1-P8 measured on PostgreSQL, as one table (bench.runner)."""
+"""`manage.py bench`: the targets P1-P8 measured on PostgreSQL, as one table
+(operations.bench.runner)."""
 
 import signal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bench.dataset import BenchError
-from bench.runner import DEFAULT_OUTPUT, SOAK, TARGETS, Options, run_bench, table
+from operations.bench.context import DEFAULT_OUTPUT, Options
+from operations.bench.dataset import BenchError
+from operations.bench.rows import SOAK, TARGETS, table
+from operations.bench.runner import run_bench
 
 
 def _targets(value: str) -> frozenset[str]:
@@ -21,7 +24,8 @@ def _targets(value: str) -> frozenset[str]:
 
 class Command(BaseCommand):
     help = ("Measure the performance targets P1-P8 on the national dataset (generated when the "
-            "database holds none) and print one table; the same rows go to bench/results.json.")
+            "database holds none) and print one table; the same rows go to "
+            "operations/bench/results.json.")
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["tiny", "demo", "national"], default="national")

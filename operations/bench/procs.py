@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+from celery import current_app as app  # the project's app (reless_platform.celery)
 from django.conf import settings
 from django.db import connection
 
@@ -137,8 +138,6 @@ def celery_worker(log_dir: Path, *, concurrency: int) -> tuple[Process, str, str
 
 
 def wait_worker(process: Process, node: str, timeout: float = 90) -> None:
-    from reless_platform.celery import app
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not process.alive():

@@ -12,11 +12,13 @@ from dataclasses import asdict, dataclass, replace
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from communes.models import Commune
 from cooperatives.models import CooperationLink, Organisation, OrganisationStatus
 from diagnostics.models import DiagnosticEntry, Intervention
+from operations.generator.dataset import generate_dataset
+from operations.generator.selection import SCALES, select_communes
 from sectors.models import Ministry
 
 NATIONAL = "national"
@@ -73,8 +75,6 @@ def ensure_reference_data(say: Callable[[str], None]) -> None:
 
 def scaled_national(fraction: float):
     """The national scale times `fraction` (every commune still gets its share)."""
-    from diagnostics.generator import SCALES
-
     base = SCALES[NATIONAL]
     return replace(base, organisations=round(base.organisations * fraction),
                    links=round(base.links * fraction), entries=round(base.entries * fraction),
@@ -84,11 +84,9 @@ def scaled_national(fraction: float):
 
 def ensure_dataset(scale: str, fraction: float, say: Callable[[str], None]) -> DatasetInfo:
     """Reuse the dataset of the selected communes, or generate it (seed 1)."""
-    from diagnostics import generator
-
     migrate_if_needed(say)
     ensure_reference_data(say)
-    communes = generator.select_communes(scale)
+    communes = select_communes(scale)
     filled = Organisation.objects.filter(commune__in=communes).values("commune_id").distinct()
     started, generated = time.monotonic(), False
     if filled.count():
@@ -100,14 +98,14 @@ def ensure_dataset(scale: str, fraction: float, say: Callable[[str], None]) -> D
         if scale == NATIONAL and fraction != 1:
             # The generator knows scales by name: lend it a scaled copy of the national one.
             name = f"national-x{fraction:g}"
-            generator.SCALES[name] = scaled_national(fraction)
+            SCALES[name] = scaled_national(fraction)
         say(f"Generating the {name} dataset (seed {SEED}); national takes several minutes...")
         try:
-            result = generator.generate_dataset(
+            result = generate_dataset(
                 scale=name, seed=SEED, pcodes=[c.pcode for c in communes],
                 progress=lambda line: say(line.strip()))
         finally:
-            generator.SCALES.pop(f"national-x{fraction:g}", None)
+            SCALES.pop(f"national-x{fraction:g}", None)
         if result.skipped:
             raise BenchError(result.message)
     info = describe(scale, fraction, generated,
@@ -134,8 +132,6 @@ def describe(scale: str, fraction: float, generated: bool, seconds: float | None
 
 
 def _active():
-    from django.db.models import Q
-
     return Q(status=OrganisationStatus.ACTIVE)
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from diagnostics.backup import BackupError, dump
+from operations.backup import BackupError, dump
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
 """P6 in a process of its own: the national cooperation graph's metrics, timed, with the
-process's peak memory. Run as `python -m bench.graph YYYY-MM-DD`; prints one JSON line.
+process's peak memory. Run as `python -m operations.bench.graph YYYY-MM-DD`; prints one JSON
+line.
 
 "Graph metrics" are the national figures of the cooperation report (components, largest
 component, density, isolated) from the registry: fetching the counted links and the

@@ -5,10 +5,15 @@ Idempotent and quick on a second run: what is loaded already is left alone."""
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
 
 from communes.importers import import_admin_tables, import_boundaries
 from communes.models import Commune
+from cooperatives.models import ReportRun
+from diagnostics.tasks import request_national_recompute
 from sectors.taxonomy import load_taxonomy
 
 OCHA_DIR = Path("raw") / "ocha_cod_ab_2018_via_cartong"
@@ -29,8 +34,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Taxonomy: {counts}")
         self._territory(Path(reference_dir))
         if demo and Commune.objects.exists():
-            from django.core.management import call_command
-
             call_command("generate_dataset", scale="demo", seed=seed, demo_accounts=True,
                          stdout=self.stdout)
             self._first_reports()
@@ -38,12 +41,6 @@ class Command(BaseCommand):
     def _first_reports(self) -> None:
         """Compute both reports once for every commune and the country, if never done (in
         process without Redis; queued for the worker with it)."""
-        from django.db import transaction
-        from django.utils import timezone
-
-        from cooperatives.models import ReportRun
-        from diagnostics.tasks import request_national_recompute
-
         if ReportRun.objects.filter(scope="national").exists():
             return
         with transaction.atomic():

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnostics.integrity import CHECKS, run_checks
-from diagnostics.models import IntegrityCheckRun
+from operations.integrity import CHECKS, run_checks
+from operations.models import IntegrityCheckRun
 
 
 class Command(BaseCommand):

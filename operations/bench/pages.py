@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from cooperatives.models import BureauMember, ChangeRequest, CooperationLink, Organisation
 from diagnostics.models import Intervention, TerritorialDiagnostic
+from diagnostics.services import diagnostic_copy_to_year
 
 # Routes that are not pages to weigh: actions (POST only), downloads, one-time links.
 SKIPPED = {
@@ -63,15 +64,13 @@ def ensure_draft_diagnostic(commune, user) -> None:
     latest = diagnostics.order_by("-year", "-pk").first()
     if latest is None or diagnostics.filter(status=TerritorialDiagnostic.Status.DRAFT).exists():
         return
-    from diagnostics.services import diagnostic_copy_to_year
-
     free = max(diagnostics.values_list("year", flat=True)) + 1
     diagnostic_copy_to_year(user=user, diagnostic=latest, year=free)
 
 
 def catalogue(commune) -> list[tuple[str, str, str]]:
     """(route name, path, who) of every page with the commune's real objects."""
-    # The representative's organisation: the commune's first (see bench.runner._accounts).
+    # The representative's organisation: the commune's first (see runner._accounts).
     organisation = Organisation.objects.filter(commune=commune).order_by("pk").first()
     link = (CooperationLink.objects.filter(source__commune=commune).order_by("pk").first())
     diagnostics = TerritorialDiagnostic.objects.filter(commune=commune).order_by("-year", "-pk")

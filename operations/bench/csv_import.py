@@ -115,7 +115,8 @@ def measure(*, user, commune, rows: int) -> dict:
 
 
 def main() -> None:
-    """`python -m bench.csv_import USER_ID COMMUNE_ID ROWS`: one JSON line (BENCH_JSON)."""
+    """`python -m operations.bench.csv_import USER_ID COMMUNE_ID ROWS`: one JSON line
+    (BENCH_JSON)."""
     import json
     import os
     import sys

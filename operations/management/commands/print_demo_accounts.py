@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from diagnostics.generator import existing_demo_accounts
+from operations.generator.demo import existing_demo_accounts
 
 BANNER = "DEMO ACCOUNTS — demo only, never in production"
 

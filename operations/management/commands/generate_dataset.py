@@ -2,13 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnostics.generator import (
-    SCALES,
-    DatasetError,
-    create_demo_accounts,
-    default_demo_communes,
-    generate_dataset,
-)
+from operations.generator.dataset import generate_dataset
+from operations.generator.demo import create_demo_accounts, default_demo_communes
+from operations.generator.selection import SCALES, DatasetError
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnostics.backup import BackupError, restore
+from operations.backup import BackupError, restore
 
 
 class Command(BaseCommand):

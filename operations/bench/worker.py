@@ -1,0 +1,146 @@
+"""P4 and P5: the reports computed by a real Celery worker (national recompute, an edit's
+refresh), P4 beside the hand-written SQL baseline."""
+
+import statistics
+from contextlib import contextmanager
+from datetime import datetime
+
+from celery import current_app as app  # the project's app (reless_platform.celery)
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cooperatives.models import Organisation, OrganisationStatus, ReportRun
+from cooperatives.services import organisation_update
+from diagnostics.tasks import request_national_recompute
+
+from . import baseline_sql, procs
+from .context import Context, add_row, wait_until
+
+P5_SAMPLES = 4
+
+
+@contextmanager
+def report_worker(ctx: Context):
+    """A real worker (`celery worker -c 2`) on a queue of its own, when Redis is configured;
+    otherwise the tasks run in-process (eager) and the timing says so. Yields whether a
+    worker runs."""
+    if not settings.REDIS_URL:
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        try:
+            yield False
+        finally:
+            app.conf.task_always_eager = eager
+        return
+    process, queue, node = procs.celery_worker(ctx.log_dir, concurrency=2)
+    old = app.conf.task_default_queue, app.conf.task_always_eager
+    app.conf.task_default_queue, app.conf.task_always_eager = queue, False
+    try:
+        with process:
+            procs.wait_worker(process, node)
+            ctx.worker_queue = queue
+            yield True
+    finally:
+        app.conf.task_default_queue, app.conf.task_always_eager = old
+        ctx.worker_queue = None
+
+
+PENDING = (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING)
+
+
+def measure_p4(ctx: Context, worker: bool) -> None:
+    """The national recompute through the tasks, beside the SQL baseline on the same data."""
+    # Runs queued by an earlier, interrupted run would coalesce with ours and never finish.
+    ReportRun.objects.filter(status__in=PENDING).update(
+        status=ReportRun.Status.FAILED, finished_at=timezone.now(),
+        error="Left pending before a benchmark run.")
+    first = (ReportRun.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    baseline, baseline_first = baseline_sql.run_baseline(year=ctx.year, on=ctx.on)
+    requested = timezone.now()
+    with transaction.atomic():
+        request_national_recompute(year=ctx.year, user=ctx.admin)
+    ours = ReportRun.objects.filter(id__gte=first)
+    limit = 600
+    finished = wait_until(lambda: not ours.filter(status__in=PENDING).exists(), limit, 0.2)
+    last = ours.aggregate(m=Max("finished_at"))["m"]
+    wall = (last - requested).total_seconds() if finished and last else None
+    _, baseline_again = baseline_sql.run_baseline(year=ctx.year, on=ctx.on)
+    base_seconds = min(baseline_first, baseline_again)
+    failed = ours.filter(status=ReportRun.Status.FAILED).count()
+    where = "worker -c 2" if worker else "in-process (no REDIS_URL)"
+    details = {"runs": ours.count(), "failed_runs": failed, "baseline_seconds": [
+        round(baseline_first, 2), round(baseline_again, 2)], "worker": worker}
+    note = "" if finished else f"runs still pending after {limit} s"
+    if failed:
+        note = f"{failed} runs failed: " + "; ".join(
+            ours.filter(status=ReportRun.Status.FAILED).values_list("error", flat=True)[:2])
+    add_row(ctx, "P4", f"national recompute: {ours.count()} runs, {where}",
+         wall if not failed else None, "s", 30, "<", note=note, details=details)
+    add_row(ctx, "P4", f"platform ÷ SQL baseline (baseline {base_seconds:.1f} s)",
+         wall / base_seconds if wall and not failed else None, "×", 2, "<=", details=details)
+    check = baseline_sql.compare(baseline, *_stored_results(ours))
+    add_row(ctx, "P4", f"baseline = platform ({check['checked']:,} figures compared)",
+         check["mismatches"], "mismatches", 0, "==",
+         note="; ".join(check["examples"][:3]), details=check)
+
+
+def _stored_results(runs) -> tuple[dict, dict, dict | None]:
+    convergence, cooperation, national = {}, {}, None
+    for kind, scope, result in runs.filter(status=ReportRun.Status.DONE).values_list(
+            "kind", "scope", "result"):
+        if scope == "national":
+            if kind == ReportRun.Kind.COOPERATION:
+                national = result
+        elif kind == ReportRun.Kind.CONVERGENCE:
+            convergence[scope] = result
+        else:
+            cooperation[scope] = result
+    return convergence, cooperation, national
+
+
+def measure_p5(ctx: Context, worker: bool) -> None:
+    """Edits of one organisation (services), each until both commune reports are refreshed."""
+    organisation = (Organisation.objects.filter(commune=ctx.commune,
+                                                status=OrganisationStatus.ACTIVE)
+                    .order_by("id").first())
+    samples, timeouts = [], 0
+    for n in range(P5_SAMPLES):
+        seconds = _edit_to_refresh(ctx, organisation_update, organisation,
+                                   delta=1 if n % 2 == 0 else -1)
+        if seconds is None:
+            timeouts += 1
+        else:
+            samples.append(seconds)
+    worst = max(samples) if samples and not timeouts else None
+    note = (f"median {statistics.median(samples):.2f} s of {len(samples)} edits"
+            if samples else "") + (f"; {timeouts} edits not refreshed within 30 s"
+                                   if timeouts else "")
+    if not worker:
+        note += "; no REDIS_URL: tasks ran in-process"
+    add_row(ctx, "P5", f"edit → both reports of {ctx.commune.pcode} refreshed (worst of "
+         f"{P5_SAMPLES} edits)", worst, "s", 2, "<", note=note,
+         details={"samples": samples, "timeouts": timeouts, "organisation": organisation.pk})
+
+
+def _edit_to_refresh(ctx: Context, update, organisation: Organisation, delta: int
+                     ) -> float | None:
+    """Seconds from the edit's commit until both reports of the commune were computed by runs
+    started after it (None: not within 30 s)."""
+    organisation.refresh_from_db()
+    committed: list[datetime] = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.append(timezone.now()))
+        update(user=ctx.agent, organisation=organisation,
+               employees=organisation.employees + delta)
+    fresh = ReportRun.objects.filter(scope=ctx.commune.pcode, status=ReportRun.Status.DONE,
+                                     started_at__gte=committed[0]).order_by()
+    if not wait_until(lambda: fresh.values("kind").distinct().count() == 2, 30, 0.02):
+        return None
+    firsts = [fresh.filter(kind=kind).order_by("finished_at").values_list(
+        "finished_at", flat=True).first() for kind in ReportRun.Kind.values]
+    # Let the runs of this edit settle before the next one.
+    wait_until(lambda: not ReportRun.objects.filter(scope=ctx.commune.pcode,
+                                               status__in=PENDING).exists(), 30)
+    return (max(firsts) - committed[0]).total_seconds()

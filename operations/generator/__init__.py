@@ -1,0 +1,9 @@
+"""The seeded synthetic dataset (organisations, links, RELESS, diagnostics, interventions) and
+the demo accounts.
+
+- `dataset`: the entry point `generate_dataset` and the run (`Generator`), phase by phase;
+- `selection`, `taxonomy`: what a scale fills and the taxonomy as plain values;
+- `world`: the state the builders share and the draws they all make;
+- `organisations`, `links`, `reless`, `pcd`, `interventions`: one builder each;
+- `names`, `texts`: the word lists; `sink`: the bulk writer; `demo`: the demo accounts.
+"""
