@@ -31,7 +31,8 @@ from django.utils import timezone
 from accounts.models import ApiToken, User
 from communes.models import Commune
 from cooperatives import freshness
-from cooperatives.models import Organisation, OrganisationStatus, ReportRun, Role, RoleAssignment
+from cooperatives.models import Organisation, OrganisationStatus, Role, RoleAssignment
+from reports.models import ReportRun
 from sectors.models import Ministry
 
 from . import baseline_sql, csv_import, load, procs, queries
@@ -156,7 +157,7 @@ def run_bench(options: Options, say: Say = print) -> dict:
     communes = bench_communes()
     if not communes:
         raise BenchError("No commune holds organisations: nothing to measure.")
-    from diagnostics.tasks import report_date
+    from reports.compute import report_date
 
     year = timezone.localdate().year
     ctx = Context(options=options, say=say, dataset=dataset, log_dir=load.tmp_dir(), year=year,
@@ -380,7 +381,7 @@ PENDING = (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING)
 
 def measure_p4(ctx: Context, worker: bool) -> None:
     """The national recompute through the tasks, beside the SQL baseline on the same data."""
-    from diagnostics.tasks import request_national_recompute
+    from reports.tasks import request_national_recompute
 
     # Runs queued by an earlier, interrupted run would coalesce with ours and never finish.
     ReportRun.objects.filter(status__in=PENDING).update(

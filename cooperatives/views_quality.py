@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import (
@@ -22,7 +21,6 @@ from django.views.decorators.http import (
 
 from communes.models import Region
 from core import csvsafe
-from core.years import parse_year, year_message
 
 from . import duplicates, exports, imports, opendata, scorecards
 from .models import DuplicateFlag, ImportJob, Organisation
@@ -148,10 +146,6 @@ def import_template(request, fmt):
 
 # Exports ----------------------------------------------------------------------------------------
 
-def _export_name(prefix: str) -> str:
-    return f"{prefix}-{timezone.localdate():%Y%m%d}"
-
-
 @login_required
 @require_safe
 def export_organisations(request, fmt):
@@ -165,20 +159,7 @@ def export_organisations(request, fmt):
         return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain")
     commune = request.GET.get("commune", "")
     return exports.table_response(
-        table, _export_name(f"organisations-{commune}" if commune else "organisations"), fmt)
-
-
-@login_required
-@require_safe
-def export_report(request, kind, fmt):
-    """The latest done run of a report (?commune=PCODE, else national; ?year=2025)."""
-    try:
-        year = parse_year(request.GET.get("year"))
-    except ValidationError as error:
-        return HttpResponseBadRequest(year_message(error), content_type="text/plain")
-    pcode = request.GET.get("commune") or None
-    table = exports.report_table(request.user, kind, pcode=pcode, year=year)
-    return exports.table_response(table, _export_name(f"{kind}-{pcode or 'national'}"), fmt)
+        table, exports.export_name(f"organisations-{commune}" if commune else "organisations"), fmt)
 
 
 # Duplicates -------------------------------------------------------------------------------------

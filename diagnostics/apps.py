@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class DiagnosticsConfig(AppConfig):
     name = "diagnostics"
     verbose_name = _("diagnostics")
-
-    def ready(self):
-        from . import signals
-
-        signals.connect()

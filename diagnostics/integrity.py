@@ -20,11 +20,12 @@ from cooperatives.models import (
     Organisation,
     OrganisationFiliere,
     OrganisationStatus,
-    ReportRun,
     Role,
     RoleAssignment,
 )
 from cooperatives.rules import LATITUDE_RANGE, LONGITUDE_RANGE
+from reports.compute import compute_for_communes
+from reports.models import ReportRun
 
 from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 
@@ -135,8 +136,6 @@ def stored_reports_differ():
 
     Only runs of scopes unchanged since (no newer queued run, no organisation edited after
     the run) are compared, so an out-of-date report is not mistaken for a corrupt one."""
-    from .tasks import compute_for_communes
-
     latest: dict[tuple, ReportRun] = {}
     done = ReportRun.objects.filter(status=ReportRun.Status.DONE, commune__isnull=False)
     for run in done.order_by("finished_at", "pk"):

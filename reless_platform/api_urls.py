@@ -18,6 +18,6 @@ urlpatterns = [
     path("docs/try/", ApiTryView.as_view(url_name="api-schema"), name="api-docs-try"),
     path("", include("cooperatives.api_urls")),
     path("", include("diagnostics.api_urls")),
-    path("", include("diagnostics.report_api_urls")),
+    path("", include("reports.api_urls")),
     path("", include("cooperatives.quality_api_urls")),
 ]

@@ -6,10 +6,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from cooperatives.models import OrganisationFiliere, ReportRun
+from cooperatives.models import OrganisationFiliere
 from diagnostics.integrity import CHECKS, run_checks
 from diagnostics.models import IntegrityCheckRun
-from diagnostics.tasks import run_report
+from reports.models import ReportRun
+from reports.tasks import run_report
 
 from .factories import (
     DiagnosticFactory,

@@ -41,8 +41,8 @@ class Command(BaseCommand):
         from django.db import transaction
         from django.utils import timezone
 
-        from cooperatives.models import ReportRun
-        from diagnostics.tasks import request_national_recompute
+        from reports.models import ReportRun
+        from reports.tasks import request_national_recompute
 
         if ReportRun.objects.filter(scope="national").exists():
             return

@@ -10,17 +10,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communes.models import Commune
-from cooperatives.models import ReportRun
 from cooperatives.permissions import (
     HasRole,
     can_read_commune_reports,
     can_write_commune,
     scope_of,
 )
-from cooperatives.runs import latest_done
 from core.api import ApiViewMixin
 from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
 
+from .models import ReportRun
+from .runs import latest_done
 from .tasks import request_national_recompute, request_report
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(),

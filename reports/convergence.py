@@ -22,10 +22,10 @@ from django.db.models import Count, Q
 
 from communes.models import Commune, haversine_km
 from cooperatives.models import OrganisationFiliere, OrganisationStatus
-from cooperatives.reports import fraction
+from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 from sectors.models import Ministry, Sector
 
-from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+from .cooperation import fraction
 
 STATES = ("converging", "unmet", "unsupported", "unplanned", "absent")
 FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",

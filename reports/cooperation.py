@@ -27,9 +27,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from communes.models import Commune
-from sectors.models import Filiere
-
-from .models import (
+from cooperatives.models import (
     CooperationLink,
     LegalForm,
     LinkKind,
@@ -37,6 +35,7 @@ from .models import (
     OrganisationFiliere,
     OrganisationStatus,
 )
+from sectors.models import Filiere
 
 KINDS: tuple[str, ...] = tuple(LinkKind.values)
 OPPORTUNITY_LIMIT = 20

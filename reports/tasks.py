@@ -1,0 +1,164 @@
+"""Celery tasks computing and storing the two reports. Thin: take ids, hand the run and what
+it computes (reports.compute) to the run life cycle (reports.runs). Every task is safe to run
+twice.
+
+Before this app existed the tasks were named diagnostics.tasks.*: messages queued under the
+old names are not consumed, but their runs stay queued rows that `requeue_queued_runs` sends
+again under the new names."""
+
+import datetime
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from communes.models import Commune
+
+from .compute import compute_national, compute_run
+from .models import ReportRun
+from .runs import (
+    report_run_execute,
+    report_run_fail,
+    report_run_finish,
+    report_run_request,
+    report_run_start,
+    report_runs_fail_stale,
+    report_runs_queue_every_commune,
+    report_runs_queued_before,
+    report_runs_start,
+)
+
+logger = logging.getLogger(__name__)
+KINDS = (ReportRun.Kind.CONVERGENCE, ReportRun.Kind.COOPERATION)
+STORE_CHUNK = 60  # commune runs stored per transaction by run_national
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
+@shared_task(**TASK_OPTIONS)
+def run_report(self, run_id: int) -> str | None:
+    """Compute and store one report run; a failure is recorded on the run."""
+    try:
+        run = report_run_execute(run_id, compute_run)
+    except ReportRun.DoesNotExist:
+        logger.warning("report run %s vanished before it ran", run_id)
+        return None
+    except TRANSIENT as error:
+        if self.request.retries >= self.max_retries:
+            report_run_fail(run_id, error)
+            return None
+        raise
+    except (Exception, SoftTimeLimitExceeded) as error:  # noqa: BLE001 - recorded, not lost
+        logger.exception("report run %s failed", run_id)
+        report_run_fail(run_id, error)
+        return None
+    return run.status if run else None
+
+
+@shared_task(**TASK_OPTIONS)
+def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[int]) -> int:
+    """The national report of a kind, and every commune's report from the same snapshot.
+
+    The national computation reads the whole country once and yields each commune's report
+    as well, so storing those is cheaper than recomputing communes in chunks (each chunk of
+    a large batch reads the country anyway). Commune runs are stored in chunks of
+    STORE_CHUNK rows per transaction."""
+    national = report_run_start(run_id)
+    communes = report_runs_start(commune_run_ids)
+    try:
+        result = compute_national(kind, year)
+        by_pcode = result["communes"]
+        for start in range(0, len(communes), STORE_CHUNK):
+            with transaction.atomic():
+                for run in communes[start:start + STORE_CHUNK]:
+                    report_run_finish(run, by_pcode[run.scope])
+        if national is not None:
+            report_run_finish(national, result)
+    except TRANSIENT:
+        if self.request.retries < self.max_retries:
+            raise
+        _fail_all([run_id, *commune_run_ids], "database unavailable")
+    except (Exception, SoftTimeLimitExceeded) as error:  # noqa: BLE001 - recorded, not lost
+        logger.exception("national %s report failed", kind)
+        _fail_all([run_id, *commune_run_ids], error)
+    return len(communes)
+
+
+def _fail_all(run_ids: list[int], error) -> None:
+    for pk in run_ids:
+        report_run_fail(pk, error)
+
+
+def send(task, *args) -> bool:
+    """Send a task to the broker; False (logged) when the broker is unreachable. The run
+    stays queued and `requeue_queued_runs` sends it again once the broker is back."""
+    try:
+        task.delay(*args)
+    except Exception:  # noqa: BLE001 - kombu/redis connection errors of every kind
+        logger.exception("could not send %s%s to the broker", task.name, args)
+        return False
+    return True
+
+
+def request_report(*, kind: str, year: int, commune: Commune | None = None,
+                   user=None) -> ReportRun:
+    """Queue a run (coalesced with a queued one of the same scope), enqueued on commit."""
+    run, created = report_run_request(kind=kind, year=year, commune=commune, user=user)
+    if created:
+        transaction.on_commit(lambda: send(run_report, run.pk))
+    return run
+
+
+def request_national_recompute(*, year: int, user=None) -> list[ReportRun]:
+    """Queue the national run and every commune's run of both kinds: one task per kind."""
+    national = []
+    for kind in KINDS:
+        run, created = report_run_request(kind=kind, year=year, user=user)
+        commune_run_ids = report_runs_queue_every_commune(kind=kind, year=year, user=user)
+        if created:
+            transaction.on_commit(
+                lambda k=kind, r=run.pk, c=commune_run_ids: send(run_national, k, year, r, c))
+        national.append(run)
+    return national
+
+
+@shared_task
+def nightly_reports() -> int:
+    """Celery beat, every night: recompute both reports for every commune and the country."""
+    return len(request_national_recompute(year=timezone.localdate().year))
+
+
+def queue_commune_reports(commune_id: int, year: int | None = None) -> None:
+    """After a change in a commune: queue its two reports (coalesced). The runs are rows
+    first, so a broker outage delays them but loses nothing."""
+    commune = Commune.objects.filter(pk=commune_id).first()
+    if commune is not None:
+        for kind in KINDS:
+            request_report(kind=kind, year=year or timezone.localdate().year, commune=commune)
+
+
+@shared_task
+def requeue_queued_runs(min_age_seconds: int = 120) -> int:
+    """Send again the runs still queued after a while (their message was lost, e.g. the
+    broker was down when they were requested). A duplicate delivery is harmless."""
+    limit = timezone.now() - datetime.timedelta(seconds=min_age_seconds)
+    return sum(send(run_report, pk) for pk in report_runs_queued_before(limit))
+
+
+@shared_task
+def fail_stale_runs(max_age_seconds: int = 3600) -> int:
+    """Runs queued or running for longer than any task may take are marked failed."""
+    limit = timezone.now() - datetime.timedelta(seconds=max_age_seconds)
+    return report_runs_fail_stale(limit)
