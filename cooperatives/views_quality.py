@@ -56,7 +56,7 @@ class ImportForm(forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_start(request, pcode):
     """Upload a file to check it (dry run) or import it into the commune."""
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -150,8 +150,7 @@ def import_template(request, fmt):
 @require_safe
 def export_organisations(request, fmt):
     """The organisations the user may list, with the list's filters (?commune=…&status=…)."""
-    scope = scope_of(request.user)
-    if not (scope.is_admin or scope.is_agent or scope.is_analyst or scope.is_representative):
+    if not scope_of(request.user).has_role:
         raise Http404
     try:
         table = exports.organisation_table(request.user, request.GET)
@@ -169,7 +168,7 @@ def export_organisations(request, fmt):
 def duplicate_queue(request, pcode):
     """The commune's open possible duplicates, each with merge and dismiss forms, and the
     latest decisions."""
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     decided = (DuplicateFlag.objects.filter(org_a__commune=commune)
                .exclude(status=DuplicateFlag.Status.OPEN)
                .select_related("org_a", "org_b", "reviewer").order_by("-decided_at", "-id"))

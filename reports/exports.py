@@ -5,9 +5,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.models import Commune
 from cooperatives.exports import Table, provenance
-from cooperatives.permissions import can_read_commune_reports, scope_of
+from cooperatives.permissions import get_commune_for_user, scope_of
 
 from .models import ReportRun
 from .runs import latest_done
@@ -26,9 +25,7 @@ def report_table(user, kind: str, *, pcode: str | None = None, year: int | None 
     scope = scope_of(user)
     commune = None
     if pcode:
-        commune = Commune.objects.filter(pcode=pcode).first()
-        if commune is None or not can_read_commune_reports(user, commune.pk):
-            raise Http404
+        commune = get_commune_for_user(user, pcode, need="reports")
     elif not scope.reads_country:
         raise Http404
     run = latest_done(kind, commune=commune, year=year)

@@ -10,13 +10,12 @@ presenters: a done run never changes.
 import datetime
 from dataclasses import dataclass, field
 
-from django.http import Http404
 from django.utils import timezone
 
 from communes.models import Commune
 from cooperatives import freshness
 from cooperatives.models import Organisation
-from cooperatives.permissions import can_read_commune_reports, scope_of
+from cooperatives.permissions import scope_of
 
 from .models import ReportRun
 from .runs import NATIONAL, latest_done, scope_key
@@ -25,15 +24,6 @@ SHARED_VERSION = 1  # part of the shared cache keys: change it when a cached sha
 
 
 # Who may see what -------------------------------------------------------------------------
-
-def get_commune_for_reports(user, pcode: str) -> Commune:
-    """The commune if the user may read its reports, else 404 (missing or not theirs alike)."""
-    commune = (Commune.objects.defer("boundary").select_related("department__region")
-               .filter(pcode=pcode).first())
-    if commune is None or not can_read_commune_reports(user, commune.pk):
-        raise Http404
-    return commune
-
 
 def reads_country(user) -> bool:
     """Admins and ministry analysts read the national reports."""

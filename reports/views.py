@@ -14,9 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from communes.models import Commune
 from cooperatives.exports import export_name, table_response
-from cooperatives.permissions import can_write_commune
+from cooperatives.permissions import can_write_commune, get_commune_for_user
 from core.years import parse_year, year_message
 
 from .convergence_presenter import convergence_page, national_convergence_page, state_legend
@@ -24,7 +23,7 @@ from .cooperation_presenter import cooperation_page, national_cooperation_page
 from .exports import report_table
 from .maps import map_page
 from .models import ReportRun
-from .reads import get_commune_for_reports, reads_country, recomputes_country, run_state
+from .reads import reads_country, recomputes_country, run_state
 from .tasks import request_national_recompute, request_report
 from .territory import territory
 
@@ -52,7 +51,7 @@ def _queued_year(request) -> int | None:
 
 
 def _commune_page(request, kind: str, pcode: str):
-    commune = get_commune_for_reports(request.user, pcode)
+    commune = get_commune_for_user(request.user, pcode, need="reports")
     state = run_state(kind, commune=commune, year=_shown_year(request))
     return render(request, f"reports/{kind}_commune.html", {
         "commune": commune, "kind": kind, "state": state, "legend": state_legend(),
@@ -124,9 +123,7 @@ def national_map(request):
 @require_POST
 def recompute_commune(request, kind, pcode):
     """A CTD agent (their commune) or the admin queues a commune's report; others get 404."""
-    commune = Commune.objects.defer("boundary").filter(pcode=pcode).first()
-    if commune is None or not can_write_commune(request.user, commune.pk):
-        raise Http404
+    commune = get_commune_for_user(request.user, pcode, need="write")
     target = reverse(f"reports:{kind}_commune", args=[commune.pcode])
     year = _queued_year(request)
     if year is None:
