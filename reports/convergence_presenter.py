@@ -78,7 +78,6 @@ def _unmet_needs(unmet: list[dict]) -> list[dict]:
     return [dict(u, sector_name=sectors.get(u["sector"], u["sector"])) for u in unmet]
 
 
-
 # National convergence ---------------------------------------------------------------------
 
 @lru_cache(maxsize=4)
@@ -161,7 +160,6 @@ def _ministry_totals(totals: dict, data: dict) -> list[dict]:
                     "figures": [cell.get(f, 0) for f in FIGURES],
                     "states": [states.get(s, 0) for s in STATES]})
     return out
-
 
 
 def state_legend() -> list[tuple[str, str, str, str]]:

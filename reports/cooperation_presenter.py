@@ -87,7 +87,6 @@ def _filiere_names(codes: set[str]) -> dict[str, str]:
             .only("code", "name_fr", "name_en")}
 
 
-
 # National cooperation ---------------------------------------------------------------------
 
 @lru_cache(maxsize=4)

@@ -13,14 +13,11 @@ from cooperatives import freshness
 
 from . import convergence_presenter, cooperation_presenter
 from .charts import MapArea, Shapes, choropleth, project_boundaries
-from .convergence_presenter import national_convergence
-from .cooperation_presenter import national_cooperation
 from .models import ReportRun
 from .reads import shared
 from .shaping import MAP_BANDS, Ratio
 from .territory import Territory
 
-# The map ----------------------------------------------------------------------------------
 
 def commune_shapes() -> Shapes:
     """Projected outlines of every commune with a boundary, projected once for all processes
@@ -62,8 +59,9 @@ def _map_ratios(kind: str, run: ReportRun | None) -> dict[str, Ratio | None]:
     if run is None:
         return {}
     if kind == ReportRun.Kind.CONVERGENCE:
-        return national_convergence(run.pk)["scores"]
-    return {p: row["linked_share"] for p, row in national_cooperation(run.pk)["communes"].items()}
+        return convergence_presenter.national_convergence(run.pk)["scores"]
+    communes = cooperation_presenter.national_cooperation(run.pk)["communes"]
+    return {p: row["linked_share"] for p, row in communes.items()}
 
 
 def map_page(kind: str, run: ReportRun | None, place: Territory, *,
@@ -95,7 +93,7 @@ def _map_summary(kind: str, run: ReportRun | None) -> list[tuple[str, str]]:
     if run is None:
         return []
     if kind == ReportRun.Kind.CONVERGENCE:
-        country = national_convergence(run.pk)["country"]
+        country = convergence_presenter.national_convergence(run.pk)["country"]
         score = Ratio.of(country.get("score"))
         return [
             (_("convergence score of the country"),
@@ -103,7 +101,7 @@ def _map_summary(kind: str, run: ReportRun | None) -> list[tuple[str, str]]:
             (_("communes"), number_format(country.get("communes", 0))),
             (_("unmet priority needs"), number_format(country.get("unmet_needs", 0))),
         ]
-    national = national_cooperation(run.pk)["national"]
+    national = cooperation_presenter.national_cooperation(run.pk)["national"]
     density = national["density"]
     return [
         (_("active organisations"), number_format(national["active_organisations"])),

@@ -35,7 +35,6 @@ def recomputes_country(user) -> bool:
     return scope_of(user).is_admin
 
 
-
 # Which run a page shows -------------------------------------------------------------------
 
 @dataclass
@@ -95,7 +94,6 @@ def _changed_since(kind: str, commune: Commune | None, moment: datetime.datetime
         return history.filter(commune_id=commune.pk).exists()
     later = ReportRun.objects.filter(kind=kind, queued_at__gt=moment).exclude(scope=NATIONAL)
     return later.exists() or history.exists()
-
 
 
 def shared(key: str, compute):

@@ -11,8 +11,6 @@ from .territory import Place
 MAP_BANDS = 5  # colour bands of a ratio on the map: 0-20 %, ..., 80-100 %
 
 
-# Ratios -----------------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Ratio:
     """A stored `{"num", "den"}` fraction, with its percentage for display."""
@@ -33,7 +31,6 @@ class Ratio:
     def band(self) -> int:
         """0 to MAP_BANDS - 1: which fifth of 0-100 % the ratio falls in (100 % in the last)."""
         return min(int(self.percent * MAP_BANDS / 100), MAP_BANDS - 1)
-
 
 
 def percent_text(ratio: "Ratio | None", decimals: int = 0) -> str:

@@ -8,7 +8,6 @@ from django.utils.translation import get_language
 
 from communes.models import Commune
 
-# Territory and its filters ----------------------------------------------------------------
 
 class Place(NamedTuple):
     """A commune with its department and region, names in the active language."""
