@@ -14,12 +14,12 @@ from communes.models import Commune
 from cooperatives.permissions import (
     HasRole,
     get_commune_for_user,
-    scope_of,
 )
 from core.api import ApiViewMixin
 from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
 
 from .models import ReportRun
+from .reads import reads_country, recomputes_country
 from .runs import latest_done
 from .tasks import request_national_recompute, request_report
 
@@ -57,9 +57,8 @@ def _commune(request, pcode: str | None, *, write: bool = False) -> Commune | No
     """The commune of the P-code if the user may read (or trigger) its reports, None for the
     country if the user may read (or trigger) the national report; else 404."""
     if pcode in (None, ""):
-        scope = scope_of(request.user)
-        allowed = scope.is_admin if write else scope.reads_country
-        if not allowed:
+        allowed = recomputes_country if write else reads_country
+        if not allowed(request.user):
             raise exceptions.NotFound(_("No national report for you here."))
         return None
     try:

@@ -6,9 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cooperatives.exports import Table, provenance
-from cooperatives.permissions import get_commune_for_user, scope_of
+from cooperatives.permissions import get_commune_for_user
 
 from .models import ReportRun
+from .reads import reads_country
 from .runs import latest_done
 
 
@@ -22,11 +23,10 @@ def report_table(user, kind: str, *, pcode: str | None = None, year: int | None 
     joined with spaces; lists of objects (opportunities, unmet needs) give their count."""
     if kind not in ReportRun.Kind.values:
         raise Http404
-    scope = scope_of(user)
     commune = None
     if pcode:
         commune = get_commune_for_user(user, pcode, need="reports")
-    elif not scope.reads_country:
+    elif not reads_country(user):
         raise Http404
     run = latest_done(kind, commune=commune, year=year)
     label = ReportRun.Kind(kind).label
