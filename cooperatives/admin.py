@@ -14,7 +14,6 @@ from .models import (
     OrganisationFiliere,
     RegistryEvent,
     Reless,
-    ReportRun,
     RoleAssignment,
 )
 
@@ -95,15 +94,6 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
     search_fields = ["organisation__name", "requested_by__username"]
     autocomplete_fields = ["organisation", "requested_by", "reviewer"]
     list_select_related = ["organisation", "requested_by", "reviewer"]
-
-
-@admin.register(ReportRun)
-class ReportRunAdmin(admin.ModelAdmin):
-    list_display = ["kind", "scope", "year", "status", "queued_at", "finished_at", "attempts"]
-    list_filter = ["kind", "status"]
-    search_fields = ["scope"]
-    readonly_fields = ["result"]
-    autocomplete_fields = ["commune", "requested_by"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -11,7 +11,6 @@ import hashlib
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -26,7 +25,6 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from communes.models import Commune
 from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
 from core.renderers import CSVRenderer
 from sectors.models import Filiere
@@ -39,9 +37,9 @@ from .permissions import (
     HasRole,
     Scope,
     can_read_commune_reports,
+    get_commune_for_user,
     get_organisation_for_user,
     organisations_listed_for,
-    representative_commune_ids,
     scope_of,
 )
 from .selectors import (
@@ -292,10 +290,8 @@ class AggregatesView(AggregatesBase):
 
     def scope_key(self):
         """What the caller may aggregate: the country, or these communes."""
-        scope = scope_of(self.request.user)
-        if scope.reads_country:
-            return "country"
-        return tuple(sorted(scope.commune_ids | representative_commune_ids(scope)))
+        ids = scope_of(self.request.user).readable_commune_ids
+        return "country" if ids is None else tuple(sorted(ids))
 
 
 class CommuneAggregateParamsSerializer(AggregateParamsSerializer):
@@ -316,8 +312,7 @@ class CommuneAggregatesView(AggregatesBase):
     params_class = CommuneAggregateParamsSerializer
 
     def get_queryset(self):
-        commune = get_object_or_404(Commune.objects.only("id"), pcode=self.kwargs["pcode"])
-        self.check_commune(commune.pk)
+        commune = get_commune_for_user(self.request.user, self.kwargs["pcode"], need="reports")
         self.commune_id = commune.pk
         return Organisation.objects.filter(commune=commune)
 

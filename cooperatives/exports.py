@@ -1,4 +1,5 @@
-"""Exports to CSV and XLSX: any filtered organisation list, and the latest report runs.
+"""Exports to CSV and XLSX: any filtered organisation list (the report exports, in
+reports/exports.py, use the same tables and writers).
 
 Every export starts with a provenance block (platform, dataset, filters, date, who exported
 it and with which scope, whether personal data is included), an empty row, then the table.
@@ -6,7 +7,6 @@ Organisation lists start from `organisations_listed_for(user)` and the same
 `OrganisationFilterSet` as the registry pages and the API; contacts (personal data) are
 columns only for users who see organisations in full, and filled only on the rows they see
 in full: a ministry analyst's export never holds a name of a person, a phone or an email.
-Report exports flatten the latest done run's result into rows (see `report_table`).
 """
 
 import io
@@ -24,14 +24,12 @@ from core import csvsafe
 from sectors.models import Filiere, Ministry
 
 from .filters import OrganisationFilterSet
-from .models import Organisation, ReportRun
+from .models import Organisation
 from .permissions import (
     Scope,
-    can_read_commune_reports,
     organisations_listed_for,
     scope_of,
 )
-from .runs import latest_done
 
 PLATFORM = "RELESS"
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
@@ -139,82 +137,6 @@ def _organisation_rows(organisations, scope: Scope, personal: bool) -> Iterator[
         yield row
 
 
-# Reports ----------------------------------------------------------------------------------------
-
-def report_table(user, kind: str, *, pcode: str | None = None, year: int | None = None) -> Table:
-    """The latest done run of a report (a commune's, or the national one) as a table.
-    Out of scope or unknown: Http404.
-
-    Convergence: one row per ministry (per commune and ministry for the national run), with
-    the figures and the state. Cooperation: for a commune, one row per figure; nationally,
-    one row per commune and one for the country. Ratios are decimals; lists of ids are
-    joined with spaces; lists of objects (opportunities, unmet needs) give their count."""
-    if kind not in ReportRun.Kind.values:
-        raise Http404
-    scope = scope_of(user)
-    commune = None
-    if pcode:
-        commune = Commune.objects.filter(pcode=pcode).first()
-        if commune is None or not can_read_commune_reports(user, commune.pk):
-            raise Http404
-    elif not scope.reads_country:
-        raise Http404
-    run = latest_done(kind, commune=commune, year=year)
-    label = ReportRun.Kind(kind).label
-    place = f"{commune.name} ({commune.pcode})" if commune else _("national")
-    filters = {"kind": kind, "commune": pcode or "national", **({"year": year} if year else {})}
-    if run is None:
-        return Table(title=str(label), columns=[], rows=[], provenance=provenance(
-            user, dataset=f"{label} · {place}", filters=filters,
-            extra=[(_("Run"), _("No report has been computed yet."))]))
-    columns, rows = _flatten_run(kind, run.result or {}, national=commune is None)
-    extra = [(_("Year"), str(run.year)),
-             (_("Computed at"), timezone.localtime(run.finished_at).strftime("%Y-%m-%d %H:%M")),
-             (_("Run"), f"#{run.pk}")]
-    return Table(title=str(label), columns=columns, rows=rows, provenance=provenance(
-        user, dataset=f"{label} · {place}", filters=filters, extra=extra))
-
-
-def flatten(data: dict, prefix: str = "") -> dict:
-    """Nested JSON as one level of dotted keys."""
-    out = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and set(value) == {"num", "den"}:
-            out[name] = round(value["num"] / value["den"], 4) if value["den"] else None
-        elif isinstance(value, dict):
-            out.update(flatten(value, f"{name}."))
-        elif isinstance(value, list):
-            scalars = all(not isinstance(v, dict | list) for v in value)
-            out[name] = " ".join(str(v) for v in value) if scalars else len(value)
-        else:
-            out[name] = value
-    return out
-
-
-def _flatten_run(kind: str, result: dict, *, national: bool) -> tuple[list[str], list[list]]:
-    if kind == ReportRun.Kind.CONVERGENCE:
-        communes = result.get("communes", {}) if national else {result.get("commune"): result}
-        records = [{"commune": pcode, "ministry": acronym, **flatten(cell)}
-                   for pcode, report in communes.items()
-                   for acronym, cell in report.get("ministries", {}).items()]
-        return _as_rows(records)
-    if not national:
-        return [_("Figure"), _("Value")], [[k, v] for k, v in flatten(result).items()]
-    country = {k: v for k, v in result.items() if k != "communes"}
-    records = [{"commune": "national", **flatten(country)}]
-    records += [{"commune": pcode, **flatten(report)}
-                for pcode, report in result.get("communes", {}).items()]
-    return _as_rows(records)
-
-
-def _as_rows(records: list[dict]) -> tuple[list[str], list[list]]:
-    columns: dict[str, None] = {}
-    for record in records:
-        columns.update(dict.fromkeys(record))
-    return list(columns), [[record.get(c) for c in columns] for record in records]
-
-
 # Writing ----------------------------------------------------------------------------------------
 
 def _text(value):
@@ -282,6 +204,11 @@ def xlsx_response(table: Table, filename: str) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
+
+
+def export_name(prefix: str) -> str:
+    """A download's file name: what it holds and today's date."""
+    return f"{prefix}-{timezone.localdate():%Y%m%d}"
 
 
 def table_response(table: Table, filename: str, fmt: str) -> HttpResponse:

@@ -5,6 +5,7 @@ the user object. Out-of-scope objects answer 404 through the `get_*_for_user` he
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
@@ -45,6 +46,11 @@ class Scope:
         return bool(self.ministry_ids)
 
     @property
+    def has_role(self) -> bool:
+        """At least one role: what every API view and export asks first."""
+        return self.is_admin or self.is_agent or self.is_representative or self.is_analyst
+
+    @property
     def reads_country(self) -> bool:
         """Admins and analysts read aggregates and reports for every commune."""
         return self.is_admin or self.is_analyst
@@ -52,6 +58,48 @@ class Scope:
     @property
     def sees_personal_data(self) -> bool:
         return self.is_admin or self.is_agent or self.is_representative
+
+    @cached_property
+    def represented_commune_ids(self) -> frozenset[int]:
+        """Communes of the organisations a representative speaks for (one query, once per
+        request: the scope is cached on the user)."""
+        if not self.organisation_ids:
+            return frozenset()
+        return frozenset(Organisation.objects.filter(pk__in=self.organisation_ids)
+                         .values_list("commune_id", flat=True))
+
+    @cached_property
+    def readable_commune_ids(self) -> frozenset[int] | None:
+        """The communes whose reports, aggregates, scorecards and interventions the user reads:
+        None for every commune (admins, analysts), else those they work in (CTD agent) or
+        speak for (representative)."""
+        if self.reads_country:
+            return None
+        return self.commune_ids | self.represented_commune_ids
+
+    def in_readable_communes(self, queryset, field_name: str = "commune_id"):
+        """`queryset` cut to the readable communes (`field_name` holds the commune's id)."""
+        ids = self.readable_commune_ids
+        if ids is None:
+            return queryset
+        return queryset.filter(**{f"{field_name}__in": ids}) if ids else queryset.none()
+
+    def may(self, need: str, commune_id: int) -> bool:
+        """Whether the user may do `need` in the commune (see `get_commune_for_user`)."""
+        if need == "read":
+            return (self.is_admin or commune_id in self.commune_ids
+                    or commune_id in self.represented_commune_ids)
+        if need == "reports":
+            ids = self.readable_commune_ids
+            return ids is None or commune_id in ids
+        if need == "write":
+            return self.is_admin or commune_id in self.commune_ids
+        if need == "record":
+            return self.is_admin or self.is_analyst or commune_id in self.commune_ids
+        raise ValueError(f"unknown need {need!r}; one of {NEEDS}")
+
+
+NEEDS = ("read", "reports", "write", "record")
 
 
 def scope_of(user) -> Scope:
@@ -83,16 +131,7 @@ class HasRole(drf_permissions.BasePermission):
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return False
-        scope = scope_of(request.user)
-        return scope.is_admin or scope.is_agent or scope.is_representative or scope.is_analyst
-
-
-def representative_commune_ids(scope: Scope) -> frozenset[int]:
-    """Communes of the organisations a representative speaks for (to read their reports)."""
-    if not scope.organisation_ids:
-        return frozenset()
-    return frozenset(Organisation.objects.filter(pk__in=scope.organisation_ids)
-                     .values_list("commune_id", flat=True))
+        return scope_of(request.user).has_role
 
 
 def organisations_visible_to(user, queryset=None):
@@ -128,14 +167,13 @@ def organisations_writable_by(user, queryset=None):
 
 
 def can_write_commune(user, commune_id: int) -> bool:
-    scope = scope_of(user)
-    return scope.is_admin or commune_id in scope.commune_ids
+    """Registry edits, diagnostics and recomputes in the commune (need "write")."""
+    return scope_of(user).may("write", commune_id)
 
 
 def can_read_commune_reports(user, commune_id: int) -> bool:
-    scope = scope_of(user)
-    return (scope.reads_country or commune_id in scope.commune_ids
-            or commune_id in representative_commune_ids(scope))
+    """The commune's reports, diagnostics and interventions (need "reports")."""
+    return scope_of(user).may("reports", commune_id)
 
 
 def get_organisation_for_user(user, pk, *, write: bool = False) -> Organisation:
@@ -147,26 +185,27 @@ def get_organisation_for_user(user, pk, *, write: bool = False) -> Organisation:
         raise Http404 from None
 
 
-def _commune_queryset(user, *, write: bool):
-    scope = scope_of(user)
-    qs = Commune.objects.select_related("department__region").defer("boundary")  # pages only
-    if scope.is_admin:
-        return qs
-    if write:
-        return qs.filter(pk__in=scope.commune_ids)
-    return qs.filter(Q(pk__in=scope.commune_ids)
-                     | Q(pk__in=representative_commune_ids(scope)))
+def get_commune_for_user(user, pcode, *, need: str = "read") -> Commune:
+    """The commune if the user may do `need` there, else 404: a missing commune and one out of
+    the user's scope answer alike, so P-codes cannot be probed. The one commune
+    fetch-and-check of the platform (pages, API, exports).
 
-
-def get_commune_for_user(user, pcode, *, write: bool = False):
-    """A commune whose registry pages the user works on, else 404.
-
-    Reading (the RELESS page) is for admins, the commune's CTD agents and the representatives
-    of its organisations; writing (dashboard, registry edits) for admins and its agents."""
-    try:
-        return _commune_queryset(user, write=write).get(pcode=pcode)
-    except ObjectDoesNotExist:
-        raise Http404 from None
+    - "read": its registry pages (RELESS): admins, its CTD agents, representatives of its
+      organisations;
+    - "reports": its reports, diagnostics and interventions: the same and the ministry
+      analysts (who read every commune);
+    - "write": registry edits, imports, duplicates, diagnostics, recomputes: admins and its
+      CTD agents;
+    - "record": recording interventions: admins, its CTD agents and analysts (each
+      intervention is then checked against the analyst's ministry).
+    """
+    if need not in NEEDS:
+        raise ValueError(f"unknown need {need!r}; one of {NEEDS}")
+    commune = (Commune.objects.select_related("department__region").defer("boundary")
+               .filter(pcode=pcode).first())
+    if commune is None or not scope_of(user).may(need, commune.pk):
+        raise Http404
+    return commune
 
 
 def links_visible_to(user, queryset=None):

@@ -5,7 +5,6 @@ read the scorecards of the communes whose reports they read. A commune out of th
 scope answers 404 like an unknown P-code; an account with no role answers 403.
 """
 
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,8 +16,7 @@ from core.api import ApiViewMixin, error_responses
 
 from .permissions import (
     HasRole,
-    can_read_commune_reports,
-    representative_commune_ids,
+    get_commune_for_user,
     scope_of,
 )
 from .scorecards import ORDERINGS, WEIGHTS, scorecards, sort_scorecards
@@ -78,14 +76,6 @@ class ScorecardParamsSerializer(serializers.Serializer):
         return value
 
 
-def _readable_commune_ids(user) -> set[int] | None:
-    """Communes whose scorecards the user reads (None: all)."""
-    scope = scope_of(user)
-    if scope.reads_country:
-        return None
-    return set(scope.commune_ids | representative_commune_ids(scope))
-
-
 @extend_schema(
     summary="Registry health scorecards",
     description="One scorecard per commune the caller reads (admins and analysts: every "
@@ -109,8 +99,7 @@ class ScorecardListView(ApiViewMixin, generics.GenericAPIView):
     def get(self, request, *args, **kwargs):
         params = ScorecardParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        ids = _readable_commune_ids(request.user)
-        communes = Commune.objects.all() if ids is None else Commune.objects.filter(pk__in=ids)
+        communes = scope_of(request.user).in_readable_communes(Commune.objects.all(), "pk")
         if params.validated_data.get("region"):
             communes = communes.filter(department__region__pcode=params.validated_data["region"])
         cards = scorecards(communes.values_list("pk", flat=True))
@@ -134,7 +123,5 @@ class ScorecardDetailView(ApiViewMixin, generics.GenericAPIView):
     filter_backends = []
 
     def get(self, request, pcode, *args, **kwargs):
-        commune = Commune.objects.filter(pcode=pcode).first()
-        if commune is None or not can_read_commune_reports(request.user, commune.pk):
-            raise Http404
+        commune = get_commune_for_user(request.user, pcode, need="reports")
         return Response(scorecards([commune.pk])[0].as_dict())

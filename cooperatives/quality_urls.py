@@ -1,4 +1,6 @@
-"""Registry quality pages, included at the site root: `quality/...` and `open-data/...`."""
+"""Registry quality pages, included at the site root: `quality/...` and `open-data/...`.
+
+The report exports (reports.export_urls) share this URL namespace, `quality`."""
 
 from django.urls import path
 
@@ -16,8 +18,6 @@ urlpatterns = [
     # Exports
     path("quality/exports/organisations.<str:fmt>", views.export_organisations,
          name="export_organisations"),
-    path("quality/exports/reports/<str:kind>.<str:fmt>", views.export_report,
-         name="export_report"),
     # Possible duplicates
     path("quality/communes/<str:pcode>/duplicates/", views.duplicate_queue,
          name="duplicate_queue"),

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import get_language
 
 from .models import LegalForm, Organisation, OrganisationFiliere, OrganisationStatus
-from .permissions import representative_commune_ids, scope_of
+from .permissions import scope_of
 
 LEVELS = ("region", "department", "commune")
 GROUPINGS = ("ministry", "sector", "filiere", "legal_form", "status")
@@ -38,11 +38,7 @@ def organisations_aggregated_for(user, queryset=None) -> QuerySet:
     Representatives: the commune of their organisation (whose reports they read too).
     Anyone else: nothing."""
     qs = Organisation.objects.all() if queryset is None else queryset
-    scope = scope_of(user)
-    if scope.reads_country:
-        return qs
-    communes = scope.commune_ids | representative_commune_ids(scope)
-    return qs.filter(commune_id__in=communes) if communes else qs.none()
+    return scope_of(user).in_readable_communes(qs)
 
 
 def organisation_aggregates(queryset: QuerySet, *, level: str, by: str) -> list[dict]:

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import (
@@ -22,7 +21,6 @@ from django.views.decorators.http import (
 
 from communes.models import Region
 from core import csvsafe
-from core.years import parse_year, year_message
 
 from . import duplicate_decisions, exports, imports, opendata, scorecards
 from .models import DuplicateFlag, ImportJob, Organisation
@@ -58,7 +56,7 @@ class ImportForm(forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_start(request, pcode):
     """Upload a file to check it (dry run) or import it into the commune."""
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -148,16 +146,11 @@ def import_template(request, fmt):
 
 # Exports ----------------------------------------------------------------------------------------
 
-def _export_name(prefix: str) -> str:
-    return f"{prefix}-{timezone.localdate():%Y%m%d}"
-
-
 @login_required
 @require_safe
 def export_organisations(request, fmt):
     """The organisations the user may list, with the list's filters (?commune=…&status=…)."""
-    scope = scope_of(request.user)
-    if not (scope.is_admin or scope.is_agent or scope.is_analyst or scope.is_representative):
+    if not scope_of(request.user).has_role:
         raise Http404
     try:
         table = exports.organisation_table(request.user, request.GET)
@@ -165,20 +158,7 @@ def export_organisations(request, fmt):
         return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain")
     commune = request.GET.get("commune", "")
     return exports.table_response(
-        table, _export_name(f"organisations-{commune}" if commune else "organisations"), fmt)
-
-
-@login_required
-@require_safe
-def export_report(request, kind, fmt):
-    """The latest done run of a report (?commune=PCODE, else national; ?year=2025)."""
-    try:
-        year = parse_year(request.GET.get("year"))
-    except ValidationError as error:
-        return HttpResponseBadRequest(year_message(error), content_type="text/plain")
-    pcode = request.GET.get("commune") or None
-    table = exports.report_table(request.user, kind, pcode=pcode, year=year)
-    return exports.table_response(table, _export_name(f"{kind}-{pcode or 'national'}"), fmt)
+        table, exports.export_name(f"organisations-{commune}" if commune else "organisations"), fmt)
 
 
 # Duplicates -------------------------------------------------------------------------------------
@@ -188,7 +168,7 @@ def export_report(request, kind, fmt):
 def duplicate_queue(request, pcode):
     """The commune's open possible duplicates, each with merge and dismiss forms, and the
     latest decisions."""
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     decided = (DuplicateFlag.objects.filter(org_a__commune=commune)
                .exclude(status=DuplicateFlag.Status.OPEN)
                .select_related("org_a", "org_b", "reviewer").order_by("-decided_at", "-id"))

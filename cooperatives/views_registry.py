@@ -75,7 +75,7 @@ def awaiting_links(commune, limit: int = 20) -> list[CooperationLink]:
 @login_required
 @require_safe
 def commune_dashboard(request, pcode):
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     pending = (ChangeRequest.objects.filter(organisation__commune=commune,
                                             status=ChangeRequest.Status.PENDING)
                .select_related("organisation", "requested_by").order_by("created_at", "id"))
@@ -163,7 +163,7 @@ def organisation_list(request, pcode=None):
     scope = scope_of(request.user)
     if pcode is None and not (scope.is_admin or scope.is_agent):
         raise Http404
-    commune = get_commune_for_user(request.user, pcode, write=True) if pcode else None
+    commune = get_commune_for_user(request.user, pcode, need="write") if pcode else None
     filterset = _organisation_filterset(request, commune)
     organisations = filterset.qs.select_related("primary_filiere", "commune")
     if request.GET.get("format") == "csv":
@@ -243,7 +243,7 @@ def organisation_detail(request, pk):
 
 @login_required
 def organisation_create(request, pcode):
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     form = OrganisationForm(request.POST or None, instance=Organisation(commune=commune))
     if request.method == "POST" and form.is_valid():
         try:

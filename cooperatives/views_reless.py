@@ -66,7 +66,7 @@ def _reless_history(reless: Reless | None) -> list:
 
 @login_required
 def reless_edit(request, pcode):
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     instance = Reless.objects.filter(commune=commune).first() or Reless(commune=commune)
     form = RelessForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -82,7 +82,7 @@ def reless_edit(request, pcode):
 
 @login_required
 def bureau_member_create(request, pcode):
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     reless = Reless.objects.filter(commune=commune).first()
     if reless is None:
         messages.error(request, _("Record the RELESS before its bureau."))
@@ -115,7 +115,7 @@ def _bureau_form(request, commune, reless, member):
 @login_required
 def reless_membership(request, pcode):
     """Record when an organisation of the commune joined the RELESS (or that it left)."""
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     form = RelessMemberForm(request.POST or None, commune=commune)
     if request.method == "POST" and form.is_valid():
         try:

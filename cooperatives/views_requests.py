@@ -63,7 +63,7 @@ def _message_for(created: list[ChangeRequest]) -> str:
 @require_safe
 def commune_change_requests(request, pcode):
     """The commune's pending requests, oldest first, each field old -> new."""
-    commune = get_commune_for_user(request.user, pcode, write=True)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     pending = with_change_rows(
         ChangeRequest.objects.filter(organisation__commune=commune,
                                      status=ChangeRequest.Status.PENDING)

@@ -9,7 +9,6 @@ class DiagnosticsConfig(AppConfig):
     def ready(self):
         from cooperatives import scorecards
 
-        from . import selectors, signals  # the models are loaded only now
+        from . import selectors  # the models are loaded only now
 
-        signals.connect()
         scorecards.provide_diagnostic_years(selectors.latest_validated_years)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -17,10 +17,14 @@ class DiagnosticQuerySet(models.QuerySet):
         """Validated diagnostics only (drafts never feed reports)."""
         return self.filter(status=TerritorialDiagnostic.Status.VALIDATED)
 
-    def selected_for(self, commune, year: int):
-        """The commune's latest validated diagnostic with year <= `year`, or None."""
-        return (self.validated().filter(commune=commune, year__lte=year)
-                .order_by("-year", "-id").first())
+    def selected_for(self, year: int):
+        """The diagnostic that counts for `year`, one per commune: the commune's latest
+        validated one with year <= `year` (drafts never count; the latest id would break a
+        tie of years). Chainable: `.filter(commune=c).first()` for one commune."""
+        latest = (TerritorialDiagnostic.objects.validated()
+                  .filter(commune=OuterRef("commune"), year__lte=year)
+                  .order_by("-year", "-id").values("id")[:1])
+        return self.validated().filter(year__lte=year, id=Subquery(latest))
 
 
 class TerritorialDiagnostic(models.Model):

@@ -11,11 +11,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from communes.models import Commune
 from cooperatives.permissions import (
-    can_read_commune_reports,
     can_write_commune,
-    representative_commune_ids,
     scope_of,
 )
 from sectors.models import Ministry
@@ -38,7 +35,7 @@ def diagnostics_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     scope = scope_of(user)
     if scope.reads_country:
         return qs
-    rep_communes = representative_commune_ids(scope)
+    rep_communes = scope.represented_commune_ids
     if not (scope.commune_ids or rep_communes):
         return qs.none()
     return qs.filter(Q(commune_id__in=scope.commune_ids)
@@ -57,11 +54,7 @@ def interventions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet
     """Interventions the user may read: the country for admins and analysts, else the
     communes the user works in or speaks for."""
     qs = Intervention.objects.all() if queryset is None else queryset
-    scope = scope_of(user)
-    if scope.reads_country:
-        return qs
-    communes = scope.commune_ids | representative_commune_ids(scope)
-    return qs.filter(commune_id__in=communes) if communes else qs.none()
+    return scope_of(user).in_readable_communes(qs)
 
 
 def interventions_writable_by(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -78,12 +71,6 @@ def can_record_intervention(user, commune_id: int, ministry_id: int) -> bool:
     scope = scope_of(user)
     return (scope.is_admin or commune_id in scope.commune_ids
             or ministry_id in scope.ministry_ids)
-
-
-def can_record_in_commune(user, commune_id: int) -> bool:
-    """Whether the user may record some ministry's intervention in the commune."""
-    scope = scope_of(user)
-    return scope.is_admin or scope.is_analyst or commune_id in scope.commune_ids
 
 
 def ministries_recordable_by(user, commune_id: int) -> QuerySet:
@@ -109,31 +96,6 @@ def get_intervention_for_user(user, pk, *, write: bool = False) -> Intervention:
         return qs.select_related("commune", "ministry", "filiere", "sector").get(pk=pk)
     except (Intervention.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def get_commune_for_reader(user, pcode: str) -> Commune:
-    """The commune if the user may read its diagnostics and interventions, else 404."""
-    commune = get_object_or_404(Commune.objects.select_related("department__region"),
-                                pcode=pcode)
-    if not can_read_commune_reports(user, commune.pk):
-        raise Http404
-    return commune
-
-
-def get_commune_for_writer(user, pcode: str) -> Commune:
-    """The commune if the user may write its diagnostics, else 404."""
-    commune = get_object_or_404(Commune, pcode=pcode)
-    if not can_write_commune(user, commune.pk):
-        raise Http404
-    return commune
-
-
-def get_commune_for_recording(user, pcode: str) -> Commune:
-    """The commune if the user may record interventions there, else 404."""
-    commune = get_object_or_404(Commune, pcode=pcode)
-    if not can_record_in_commune(user, commune.pk):
-        raise Http404
-    return commune
 
 
 def get_ministry_for_reader(user, acronym: str) -> Ministry:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communes.models import Commune
-from cooperatives.permissions import can_write_commune, scope_of
+from cooperatives.permissions import can_write_commune, get_commune_for_user, scope_of
 from core.forms import add_service_errors
 
 from . import imports, services
@@ -45,12 +45,8 @@ from .models import (
     TerritorialResource,
 )
 from .permissions import (
-    can_record_in_commune,
     can_record_intervention,
     diagnostics_visible_to,
-    get_commune_for_reader,
-    get_commune_for_recording,
-    get_commune_for_writer,
     get_diagnostic_for_user,
     get_intervention_for_user,
     get_ministry_for_reader,
@@ -120,7 +116,7 @@ def _row_kind(kind: str) -> RowKind:
 @login_required
 def diagnostic_list(request, pcode):
     """A commune's diagnostics (drafts for its CTD agents), and the form to start one."""
-    commune = get_commune_for_reader(request.user, pcode)
+    commune = get_commune_for_user(request.user, pcode, need="reports")
     diagnostics = (diagnostics_visible_to(request.user).filter(commune=commune)
                    .annotate(entry_count=Count("entries")).order_by("-year", "-id"))
     can_write = can_write_commune(request.user, commune.pk)
@@ -140,7 +136,7 @@ def _create_initial(commune: Commune) -> dict:
 @login_required
 def diagnostic_create(request, pcode):
     """Start a draft, empty or as a copy of an earlier diagnostic of the commune."""
-    commune = get_commune_for_writer(request.user, pcode)
+    commune = get_commune_for_user(request.user, pcode, need="write")
     form = DiagnosticCreateForm(request.POST or None, commune=commune,
                                 initial=_create_initial(commune))
     if request.method == "POST" and form.is_valid():
@@ -332,12 +328,12 @@ def _intervention_page(request, queryset):
 @login_required
 def commune_interventions(request, pcode):
     """The interventions of every ministry in a commune."""
-    commune = get_commune_for_reader(request.user, pcode)
+    commune = get_commune_for_user(request.user, pcode, need="reports")
     visible = interventions_visible_to(request.user).filter(commune=commune)
     filterset, page = _intervention_page(request, visible)
     return render(request, "diagnostics/intervention_list.html", {
         "commune": commune, "filterset": filterset, "page": page,
-        "can_record": can_record_in_commune(request.user, commune.pk)})
+        "can_record": scope_of(request.user).may("record", commune.pk)})
 
 
 @login_required
@@ -371,7 +367,7 @@ def intervention_start(request):
 @login_required
 def intervention_create(request, pcode):
     """Record an intervention in the commune (the service refuses other ministries: 403)."""
-    commune = get_commune_for_recording(request.user, pcode)
+    commune = get_commune_for_user(request.user, pcode, need="record")
     ministries = ministries_recordable_by(request.user, commune.pk)
     initial = {"ministry": ministries.filter(acronym=request.GET.get("ministry", "")).first()}
     form = InterventionForm(request.POST or None, commune=commune, ministries=ministries,

@@ -20,13 +20,13 @@ from cooperatives.models import (
     Organisation,
     OrganisationFiliere,
     OrganisationStatus,
-    ReportRun,
     Role,
     RoleAssignment,
 )
 from cooperatives.rules import LATITUDE_RANGE, LONGITUDE_RANGE
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
-from diagnostics.tasks import compute_for_communes
+from reports.compute import compute_for_communes
+from reports.models import ReportRun
 
 SAMPLE = 20
 

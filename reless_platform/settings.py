@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sectors",
     "cooperatives",
     "diagnostics",
+    "reports",
     "operations",  # last: what runs the platform (set-up, generator, backups, bench)
 ]
 
@@ -218,7 +219,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "nightly-national-reports": {
-        "task": "diagnostics.tasks.nightly_reports",
+        "task": "reports.tasks.nightly_reports",
         "schedule": crontab(hour=1, minute=30),
     },
     "nightly-integrity-check": {
@@ -226,7 +227,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=0),
     },
     "requeue-queued-report-runs": {
-        "task": "diagnostics.tasks.requeue_queued_runs",
+        "task": "reports.tasks.requeue_queued_runs",
         "schedule": timedelta(minutes=2),
     },
     "fail-stale-import-jobs": {
@@ -234,7 +235,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
     },
     "fail-stale-report-runs": {
-        "task": "diagnostics.tasks.fail_stale_runs",
+        "task": "reports.tasks.fail_stale_runs",
         "schedule": timedelta(minutes=15),
     },
 }

@@ -1,15 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cooperatives import quality_urls
+from reports import export_urls as report_export_urls
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("reless_platform.api_urls")),
-    path("", include("diagnostics.report_urls")),
+    path("", include("reports.urls")),
     path("", include("diagnostics.urls")),
     path("", include("cooperatives.urls")),
-    path("", include("cooperatives.quality_urls")),
+    path("", include((quality_urls.urlpatterns + report_export_urls.urlpatterns, "quality"))),
 ]
 
 

@@ -4,8 +4,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from cooperatives.models import CooperationLink, Organisation, ReportRun
-from diagnostics.tasks import run_report
+from cooperatives.models import CooperationLink, Organisation
+from reports.models import ReportRun
+from reports.tasks import run_report
 
 from .celery_worker import requires_services
 from .factories import LinkFactory, OrganisationFactory
@@ -35,7 +36,7 @@ def test_it_dumps_drops_and_restores_the_same_data(tmp_path, org_a, org_b, commu
 
     call_command("backup_db", output=str(tmp_path / "reless.dump"))
     with connection.cursor() as cursor:  # drop the data: every registry row goes
-        cursor.execute("TRUNCATE cooperatives_organisation, cooperatives_reportrun CASCADE")
+        cursor.execute("TRUNCATE cooperatives_organisation, reports_reportrun CASCADE")
     assert Organisation.objects.count() == 0
 
     call_command("restore_db", str(tmp_path / "reless.dump"), yes=True)

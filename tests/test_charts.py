@@ -3,7 +3,7 @@ shown at 12 px), long labels on two lines, a label still too long cut with its f
 
 import re
 
-from diagnostics.charts import bar_columns
+from reports.charts import bar_columns
 
 
 def _chart(*labels: str) -> str:

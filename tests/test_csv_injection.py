@@ -19,7 +19,7 @@ from django.db import models
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cooperatives.models import BureauMember, ImportJob, Organisation, Reless, ReportRun
+from cooperatives.models import BureauMember, ImportJob, Organisation, Reless
 from core import csvsafe
 from diagnostics.models import (
     DiagnosticActor,
@@ -29,6 +29,7 @@ from diagnostics.models import (
     TerritorialDiagnostic,
     TerritorialResource,
 )
+from reports.models import ReportRun
 
 from . import test_route_matrix
 from .test_route_matrix import ADMIN, MATRIX, client_of, is_api, url_of, urlconf_routes
@@ -72,7 +73,7 @@ def _craft_everything(w) -> int:
 
 
 def _recompute_reports(w) -> None:
-    from diagnostics.reports import convergence_for_commune
+    from reports.convergence import convergence_for_commune
 
     ReportRun.objects.filter(pk=w.run_a.pk).update(
         result=convergence_for_commune(w.commune_a, year=2025))

@@ -7,8 +7,9 @@ import pytest
 from django.apps import apps
 
 from communes.models import Commune
-from cooperatives.models import BureauMember, Reless, ReportRun, Role, RoleAssignment
+from cooperatives.models import BureauMember, Reless, Role, RoleAssignment
 from diagnostics.models import TerritorialDiagnostic
+from reports.models import ReportRun
 
 from .factories import (
     CommuneFactory,

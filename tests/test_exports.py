@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from cooperatives.models import ReportRun
-from cooperatives.reports import cooperation_for_communes, cooperation_national
-from diagnostics.reports import convergence_for_communes, convergence_national
+from reports.convergence import convergence_for_communes, convergence_national
+from reports.cooperation import cooperation_for_communes, cooperation_national
+from reports.models import ReportRun
 
 from .conftest import client_for
 from .factories import EntryFactory, LinkFactory, OrganisationFactory

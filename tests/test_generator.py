@@ -307,13 +307,13 @@ def test_it_prints_the_demo_accounts(territory, settings):
 
 
 def test_it_generates_data_that_passes_every_integrity_check(territory):
-    from diagnostics.tasks import request_national_recompute
     from operations.integrity import CHECKS, run_checks
+    from reports.tasks import request_national_recompute
 
     generate_dataset(scale="tiny", seed=3)
     request_national_recompute(year=2025)
-    from cooperatives.models import ReportRun
-    from diagnostics.tasks import run_national  # computed in-process for the stored reports
+    from reports.models import ReportRun
+    from reports.tasks import run_national  # computed in-process for the stored reports
 
     for national in ReportRun.objects.filter(scope="national"):
         communes = list(ReportRun.objects.filter(kind=national.kind, commune__isnull=False)

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from cooperatives.models import BureauMember, ChangeRequest, Organisation, Reless
-from diagnostics.charts import bar_columns
 from diagnostics.models import TerritorialDiagnostic
+from reports.charts import bar_columns
 
 from .conftest import client_for
 from .factories import DiagnosticFactory, UserFactory

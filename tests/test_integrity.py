@@ -6,11 +6,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from cooperatives.models import OrganisationFiliere, ReportRun
-from diagnostics.tasks import run_report
+from cooperatives.models import OrganisationFiliere
 from operations.integrity import CHECKS, run_checks
 from operations.models import IntegrityCheckRun
 from operations.tasks import nightly_integrity_check
+from reports.models import ReportRun
+from reports.tasks import run_report
 
 from .factories import (
     DiagnosticFactory,

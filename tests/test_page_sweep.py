@@ -118,7 +118,7 @@ def open_page(browser, w, live_server, role: str, language: str):
 
 def test_it_shows_every_page_without_overflow_or_serious_accessibility_faults(
         browser, live_server):
-    from diagnostics.report_pages import forget_cached
+    from reports.maps import forget_cached
 
     routes = set(urlconf_routes())
     assert routes <= set(MATRIX), f"routes missing from the matrix: {sorted(routes - set(MATRIX))}"

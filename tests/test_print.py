@@ -13,9 +13,10 @@ import re
 import pytest
 from django.utils import timezone
 
-from cooperatives.models import LinkKind, ReportRun
-from cooperatives.reports import cooperation_for_commune
-from diagnostics.reports import convergence_for_commune
+from cooperatives.models import LinkKind
+from reports.convergence import convergence_for_commune
+from reports.cooperation import cooperation_for_commune
+from reports.models import ReportRun
 from sectors.models import Filiere, Ministry, Sector
 from sectors.taxonomy import load_taxonomy
 

@@ -1,4 +1,4 @@
-"""The convergence report (diagnostics/reports.py) on crafted data with exact numbers."""
+"""The convergence report (reports/convergence.py) on crafted data with exact numbers."""
 
 import datetime
 import json
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from diagnostics.reports import (
+from reports.convergence import (
     FIGURES,
     STATES,
     cell_state,
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 def fetch_path(request, monkeypatch):
     """Run each test through both fetches: filtered by commune, and the whole country read
     at once (what batches of 1/8 of the communes or more use)."""
-    monkeypatch.setattr("diagnostics.reports._WHOLE_COUNTRY_FROM",
+    monkeypatch.setattr("reports.convergence._WHOLE_COUNTRY_FROM",
                         0 if request.param == "filtered" else 10**6)
 
 DRAFT = "draft"
@@ -168,7 +168,7 @@ def test_it_reports_every_state_of_a_commune(cast, commune_a):
 
 def test_it_finds_the_same_nearest_communes_walking_outwards(cast, commune_a, monkeypatch):
     ranked = convergence_for_commune(commune_a, year=2025)["unmet_needs"]
-    monkeypatch.setattr("diagnostics.reports._RANK_DIRECTLY_UP_TO", 0)
+    monkeypatch.setattr("reports.convergence._RANK_DIRECTLY_UP_TO", 0)
 
     walked = convergence_for_commune(commune_a, year=2025)["unmet_needs"]
 

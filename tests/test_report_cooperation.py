@@ -1,4 +1,4 @@
-"""The cooperation report (cooperatives/reports.py) on crafted data with exact numbers."""
+"""The cooperation report (reports/cooperation.py) on crafted data with exact numbers."""
 
 import datetime
 import json
@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cooperatives.models import LegalForm, LinkKind, LinkStatus
-from cooperatives.reports import (
+from reports.cooperation import (
     KINDS,
     cooperation_for_commune,
     cooperation_for_communes,
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def fetch_path(request, monkeypatch):
     """Run each test through both fetches: filtered by commune, and the whole country read
     at once (what batches of 1/32 of the communes or more use)."""
-    monkeypatch.setattr("cooperatives.reports._WHOLE_COUNTRY_FROM",
+    monkeypatch.setattr("reports.cooperation._WHOLE_COUNTRY_FROM",
                         0 if request.param == "filtered" else 10**6)
 
 ON = datetime.date(2025, 6, 30)

@@ -14,11 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cooperatives.models import LinkKind, Organisation, ReportRun
-from cooperatives.reports import cooperation_for_commune, cooperation_national
+from cooperatives.models import LinkKind, Organisation
 from diagnostics.models import TerritorialDiagnostic
-from diagnostics.report_pages import _shapes, forget_cached
-from diagnostics.reports import convergence_for_commune, convergence_national
+from reports.convergence import convergence_for_commune, convergence_national
+from reports.cooperation import cooperation_for_commune, cooperation_national
+from reports.maps import _shapes, forget_cached
+from reports.models import ReportRun
 
 from .conftest import client_for
 from .factories import (
@@ -528,12 +529,9 @@ def _without_tokens(response) -> str:
 
 def _start_a_new_process():
     """What another server process holds: none of this one's caches, the shared cache."""
-    from diagnostics import report_pages
+    from reports.maps import forget_in_process
 
-    for cached in (_shapes, report_pages._national_convergence,
-                   report_pages._national_cooperation, report_pages._convergence_cells,
-                   report_pages._cooperation_cells):
-        cached.cache_clear()
+    forget_in_process()
 
 
 @pytest.mark.parametrize("url", ["/reports/map/", "/reports/map/?by=linked_share",
@@ -547,7 +545,7 @@ def test_it_shapes_a_national_run_and_the_outlines_once_for_every_process(
     forget_cached()  # retires the shared entries too: the next request computes everything
 
     def reads(queries) -> int:
-        return sum('"cooperatives_reportrun"."result"' in q["sql"]
+        return sum('"reports_reportrun"."result"' in q["sql"]
                    or '"boundary" AS "boundary"' in q["sql"] for q in queries)
 
     with CaptureQueriesContext(connection) as cold:

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from cooperatives.models import ReportRun
-from cooperatives.runs import latest_done, report_run_request
-from diagnostics import tasks
-from diagnostics.tasks import request_report, run_report
+from reports import compute, tasks
+from reports.models import ReportRun
+from reports.runs import latest_done, report_run_request
+from reports.tasks import request_report, run_report
 
 from .factories import LinkFactory, OrganisationFactory
 
@@ -104,7 +104,7 @@ def test_it_stores_the_same_commune_report_from_the_national_run(
         tasks.request_national_recompute(year=2025)
     for kind in ("cooperation", "convergence"):
         stored = ReportRun.objects.get(kind=kind, scope=commune_a.pcode).result
-        alone = tasks.compute_for_communes(kind, [commune_a.pk], 2025)[commune_a.pk]
+        alone = compute.compute_for_communes(kind, [commune_a.pk], 2025)[commune_a.pk]
         assert json.dumps(stored, sort_keys=True) == json.dumps(alone, sort_keys=True)
 
 
@@ -121,7 +121,7 @@ def test_it_fails_runs_left_pending_too_long(commune_a):
 
 
 def test_it_starts_many_runs_at_once_leaving_finished_ones_alone(commune_a, commune_b):
-    from cooperatives.runs import report_runs_start
+    from reports.runs import report_runs_start
 
     def run(commune, kind, status, attempts):
         return ReportRun.objects.create(kind=kind, commune=commune, scope=commune.pcode,

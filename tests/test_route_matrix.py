@@ -53,9 +53,9 @@ from cooperatives.models import (
     ImportJob,
     LinkStatus,
     Reless,
-    ReportRun,
     Role,
 )
+from reports.models import ReportRun
 
 from .api_helpers import PERSONAL_DATA
 from .conftest import PASSWORD
@@ -490,8 +490,8 @@ def _user(username, **role):
 
 def build_world() -> SimpleNamespace:
     """Commune A and B as in tests/conftest.py, and one object of each kind in commune A."""
-    from cooperatives.reports import cooperation_for_commune, cooperation_national
-    from diagnostics.reports import convergence_for_commune, convergence_national
+    from reports.convergence import convergence_for_commune, convergence_national
+    from reports.cooperation import cooperation_for_commune, cooperation_national
 
     w = SimpleNamespace()
     region = RegionFactory(pcode="CM901", name_fr="Centre-Test", name_en="Centre Test")
@@ -602,7 +602,7 @@ def build_world() -> SimpleNamespace:
 def world(django_db_setup, django_db_blocker):
     """One world for the module, inside a transaction rolled back at the end; each test runs
     in a savepoint of it (pytest-django's django_db), so nothing leaks between tests."""
-    from diagnostics.report_pages import forget_cached
+    from reports.maps import forget_cached
 
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
@@ -629,7 +629,7 @@ def world(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Rate limits, login failure counters and report page caches start empty in each test."""
-    from diagnostics.report_pages import forget_cached
+    from reports.maps import forget_cached
 
     cache.clear()
     forget_cached()

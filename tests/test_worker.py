@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from cooperatives.models import ReportRun
-from diagnostics.tasks import run_report
+from reports.models import ReportRun
+from reports.tasks import run_report
 
 from .api_tokens import token_client
 from .celery_worker import requires_services, wait_for, worker_factory  # noqa: F401

@@ -84,7 +84,7 @@ def measure(*, user, commune, rows: int) -> dict:
     _module, import_organisations = importer()
     # A running server has loaded what the import's signals wake (the report tasks and
     # scipy); a fresh process would otherwise time those imports too.
-    importlib.import_module("diagnostics.tasks")
+    importlib.import_module("reports.tasks")
     content = csv_file(commune.pcode, rows)
     timings = {}
     started = time.perf_counter()

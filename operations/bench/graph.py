@@ -5,7 +5,7 @@ line.
 "Graph metrics" are the national figures of the cooperation report (components, largest
 component, density, isolated) from the registry: fetching the counted links and the
 organisations, building the graph and labelling its components, as
-`cooperatives.reports.cooperation_national` does before its per-commune part."""
+`reports.cooperation.cooperation_national` does before its per-commune part."""
 
 import json
 import resource
@@ -28,12 +28,12 @@ def measure(on: date) -> dict:
         snapshot = snapshot_class.load(on, None)
         loaded = time.perf_counter()
         figures = snapshot.national_figures()
-        what = "cooperatives.reports._Snapshot.load + national_figures"
+        what = "reports.cooperation._Snapshot.load + national_figures"
     else:  # the graph part moved: time the whole national report
         figures = {k: v for k, v in reports.cooperation_national(on=on).items()
                    if k != "communes"}
         loaded = time.perf_counter()
-        what = "cooperatives.reports.cooperation_national"
+        what = "reports.cooperation.cooperation_national"
     done = time.perf_counter()
     return {
         "what": what, "seconds": done - started, "load_seconds": loaded - started,

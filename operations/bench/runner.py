@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, User
 from communes.models import Commune
 from cooperatives.models import Role, RoleAssignment
-from diagnostics.tasks import report_date
+from reports.compute import report_date
 from sectors.models import Ministry
 
 from . import load, procs

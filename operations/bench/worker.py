@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cooperatives.models import Organisation, OrganisationStatus, ReportRun
+from cooperatives.models import Organisation, OrganisationStatus
 from cooperatives.services import organisation_update
-from diagnostics.tasks import request_national_recompute
+from reports.models import ReportRun
+from reports.tasks import request_national_recompute
 
 from . import baseline_sql, procs
 from .context import Context, add_row, wait_until

@@ -18,8 +18,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import ApiToken
-from cooperatives.models import ReportRun
-from diagnostics import tasks
+from reports import compute, tasks
+from reports.models import ReportRun
 
 from ..celery_worker import _test_database_url, requires_services, wait_for, worker_factory  # noqa: F401
 from ..factories import LinkFactory, OrganisationFactory
@@ -104,7 +104,7 @@ def test_it_finishes_a_national_recompute_after_the_worker_dies(worker_factory, 
     worker.kill()
     worker_factory(**slow)
     wait_for(lambda: not ReportRun.objects.exclude(status="done").exists(), timeout=120)
-    expected = tasks.compute_national("cooperation", 2025)
+    expected = compute.compute_national("cooperation", 2025)
     stored = ReportRun.objects.get(pk=next(r.pk for r in national if r.kind == "cooperation"))
     assert json.dumps(stored.result, sort_keys=True) == json.dumps(expected, sort_keys=True)
     assert ReportRun.objects.filter(status="failed").count() == 0

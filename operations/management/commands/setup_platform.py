@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from communes.importers import import_admin_tables, import_boundaries
 from communes.models import Commune
-from cooperatives.models import ReportRun
-from diagnostics.tasks import request_national_recompute
+from reports.models import ReportRun
+from reports.tasks import request_national_recompute
 from sectors.taxonomy import load_taxonomy
 
 OCHA_DIR = Path("raw") / "ocha_cod_ab_2018_via_cartong"

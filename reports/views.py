@@ -1,10 +1,12 @@
 """The report pages: a commune's convergence and cooperation reports, the national matrix,
-table and map, and the recompute buttons. Pages read stored runs (report_pages); a
-recompute enqueues a run (diagnostics.tasks) and redirects back with a message."""
+table and map, the recompute buttons and the report exports. Pages read stored runs (reads)
+shaped by one presenter per report; a recompute enqueues a run (reports.tasks) and redirects
+back with a message."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,16 +14,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from communes.models import Commune
-from cooperatives.models import ReportRun
-from cooperatives.permissions import can_write_commune
+from cooperatives.exports import export_name, table_response
+from cooperatives.permissions import can_write_commune, get_commune_for_user
 from core.years import parse_year, year_message
 
-from . import report_pages as pages
+from .convergence_presenter import convergence_page, national_convergence_page, state_legend
+from .cooperation_presenter import cooperation_page, national_cooperation_page
+from .exports import report_table
+from .maps import map_page
+from .models import ReportRun
+from .reads import reads_country, recomputes_country, run_state
 from .tasks import request_national_recompute, request_report
+from .territory import territory
 
 CONVERGENCE, COOPERATION = ReportRun.Kind.CONVERGENCE.value, ReportRun.Kind.COOPERATION.value
-SHAPERS = {CONVERGENCE: pages.convergence_page, COOPERATION: pages.cooperation_page}
+SHAPERS = {CONVERGENCE: convergence_page, COOPERATION: cooperation_page}
 
 
 def _shown_year(request) -> int | None:
@@ -44,11 +51,11 @@ def _queued_year(request) -> int | None:
 
 
 def _commune_page(request, kind: str, pcode: str):
-    commune = pages.get_commune_for_reports(request.user, pcode)
-    state = pages.run_state(kind, commune=commune, year=_shown_year(request))
+    commune = get_commune_for_user(request.user, pcode, need="reports")
+    state = run_state(kind, commune=commune, year=_shown_year(request))
     return render(request, f"reports/{kind}_commune.html", {
-        "commune": commune, "kind": kind, "state": state, "legend": pages.state_legend(),
-        "reads_country": pages.reads_country(request.user),
+        "commune": commune, "kind": kind, "state": state, "legend": state_legend(),
+        "reads_country": reads_country(request.user),
         "report": SHAPERS[kind](state.run.result or {}) if state.run else None,
         "can_recompute": can_write_commune(request.user, commune.pk),
         "recompute_url": reverse("reports:recompute_commune", args=[kind, commune.pcode]),
@@ -69,9 +76,9 @@ def cooperation_commune(request, pcode):
 
 def _national_context(request, kind: str) -> dict:
     return {
-        "kind": kind, "reads_country": pages.reads_country(request.user),
-        "state": pages.run_state(kind, year=_shown_year(request)),
-        "can_recompute": pages.recomputes_country(request.user),
+        "kind": kind, "reads_country": reads_country(request.user),
+        "state": run_state(kind, year=_shown_year(request)),
+        "can_recompute": recomputes_country(request.user),
         "recompute_url": reverse("reports:recompute_national", args=[kind]),
     }
 
@@ -79,26 +86,26 @@ def _national_context(request, kind: str) -> dict:
 @require_safe
 def convergence_national(request):
     """The communes × ministries matrix of states, filtered by region or department."""
-    if not pages.reads_country(request.user):
+    if not reads_country(request.user):
         raise Http404
     context = _national_context(request, CONVERGENCE)
-    place = pages.territory(request.GET)
+    place = territory(request.GET)
     run = context["state"].run
-    context.update(place=place, legend=pages.state_legend(),
-                   report=pages.national_convergence_page(run, place) if run else None)
+    context.update(place=place, legend=state_legend(),
+                   report=national_convergence_page(run, place) if run else None)
     return render(request, "reports/convergence_national.html", context)
 
 
 @require_safe
 def cooperation_national(request):
     """Cooperation figures per commune, filtered by region or department, and the country's."""
-    if not pages.reads_country(request.user):
+    if not reads_country(request.user):
         raise Http404
     context = _national_context(request, COOPERATION)
-    place = pages.territory(request.GET)
+    place = territory(request.GET)
     run = context["state"].run
     context.update(place=place,
-                   report=pages.national_cooperation_page(run, place) if run else None)
+                   report=national_cooperation_page(run, place) if run else None)
     return render(request, "reports/cooperation_national.html", context)
 
 
@@ -107,7 +114,7 @@ def national_map(request):
     """Public: communes coloured by convergence score, or by linked share (?by=linked_share)."""
     kind = COOPERATION if request.GET.get("by") == "linked_share" else CONVERGENCE
     context = _national_context(request, kind)
-    context["map"] = pages.national_map(kind, context["state"].run, pages.territory(),
+    context["map"] = map_page(kind, context["state"].run, territory(),
                                         link_reports=context["reads_country"])
     context["year_query"] = "by=linked_share&" if kind == COOPERATION else ""
     return render(request, "reports/map.html", context)
@@ -116,9 +123,7 @@ def national_map(request):
 @require_POST
 def recompute_commune(request, kind, pcode):
     """A CTD agent (their commune) or the admin queues a commune's report; others get 404."""
-    commune = Commune.objects.defer("boundary").filter(pcode=pcode).first()
-    if commune is None or not can_write_commune(request.user, commune.pk):
-        raise Http404
+    commune = get_commune_for_user(request.user, pcode, need="write")
     target = reverse(f"reports:{kind}_commune", args=[commune.pcode])
     year = _queued_year(request)
     if year is None:
@@ -132,7 +137,7 @@ def recompute_commune(request, kind, pcode):
 @require_POST
 def recompute_national(request, kind):
     """The admin queues both reports for every commune and the country; others get 404."""
-    if not pages.recomputes_country(request.user):
+    if not recomputes_country(request.user):
         raise Http404
     year = _queued_year(request)
     if year is None:
@@ -145,3 +150,16 @@ def recompute_national(request, kind):
                                            require_https=request.is_secure()):
         target = reverse(f"reports:{kind}_national")
     return redirect(target)
+
+
+@login_required
+@require_safe
+def export_report(request, kind, fmt):
+    """The latest done run of a report (?commune=PCODE, else national; ?year=2025)."""
+    try:
+        year = parse_year(request.GET.get("year"))
+    except ValidationError as error:
+        return HttpResponseBadRequest(year_message(error), content_type="text/plain")
+    pcode = request.GET.get("commune") or None
+    table = report_table(request.user, kind, pcode=pcode, year=year)
+    return table_response(table, export_name(f"{kind}-{pcode or 'national'}"), fmt)

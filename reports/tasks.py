@@ -1,65 +1,39 @@
-"""Celery tasks computing and storing the two reports. Thin: take ids, call the report
-functions, store runs (see cooperatives.runs). Every task is safe to run twice."""
+"""Celery tasks computing and storing the two reports. Thin: take ids, hand the run and what
+it computes (reports.compute) to the run life cycle (reports.runs). Every task is safe to run
+twice.
+
+Before this app existed the tasks were named diagnostics.tasks.*: messages queued under the
+old names are not consumed, but their runs stay queued rows that `requeue_queued_runs` sends
+again under the new names."""
 
 import datetime
 import logging
-import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from communes.models import Commune
-from cooperatives.models import ReportRun
-from cooperatives.reports import cooperation_for_communes, cooperation_national
-from cooperatives.runs import (
+
+from .compute import compute_national, compute_run
+from .models import ReportRun
+from .runs import (
     report_run_execute,
     report_run_fail,
     report_run_finish,
     report_run_request,
     report_run_start,
+    report_runs_fail_stale,
+    report_runs_queue_every_commune,
+    report_runs_queued_before,
     report_runs_start,
 )
-
-from .reports import convergence_for_communes, convergence_national
 
 logger = logging.getLogger(__name__)
 KINDS = (ReportRun.Kind.CONVERGENCE, ReportRun.Kind.COOPERATION)
 STORE_CHUNK = 60  # commune runs stored per transaction by run_national
 TRANSIENT = (OperationalError, InterfaceError)
-
-
-def report_date(year: int) -> datetime.date:
-    """The snapshot date of a cooperation report for `year`: today, or the year's last day."""
-    today = timezone.localdate()
-    return today if year >= today.year else datetime.date(year, 12, 31)
-
-
-def compute_for_communes(kind: str, commune_ids: list[int], year: int) -> dict[int, dict]:
-    if kind == ReportRun.Kind.COOPERATION:
-        return cooperation_for_communes(commune_ids, on=report_date(year))
-    if kind == ReportRun.Kind.CONVERGENCE:
-        return convergence_for_communes(commune_ids, year=year)
-    raise ValueError(f"unknown report kind {kind!r}")
-
-
-def compute_national(kind: str, year: int) -> dict:
-    if kind == ReportRun.Kind.COOPERATION:
-        return cooperation_national(on=report_date(year))
-    if kind == ReportRun.Kind.CONVERGENCE:
-        return convergence_national(year=year)
-    raise ValueError(f"unknown report kind {kind!r}")
-
-
-def compute_run(run: ReportRun) -> dict:
-    """The result of one run: its commune's report, or the national one."""
-    if settings.REPORT_TASK_DELAY:
-        time.sleep(settings.REPORT_TASK_DELAY)
-    if run.commune_id is None:
-        return compute_national(run.kind, run.year)
-    return compute_for_communes(run.kind, [run.commune_id], run.year)[run.commune_id]
 
 
 TASK_OPTIONS = {
@@ -152,26 +126,12 @@ def request_national_recompute(*, year: int, user=None) -> list[ReportRun]:
     national = []
     for kind in KINDS:
         run, created = report_run_request(kind=kind, year=year, user=user)
-        commune_run_ids = _queue_every_commune(kind, year, user)
+        commune_run_ids = report_runs_queue_every_commune(kind=kind, year=year, user=user)
         if created:
             transaction.on_commit(
                 lambda k=kind, r=run.pk, c=commune_run_ids: send(run_national, k, year, r, c))
         national.append(run)
     return national
-
-
-def _queue_every_commune(kind: str, year: int, user) -> list[int]:
-    """A queued run for every commune (reusing those already queued), in three queries."""
-    queued = ReportRun.objects.filter(kind=kind, year=year, status=ReportRun.Status.QUEUED,
-                                      commune__isnull=False)
-    have = set(queued.values_list("commune_id", flat=True))
-    requester = user if user is not None and user.pk else None
-    ReportRun.objects.bulk_create(
-        [ReportRun(kind=kind, year=year, commune_id=pk, scope=pcode, requested_by=requester)
-         for pk, pcode in Commune.objects.order_by("pk").values_list("pk", "pcode")
-         if pk not in have],
-        ignore_conflicts=True)  # a run queued meanwhile by an edit is simply reused
-    return list(queued.order_by("commune_id").values_list("pk", flat=True))
 
 
 @shared_task
@@ -194,16 +154,11 @@ def requeue_queued_runs(min_age_seconds: int = 120) -> int:
     """Send again the runs still queued after a while (their message was lost, e.g. the
     broker was down when they were requested). A duplicate delivery is harmless."""
     limit = timezone.now() - datetime.timedelta(seconds=min_age_seconds)
-    stale = ReportRun.objects.filter(status=ReportRun.Status.QUEUED, queued_at__lt=limit)
-    return sum(send(run_report, pk) for pk in stale.values_list("pk", flat=True))
+    return sum(send(run_report, pk) for pk in report_runs_queued_before(limit))
 
 
 @shared_task
 def fail_stale_runs(max_age_seconds: int = 3600) -> int:
     """Runs queued or running for longer than any task may take are marked failed."""
     limit = timezone.now() - datetime.timedelta(seconds=max_age_seconds)
-    return ReportRun.objects.filter(
-        status__in=[ReportRun.Status.QUEUED, ReportRun.Status.RUNNING], queued_at__lt=limit,
-    ).update(status=ReportRun.Status.FAILED, error="Timed out: no worker finished this run.",
-             finished_at=timezone.now())
-
+    return report_runs_fail_stale(limit)

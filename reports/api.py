@@ -1,5 +1,6 @@
 """Report endpoints: read the latest done run; request a run (202); follow a run."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,17 +11,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communes.models import Commune
-from cooperatives.models import ReportRun
 from cooperatives.permissions import (
     HasRole,
-    can_read_commune_reports,
-    can_write_commune,
-    scope_of,
+    get_commune_for_user,
 )
-from cooperatives.runs import latest_done
 from core.api import ApiViewMixin
 from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
 
+from .models import ReportRun
+from .reads import reads_country, recomputes_country
+from .runs import latest_done
 from .tasks import request_national_recompute, request_report
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(),
@@ -54,18 +54,17 @@ def run_data(run: ReportRun) -> dict:
 
 
 def _commune(request, pcode: str | None, *, write: bool = False) -> Commune | None:
-    """The commune of the P-code if the user may read (or trigger) its reports, else 404."""
+    """The commune of the P-code if the user may read (or trigger) its reports, None for the
+    country if the user may read (or trigger) the national report; else 404."""
     if pcode in (None, ""):
-        scope = scope_of(request.user)
-        allowed = scope.is_admin if write else scope.reads_country
-        if not allowed:
+        allowed = recomputes_country if write else reads_country
+        if not allowed(request.user):
             raise exceptions.NotFound(_("No national report for you here."))
         return None
-    commune = Commune.objects.filter(pcode=pcode).first()
-    check = can_write_commune if write else can_read_commune_reports
-    if commune is None or not check(request.user, commune.pk):
-        raise exceptions.NotFound(_("Unknown commune: %(pcode)s.") % {"pcode": pcode})
-    return commune
+    try:
+        return get_commune_for_user(request.user, pcode, need="write" if write else "reports")
+    except Http404:
+        raise exceptions.NotFound(_("Unknown commune: %(pcode)s.") % {"pcode": pcode}) from None
 
 
 def _kind(kind: str) -> str:

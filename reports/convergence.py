@@ -22,10 +22,10 @@ from django.db.models import Count, Q
 
 from communes.models import Commune, haversine_km
 from cooperatives.models import OrganisationFiliere, OrganisationStatus
-from cooperatives.reports import fraction
+from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 from sectors.models import Ministry, Sector
 
-from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+from .cooperation import fraction
 
 STATES = ("converging", "unmet", "unsupported", "unplanned", "absent")
 FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",
@@ -319,17 +319,10 @@ def _organisation_figures(commune_ids: list[int] | None) -> dict[tuple, list[int
 
 
 def _selected_diagnostics(commune_ids: list[int] | None, year: int) -> dict[int, tuple]:
-    """commune -> (id, year) of its latest validated diagnostic with year <= `year`."""
-    rows = _in_communes(TerritorialDiagnostic.objects.validated().filter(year__lte=year),
-                        "commune_id", commune_ids).order_by().values_list(
-        "commune_id", "year", "id")
-    latest: dict[int, tuple] = {}
-    for commune_id, diag_year, diag_id in rows:
-        # Same order as DiagnosticQuerySet.selected_for: latest year, then latest id.
-        latest[commune_id] = max(latest.get(commune_id, (diag_year, diag_id)),
-                                 (diag_year, diag_id))
-    return {commune_id: (diag_id, diag_year)
-            for commune_id, (diag_year, diag_id) in latest.items()}
+    """commune -> (id, year) of the diagnostic that counts for `year` (selected_for)."""
+    rows = _in_communes(TerritorialDiagnostic.objects.selected_for(year), "commune_id",
+                        commune_ids).order_by().values_list("commune_id", "id", "year")
+    return {commune_id: (diag_id, diag_year) for commune_id, diag_id, diag_year in rows}
 
 
 def _need_counts(diagnostics: dict[int, tuple]) -> dict[tuple, tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Report runs: request (coalesced), execute (recorded), read (latest done).
+"""Report runs: request (coalesced), execute (recorded), read (latest done), sweep (stale).
 
 A run moves queued -> running -> done | failed. At most one queued run exists per kind,
 scope and year (a partial unique index), so a burst of edits in a commune leaves one queued
@@ -6,6 +6,7 @@ run. Executing a run twice (a retry after a worker died) stores the same result,
 computation is a pure function of the registry and the year.
 """
 
+import datetime
 import logging
 import traceback
 from collections.abc import Callable
@@ -44,6 +45,21 @@ def report_run_request(*, kind: str, year: int, commune: Commune | None = None,
     except IntegrityError:  # another request queued it between our read and our write
         return ReportRun.objects.get(kind=kind, scope=scope, year=year,
                                      status=ReportRun.Status.QUEUED), False
+
+
+def report_runs_queue_every_commune(*, kind: str, year: int, user=None) -> list[int]:
+    """A queued run for every commune (coalesced with those already queued), in three queries:
+    the ids of the queued commune runs, by commune."""
+    queued = ReportRun.objects.filter(kind=kind, year=year, status=ReportRun.Status.QUEUED,
+                                      commune__isnull=False)
+    have = set(queued.values_list("commune_id", flat=True))
+    requester = user if user is not None and user.pk else None
+    ReportRun.objects.bulk_create(
+        [ReportRun(kind=kind, year=year, commune_id=pk, scope=pcode, requested_by=requester)
+         for pk, pcode in Commune.objects.order_by("pk").values_list("pk", "pcode")
+         if pk not in have],
+        ignore_conflicts=True)  # a run queued meanwhile by an edit is simply reused
+    return list(queued.order_by("commune_id").values_list("pk", flat=True))
 
 
 def report_run_start(run_id: int) -> ReportRun | None:
@@ -106,3 +122,17 @@ def latest_done(kind: str, *, commune: Commune | None = None,
     if year is not None:
         runs = runs.filter(year=year)
     return runs.order_by("-finished_at", "-id").first()
+
+
+def report_runs_queued_before(moment: datetime.datetime) -> list[int]:
+    """Ids of the runs still queued since before `moment` (their message may be lost)."""
+    return list(ReportRun.objects.filter(status=ReportRun.Status.QUEUED, queued_at__lt=moment)
+                .values_list("pk", flat=True))
+
+
+def report_runs_fail_stale(moment: datetime.datetime) -> int:
+    """Mark failed the runs queued or running since before `moment`; how many."""
+    return ReportRun.objects.filter(
+        status__in=[ReportRun.Status.QUEUED, ReportRun.Status.RUNNING], queued_at__lt=moment,
+    ).update(status=ReportRun.Status.FAILED, error="Timed out: no worker finished this run.",
+             finished_at=timezone.now())

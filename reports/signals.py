@@ -1,19 +1,19 @@
 """After a change in a commune commits, queue that commune's two reports (coalesced).
 
-The lower apps never import this one: this app listens to their models' signals."""
+The lower apps never import this one: this app listens to their models' signals (connected
+from ReportsConfig.ready)."""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cooperatives.models import CooperationLink, Organisation
 from cooperatives.signals import organisations_bulk_changed
+from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 
-from .models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+from .tasks import queue_commune_reports
 
 
 def _queue(commune_ids) -> None:
-    from .tasks import queue_commune_reports
-
     for commune_id in sorted({c for c in commune_ids if c}):
         transaction.on_commit(lambda c=commune_id: queue_commune_reports(c))
 

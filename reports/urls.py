@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import report_views as views
+from . import views
 
 
 class ReportKindConverter:

@@ -18,32 +18,32 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from itertools import chain
 
 import numpy as np
-from django.db import connections
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import QuerySet
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from communes.models import Commune
-from sectors.models import Filiere
-
-from .models import (
-    CooperationLink,
-    LegalForm,
+from cooperatives.models import (
     LinkKind,
     Organisation,
-    OrganisationFiliere,
-    OrganisationStatus,
+)
+from sectors.models import Filiere
+
+from .cooperation_rows import (
+    KINDS,
+    fetch_links,
+    fetch_memberships,
+    fetch_organisations,
+    int_rows,
+    positions,
+    unique_counts,
 )
 
-KINDS: tuple[str, ...] = tuple(LinkKind.values)
 OPPORTUNITY_LIMIT = 20
 # Organisations sharing a filière produce the same thing: selling together is the first step.
 SUGGESTED_KIND = LinkKind.JOINT_SALE.value
-UNION_FORMS = (LegalForm.UNION, LegalForm.FEDERATION)
-_CHUNK = 50_000
 # A batch of 1/32 of the communes or more reads the whole country: measured on the national
 # dataset, one commune's filtered read costs about 1/8 of the whole read, and grows with it.
 _WHOLE_COUNTRY_FROM = 32
@@ -110,94 +110,6 @@ def cooperation_national(*, on: date) -> dict:
     return {"on": on.isoformat(), "communes": communes, **snapshot.national_figures()}
 
 
-def _flag(condition: Q) -> Case:
-    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
-
-
-def _int_rows(queryset: QuerySet, width: int) -> np.ndarray:
-    """The rows of a values_list of integers as an (n, width) array, read in chunks.
-
-    Read through a plain cursor: on a million rows Django's per-row converters cost more
-    than the query itself, and every column here is already an integer.
-    """
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    chunks = []
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(_CHUNK):
-            flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width)
-            chunks.append(flat.reshape(-1, width))
-    return np.concatenate(chunks) if chunks else np.empty((0, width), dtype=np.int64)
-
-
-def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values and their counts (np.unique's hashing is slow on 1M keys)."""
-    ordered = np.sort(values)
-    if not len(ordered):
-        return ordered, ordered.copy()
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    return ordered[starts], np.diff(np.append(starts, len(ordered)))
-
-
-def _positions(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Index of each wanted id in sorted_ids, -1 where absent."""
-    if not len(sorted_ids):
-        return np.full(len(wanted), -1, dtype=np.int64)
-    pos = np.searchsorted(sorted_ids, wanted)
-    pos_clipped = np.minimum(pos, len(sorted_ids) - 1)
-    return np.where(sorted_ids[pos_clipped] == wanted, pos_clipped, -1)
-
-
-def _kind_code() -> Case:
-    """The link kind as its index in KINDS, so that a link row is all integers."""
-    return Case(*[When(kind=k, then=Value(i)) for i, k in enumerate(KINDS)],
-                default=Value(KINDS.index(LinkKind.OTHER)), output_field=IntegerField())
-
-
-def _around(queryset: QuerySet, fields: tuple, on: date, ids: list[int] | None,
-            inside: str, via_in: str, via_out: str) -> QuerySet:
-    """Rows of `queryset` for the communes (`inside`), plus those reached through counted
-    links from them (`via_in`: as a link's target, `via_out`: as its source); all rows when
-    `ids` is None. A UNION of plain joins: each part runs on the commune and link indexes
-    (an OR of subqueries makes PostgreSQL scan every link once per row)."""
-    if ids is None:
-        return queryset.values_list(*fields)
-    counted = CooperationLink.objects.counted(on).order_by()
-    return queryset.filter(**{f"{inside}__in": ids}).values_list(*fields).union(
-        queryset.filter(**{f"{via_in}__in": counted.filter(source__commune_id__in=ids)})
-        .values_list(*fields),
-        queryset.filter(**{f"{via_out}__in": counted.filter(target__commune_id__in=ids)})
-        .values_list(*fields))
-
-
-def _link_rows(on: date, ids: list[int] | None) -> QuerySet:
-    """(id, source, target, kind index) of the counted links with an end in the communes."""
-    links = CooperationLink.objects.counted(on).order_by().annotate(kind_code=_kind_code())
-    fields = ("id", "source_id", "target_id", "kind_code")
-    if ids is None:
-        return links.values_list(*fields)
-    return links.filter(source__commune_id__in=ids).values_list(*fields).union(
-        links.filter(target__commune_id__in=ids).values_list(*fields))
-
-
-def _organisation_rows(on: date, ids: list[int] | None) -> QuerySet:
-    """(id, commune, members, active?, outside any union?) of the communes' organisations and
-    of those at the far end of their counted links."""
-    organisations = Organisation.objects.order_by().annotate(
-        is_active=_flag(Q(status=OrganisationStatus.ACTIVE)),
-        no_union=_flag(~Q(legal_form__in=UNION_FORMS) & Q(parent_union__isnull=True)))
-    return _around(organisations,
-                   ("id", "commune_id", "members_total", "is_active", "no_union"), on, ids,
-                   "commune_id", "links_in", "links_out")
-
-
-def _membership_rows(on: date, ids: list[int] | None) -> QuerySet:
-    """(organisation, filière) of the same organisations as `_organisation_rows`."""
-    return _around(OrganisationFiliere.objects.order_by(), ("organisation_id", "filiere_id"),
-                   on, ids, "organisation__commune_id", "organisation__links_in",
-                   "organisation__links_out")
-
-
 @dataclass
 class _Snapshot:
     """Counted links and the organisations they join, as arrays indexed by position.
@@ -233,21 +145,21 @@ class _Snapshot:
         # once is cheaper, and the communes not asked for are simply not reported.
         if commune_ids is not None and len(communes) * _WHOLE_COUNTRY_FROM >= len(every):
             commune_ids = None
-        org_rows = _int_rows(_organisation_rows(on, commune_ids), 5)
+        org_rows = int_rows(fetch_organisations(on, commune_ids), 5)
         # Columns as contiguous arrays: strided views make every later lookup copy them.
         org_rows = np.ascontiguousarray(org_rows[np.argsort(org_rows[:, 0], kind="stable")].T)
         org_ids = org_rows[0]
-        link_rows = _int_rows(_link_rows(on, commune_ids), 4)
+        link_rows = int_rows(fetch_links(on, commune_ids), 4)
         # Rows written between two of the queries are dropped rather than half-counted.
         link_rows = np.ascontiguousarray(link_rows.T)
-        src, dst = _positions(org_ids, link_rows[1]), _positions(org_ids, link_rows[2])
+        src, dst = positions(org_ids, link_rows[1]), positions(org_ids, link_rows[2])
         known = (src >= 0) & (dst >= 0)
         codes = list(Filiere.objects.order_by("code").values_list("id", "code"))
-        memb_org, memb_fil = cls._memberships(_membership_rows(on, commune_ids), org_ids,
+        memb_org, memb_fil = cls._memberships(fetch_memberships(on, commune_ids), org_ids,
                                               codes)
         return cls(
             on=on, commune_ids=cids, pcodes=[c[1] for c in communes], org_ids=org_ids,
-            org_commune=org_rows[1], cpos=_positions(cids, org_rows[1]),
+            org_commune=org_rows[1], cpos=positions(cids, org_rows[1]),
             members=org_rows[2], active=org_rows[3].astype(bool), outside=org_rows[4].astype(bool),
             masks=_filiere_masks(len(org_ids), len(codes), memb_org, memb_fil),
             memb_org=memb_org, memb_fil=memb_fil, filiere_codes=[c[1] for c in codes],
@@ -257,12 +169,12 @@ class _Snapshot:
     @staticmethod
     def _memberships(query: QuerySet, org_ids: np.ndarray, codes: list) -> tuple:
         """(organisation position, filière position) of every membership, by organisation."""
-        rows = _int_rows(query, 2)
+        rows = int_rows(query, 2)
         filiere_ids = np.array([c[0] for c in codes], dtype=np.int64)
         fil_order = np.argsort(filiere_ids)
-        fil = _positions(filiere_ids[fil_order], np.ascontiguousarray(rows[:, 1]))
+        fil = positions(filiere_ids[fil_order], np.ascontiguousarray(rows[:, 1]))
         fil = np.where(fil >= 0, fil_order[np.maximum(fil, 0)], -1)
-        org = _positions(org_ids, np.ascontiguousarray(rows[:, 0]))
+        org = positions(org_ids, np.ascontiguousarray(rows[:, 0]))
         keep = (org >= 0) & (fil >= 0)
         org, fil = org[keep], fil[keep]
         order = np.lexsort((fil, org))
@@ -292,7 +204,7 @@ class _Snapshot:
         """Sorted distinct undirected pairs of the masked links, as low * n + high."""
         low = np.minimum(self.src[mask], self.dst[mask])
         high = np.maximum(self.src[mask], self.dst[mask])
-        return _unique(low * len(self.org_ids) + high)[0]
+        return unique_counts(low * len(self.org_ids) + high)[0]
 
     def _labels(self, pair_keys: np.ndarray) -> np.ndarray:
         """The connected-component label of every organisation over the given pairs."""
@@ -353,7 +265,7 @@ class _Snapshot:
         k = len(self.commune_ids)
         nodes = np.flatnonzero(nodes_mask)
         labels = self._labels(pair_keys)[nodes]
-        comp_labels, comp_sizes = _unique(labels)
+        comp_labels, comp_sizes = unique_counts(labels)
         # Internal edges never leave a commune, so each component lies in one commune.
         label_cpos = np.zeros(labels.max() + 1 if len(labels) else 1, dtype=np.int64)
         label_cpos[labels] = self.cpos[nodes]
@@ -427,7 +339,7 @@ class _Snapshot:
         """Figures over the country's graph of active organisations (all communes loaded)."""
         nodes = np.flatnonzero(self.active)
         pair_keys = self._pair_keys(self.active[self.src] & self.active[self.dst])
-        sizes = _unique(self._labels(pair_keys)[nodes])[1]
+        sizes = unique_counts(self._labels(pair_keys)[nodes])[1]
         n = len(nodes)
         return {
             "active_organisations": n,

@@ -1,0 +1,111 @@
+"""The cooperation report's three flat fetches (counted links, the organisations at their
+ends or in the communes, their filières) as integer arrays, and the array helpers the
+report's graph work uses (reports.cooperation)."""
+
+from datetime import date
+from itertools import chain
+
+import numpy as np
+from django.db import connections
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from cooperatives.models import (
+    CooperationLink,
+    LegalForm,
+    LinkKind,
+    Organisation,
+    OrganisationFiliere,
+    OrganisationStatus,
+)
+
+KINDS: tuple[str, ...] = tuple(LinkKind.values)
+UNION_FORMS = (LegalForm.UNION, LegalForm.FEDERATION)
+_CHUNK = 50_000
+
+
+def flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def int_rows(queryset: QuerySet, width: int) -> np.ndarray:
+    """The rows of a values_list of integers as an (n, width) array, read in chunks.
+
+    Read through a plain cursor: on a million rows Django's per-row converters cost more
+    than the query itself, and every column here is already an integer.
+    """
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    chunks = []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(_CHUNK):
+            flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width)
+            chunks.append(flat.reshape(-1, width))
+    return np.concatenate(chunks) if chunks else np.empty((0, width), dtype=np.int64)
+
+
+def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and their counts (np.unique's hashing is slow on 1M keys)."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered, ordered.copy()
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def positions(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Index of each wanted id in sorted_ids, -1 where absent."""
+    if not len(sorted_ids):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    pos = np.searchsorted(sorted_ids, wanted)
+    pos_clipped = np.minimum(pos, len(sorted_ids) - 1)
+    return np.where(sorted_ids[pos_clipped] == wanted, pos_clipped, -1)
+
+
+def kind_code() -> Case:
+    """The link kind as its index in KINDS, so that a link row is all integers."""
+    return Case(*[When(kind=k, then=Value(i)) for i, k in enumerate(KINDS)],
+                default=Value(KINDS.index(LinkKind.OTHER)), output_field=IntegerField())
+
+
+def around(queryset: QuerySet, fields: tuple, on: date, ids: list[int] | None,
+            inside: str, via_in: str, via_out: str) -> QuerySet:
+    """Rows of `queryset` for the communes (`inside`), plus those reached through counted
+    links from them (`via_in`: as a link's target, `via_out`: as its source); all rows when
+    `ids` is None. A UNION of plain joins: each part runs on the commune and link indexes
+    (an OR of subqueries makes PostgreSQL scan every link once per row)."""
+    if ids is None:
+        return queryset.values_list(*fields)
+    counted = CooperationLink.objects.counted(on).order_by()
+    return queryset.filter(**{f"{inside}__in": ids}).values_list(*fields).union(
+        queryset.filter(**{f"{via_in}__in": counted.filter(source__commune_id__in=ids)})
+        .values_list(*fields),
+        queryset.filter(**{f"{via_out}__in": counted.filter(target__commune_id__in=ids)})
+        .values_list(*fields))
+
+
+def fetch_links(on: date, ids: list[int] | None) -> QuerySet:
+    """(id, source, target, kind index) of the counted links with an end in the communes."""
+    links = CooperationLink.objects.counted(on).order_by().annotate(kind_code=kind_code())
+    fields = ("id", "source_id", "target_id", "kind_code")
+    if ids is None:
+        return links.values_list(*fields)
+    return links.filter(source__commune_id__in=ids).values_list(*fields).union(
+        links.filter(target__commune_id__in=ids).values_list(*fields))
+
+
+def fetch_organisations(on: date, ids: list[int] | None) -> QuerySet:
+    """(id, commune, members, active?, outside any union?) of the communes' organisations and
+    of those at the far end of their counted links."""
+    organisations = Organisation.objects.order_by().annotate(
+        is_active=flag(Q(status=OrganisationStatus.ACTIVE)),
+        no_union=flag(~Q(legal_form__in=UNION_FORMS) & Q(parent_union__isnull=True)))
+    return around(organisations,
+                   ("id", "commune_id", "members_total", "is_active", "no_union"), on, ids,
+                   "commune_id", "links_in", "links_out")
+
+
+def fetch_memberships(on: date, ids: list[int] | None) -> QuerySet:
+    """(organisation, filière) of the same organisations as `fetch_organisations`."""
+    return around(OrganisationFiliere.objects.order_by(), ("organisation_id", "filiere_id"),
+                   on, ids, "organisation__commune_id", "organisation__links_in",
+                   "organisation__links_out")
