@@ -1,0 +1,22 @@
+"""The registry's models, one module per concern: organisations (and their filières and
+registry events), networks (RELESS, bureau, cooperation links) and workflow (roles, change
+requests, import jobs, duplicate flags). Django finds them through this package."""
+
+from .networks import BureauMember, CooperationLink, LinkKind, LinkStatus, Reless
+from .organisations import (
+    COUNT_FIELDS,
+    LEGAL_MINIMUM_MEMBERS,
+    LegalForm,
+    Organisation,
+    OrganisationFiliere,
+    OrganisationStatus,
+    RegistryEvent,
+)
+from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignment
+
+__all__ = [
+    "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS", "BureauMember", "ChangeRequest", "CooperationLink",
+    "DuplicateFlag", "ImportJob", "LegalForm", "LinkKind", "LinkStatus", "Organisation",
+    "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",
+    "RoleAssignment",
+]

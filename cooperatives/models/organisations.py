@@ -1,0 +1,271 @@
+"""Organisations: their legal form, status, members, filières and registry events."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from communes.models import Commune
+from sectors.models import Filiere, Ministry
+
+from ..rules import PHONE_MESSAGE, geometry_contains, normalise_phone, point_errors
+
+# Minimum members by legal form (OHADA uniform act on cooperatives).
+LEGAL_MINIMUM_MEMBERS = {"scoops": 5, "coop_ca": 15}
+# Counts a form or API client may leave empty: stored as 0, except the members of a legal
+# form with a minimum, which must then be given.
+COUNT_FIELDS = ("members_total", "members_women", "members_youth", "employees",
+                "share_capital")
+
+
+class LegalForm(models.TextChoices):
+    SCOOPS = "scoops", _("SCOOPS (simplified cooperative)")
+    COOP_CA = "coop_ca", _("COOP-CA (cooperative with a board)")
+    UNION = "union", _("Union of cooperatives")
+    FEDERATION = "federation", _("Federation")
+    GIC = "gic", _("GIC (common initiative group)")
+    ASSOCIATION = "association", _("Association")
+    OTHER = "other", _("Other")
+
+
+class OrganisationStatus(models.TextChoices):
+    IN_CREATION = "in_creation", _("In creation")
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    DISSOLVED = "dissolved", _("Dissolved")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def active(self):
+        """Organisations whose status is active now."""
+        return self.filter(status=OrganisationStatus.ACTIVE)
+
+    def in_commune(self, commune):
+        """Organisations whose seat is in the commune (instance or id)."""
+        return self.filter(commune=commune)
+
+    def matching_ministry(self, ministry):
+        """Organisations with at least one filière supervised by the ministry (no duplicates)."""
+        return self.filter(
+            pk__in=OrganisationFiliere.objects.filter(filiere__sector__ministry=ministry)
+            .values("organisation_id")
+        )
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
+    rsc_number = models.CharField(_("RSC number"), max_length=60, null=True, blank=True,
+                                  help_text=_("Registre des Sociétés Coopératives number."))
+    rsc_date = models.DateField(_("RSC registration date"), null=True, blank=True)
+    ues_number = models.CharField(_("UES register number"), max_length=60, blank=True)
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="organisations",
+                                verbose_name=_("commune of the seat"))
+    locality = models.CharField(_("locality"), max_length=120, blank=True)
+    primary_filiere = models.ForeignKey(Filiere, models.PROTECT, related_name="+",
+                                        verbose_name=_("primary filière"))
+    # Every filière of the organisation, the primary one included (maintained by services).
+    filieres = models.ManyToManyField(Filiere, through="OrganisationFiliere",
+                                      related_name="organisations", verbose_name=_("filières"))
+    status = models.CharField(_("status"), max_length=20, choices=OrganisationStatus.choices,
+                              default=OrganisationStatus.ACTIVE)
+    members_total = models.PositiveIntegerField(_("members"), default=0)
+    members_women = models.PositiveIntegerField(_("women members"), default=0)
+    members_youth = models.PositiveIntegerField(_("members under 35"), default=0)
+    employees = models.PositiveIntegerField(_("employees"), default=0)
+    share_capital = models.PositiveBigIntegerField(_("share capital (FCFA)"), default=0)
+    reless_member_since = models.DateField(_("RELESS member since"), null=True, blank=True)
+    parent_union = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
+                                     related_name="union_members", verbose_name=_("parent union"))
+    converted_from_gic = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
+                                           related_name="converted_into",
+                                           verbose_name=_("converted from GIC"))
+    contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        indexes = [
+            models.Index(fields=["commune", "status"]),
+            models.Index(fields=["status", "commune"]),
+            models.Index(fields=["legal_form"]),
+            # The national lists (HTML and API) page through every organisation by name.
+            models.Index(fields=["name", "id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(members_women__lte=F("members_total")),
+                                   name="org_women_le_total",
+                                   violation_error_code="women_exceed_total",
+                                   violation_error_message=_(
+                                       "Women members cannot exceed total members.")),
+            models.CheckConstraint(condition=Q(members_youth__lte=F("members_total")),
+                                   name="org_youth_le_total",
+                                   violation_error_code="youth_exceed_total",
+                                   violation_error_message=_(
+                                       "Members under 35 cannot exceed total members.")),
+            models.CheckConstraint(condition=~Q(legal_form="scoops") | Q(members_total__gte=5),
+                                   name="org_scoops_min_members",
+                                   violation_error_code="scoops_min_members",
+                                   violation_error_message=_(
+                                       "A SCOOPS needs at least 5 members.")),
+            models.CheckConstraint(condition=~Q(legal_form="coop_ca") | Q(members_total__gte=15),
+                                   name="org_coop_ca_min_members",
+                                   violation_error_code="coop_ca_min_members",
+                                   violation_error_message=_(
+                                       "A COOP-CA needs at least 15 members.")),
+            models.UniqueConstraint(fields=["rsc_number"], condition=Q(rsc_number__isnull=False),
+                                    name="org_rsc_number_unique",
+                                    violation_error_message=_(
+                                        "Another organisation already has this RSC number.")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def validate_constraints(self, exclude=None):
+        """Database rules, with each member-count error shown next to its field."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise ValidationError(_errors_on_fields(error)) from None
+
+    def clean_fields(self, exclude=None):
+        """Empty counts become 0, but the members of a SCOOPS or COOP-CA must be given."""
+        errors = {}
+        for name in COUNT_FIELDS:
+            if getattr(self, name) is None:
+                if name == "members_total" and self.legal_form in LEGAL_MINIMUM_MEMBERS:
+                    errors[name] = [_("Give the number of members: a %(form)s needs at least "
+                                      "%(minimum)s.") % {
+                        "form": self.get_legal_form_display(),
+                        "minimum": LEGAL_MINIMUM_MEMBERS[self.legal_form]}]
+                    exclude = {*(exclude or ()), name}
+                else:
+                    setattr(self, name, 0)
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = {**error.message_dict, **errors}
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        super().clean()
+        if self.rsc_number is not None:
+            self.rsc_number = self.rsc_number.strip() or None
+        errors = {**self._relation_errors(), **point_errors(self.latitude, self.longitude)}
+        phone = normalise_phone(self.contact_phone)
+        if phone is None:
+            errors["contact_phone"] = PHONE_MESSAGE
+        else:
+            self.contact_phone = phone
+        if errors:
+            raise ValidationError(errors)
+
+    def _relation_errors(self) -> dict:
+        """The parent union (a union or federation of the same department) and the GIC the
+        organisation was converted from (a GIC of the same commune)."""
+        errors = {}
+        if self.parent_union_id:
+            parent = self.parent_union
+            allowed = {LegalForm.FEDERATION} if self.legal_form == LegalForm.UNION else {
+                LegalForm.UNION}
+            if self.legal_form == LegalForm.FEDERATION or parent.legal_form not in allowed:
+                errors["parent_union"] = _(
+                    "A cooperative's parent must be a union, and a union's a federation.")
+            elif self.pk and parent.pk == self.pk:
+                errors["parent_union"] = _("An organisation cannot be its own union.")
+            elif self.commune_id and parent.commune.department_id != self.commune.department_id:
+                errors["parent_union"] = _(
+                    "The parent union must be in the same department as the organisation.")
+        gic = self.converted_from_gic
+        if gic is not None and gic.legal_form != LegalForm.GIC:
+            errors["converted_from_gic"] = _(
+                "The organisation it was converted from must be a GIC.")
+        elif gic is not None and gic.commune_id != self.commune_id:
+            errors["converted_from_gic"] = _(
+                "The GIC it was converted from must be in the same commune.")
+        return errors
+
+    def point_warning(self) -> str | None:
+        """A message when the map point lies outside the boundary of the organisation's
+        commune (kept: boundaries are approximate), None otherwise or without a boundary."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        inside = geometry_contains(self.commune.boundary, self.latitude, self.longitude)
+        if inside is False:
+            return _("The map point lies outside the boundary of %(commune)s: check the "
+                     "latitude and longitude.") % {"commune": self.commune.name}
+        return None
+
+    @property
+    def ministries(self):
+        return Ministry.objects.filter(sectors__filieres__organisations=self).distinct()
+
+
+# Constraint violation code -> the form field its message belongs next to.
+CONSTRAINT_FIELDS = {
+    "women_exceed_total": "members_women",
+    "youth_exceed_total": "members_youth",
+    "scoops_min_members": "members_total",
+    "coop_ca_min_members": "members_total",
+}
+
+
+def _errors_on_fields(error: ValidationError) -> dict:
+    moved: dict[str, list] = {}
+    for key, errors in error.error_dict.items():
+        for item in errors:
+            moved.setdefault(CONSTRAINT_FIELDS.get(item.code, key), []).append(item)
+    return moved
+
+
+class OrganisationFiliere(models.Model):
+    organisation = models.ForeignKey(Organisation, models.CASCADE)
+    filiere = models.ForeignKey(Filiere, models.PROTECT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "filiere"],
+                                               name="org_filiere_unique")]
+        indexes = [models.Index(fields=["filiere", "organisation"])]
+
+    def __str__(self):
+        return f"{self.organisation_id}:{self.filiere_id}"
+
+
+class RegistryEvent(models.Model):
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", _("Registration")
+        MODIFICATION = "modification", _("Modification")
+        DISSOLUTION = "dissolution", _("Dissolution")
+
+    organisation = models.ForeignKey(Organisation, models.CASCADE, related_name="events",
+                                     verbose_name=_("organisation"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    reference = models.CharField(_("reference"), max_length=80, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("registry event")
+        verbose_name_plural = _("registry events")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date}"
