@@ -5,5 +5,6 @@ the demo accounts.
 - `selection`, `taxonomy`: what a scale fills and the taxonomy as plain values;
 - `world`: the state the builders share and the draws they all make;
 - `organisations`, `links`, `reless`, `pcd`, `interventions`: one builder each;
-- `names`, `texts`: the word lists; `sink`: the bulk writer; `demo`: the demo accounts.
+- `names`, `texts`: the word lists; `demo`: the demo accounts. Rows go through the one bulk
+  writer, `core.bulk.BulkWriter`.
 """

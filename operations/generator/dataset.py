@@ -32,6 +32,7 @@ from cooperatives.models import (
     RegistryEvent,
     Reless,
 )
+from core.bulk import BulkWriter
 from diagnostics.models import (
     DiagnosticActor,
     DiagnosticEntry,
@@ -47,13 +48,10 @@ from .organisations import OrganisationBuilder
 from .pcd import DiagnosticBuilder
 from .reless import RelessBuilder
 from .selection import SCALES, DatasetError, Plan, Scale, allocate, select_communes
-from .sink import Sink
 from .taxonomy import Taxonomy
 from .world import World
 
 # The tables written with COPY on PostgreSQL (the others are small: bulk_create).
-BIG_TABLES = (Organisation, OrganisationFiliere, RegistryEvent, CooperationLink,
-              DiagnosticEntry)
 ORGANISATION_COLUMNS = [
     "id", "name", "acronym", "legal_form", "rsc_number", "rsc_date", "ues_number", "commune_id",
     "locality", "primary_filiere_id", "status", "members_total", "members_women",
@@ -91,9 +89,9 @@ class Generator:
                  progress: Callable[[str], None] | None = None):
         self.scale, self.communes = scale, communes
         self.progress = progress or (lambda message: None)
-        self.sink = Sink(copy_models=BIG_TABLES)
-        for model, columns in COLUMNS:
-            self.sink.declare(model, columns)
+        self.sink = BulkWriter(batch_size=2000)
+        for model, columns in COLUMNS:  # generated values are loose (a float for a bigint)
+            self.sink.declare(model, columns, convert=True)
         self.world = World.start(seed=seed, communes=communes, tax=taxonomy, sink=self.sink,
                                  models=[model for model, _ in COLUMNS])
         self.organisations = OrganisationBuilder(self.world)

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Max
 
 from communes.models import Commune
+from core.bulk import BulkWriter
 
 from .names import ACTORS, FIRST_NAMES, LAST_NAMES, REGION_AREA, SYLLABLES, ascii_slug, de
-from .sink import Sink
 from .taxonomy import NEUTRAL_SHARE, Taxonomy
 
 LAST_DAY = date(2026, 10, 31)  # registry dates stop before the dataset's "now"
@@ -61,7 +61,7 @@ class World:
     seed: int
     communes: list[Commune]
     tax: Taxonomy
-    sink: Sink
+    sink: BulkWriter
     next_id: dict[type, int]  # model -> the next free id
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     boxes: dict[int, Box] = field(default_factory=dict)  # commune id -> its organisations
@@ -69,7 +69,7 @@ class World:
     reless_plan: dict[int, tuple[date, str]] = field(default_factory=dict)  # founded, status
 
     @classmethod
-    def start(cls, *, seed: int, communes: list[Commune], tax: Taxonomy, sink: Sink,
+    def start(cls, *, seed: int, communes: list[Commune], tax: Taxonomy, sink: BulkWriter,
               models: Iterable[type]) -> "World":
         return cls(seed=seed, communes=communes, tax=tax, sink=sink, next_id={
             model: (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1 for model in models})
