@@ -83,30 +83,26 @@ def _national_context(request, kind: str) -> dict:
     }
 
 
+def _national_page(request, kind: str, present, **extra):
+    if not reads_country(request.user):
+        raise Http404
+    context = _national_context(request, kind)
+    place = territory(request.GET)
+    run = context["state"].run
+    context.update(place=place, report=present(run, place) if run else None, **extra)
+    return render(request, f"reports/{kind}_national.html", context)
+
+
 @require_safe
 def convergence_national(request):
     """The communes × ministries matrix of states, filtered by region or department."""
-    if not reads_country(request.user):
-        raise Http404
-    context = _national_context(request, CONVERGENCE)
-    place = territory(request.GET)
-    run = context["state"].run
-    context.update(place=place, legend=state_legend(),
-                   report=national_convergence_page(run, place) if run else None)
-    return render(request, "reports/convergence_national.html", context)
+    return _national_page(request, CONVERGENCE, national_convergence_page, legend=state_legend())
 
 
 @require_safe
 def cooperation_national(request):
     """Cooperation figures per commune, filtered by region or department, and the country's."""
-    if not reads_country(request.user):
-        raise Http404
-    context = _national_context(request, COOPERATION)
-    place = territory(request.GET)
-    run = context["state"].run
-    context.update(place=place,
-                   report=national_cooperation_page(run, place) if run else None)
-    return render(request, "reports/cooperation_national.html", context)
+    return _national_page(request, COOPERATION, national_cooperation_page)
 
 
 @require_safe
