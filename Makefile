@@ -13,15 +13,38 @@ RUN_ADDR ?= 127.0.0.1:8000
 # Production runs gunicorn and manage.py with its own SECRET_KEY and refuses to start without.
 export RELESS_DEV ?= 1
 
-.PHONY: run test install lint check messages migrate data worker bench clean backup restore faults
+# Installs come from the lock files, every version pinned and every file checked against its
+# hash: requirements.lock (what runs the platform; the Dockerfile installs it) and
+# requirements-dev.lock (the same pins, plus the tests' and the linter's). The project itself
+# adds no package of its own (manage.py runs from this folder), so it goes in last without
+# dependencies. pip comes first, at its locked version: the one a new virtualenv brings may be
+# years older. A changed lock file reinstalls.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+# `make lock` re-resolves both files from pyproject.toml, keeping every pin that still fits;
+# `make lock LOCK_ARGS=--upgrade` moves all pins to the newest releases,
+# `make lock LOCK_ARGS="--upgrade-package django"` one package. One resolution serves every
+# platform (--universal) from Python 3.11, the Dockerfile's and this machine's.
+LOCK_ARGS ?=
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+  --custom-compile-command "make lock"
 
-$(STAMP): pyproject.toml
+.PHONY: run test install lint check messages migrate data worker bench clean backup restore faults lock
+
+$(STAMP): $(LOCK) $(DEV_LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	awk '/^pip==/ { on = 1 } on { print } on && !/\\$$/ { exit }' $(DEV_LOCK) > $(VENV)/pip.lock
+	$(PY) -m pip install -q --require-hashes -r $(VENV)/pip.lock
+	$(PY) -m pip install -q --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) $(LOCK_ARGS) -o $(LOCK)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -c $(LOCK) $(LOCK_FLAGS) $(LOCK_ARGS) \
+	  -o $(DEV_LOCK)
 
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
