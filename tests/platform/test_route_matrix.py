@@ -9,13 +9,16 @@ COUNTRY_READ, ...) plus per-route overrides, following PRODUCT.md: out of scope 
 whose body names a commune or ministry, public codes, the caller may not write for); anonymous
 visitors of private HTML pages go to the login page, API clients without valid credentials get
 401. Roles: anonymous, the cast of tests/conftest.py (HTML through their session, API through
-their token) and an analyst's expired token.
+their token; `nobody` is signed in with no role: the API refuses it 403 before anything else)
+and an analyst's expired and revoked tokens.
 
 `test_it_lists_every_route` fails, naming them, as soon as a route has no entry (a new route
 must be added here with its rule) or an entry names a route that no longer exists.
 
 A denied write (POST, PUT, PATCH or DELETE answering 4xx or a redirect to the login page) must
-leave the database exactly as it was: every table is checksummed.
+leave the database exactly as it was: every table is checksummed. An accepted write on a route
+marked `writes` must change it. A refused API call answers JSON with a `detail`, and a 401 asks
+for a token (`WWW-Authenticate: Token`).
 
 Cells where the platform contradicts PRODUCT.md are written with the status the product asks
 for and listed in CONTRADICTIONS: they are strict xfails, so fixing the bug turns them into a
@@ -78,10 +81,12 @@ pytestmark = pytest.mark.django_db
 
 A, B = "CM901001001", "CM901001002"
 ADMIN = "admin_user"
-USERS = ("agent_a", "agent_b", "rep_a", "rep_b", "analyst", ADMIN)
-# The expired token is an analyst's token whose expires_at is past: 401 on every API route;
-# HTML pages ignore the Authorization header, so there it is an anonymous visitor.
-ROLES = ("anonymous", *USERS, "expired_token")
+USERS = ("agent_a", "agent_b", "rep_a", "rep_b", "analyst", ADMIN, "nobody")
+# The expired and the revoked token are an analyst's tokens, one past its expires_at, one
+# revoked: 401 on every API route; HTML pages ignore the Authorization header, so there they
+# are anonymous visitors.
+DEAD_TOKENS = ("expired_token", "revoked_token")
+ROLES = ("anonymous", *USERS, *DEAD_TOKENS)
 LOGIN = "login"  # HTML: 302 to the login page; API: read as 401
 
 A_WRITERS = {"agent_a", ADMIN}  # may change commune A's registry
@@ -133,6 +138,9 @@ class Route:
     put_payload: Callable | None = None
     patch_payload: Callable | None = None
     path: Callable | None = None  # w -> URL, for a route without a name (keyed by its pattern)
+    # An accepted POST/PUT/PATCH writes: True for every role it accepts, or the set of roles
+    # whose accepted write writes (others are, say, sent on to another form).
+    writes: bool | frozenset = False
 
 
 # Payloads ------------------------------------------------------------------------------------
@@ -218,7 +226,8 @@ MATRIX: dict[str, Route] = {
     "password_change": Route(get=SIGNED_IN, post=rule(302),
                              payload=lambda w: {"old_password": PASSWORD,
                                                 "new_password1": "Another horse 2025!",
-                                                "new_password2": "Another horse 2025!"}),
+                                                "new_password2": "Another horse 2025!"},
+                             writes=True),
     "password_change_done": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "password_reset": Route(get=PUBLIC, post=rule(302, anon=302),
                             payload=lambda w: {"email": "agent_a@example.org"}),
@@ -232,7 +241,8 @@ MATRIX: dict[str, Route] = {
     "api-docs": Route(get=PUBLIC, post=METHOD_405),
     "api-docs-try": Route(get=PUBLIC, post=METHOD_405),
     "api-commune-list": Route(get=PUBLIC, post=METHOD_405),
-    "api-commune-detail": Route(get=PUBLIC, post=METHOD_405, kwargs=_pcode),
+    "api-commune-detail": Route(get=PUBLIC, post=METHOD_405, kwargs=_pcode, put=METHOD_405,
+                                patch=METHOD_405, delete=METHOD_405),
     # API: organisations and aggregates
     "api-aggregates": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "api-commune-aggregates": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pcode),
@@ -240,14 +250,14 @@ MATRIX: dict[str, Route] = {
         get=SIGNED_IN, payload=_organisation_api,
         # The body names commune A (a public P-code) the caller may not write for: 403, as
         # for diagnostics and interventions (and for the roles that never register any).
-        post=rule(201, A_WRITERS, other=403)),
+        post=rule(201, A_WRITERS, other=403), writes=True),
     "api-organisation-detail": Route(
         get=rule(200, A_READERS), post=SIGNED_IN_405, kwargs=_org_a,
         # rep_a and the analyst read org_a but may not change it: 403.
         put=rule(200, A_WRITERS, rep_a=403, analyst=403), put_payload=_organisation_api,
         patch=rule(200, A_WRITERS, rep_a=403, analyst=403),
         patch_payload=lambda w: {"name": "Coop Renommée"},
-        delete=SIGNED_IN_405),
+        delete=SIGNED_IN_405, writes=True),
     # API: audit histories, read like the object (out of scope: 404)
     "api-organisation-history": Route(get=rule(200, A_READERS), post=SIGNED_IN_405,
                                       kwargs=_org_a),
@@ -258,30 +268,31 @@ MATRIX: dict[str, Route] = {
     # API: diagnostics (the draft of commune A)
     # The body names commune A: a refused right over a public P-code is a 403.
     "api-diagnostic-list": Route(get=SIGNED_IN, post=rule(201, A_WRITERS, other=403),
-                                 payload=lambda w: {"commune": A, "year": 2030}),
+                                 payload=lambda w: {"commune": A, "year": 2030}, writes=True),
     "api-diagnostic-detail": Route(
         get=DRAFT_READ, post=SIGNED_IN_405, kwargs=_pk("draft"),
         put=DRAFT_WRITE_API, put_payload=lambda w: {"year": 2031, "source": "pcd"},
         patch=DRAFT_WRITE_API, patch_payload=lambda w: {"source": "other"},
-        delete=SIGNED_IN_405),
+        delete=SIGNED_IN_405, writes=True),
     "api-diagnostic-copy": Route(get=SIGNED_IN_405, post=DRAFT_CREATE_API, kwargs=_pk("draft"),
-                                 payload=lambda w: {"year": 2030}),
+                                 payload=lambda w: {"year": 2030}, writes=True),
     "api-diagnostic-entries": Route(
         get=SIGNED_IN_405, post=DRAFT_CREATE_API, kwargs=_pk("draft"),
-        payload=lambda w: {"sector": "elevage", "need": "Vaccins", "priority_rank": 1}),
+        payload=lambda w: {"sector": "elevage", "need": "Vaccins", "priority_rank": 1},
+                                    writes=True),
     "api-diagnostic-history": Route(get=DRAFT_READ, post=SIGNED_IN_405, kwargs=_pk("draft")),
     "api-diagnostic-validate": Route(get=SIGNED_IN_405, post=DRAFT_WRITE_API,
-                                     kwargs=_pk("draft")),
+                                     kwargs=_pk("draft"), writes=True),
     # API: interventions (MINADER's in commune A)
     # The body names commune A and MINADER (public codes): a refused right is a 403.
     "api-intervention-list": Route(get=SIGNED_IN, payload=_intervention_api,
-                                   post=rule(201, INTERVENTION_WRITERS, other=403)),
+                                   post=rule(201, INTERVENTION_WRITERS, other=403), writes=True),
     "api-intervention-detail": Route(
         get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pk("intervention"),
         put=rule(200, INTERVENTION_WRITERS, rep_a=403), put_payload=_intervention_put,
         patch=rule(200, INTERVENTION_WRITERS, rep_a=403),
         patch_payload=lambda w: {"budget": 1},
-        delete=SIGNED_IN_405),
+        delete=SIGNED_IN_405, writes=True),
     "api-intervention-history": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
                                       kwargs=_pk("intervention")),
     # API: reports of commune A
@@ -291,7 +302,7 @@ MATRIX: dict[str, Route] = {
                                     query=lambda w: f"commune={A}"),
     "api-report-run-create": Route(get=SIGNED_IN_405, post=rule(202, A_WRITERS),
                                    kwargs=lambda w: {"kind": "convergence"},
-                                   payload=lambda w: {"commune": A, "year": 2025}),
+                                   payload=lambda w: {"commune": A, "year": 2025}, writes=True),
     "api-report-run": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pk("run_a")),
     # API: registry quality
     "api-scorecards": Route(get=SIGNED_IN, post=SIGNED_IN_405),
@@ -300,10 +311,10 @@ MATRIX: dict[str, Route] = {
     "reports:map": Route(get=PUBLIC, post=METHOD_405),
     "reports:recompute_national": Route(get=METHOD_405, post=rule(302, {ADMIN}, anon=404),
                                         kwargs=lambda w: {"kind": "convergence"},
-                                        payload=lambda w: {"year": "2025"}),
+                                        payload=lambda w: {"year": "2025"}, writes=True),
     "reports:recompute_commune": Route(get=METHOD_405, post=rule(302, A_WRITERS, anon=404),
                                        kwargs=lambda w: {"kind": "convergence", "pcode": A},
-                                       payload=lambda w: {"year": "2025"}),
+                                       payload=lambda w: {"year": "2025"}, writes=True),
     "reports:convergence_national": Route(get=rule(200, COUNTRY, anon=404), post=METHOD_405),
     "reports:cooperation_national": Route(get=rule(200, COUNTRY, anon=404), post=METHOD_405),
     "reports:convergence_commune": Route(get=rule(200, A_READERS, anon=404), post=METHOD_405,
@@ -313,21 +324,23 @@ MATRIX: dict[str, Route] = {
     # Diagnostics (HTML)
     "diagnostic_list": Route(get=COMMUNE_A_READ, post=COMMUNE_A_READ, kwargs=_pcode),
     "diagnostic_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,
-                               payload=lambda w: {"year": 2030, "source": "pcd"}),
+                               payload=lambda w: {"year": 2030, "source": "pcd"}, writes=True),
     "diagnostic_detail": Route(get=COMMUNE_A_READ, post=COMMUNE_A_READ,
                                kwargs=_pk("validated")),
     "diagnostic_edit": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pk("draft"),
-                             payload=lambda w: {"year": 2031, "source": "pcd"}),
-    "diagnostic_validate": Route(get=SIGNED_IN_405, post=A_WRITE, kwargs=_pk("draft")),
+                             payload=lambda w: {"year": 2031, "source": "pcd"}, writes=True),
+    "diagnostic_validate": Route(get=SIGNED_IN_405, post=A_WRITE, kwargs=_pk("draft"), writes=True),
     "diagnostic_copy": Route(get=SIGNED_IN_405, post=A_WRITE, kwargs=_pk("validated"),
-                             payload=lambda w: {"year": 2030}),
+                             payload=lambda w: {"year": 2030}, writes=True),
     "diagnostic_import": Route(get=COMMUNE_A_PRIVATE, post=COMMUNE_A_PRIVATE,
                                kwargs=_pk("draft"), payload=_grid_upload),
     "diagnostic_row_add": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, payload=_entry_form,
-                                kwargs=lambda w: {"pk": w.draft.pk, "kind": "entries"}),
+                                kwargs=lambda w: {"pk": w.draft.pk, "kind": "entries"},
+                                writes=True),
     "diagnostic_row_edit": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_draft_row,
-                                 payload=_entry_form),
-    "diagnostic_row_delete": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_draft_row),
+                                 payload=_entry_form, writes=True),
+    "diagnostic_row_delete": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_draft_row,
+                                   writes=True),
     # A blank grid: any signed-in user.
     "diagnostic_import_template": Route(get=SIGNED_IN, post=SIGNED_IN,
                                         kwargs=lambda w: {"fmt": "csv"}),
@@ -337,13 +350,14 @@ MATRIX: dict[str, Route] = {
     "commune_interventions": Route(get=COMMUNE_A_READ, post=COMMUNE_A_READ, kwargs=_pcode),
     "intervention_create": Route(get=rule(200, INTERVENTION_WRITERS), kwargs=_pcode,
                                  post=rule(302, INTERVENTION_WRITERS),
-                                 payload=_intervention_form),
+                                 payload=_intervention_form, writes=True),
     "ministry_interventions": Route(get=COUNTRY_READ, post=COUNTRY_READ,
                                     kwargs=lambda w: {"acronym": "MINADER"}),
     "intervention_detail": Route(get=COMMUNE_A_READ, post=COMMUNE_A_READ,
                                  kwargs=_pk("intervention")),
     "intervention_edit": Route(get=rule(200, INTERVENTION_WRITERS), kwargs=_pk("intervention"),
-                               post=rule(302, INTERVENTION_WRITERS), payload=_intervention_form),
+                               post=rule(302, INTERVENTION_WRITERS), payload=_intervention_form,
+                               writes=True),
     # Registry (HTML)
     "home": Route(get=PUBLIC, post=METHOD_405),
     # Sends each signed-in role to its own space.
@@ -355,55 +369,58 @@ MATRIX: dict[str, Route] = {
                                kwargs=_pcode),
     "organisation_list_all": Route(get=rule(200, AGENTS), post=SIGNED_IN_405),
     "organisation_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,
-                                 payload=_organisation_form),
+                                 payload=_organisation_form, writes=True),
     "commune_change_requests": Route(get=COMMUNE_A_PRIVATE, post=SIGNED_IN_405,
                                      kwargs=_pcode),
     "reless_detail": Route(get=ORG_A, post=SIGNED_IN_405, kwargs=_pcode),
     "reless_edit": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,
-                         payload=lambda w: {"name": "RELESS d'Alpha", "status": "active"}),
+                         payload=lambda w: {"name": "RELESS d'Alpha", "status": "active"},
+                         writes=True),
     "reless_membership": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,
                                payload=lambda w: {"organisation": w.org_a.pk,
-                                                  "since": "2023-05-01"}),
+                                                  "since": "2023-05-01"}, writes=True),
     "bureau_member_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,
                                   payload=lambda w: {"person_name": "Chantal Trésor",
                                                      "office": "treasurer",
-                                                     "mandate_start": "2024-01-01"}),
+                                                     "mandate_start": "2024-01-01"}, writes=True),
     "bureau_member_edit": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pk("bureau"),
                                 payload=lambda w: {"person_name": "Chantal Bureau",
                                                    "office": "president",
                                                    "mandate_start": "2023-01-01",
-                                                   "mandate_end": "2025-12-31"}),
+                                                   "mandate_end": "2025-12-31"}, writes=True),
     "organisation_detail": Route(get=ORG_A, post=SIGNED_IN_405, kwargs=_org_a),
     "organisation_edit": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
-                               payload=lambda w: _organisation_form(w, name="Coop Renommée")),
+                               payload=lambda w: _organisation_form(w, name="Coop Renommée"),
+                               writes=True),
     "organisation_archive": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
-                                  payload=lambda w: {"status": "dormant"}),
+                                  payload=lambda w: {"status": "dormant"}, writes=True),
     "registry_event_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                                    payload=lambda w: {"kind": "modification",
-                                                      "date": "2024-03-01"}),
+                                                      "date": "2024-03-01"}, writes=True),
     # The representative's form; those who edit directly are sent to the edit form.
     "change_propose": Route(get=rule(200, {"rep_a"}, agent_a=302, admin_user=302),
                             post=rule(302, {"rep_a", "agent_a", ADMIN}), kwargs=_org_a,
-                            payload=_proposal),
+                            payload=_proposal, writes=frozenset({"rep_a"})),
     "link_propose": Route(get=ORG_A, post=rule(302, ORG_A_SIDE), kwargs=_org_a,
-                          payload=lambda w: {"target": w.twin.pk, "kind": "training"}),
+                          payload=lambda w: {"target": w.twin.pk, "kind": "training"}, writes=True),
     "change_request_detail": Route(get=ORG_A, post=SIGNED_IN_405,
                                    kwargs=_pk("change_request")),
     "change_request_review": Route(get=SIGNED_IN_405, post=A_WRITE,
                                    kwargs=_pk("change_request"),
                                    payload=lambda w: {"decision": "reject",
-                                                      "reason": "Pas de justificatif."}),
+                                                      "reason": "Pas de justificatif."},
+                                   writes=True),
     "link_detail": Route(get=rule(200, LINK_SIDES), post=SIGNED_IN_405,
                          kwargs=_pk("link_ab")),
     "link_confirm": Route(get=SIGNED_IN_405, post=rule(302, LINK_SIDES),
-                          kwargs=_pk("link_ab")),
+                          kwargs=_pk("link_ab"), writes=True),
     "link_refuse": Route(get=SIGNED_IN_405, post=rule(302, LINK_SIDES),
-                         kwargs=_pk("link_ab")),
+                         kwargs=_pk("link_ab"), writes=True),
     "link_end": Route(get=SIGNED_IN_405, post=rule(302, LINK_SIDES),
-                      kwargs=_pk("link_ab")),
+                      kwargs=_pk("link_ab"), writes=True),
     # Registry quality (HTML): imports, exports, duplicates, scorecards, open data
     "quality:import_start": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,
-                                  payload=_organisations_upload),
+                                  payload=_organisations_upload, writes=True),
     "quality:import_list": Route(get=rule(200, AGENTS), post=SIGNED_IN_405),
     # A job is its uploader's (agent_a) and the admin's; only the uploader imports it.
     "quality:import_detail": Route(get=COMMUNE_A_PRIVATE, post=SIGNED_IN_405,
@@ -411,10 +428,11 @@ MATRIX: dict[str, Route] = {
     "quality:import_errors": Route(get=COMMUNE_A_PRIVATE, post=SIGNED_IN_405,
                                    kwargs=_pk("import_job")),
     "quality:import_confirm": Route(get=SIGNED_IN_405, post=rule(302, {"agent_a"}),
-                                    kwargs=_pk("import_job")),
+                                    kwargs=_pk("import_job"), writes=True),
     "quality:import_template": Route(get=rule(200, AGENTS), post=SIGNED_IN_405,
                                      kwargs=lambda w: {"fmt": "csv"}),
-    "quality:export_organisations": Route(get=SIGNED_IN, post=SIGNED_IN_405,
+    # What the role may list: an account with no role lists nothing.
+    "quality:export_organisations": Route(get=rule(200, nobody=404), post=SIGNED_IN_405,
                                           kwargs=lambda w: {"fmt": "csv"}),
     "quality:export_report": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
                                    kwargs=lambda w: {"kind": "convergence", "fmt": "csv"},
@@ -423,9 +441,9 @@ MATRIX: dict[str, Route] = {
                                      kwargs=_pcode),
     "quality:duplicate_merge": Route(get=SIGNED_IN_405, post=A_WRITE,
                                      kwargs=_pk("flag"),
-                                     payload=lambda w: {"keep": str(w.org_a2.pk)}),
+                                     payload=lambda w: {"keep": str(w.org_a2.pk)}, writes=True),
     "quality:duplicate_dismiss": Route(get=SIGNED_IN_405, post=A_WRITE,
-                                       kwargs=_pk("flag")),
+                                       kwargs=_pk("flag"), writes=True),
     "quality:scorecards": Route(get=COUNTRY_READ, post=SIGNED_IN_405),
     "quality:open_data": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_csv": Route(get=PUBLIC, post=METHOD_405),
@@ -528,6 +546,7 @@ def build_world() -> SimpleNamespace:
         "rep_b": _user("rep_b", role=Role.REPRESENTATIVE, organisation=w.org_b),
         "analyst": _user("analyst", role=Role.ANALYST, ministry=w.minader),
         ADMIN: _user("admin", role=Role.ADMIN),
+        "nobody": _user("nobody"),
     }
     admin = w.users[ADMIN]
     admin.is_staff = admin.is_superuser = True
@@ -590,6 +609,8 @@ def build_world() -> SimpleNamespace:
     expired, w.tokens["expired_token"] = ApiToken.issue(user=w.users["analyst"], name="old")
     ApiToken.objects.filter(pk=expired.pk).update(
         expires_at=timezone.now() - datetime.timedelta(days=1))
+    revoked, w.tokens["revoked_token"] = ApiToken.issue(user=w.users["analyst"], name="gone")
+    revoked.revoke()
     # After the logins: the reset token covers last_login.
     agent_a.refresh_from_db()
     w.reset_uid = urlsafe_base64_encode(force_bytes(agent_a.pk))
@@ -682,16 +703,17 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 # Requests ------------------------------------------------------------------------------------
 
-def client_of(w, role: str, api: bool) -> Client:
+def client_of(w, role: str, api: bool, *, session: bool = False) -> Client:
     """HTML: the role's session. API: the role's token (the contract for ministries and
-    integrators). The expired token is sent on HTML pages too, where it is ignored.
+    integrators), or its session (`session=True`). The dead tokens are sent on HTML pages too,
+    where they are ignored.
 
     One Client serves the whole module: a new one loads the middleware again, and WhiteNoise
     then walks every static file (about 0.1 s a request)."""
     client = w.client
     client.cookies = SimpleCookie()
     client.defaults.pop("HTTP_AUTHORIZATION", None)
-    if role == "expired_token" or (api and role != "anonymous"):
+    if role in DEAD_TOKENS or (api and not session and role != "anonymous"):
         client.defaults["HTTP_AUTHORIZATION"] = f"Token {w.tokens[role]}"
     elif role != "anonymous":
         client.cookies[settings.SESSION_COOKIE_NAME] = w.sessions[role]
@@ -717,8 +739,10 @@ def send(client: Client, method: str, url: str, data, api: bool):
 def expected_code(name: str, route: Route, method: str, role: str):
     codes = getattr(route, method.lower())
     api = is_api(name)
-    if role == "expired_token":
+    if role in DEAD_TOKENS:
         return 401 if api else expected_code(name, route, method, "anonymous")
+    if role == "nobody" and api and codes["anonymous"] == LOGIN:
+        return 403  # signed in with no role: refused before the method or the object
     code = codes[role]
     return 401 if api and code == LOGIN else code
 
@@ -729,6 +753,10 @@ def body_of(response) -> str:
     else:
         content = response.content
     return content.decode(errors="replace")
+
+
+def writes(route: Route, role: str) -> bool:
+    return route.writes is True or role in (route.writes or ())
 
 
 def _payload(route: Route, method: str):
@@ -778,9 +806,17 @@ def test_it_answers_each_role_as_the_matrix_says(world, name, role, method):
     else:
         assert response.status_code == expected, (
             f"{cell}: answered {response.status_code}, expected {expected}")
+    if api and response.status_code >= 400:
+        assert response["Content-Type"] == "application/json", cell
+        assert response.json()["detail"], cell
+        if response.status_code == 401:
+            assert response["WWW-Authenticate"] == "Token", cell
     if method != "GET" and (expected == LOGIN or expected >= 400):
         changed = changed_tables(world.checksum, database_checksum())
         assert not changed, f"{cell}: a denied write changed {changed}"
+    elif method != "GET" and writes(route, role):
+        assert changed_tables(world.checksum, database_checksum()), (
+            f"{cell}: an accepted write changed nothing")
 
 
 # Personal data: the crafted contacts of org_a and org_b.
@@ -788,6 +824,7 @@ ORG_A_CONTACTS = PERSONAL_DATA[:3]
 ORG_B_CONTACTS = PERSONAL_DATA[3:]
 FORBIDDEN = {
     "anonymous": PERSONAL_DATA, "expired_token": PERSONAL_DATA, "analyst": PERSONAL_DATA,
+    "revoked_token": PERSONAL_DATA, "nobody": PERSONAL_DATA,
     "agent_a": ORG_B_CONTACTS, "rep_a": ORG_B_CONTACTS,
     "agent_b": ORG_A_CONTACTS, "rep_b": ORG_A_CONTACTS,
     ADMIN: (),
@@ -800,6 +837,7 @@ SEEN = {"agent_a": ORG_A_CONTACTS, "rep_a": ORG_A_CONTACTS, ADMIN: PERSONAL_DATA
 DRAFT, BUREAU, IMPORTED = "Piste agricole", "Chantal Bureau", "Coopérative Importée"
 RECORDS_HIDDEN = {
     "anonymous": (DRAFT, BUREAU, IMPORTED), "expired_token": (DRAFT, BUREAU, IMPORTED),
+    "revoked_token": (DRAFT, BUREAU, IMPORTED), "nobody": (DRAFT, BUREAU, IMPORTED),
     "analyst": (BUREAU, IMPORTED), "agent_a": (), "rep_a": (DRAFT, IMPORTED),
     "agent_b": (DRAFT, BUREAU, IMPORTED), "rep_b": (DRAFT, BUREAU, IMPORTED), ADMIN: (),
 }
@@ -864,3 +902,69 @@ def test_it_keeps_the_django_admin_for_staff(world, page, role):
     else:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+# Beside the matrix: what a status code cannot say --------------------------------------------
+
+def test_it_sends_each_role_to_its_own_space(world):
+    spaces = {"agent_a": reverse("commune_dashboard", args=[A]),
+              "rep_a": reverse("organisation_detail", args=[world.org_a.pk]),
+              "analyst": reverse("home"), "nobody": reverse("home"),
+              ADMIN: reverse("organisation_list_all")}
+    for role, space in spaces.items():
+        assert client_of(world, role, api=False).get("/me/")["Location"] == space, role
+
+
+def test_it_does_not_list_other_communes_organisations(world):
+    response = client_of(world, "agent_a", api=False).get("/organisations/?q=Coop")
+    names = [o.name for o in response.context["page"]]
+    assert world.org_b.name not in names
+    assert world.org_a.name in names
+
+
+def test_it_exports_only_the_users_scope(world):
+    response = client_of(world, "agent_a", api=False).get("/organisations/?format=csv")
+    body = b"".join(response.streaming_content).decode()
+    assert world.org_a.name in body
+    assert world.org_b.name not in body
+    assert "bruno.private@example.org" not in body
+
+
+def test_it_hides_another_commune_from_an_agent_list(world):
+    client = client_of(world, "agent_b", api=True)
+    rows = client.get("/api/v1/organisations/").json()["results"]
+    assert [row["name"] for row in rows] == ["Coop Manioc Bêta"]
+    filtered = client.get("/api/v1/organisations/", {"commune": A})
+    assert filtered.json()["count"] == 0
+
+
+@pytest.mark.parametrize("role", ["agent_b", "rep_b"])
+def test_it_answers_out_of_scope_like_missing(world, role):
+    client = client_of(world, role, api=True)
+    hidden = client.get(f"/api/v1/organisations/{world.org_a.pk}/")
+    missing = client.get("/api/v1/organisations/987654/")
+    assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
+
+
+@pytest.mark.parametrize("role", ["agent_a", "agent_b", "rep_a", "analyst", "nobody"])
+@pytest.mark.parametrize(("name", "method"), [
+    ("api-organisation-detail", "GET"), ("api-organisation-detail", "PATCH"),
+    ("api-organisation-list", "POST"), ("api-commune-aggregates", "GET"),
+])
+def test_it_answers_a_session_on_the_api_like_a_token(world, name, method, role):
+    # The test client skips the CSRF check that production session writes go through (below).
+    route = MATRIX[name]
+    payload = _payload(route, method)
+    response = send(client_of(world, role, api=True, session=True), method,
+                    url_of(name, route, world), payload(world) if payload else None, api=True)
+    assert response.status_code == expected_code(name, route, method, role)
+
+
+def test_it_refuses_an_api_session_write_without_the_csrf_token(world):
+    client = Client(enforce_csrf_checks=True)
+    client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions["agent_a"]
+    response = client.patch(f"/api/v1/organisations/{world.org_a.pk}/",
+                            json.dumps({"name": "X"}), content_type="application/json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert not changed_tables(world.checksum, database_checksum())
