@@ -4,24 +4,17 @@ malformed, and rate-limited per token (429 with Retry-After)."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
 from accounts.authentication import TokenRateThrottle
 from accounts.models import ApiToken
 
-from ..api_helpers import FAST_HASHERS, api_client, issue_key
+from ..api_helpers import api_client, issue_key
 from ..factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 URL = "/api/v1/aggregates/"
-
-
-@pytest.fixture(autouse=True)
-def _api_setup(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-    cache.clear()
 
 
 @pytest.fixture

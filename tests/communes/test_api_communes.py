@@ -1,23 +1,16 @@
 """/api/v1/communes/ and /api/v1/communes/{pcode}/: public reference data."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cooperatives.serializers_communes import COMMUNE_FIELDS
 
-from ..api_helpers import FAST_HASHERS, api_client, as_csv, csv_rows
+from ..api_helpers import api_client, as_csv, csv_rows
 from ..factories import CommuneFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 URL = "/api/v1/communes/"
-
-
-@pytest.fixture(autouse=True)
-def _api_setup(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-    cache.clear()
 
 
 @pytest.fixture

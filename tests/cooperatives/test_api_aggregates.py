@@ -2,7 +2,6 @@
 data (tests/api_helpers.build_registry), scoping, CSV, pagination, ETag, errors, queries."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -11,16 +10,10 @@ from cooperatives.models import Organisation
 from cooperatives.selectors import COLUMNS, organisation_aggregates
 from cooperatives.services import organisation_update
 
-from ..api_helpers import FAST_HASHERS, api_client, as_csv, build_registry, csv_rows
+from ..api_helpers import api_client, as_csv, build_registry, csv_rows
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 URL = "/api/v1/aggregates/"
-
-
-@pytest.fixture(autouse=True)
-def _api_setup(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-    cache.clear()  # throttle counts live in the cache
 
 
 @pytest.fixture

@@ -2,24 +2,17 @@
 validation, ETag and query counts."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cooperatives.models import Organisation, OrganisationFiliere, RegistryEvent
 from cooperatives.serializers import PERSONAL_FIELDS, PUBLIC_FIELDS
 
-from ..api_helpers import FAST_HASHERS, api_client, as_csv, build_registry, csv_rows
+from ..api_helpers import api_client, as_csv, build_registry, csv_rows
 from ..factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 URL = "/api/v1/organisations/"
-
-
-@pytest.fixture(autouse=True)
-def _api_setup(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-    cache.clear()  # throttle counts live in the cache
 
 
 @pytest.fixture

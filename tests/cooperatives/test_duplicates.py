@@ -31,7 +31,7 @@ from cooperatives.models import (
     RoleAssignment,
 )
 
-from ..conftest import client_for
+from ..conftest import CAST, client_for
 from ..factories import InterventionFactory, LinkFactory, OrganisationFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db
@@ -269,17 +269,16 @@ def test_it_lets_only_the_communes_agents_decide(merge_world, agent_b, rep_a, an
 
 # Pages ------------------------------------------------------------------------------------------
 
-ROLES = ("anonymous", "nobody", "agent_a", "agent_b", "rep_a", "rep_b", "analyst", "admin_user")
 DECIDERS = {"agent_a", "admin_user"}
 
 
 @pytest.fixture
-def cast(request, merge_world, agent_a, agent_b, rep_a, rep_b, analyst, admin_user, nobody):
-    return {"anonymous": None, "nobody": nobody, "agent_a": agent_a, "agent_b": agent_b,
-            "rep_a": rep_a, "rep_b": rep_b, "analyst": analyst, "admin_user": admin_user}
+def cast(merge_world, cast):
+    """The cast of tests/conftest.py, after the pairs to merge."""
+    return cast
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_shows_the_queue_to_the_communes_agents_only(cast, merge_world, role):
     client = client_for(cast[role])
     response = client.get(f"/quality/communes/{merge_world['org_a'].commune.pcode}/duplicates/")
@@ -292,7 +291,7 @@ def test_it_shows_the_queue_to_the_communes_agents_only(cast, merge_world, role)
         assert response.status_code == 404
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 @pytest.mark.parametrize("action", ["merge", "dismiss"])
 def test_it_lets_only_the_communes_agents_post_decisions(cast, merge_world, role, action):
     flag = merge_world["flag"]

@@ -12,24 +12,22 @@ from cooperatives.models import ReportRun
 from cooperatives.reports import cooperation_for_communes, cooperation_national
 from diagnostics.reports import convergence_for_communes, convergence_national
 
-from ..conftest import client_for
+from ..conftest import CAST, client_for
 from ..factories import EntryFactory, LinkFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
 SECRETS = ("Awa Secret", "699 000 111", "awa.secret@example.org", "Bruno Private",
            "677 222 333", "bruno.private@example.org")
-ROLES = ("anonymous", "nobody", "agent_a", "agent_b", "rep_a", "rep_b", "analyst", "admin_user")
 
 
 @pytest.fixture
-def cast(org_a, org_b, commune_a, cassava, agent_a, agent_b, rep_a, rep_b, analyst, admin_user,
-         nobody):
+def cast(org_a, org_b, commune_a, cassava, cast):
+    """The cast of tests/conftest.py, and a dormant organisation whose name is a formula."""
     OrganisationFactory(name="=HYPERLINK(\"http://x\")", commune=commune_a,
                         primary_filiere=cassava, status="dormant",
                         contact_name="Dormant Contact")
-    return {"anonymous": None, "nobody": nobody, "agent_a": agent_a, "agent_b": agent_b,
-            "rep_a": rep_a, "rep_b": rep_b, "analyst": analyst, "admin_user": admin_user}
+    return cast
 
 
 def read_csv(response) -> tuple[list[list[str]], list[list[str]]]:
@@ -54,7 +52,7 @@ LISTED = {"agent_a": {"Coop Manioc Alpha", '=HYPERLINK("http://x")'},
           "admin_user": {"Coop Manioc Alpha", "Coop Manioc Bêta", '=HYPERLINK("http://x")'}}
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_exports_what_each_role_may_list(cast, role):
     response = client_for(cast[role]).get("/quality/exports/organisations.csv")
     if role == "anonymous":
@@ -161,7 +159,7 @@ def test_it_flattens_the_national_reports(runs):
     assert {row[0] for row in table[1:]} >= {"CM901001001"}
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_exports_reports_only_in_scope(runs, role):
     client = client_for(runs[role])
     commune = client.get("/quality/exports/reports/cooperation.csv?commune=CM901001001")

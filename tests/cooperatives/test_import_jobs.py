@@ -8,19 +8,17 @@ from cooperatives.imports import import_job_create, import_job_run
 from cooperatives.models import ImportJob, Organisation
 from cooperatives.tasks import run_import_job
 
-from ..conftest import client_for
+from ..conftest import CAST, client_for
 from .test_import_organisations import HEADER, as_csv, good_rows
 
 pytestmark = pytest.mark.django_db
-ROLES = ("anonymous", "nobody", "agent_a", "agent_b", "rep_a", "rep_b", "analyst", "admin_user")
 WRITERS = {"agent_a", "admin_user"}
 
 
 @pytest.fixture
-def cast(commune_a, cassava, maize, poultry, org_a, org_b, agent_a, agent_b, rep_a, rep_b,
-         analyst, admin_user, nobody):
-    return {"anonymous": None, "nobody": nobody, "agent_a": agent_a, "agent_b": agent_b,
-            "rep_a": rep_a, "rep_b": rep_b, "analyst": analyst, "admin_user": admin_user}
+def cast(commune_a, cassava, maize, poultry, org_a, org_b, cast):
+    """The cast of tests/conftest.py, after the filières the imported rows name."""
+    return cast
 
 
 def upload(client, rows, action="check", name="orgs.csv"):
@@ -110,7 +108,7 @@ def test_it_refuses_files_that_are_not_tables(cast):
     assert ImportJob.objects.count() == 0
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_lets_only_the_communes_writers_upload(cast, role,
                                                   django_capture_on_commit_callbacks):
     client = client_for(cast[role])
@@ -129,7 +127,7 @@ def test_it_lets_only_the_communes_writers_upload(cast, role,
     assert not Organisation.objects.filter(name="GIC Espoir").exists()
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_shows_a_job_to_its_uploader_and_admins_only(cast, role,
                                                         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
@@ -153,7 +151,7 @@ def test_it_shows_a_job_to_its_uploader_and_admins_only(cast, role,
         assert ImportJob.objects.count() == 1
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_serves_templates_and_import_lists_to_writers(cast, role):
     client = client_for(cast[role])
     responses = [client.get(url) for url in ("/quality/imports/template.csv",

@@ -5,7 +5,6 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
 from django.urls import reverse
 
 from cooperatives import services
@@ -13,11 +12,11 @@ from cooperatives.imports import import_organisations
 from cooperatives.models import ChangeRequest, Organisation, RegistryEvent
 from cooperatives.rules import geometry_contains, normalise_phone
 
-from ..api_helpers import FAST_HASHERS, api_client
+from ..api_helpers import api_client
 from ..conftest import client_for
 from ..factories import OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 URL = "/api/v1/organisations/"
 SQUARE = {"type": "Polygon", "coordinates": [[[10.9, 3.9], [11.1, 3.9], [11.1, 4.1],
                                               [10.9, 4.1], [10.9, 3.9]]]}
@@ -55,12 +54,6 @@ MESSAGES = {
 
 def message(key: str, lang: str) -> str:
     return MESSAGES[key][0 if lang == "en" else 1]
-
-
-@pytest.fixture(autouse=True)
-def _api_setup(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-    cache.clear()  # throttle counts live in the cache
 
 
 @pytest.fixture

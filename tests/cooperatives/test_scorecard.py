@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from cooperatives.models import ChangeRequest, DuplicateFlag, Organisation
 from cooperatives.scorecards import WEIGHTS, scorecard_context, scorecards, sort_scorecards
 
-from ..conftest import client_for
+from ..conftest import CAST, client_for
 from ..factories import DiagnosticFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,16 +109,14 @@ def test_it_renders_the_dashboard_include(crafted, commune_a):
 
 # The national table -----------------------------------------------------------------------------
 
-ROLES = ("anonymous", "nobody", "agent_a", "agent_b", "rep_a", "rep_b", "analyst", "admin_user")
-
 
 @pytest.fixture
-def cast(crafted, agent_a, agent_b, rep_a, rep_b, analyst, admin_user, nobody):
-    return {"anonymous": None, "nobody": nobody, "agent_a": agent_a, "agent_b": agent_b,
-            "rep_a": rep_a, "rep_b": rep_b, "analyst": analyst, "admin_user": admin_user}
+def cast(crafted, cast):
+    """The cast of tests/conftest.py, after the crafted registry."""
+    return cast
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_shows_the_national_table_to_admins_and_analysts(cast, role):
     response = client_for(cast[role]).get("/quality/scorecards/?ordering=-score")
     if role == "anonymous":
@@ -147,7 +145,7 @@ API_READERS = {"agent_a": ["CM901001001"], "agent_b": ["CM901001002"],
                "admin_user": ["CM901001001", "CM901001002", "CM902001001"]}
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_lists_scorecards_in_the_api_by_scope(cast, role):
     response = client_for(cast[role]).get("/api/v1/scorecards/")
     if role == "anonymous":
@@ -164,7 +162,7 @@ def test_it_lists_scorecards_in_the_api_by_scope(cast, role):
         assert body["results"][0]["points"]["completeness"] == 21.7
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", CAST)
 def test_it_serves_one_scorecard_in_scope_else_404(cast, role):
     response = client_for(cast[role]).get("/api/v1/scorecards/CM901001001/")
     if role == "anonymous":

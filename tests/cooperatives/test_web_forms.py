@@ -33,11 +33,6 @@ RULES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def taken_rsc(commune_b, cassava):
     return OrganisationFactory(commune=commune_b, primary_filiere=cassava,

@@ -15,11 +15,6 @@ from ..factories import LinkFactory, OrganisationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _english(user):
     client = client_for(user)
     client.cookies["django_language"] = "en"

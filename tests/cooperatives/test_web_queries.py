@@ -14,11 +14,6 @@ from ..factories import OrganisationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _grow(n, commune, filieres, rep, agent, partner):
     """n organisations of the commune, each with a pending change request, an edit in its
     history, and a link proposal from a partner awaiting the commune."""

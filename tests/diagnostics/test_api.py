@@ -21,7 +21,6 @@ EDIT_REFUSED = ("This diagnostic is validated and can no longer be changed. Star
 
 @pytest.fixture(autouse=True)
 def english(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield

@@ -27,7 +27,6 @@ GOOD = [
 
 @pytest.fixture(autouse=True)
 def english(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield

@@ -12,7 +12,7 @@ from diagnostics import services
 from diagnostics.models import Intervention
 from diagnostics.selectors import intervention_history
 
-from ..conftest import client_for
+from ..conftest import CAST, client_for
 from ..factories import CommuneFactory, InterventionFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,6 @@ URL = "/api/v1/interventions/"
 
 @pytest.fixture(autouse=True)
 def english(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
@@ -145,18 +144,6 @@ def test_it_keeps_an_analyst_to_their_ministry_on_update(analyst, minader, minep
 
 # ---- pages
 
-CAST = ["anonymous", "agent_a", "agent_b", "rep_a", "rep_b", "analyst", "admin_user", "nobody"]
-
-
-@pytest.fixture
-def user(request):
-    return lambda name: None if name == "anonymous" else request.getfixturevalue(name)
-
-
-@pytest.fixture
-def everyone(agent_a, agent_b, rep_a, rep_b, analyst, admin_user, nobody):
-    """The whole cast."""
-
 
 @pytest.fixture
 def in_a(agent_a, minepia, commune_a, livestock):
@@ -169,8 +156,8 @@ def expect(who, allowed):
 
 
 @pytest.mark.parametrize("who", CAST)
-def test_it_scopes_the_pages(who, user, everyone, in_a, minepia):
-    client = client_for(user(who))
+def test_it_scopes_the_pages(who, cast, in_a, minepia):
+    client = client_for(cast[who])
     readers = {"agent_a", "rep_a", "analyst", "admin_user"}
     assert client.get("/interventions/c/CM901001001/").status_code == expect(who, readers)
     assert client.get(f"/interventions/{in_a.pk}/").status_code == expect(who, readers)
@@ -274,8 +261,8 @@ def test_it_sends_the_commune_picker_to_the_form(analyst, commune_a):
 
 @pytest.mark.parametrize("who, code", [("anonymous", 302), ("rep_a", 404), ("nobody", 404),
                                        ("agent_a", 200), ("admin_user", 200)])
-def test_it_offers_the_commune_picker_to_recorders_only(who, code, user):
-    assert client_for(user(who)).get("/interventions/new/").status_code == code
+def test_it_offers_the_commune_picker_to_recorders_only(who, code, cast):
+    assert client_for(cast[who]).get("/interventions/new/").status_code == code
 
 
 # ---- API

@@ -14,28 +14,19 @@ from diagnostics.models import (
     TerritorialResource,
 )
 
-from ..conftest import client_for
+from ..conftest import CAST, client_for
 
 pytestmark = pytest.mark.django_db
 
-CAST = ["anonymous", "agent_a", "agent_b", "rep_a", "rep_b", "analyst", "admin_user", "nobody"]
 EDIT_REFUSED = ("This diagnostic is validated and can no longer be changed. Start next year's "
                 "diagnostic from it instead.")
 
 
 @pytest.fixture(autouse=True)
 def english(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def user(request):
-    def get(name):
-        return None if name == "anonymous" else request.getfixturevalue(name)
-    return get
 
 
 @pytest.fixture
@@ -58,11 +49,6 @@ def validated(agent_a, commune_a, livestock):
     return services.diagnostic_validate(user=agent_a, diagnostic=diagnostic)
 
 
-@pytest.fixture
-def everyone(agent_a, agent_b, rep_a, rep_b, analyst, admin_user, nobody):
-    """Create the whole cast before a test counts anything."""
-
-
 def snapshot():
     """Everything the pages may write, to compare before and after a refused request."""
     return [list(model.objects.order_by("pk").values()) for model in (
@@ -82,8 +68,8 @@ WRITERS_OF_A = {"agent_a", "admin_user"}
 
 
 @pytest.mark.parametrize("who", CAST)
-def test_it_scopes_the_communes_diagnostic_list(who, user, everyone, draft, validated):
-    response = client_for(user(who)).get("/diagnostics/c/CM901001001/")
+def test_it_scopes_the_communes_diagnostic_list(who, cast, draft, validated):
+    response = client_for(cast[who]).get("/diagnostics/c/CM901001001/")
     assert response.status_code == expect(who, READERS_OF_A)
     if who == "anonymous":
         assert response["Location"].startswith("/accounts/login/")
@@ -92,14 +78,14 @@ def test_it_scopes_the_communes_diagnostic_list(who, user, everyone, draft, vali
 
 
 @pytest.mark.parametrize("who", CAST)
-def test_it_scopes_a_draft(who, user, everyone, draft):
-    response = client_for(user(who)).get(f"/diagnostics/{draft.pk}/")
+def test_it_scopes_a_draft(who, cast, draft):
+    response = client_for(cast[who]).get(f"/diagnostics/{draft.pk}/")
     assert response.status_code == expect(who, WRITERS_OF_A | {"analyst"})
 
 
 @pytest.mark.parametrize("who", CAST)
-def test_it_scopes_a_validated_diagnostic(who, user, everyone, validated):
-    response = client_for(user(who)).get(f"/diagnostics/{validated.pk}/")
+def test_it_scopes_a_validated_diagnostic(who, cast, validated):
+    response = client_for(cast[who]).get(f"/diagnostics/{validated.pk}/")
     assert response.status_code == expect(who, READERS_OF_A)
 
 
@@ -119,16 +105,16 @@ def _write_pages(draft):
 
 
 @pytest.mark.parametrize("who", CAST)
-def test_it_scopes_the_forms(who, user, everyone, draft):
-    client = client_for(user(who))
+def test_it_scopes_the_forms(who, cast, draft):
+    client = client_for(cast[who])
     for url in _write_pages(draft):
         assert client.get(url).status_code == expect(who, WRITERS_OF_A), url
 
 
 @pytest.mark.parametrize("who", ["anonymous", "agent_b", "rep_a", "analyst", "nobody"])
-def test_it_refuses_every_write_by_outsiders_and_changes_nothing(who, user, everyone, draft,
+def test_it_refuses_every_write_by_outsiders_and_changes_nothing(who, cast, draft,
                                                                  agriculture, livestock):
-    client = client_for(user(who))
+    client = client_for(cast[who])
     entry = draft.entries.get()
     before = snapshot()
     posts = {

@@ -35,8 +35,6 @@ from ..factories import CommuneFactory, DepartmentFactory, RegionFactory, UserFa
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def territory():
@@ -251,8 +249,7 @@ def test_it_refuses_unknown_communes(territory):
         call_command("generate_dataset", scale="tiny", seed=1, communes="CM999001001")
 
 
-def test_it_creates_the_demo_accounts_once(territory, settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_it_creates_the_demo_accounts_once(territory):
     generate_dataset(scale="tiny", seed=1)
     communes = default_demo_communes()
     accounts = create_demo_accounts(communes=communes)
@@ -273,8 +270,7 @@ def test_it_creates_the_demo_accounts_once(territory, settings):
     assert (RoleAssignment.objects.count(), admin.__class__.objects.count()) == before
 
 
-def test_it_names_the_demo_people_so_pages_show_names_not_usernames(territory, settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_it_names_the_demo_people_so_pages_show_names_not_usernames(territory):
     generate_dataset(scale="tiny", seed=1)
     create_demo_accounts(communes=default_demo_communes())
     roles = RoleAssignment.objects.select_related("user", "organisation").exclude(role=Role.ADMIN)
@@ -286,8 +282,7 @@ def test_it_names_the_demo_people_so_pages_show_names_not_usernames(territory, s
             assert role.user.display_name == role.organisation.contact_name
 
 
-def test_it_leaves_a_real_account_with_a_demo_name_alone(territory, settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_it_leaves_a_real_account_with_a_demo_name_alone(territory):
     real = UserFactory(username="admin", email="it@minpmeesa.example")
     accounts = create_demo_accounts(communes=[])
     assert "admin" not in [username for username, _, _ in accounts]
@@ -295,8 +290,7 @@ def test_it_leaves_a_real_account_with_a_demo_name_alone(territory, settings):
     assert real.check_password("correct horse battery") and not real.roles.exists()
 
 
-def test_it_prints_the_demo_accounts(territory, settings):
-    settings.PASSWORD_HASHERS = FAST_HASHER
+def test_it_prints_the_demo_accounts(territory):
     out = StringIO()
     call_command("print_demo_accounts", stdout=out)
     assert "No demo accounts" in out.getvalue()

@@ -2,21 +2,18 @@
 grouping, JSON and CSV, token and session, including the errors of refused writes."""
 
 import pytest
-from django.core.cache import cache
 
 from cooperatives.selectors import GROUPINGS, LEVELS
 
-from ..api_helpers import FAST_HASHERS, PERSONAL_DATA, api_client, assert_no_personal_data
+from ..api_helpers import PERSONAL_DATA, api_client, assert_no_personal_data
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _api_setup(settings, org_a):
+def _api_setup(org_a, fresh_cache):
     org_a.description = "Présidée par Awa Secret"  # free text can name people too
     org_a.save()
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-    cache.clear()
 
 
 def reachable_urls(org_a, org_b) -> list[str]:

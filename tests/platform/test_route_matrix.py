@@ -60,9 +60,20 @@ from cooperatives.models import (
     Role,
 )
 
+from .. import factories
 from ..api_helpers import PERSONAL_DATA
-from ..conftest import PASSWORD
+from ..conftest import FAST_HASHERS, PASSWORD
 from ..factories import (
+    AGRICULTURE,
+    CASSAVA,
+    COMMUNE_A,
+    COMMUNE_B,
+    DEPARTMENT,
+    LIVESTOCK,
+    MAIZE,
+    MINADER,
+    MINEPIA,
+    REGION,
     CommuneFactory,
     DepartmentFactory,
     DiagnosticFactory,
@@ -72,9 +83,9 @@ from ..factories import (
     MinistryFactory,
     OrganisationFactory,
     RegionFactory,
-    RoleFactory,
     SectorFactory,
-    UserFactory,
+    make_admin,
+    make_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -499,58 +510,37 @@ def is_api(name: str) -> bool:
 
 # The world -----------------------------------------------------------------------------------
 
-def _user(username, **role):
-    user = UserFactory(username=username)
-    if role:
-        RoleFactory(user=user, **role)
-    return user
-
-
 def build_world() -> SimpleNamespace:
-    """Commune A and B as in tests/conftest.py, and one object of each kind in commune A."""
+    """The cast of tests/conftest.py (its values from tests/factories.py), and one object of
+    each kind in commune A."""
     from cooperatives.reports import cooperation_for_commune, cooperation_national
     from diagnostics.reports import convergence_for_commune, convergence_national
 
     w = SimpleNamespace()
-    region = RegionFactory(pcode="CM901", name_fr="Centre-Test", name_en="Centre Test")
-    department = DepartmentFactory(pcode="CM901001", region=region, name_fr="Département A")
-    w.commune_a = CommuneFactory(pcode=A, department=department, name_fr="Alpha",
-                                 latitude=4.0, longitude=11.0)
-    w.commune_b = CommuneFactory(pcode=B, department=department, name_fr="Bêta",
-                                 latitude=4.1, longitude=11.1)
-    w.minader = MinistryFactory(acronym="MINADER", name_fr="Ministère de l'Agriculture",
-                                name_en="Ministry of Agriculture")
-    w.minepia = MinistryFactory(acronym="MINEPIA", name_fr="Ministère de l'Élevage",
-                                name_en="Ministry of Livestock")
-    w.agriculture = SectorFactory(code="agriculture", ministry=w.minader, name_fr="Agriculture")
-    w.livestock = SectorFactory(code="elevage", ministry=w.minepia, name_fr="Élevage")
-    w.cassava = FiliereFactory(code="manioc", sector=w.agriculture, name_fr="Manioc",
-                               name_en="Cassava")
-    w.maize = FiliereFactory(code="mais", sector=w.agriculture, name_fr="Maïs", name_en="Maize")
-    w.org_a = OrganisationFactory(name="Coop Manioc Alpha", commune=w.commune_a,
-                                  primary_filiere=w.cassava, contact_name="Awa Secret",
-                                  contact_phone="+237 699 000 111",
-                                  contact_email="awa.secret@example.org")
-    w.org_b = OrganisationFactory(name="Coop Manioc Bêta", commune=w.commune_b,
-                                  primary_filiere=w.cassava, contact_name="Bruno Private",
-                                  contact_phone="+237 677 222 333",
-                                  contact_email="bruno.private@example.org")
+    department = DepartmentFactory(region=RegionFactory(**REGION), **DEPARTMENT)
+    w.commune_a = CommuneFactory(department=department, **COMMUNE_A)
+    w.commune_b = CommuneFactory(department=department, **COMMUNE_B)
+    w.minader = MinistryFactory(**MINADER)
+    w.minepia = MinistryFactory(**MINEPIA)
+    w.agriculture = SectorFactory(ministry=w.minader, **AGRICULTURE)
+    w.livestock = SectorFactory(ministry=w.minepia, **LIVESTOCK)
+    w.cassava = FiliereFactory(sector=w.agriculture, **CASSAVA)
+    w.maize = FiliereFactory(sector=w.agriculture, **MAIZE)
+    w.org_a = OrganisationFactory(commune=w.commune_a, primary_filiere=w.cassava, **factories.ORG_A)
+    w.org_b = OrganisationFactory(commune=w.commune_b, primary_filiere=w.cassava, **factories.ORG_B)
     w.org_a2 = OrganisationFactory(name="Coop Maïs Alpha", commune=w.commune_a,
                                    primary_filiere=w.maize, filieres=[w.cassava])
     w.twin = OrganisationFactory(name="COOP MAIS ALPHA", commune=w.commune_a,
                                  primary_filiere=w.maize)
     w.users = {
-        "agent_a": _user("agent_a", role=Role.CTD_AGENT, commune=w.commune_a),
-        "agent_b": _user("agent_b", role=Role.CTD_AGENT, commune=w.commune_b),
-        "rep_a": _user("rep_a", role=Role.REPRESENTATIVE, organisation=w.org_a),
-        "rep_b": _user("rep_b", role=Role.REPRESENTATIVE, organisation=w.org_b),
-        "analyst": _user("analyst", role=Role.ANALYST, ministry=w.minader),
-        ADMIN: _user("admin", role=Role.ADMIN),
-        "nobody": _user("nobody"),
+        "agent_a": make_user("agent_a", role=Role.CTD_AGENT, commune=w.commune_a),
+        "agent_b": make_user("agent_b", role=Role.CTD_AGENT, commune=w.commune_b),
+        "rep_a": make_user("rep_a", role=Role.REPRESENTATIVE, organisation=w.org_a),
+        "rep_b": make_user("rep_b", role=Role.REPRESENTATIVE, organisation=w.org_b),
+        "analyst": make_user("analyst", role=Role.ANALYST, ministry=w.minader),
+        ADMIN: make_admin(),
+        "nobody": make_user("nobody"),
     }
-    admin = w.users[ADMIN]
-    admin.is_staff = admin.is_superuser = True
-    admin.save(update_fields=["is_staff", "is_superuser"])
     agent_a = w.users["agent_a"]
 
     # Links: a proposal from org_a to org_b (B has not confirmed), a confirmed link inside A.
@@ -629,8 +619,7 @@ def world(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            with override_settings(PASSWORD_HASHERS=[
-                    "django.contrib.auth.hashers.MD5PasswordHasher"]):
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
                 w = build_world()
             forget_cached()
             cache.clear()

@@ -39,9 +39,7 @@ CONVERGENCE, COOPERATION = "convergence", "cooperation"
 
 
 @pytest.fixture(autouse=True)
-def fresh_caches(settings):
-    # Autouse fixtures run first: the cast's users are then hashed quickly.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fresh_caches():
     forget_cached()
     yield
     forget_cached()
@@ -391,9 +389,9 @@ def _expected(allowed, answers, role, method):
 
 
 @pytest.fixture
-def cast(request, commune_a, commune_b, org_a, org_b):
-    return {role: None if role == "anonymous" else request.getfixturevalue(role)
-            for role in ROLES}
+def cast(commune_a, commune_b, org_a, org_b, cast):
+    """The cast of tests/conftest.py, after its communes and organisations."""
+    return cast
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
