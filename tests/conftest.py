@@ -82,6 +82,16 @@ def _fresh_login_counters():
 
 
 @pytest.fixture
+def english(settings):
+    """English for the site's default and for the test's own code (messages, labels)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def fresh_cache():
     """An empty cache: the API's rate limits count requests in it (per token, per address)."""
     from django.core.cache import cache
@@ -219,11 +229,19 @@ def cast(agent_a, agent_b, rep_a, rep_b, analyst, admin_user, nobody):
             "rep_a": rep_a, "rep_b": rep_b, "analyst": analyst, "admin_user": admin_user}
 
 
-def client_for(user) -> Client:
+def client_for(user, *, language: str | None = None) -> Client:
+    """A test client signed in as `user` (anonymous for None), in `language` when given (the
+    language cookie a visitor's choice sets)."""
     client = Client()
     if user is not None:
         client.force_login(user)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client
+
+
+def english_client(user) -> Client:
+    return client_for(user, language="en")
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser

@@ -6,16 +6,10 @@ from django.urls import reverse
 
 from cooperatives.models import ChangeRequest, Organisation
 
-from ..conftest import client_for
+from ..conftest import english_client
 from ..factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _english(user):
-    client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def _proposal(**values) -> dict:
@@ -27,11 +21,11 @@ def _proposal(**values) -> dict:
 
 
 def _propose(rep, org, **values):
-    return _english(rep).post(reverse("change_propose", args=[org.pk]), _proposal(**values))
+    return english_client(rep).post(reverse("change_propose", args=[org.pk]), _proposal(**values))
 
 
 def _review(agent, cr, **data):
-    return _english(agent).post(reverse("change_request_review", args=[cr.pk]), data)
+    return english_client(agent).post(reverse("change_request_review", args=[cr.pk]), data)
 
 
 def test_it_applies_contacts_at_once_and_holds_reviewed_fields(rep_a, org_a, maize):
@@ -57,7 +51,7 @@ def test_it_says_when_nothing_changed(rep_a, org_a):
 
 def test_it_lists_pending_requests_field_by_field_for_the_agent(agent_a, rep_a, org_a, maize):
     _propose(rep_a, org_a, members_total=12, filieres=["manioc", "mais"])
-    html = _english(agent_a).get(
+    html = english_client(agent_a).get(
         reverse("commune_change_requests", args=[org_a.commune.pcode])).content.decode()
     assert "Coop Manioc Alpha" in html
     assert "<th scope=\"row\">Members</th><td>10</td><td>12</td>" in html
@@ -89,7 +83,8 @@ def test_it_applies_an_approved_request_and_records_who_did_what(agent_a, rep_a,
 def test_it_shows_the_outcome_and_history_to_the_representative(agent_a, rep_a, org_a):
     _propose(rep_a, org_a, members_total=12)
     _review(agent_a, ChangeRequest.objects.get(), decision="approve")
-    html = _english(rep_a).get(reverse("organisation_detail", args=[org_a.pk])).content.decode()
+    html = english_client(rep_a).get(
+        reverse("organisation_detail", args=[org_a.pk])).content.decode()
     assert '<dd id="members-total">12</dd>' in html
     assert "Approved" in html
     history = html[html.index('id="history-title"'):]
@@ -117,9 +112,10 @@ def test_it_rejects_with_a_reason_the_representative_reads(agent_a, rep_a, org_a
     assert (pending.status, pending.reviewer) == ("rejected", agent_a)
     org_a.refresh_from_db()
     assert org_a.status == "active"
-    html = _english(rep_a).get(reverse("organisation_detail", args=[org_a.pk])).content.decode()
+    html = english_client(rep_a).get(
+        reverse("organisation_detail", args=[org_a.pk])).content.decode()
     assert "Rejected" in html and "L&#x27;AG n&#x27;a pas voté la mise en sommeil." in html
-    detail = _english(rep_a).get(reverse("change_request_detail", args=[pending.pk]))
+    detail = english_client(rep_a).get(reverse("change_request_detail", args=[pending.pk]))
     entries = detail.context["history"]
     assert [e.user for e in entries] == [agent_a, rep_a]
     assert ("Status", "Pending", "Rejected") in [
@@ -151,5 +147,5 @@ def test_it_keeps_a_request_pending_when_it_no_longer_fits_the_rules(
 
 
 def test_it_sends_an_agent_who_opens_the_proposal_form_to_the_edit_form(agent_a, org_a):
-    response = _english(agent_a).get(reverse("change_propose", args=[org_a.pk]))
+    response = english_client(agent_a).get(reverse("change_propose", args=[org_a.pk]))
     assert response["Location"] == reverse("organisation_edit", args=[org_a.pk])

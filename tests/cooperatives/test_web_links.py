@@ -9,25 +9,19 @@ from django.urls import reverse
 from cooperatives.models import CooperationLink
 from cooperatives.views_registry import awaiting_links
 
-from ..conftest import client_for
+from ..conftest import client_for, english_client
 from ..factories import LinkFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _english(user):
-    client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def _propose(user, source, target, kind="joint_sale"):
     url = reverse("link_propose", args=[source.pk]) + f"?commune={target.commune.pcode}"
-    return _english(user).post(url, {"target": target.pk, "kind": kind})
+    return english_client(user).post(url, {"target": target.pk, "kind": kind})
 
 
 def test_it_offers_the_partner_communes_organisations(agent_a, org_a, org_b):
-    response = _english(agent_a).get(reverse("link_propose", args=[org_a.pk])
+    response = english_client(agent_a).get(reverse("link_propose", args=[org_a.pk])
                                      + f"?commune={org_b.commune.pcode}")
     html = response.content.decode()
     assert f'<option value="{org_b.pk}">Coop Manioc Bêta</option>' in html
@@ -41,20 +35,20 @@ def test_it_needs_both_communes_to_confirm_a_link_between_them(
     assert response["Location"] == reverse("link_detail", args=[link.pk])
     assert (link.status, link.source_confirmed, link.target_confirmed) == (
         "proposed", True, False)
-    awaiting_b = _english(agent_b).get(
+    awaiting_b = english_client(agent_b).get(
         reverse("commune_dashboard", args=[org_b.commune.pcode])).context["awaiting"]
-    awaiting_a = _english(agent_a).get(
+    awaiting_a = english_client(agent_a).get(
         reverse("commune_dashboard", args=[org_a.commune.pcode])).context["awaiting"]
     assert [x.pk for x in awaiting_b] == [link.pk] and awaiting_a == []
-    profile = _english(rep_b).get(reverse("organisation_detail", args=[org_b.pk]))
+    profile = english_client(rep_b).get(reverse("organisation_detail", args=[org_b.pk]))
     assert reverse("link_confirm", args=[link.pk]) in profile.content.decode()
 
     back = reverse("organisation_detail", args=[org_b.pk])
-    response = _english(rep_b).post(reverse("link_confirm", args=[link.pk]), {"next": back})
+    response = english_client(rep_b).post(reverse("link_confirm", args=[link.pk]), {"next": back})
     assert response["Location"] == back
     link.refresh_from_db()
     assert link.status == "confirmed" and link.start_date is not None
-    history = _english(agent_a).get(reverse("link_detail", args=[link.pk])).context["history"]
+    history = english_client(agent_a).get(reverse("link_detail", args=[link.pk])).context["history"]
     assert [e.user for e in history] == [rep_b, agent_a]
     assert [(str(f), str(old), new) for f, old, new in history[0].changes] == [
         ("Status", "Proposed", "Confirmed"), ("Confirmed by the partner", "No", "Yes"),
@@ -73,7 +67,7 @@ def test_it_lets_the_agent_confirm_a_representatives_proposal(agent_a, rep_a, or
     link = CooperationLink.objects.get()
     assert (link.status, link.target_confirmed) == ("proposed", False)
     dashboard = reverse("commune_dashboard", args=[org_a.commune.pcode])
-    response = _english(agent_a).post(reverse("link_confirm", args=[link.pk]),
+    response = english_client(agent_a).post(reverse("link_confirm", args=[link.pk]),
                                       {"next": dashboard})
     assert response["Location"] == dashboard
     link.refresh_from_db()
@@ -83,7 +77,7 @@ def test_it_lets_the_agent_confirm_a_representatives_proposal(agent_a, rep_a, or
 def test_it_ends_a_refused_proposal_without_it_ever_counting(agent_a, rep_b, org_a, org_b):
     _propose(agent_a, org_a, org_b)
     link = CooperationLink.objects.get()
-    _english(rep_b).post(reverse("link_refuse", args=[link.pk]), {"note": "Pas intéressés"})
+    english_client(rep_b).post(reverse("link_refuse", args=[link.pk]), {"note": "Pas intéressés"})
     link.refresh_from_db()
     assert (link.status, link.target_confirmed) == ("ended", False)
     assert "Pas intéressés" in link.note
@@ -93,11 +87,11 @@ def test_it_ends_a_refused_proposal_without_it_ever_counting(agent_a, rep_b, org
 def test_it_lets_either_side_end_a_link(agent_a, agent_b, rep_b, org_a, org_b):
     _propose(agent_a, org_a, org_b)
     link = CooperationLink.objects.get()
-    _english(rep_b).post(reverse("link_confirm", args=[link.pk]))
-    _english(agent_a).post(reverse("link_end", args=[link.pk]))
+    english_client(rep_b).post(reverse("link_confirm", args=[link.pk]))
+    english_client(agent_a).post(reverse("link_end", args=[link.pk]))
     link.refresh_from_db()
     assert link.status == "ended" and link.end_date is not None
-    response = _english(agent_b).post(reverse("link_confirm", args=[link.pk]), follow=True)
+    response = english_client(agent_b).post(reverse("link_confirm", args=[link.pk]), follow=True)
     assert "This link has ended." in response.content.decode()
 
 
@@ -115,7 +109,7 @@ def test_it_shows_a_duplicate_link_as_a_form_error(agent_a, org_a, org_b):
 def test_it_never_redirects_outside_the_site(agent_a, rep_b, org_a, org_b):
     _propose(agent_a, org_a, org_b)
     link = CooperationLink.objects.get()
-    response = _english(rep_b).post(reverse("link_confirm", args=[link.pk]),
+    response = english_client(rep_b).post(reverse("link_confirm", args=[link.pk]),
                                     {"next": "https://evil.example/"})
     assert response["Location"] == reverse("link_detail", args=[link.pk])
 

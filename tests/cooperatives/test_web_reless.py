@@ -6,20 +6,14 @@ from django.urls import reverse
 
 from cooperatives.models import BureauMember, Reless
 
-from ..conftest import client_for
+from ..conftest import english_client
 from ..factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _english(user):
-    client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def test_it_records_the_reless_its_bureau_and_its_members(agent_a, rep_a, org_a, commune_a):
-    agent = _english(agent_a)
+    agent = english_client(agent_a)
     pcode = commune_a.pcode
     detail = reverse("reless_detail", args=[pcode])
     response = agent.post(reverse("bureau_member_create", args=[pcode]), {})
@@ -47,7 +41,7 @@ def test_it_records_the_reless_its_bureau_and_its_members(agent_a, rep_a, org_a,
     org_a.refresh_from_db()
     assert str(org_a.reless_member_since) == "2021-03-15"
 
-    response = _english(rep_a).get(detail)
+    response = english_client(rep_a).get(detail)
     html = response.content.decode()
     assert "Awa Ndzi" in html and "Coop Manioc Alpha" in html and "March 15, 2021" in html
     assert reverse("reless_edit", args=[pcode]) not in html  # representatives only read
@@ -58,7 +52,8 @@ def test_it_records_the_reless_its_bureau_and_its_members(agent_a, rep_a, org_a,
 
 def test_it_refuses_a_mandate_that_ends_before_it_starts(agent_a, commune_a):
     reless = Reless.objects.create(commune=commune_a, name="RELESS")
-    response = _english(agent_a).post(reverse("bureau_member_create", args=[commune_a.pcode]), {
+    client = english_client(agent_a)
+    response = client.post(reverse("bureau_member_create", args=[commune_a.pcode]), {
         "person_name": "Awa", "office": "treasurer", "mandate_start": "2024-01-01",
         "mandate_end": "2023-01-01"})
     assert response.status_code == 200
@@ -68,7 +63,8 @@ def test_it_refuses_a_mandate_that_ends_before_it_starts(agent_a, commune_a):
 
 def test_it_offers_only_the_communes_organisations_for_the_bureau(agent_a, commune_a, org_b):
     Reless.objects.create(commune=commune_a, name="RELESS")
-    response = _english(agent_a).post(reverse("bureau_member_create", args=[commune_a.pcode]), {
+    client = english_client(agent_a)
+    response = client.post(reverse("bureau_member_create", args=[commune_a.pcode]), {
         "person_name": "Bruno", "office": "member", "organisation": org_b.pk,
         "mandate_start": "2024-01-01"})
     assert "organisation" in response.context["form"].errors
@@ -79,5 +75,5 @@ def test_it_lists_members_by_joining_date(agent_a, commune_a, cassava):
     for name, since in (("Late", "2024-01-01"), ("Early", "2020-01-01"), ("None", None)):
         OrganisationFactory(name=name, commune=commune_a, primary_filiere=cassava,
                             reless_member_since=since)
-    members = _english(agent_a).get(reverse("reless_detail", args=[commune_a.pcode]))
+    members = english_client(agent_a).get(reverse("reless_detail", args=[commune_a.pcode]))
     assert [o.name for o in members.context["members"]] == ["Early", "Late"]

@@ -3,7 +3,6 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from accounts.models import ApiToken
 from diagnostics import services
@@ -12,18 +11,11 @@ from diagnostics.models import DiagnosticActor, DiagnosticEntry, TerritorialDiag
 from ..conftest import client_for
 from ..factories import CommuneFactory, DiagnosticFactory, EntryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 URL = "/api/v1/diagnostics/"
 EDIT_REFUSED = ("This diagnostic is validated and can no longer be changed. Start next year's "
                 "diagnostic from it instead.")
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from diagnostics import services
@@ -15,7 +14,7 @@ from diagnostics.models import DiagnosticEntry
 from ..conftest import client_for
 from ..factories import DiagnosticFactory, EntryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HEADER = ["Secteur", "Niveau", "Localité", "Problème", "Potentialités", "Besoin", "Rang"]
 GOOD = [
@@ -23,13 +22,6 @@ GOOD = [
     ["Agriculture", "", "", "", "", "Semences", "2"],
     ["Élevage", "urbain", "Centre", "", "", "Vaccins", "1"],
 ]
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from diagnostics import services
 from diagnostics.models import Intervention
@@ -15,17 +14,10 @@ from diagnostics.selectors import intervention_history
 from ..conftest import CAST, client_for
 from ..factories import CommuneFactory, InterventionFactory, OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 JAN = datetime.date(2025, 1, 1)
 URL = "/api/v1/interventions/"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 def record(user, **fields):

@@ -2,7 +2,6 @@
 needs), on data built to hit the edges."""
 
 import pytest
-from django.utils import translation
 
 from diagnostics.selectors import needs_by_sector
 
@@ -15,13 +14,7 @@ from ..factories import (
     SectorFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

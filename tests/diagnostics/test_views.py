@@ -2,7 +2,6 @@
 history."""
 
 import pytest
-from django.utils import translation
 from django.utils.html import escape
 
 from diagnostics import services
@@ -16,17 +15,10 @@ from diagnostics.models import (
 
 from ..conftest import CAST, client_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 EDIT_REFUSED = ("This diagnostic is validated and can no longer be changed. Start next year's "
                 "diagnostic from it instead.")
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
