@@ -229,7 +229,7 @@ def cast(agent_a, agent_b, rep_a, rep_b, analyst, admin_user, nobody):
             "rep_a": rep_a, "rep_b": rep_b, "analyst": analyst, "admin_user": admin_user}
 
 
-def client_for(user, *, language: str | None = None) -> Client:
+def client_for(user, language: str | None = None) -> Client:
     """A test client signed in as `user` (anonymous for None), in `language` when given (the
     language cookie a visitor's choice sets)."""
     client = Client()

@@ -4,7 +4,6 @@ the commune's cache, refreshed by every write to its organisations, in each lang
 import datetime
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -31,9 +30,7 @@ def registry(org_a, org_b, commune_a, cassava, maize):
 
 
 def _context(user, lang="en"):
-    client = client_for(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
-    response = client.get(reverse("commune_dashboard", args=["CM901001001"]))
+    response = client_for(user, lang).get(reverse("commune_dashboard", args=["CM901001001"]))
     assert response.status_code == 200
     return response.context
 

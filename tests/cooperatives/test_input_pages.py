@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 NNBSP = "\u202f"
 
 
-def _web(user, lang):
-    client = client_for(user)
-    client.cookies["django_language"] = lang
-    return client
-
-
 def _labels(html: str) -> list[str]:
     """The visible text at the start of every label, legend, term and header cell."""
     texts = re.findall(r"<(?:label|legend|dt|th)\b[^>]*>\s*([^<]*)", html)
@@ -55,7 +49,7 @@ def test_every_label_of_the_forms_and_profiles_starts_with_a_capital(
              reverse("commune_interventions", args=[commune_a.pcode]),
              reverse("diagnostic_list", args=[commune_a.pcode]),
              reverse("diagnostic_detail", args=[draft.pk])]
-    client = _web(agent_a, lang)
+    client = client_for(agent_a, lang)
     lowercase = {}
     for url in pages:
         response = client.get(url)
@@ -67,7 +61,7 @@ def test_every_label_of_the_forms_and_profiles_starts_with_a_capital(
 
 
 def test_the_french_profile_says_numero_rsc_with_a_capital(agent_a, org_a):
-    html = _web(agent_a, "fr").get(reverse("organisation_detail", args=[org_a.pk])).content
+    html = client_for(agent_a, "fr").get(reverse("organisation_detail", args=[org_a.pk])).content
     assert "<dt>Numéro RSC</dt>" in html.decode()
 
 
@@ -75,7 +69,7 @@ def test_the_french_profile_says_numero_rsc_with_a_capital(agent_a, org_a):
 
 @pytest.mark.parametrize("lang, note", [("en", "* required"), ("fr", "* obligatoire")])
 def test_the_organisation_form_marks_required_fields(agent_a, commune_a, lang, note):
-    html = _web(agent_a, lang).get(
+    html = client_for(agent_a, lang).get(
         reverse("organisation_create", args=[commune_a.pcode])).content.decode()
     assert note in re.sub(r"<[^>]+>", "", html)
     name_label = re.search(r'<label for="id_name">(.*?)</label>', html).group(1)
@@ -87,7 +81,7 @@ def test_the_organisation_form_marks_required_fields(agent_a, commune_a, lang, n
 
 def test_the_filieres_are_checkboxes_with_a_filter_box_added_by_a_static_script(
         agent_a, commune_a, cassava, maize, poultry):
-    html = _web(agent_a, "fr").get(
+    html = client_for(agent_a, "fr").get(
         reverse("organisation_create", args=[commune_a.pcode])).content.decode()
     assert '<div id="id_filieres" class="filter-choices" data-filter-label="Filtrer la ' \
            'liste par nom">' in html
@@ -98,7 +92,7 @@ def test_the_filieres_are_checkboxes_with_a_filter_box_added_by_a_static_script(
 
 
 def test_the_use_my_position_button_is_hidden_until_the_script_shows_it(agent_a, org_a):
-    html = _web(agent_a, "en").get(reverse("organisation_edit", args=[org_a.pk])).content
+    html = client_for(agent_a, "en").get(reverse("organisation_edit", args=[org_a.pk])).content
     button = re.search(r'<button type="button" class="use-position"[^>]*>', html.decode())
     assert button and " hidden " in button.group(0)
     assert 'data-latitude="id_latitude" data-longitude="id_longitude"' in button.group(0)
@@ -112,7 +106,7 @@ def test_the_form_script_handles_the_filter_and_the_position(settings):
 
 
 def test_a_saved_form_works_without_the_script(agent_a, commune_a, cassava, maize):
-    response = _web(agent_a, "en").post(
+    response = client_for(agent_a, "en").post(
         reverse("organisation_create", args=[commune_a.pcode]),
         {"name": "Coop Sans JS", "legal_form": "association", "status": "active",
          "primary_filiere": cassava.pk, "filieres": [maize.pk]})
@@ -128,12 +122,12 @@ def test_people_are_shown_by_their_name_everywhere(agent_a, rep_a, org_a):
     rep_a.save()
     agent_a.first_name, agent_a.last_name = "Paul", "Biya Mballa"
     agent_a.save()
-    _web(rep_a, "en").post(reverse("change_propose", args=[org_a.pk]), {
+    client_for(rep_a, "en").post(reverse("change_propose", args=[org_a.pk]), {
         "contact_name": "Awa Secret", "contact_phone": "+237 699 000 111",
         "contact_email": "awa.secret@example.org", "legal_form": "scoops", "status": "active",
         "filieres": ["manioc"], "members_total": 12, "members_women": 4, "members_youth": 3})
     pending = ChangeRequest.objects.get(status="pending")
-    agent = _web(agent_a, "en")
+    agent = client_for(agent_a, "en")
     queue = agent.get(reverse("commune_change_requests", args=[org_a.commune.pcode]))
     assert "Requested by Awa Ndzi" in queue.content.decode()
     agent.post(reverse("change_request_review", args=[pending.pk]), {"decision": "approve"})
@@ -159,7 +153,7 @@ def test_the_reless_page_sets_the_current_bureau_apart_from_past_mandates(
                              ("Président Actuel", "2023-01-01", None)]:
         BureauMember.objects.create(reless=reless, person_name=name, office="president",
                                     mandate_start=start, mandate_end=end)
-    html = _web(agent_a, lang).get(reverse("reless_detail", args=[commune_a.pcode])).content
+    html = client_for(agent_a, lang).get(reverse("reless_detail", args=[commune_a.pcode])).content
     html = html.decode()
     now, before = html.split(f">{current}</h2>")[1].split(f">{past}</h2>")
     assert "Président Actuel" in now and "Ancien" not in now and "Avant-dernier" not in now
@@ -171,7 +165,7 @@ def test_the_reless_page_has_no_past_mandates_heading_without_past_mandates(agen
     reless = Reless.objects.create(commune=commune_a, name="RELESS d'Alpha", status="active")
     BureauMember.objects.create(reless=reless, person_name="Présidente", office="president",
                                 mandate_start=datetime.date(2024, 1, 1))
-    html = _web(agent_a, "en").get(reverse("reless_detail", args=[commune_a.pcode])).content
+    html = client_for(agent_a, "en").get(reverse("reless_detail", args=[commune_a.pcode])).content
     assert b"Past mandates" not in html and b"Current bureau" in html
 
 
@@ -193,7 +187,7 @@ def many(commune_a, cassava):
     ("en", "1,234 organisations registered."),
     ("fr", f"1{NNBSP}234 organisations enregistrées.")])
 def test_the_national_page_groups_thousands(many, lang, text):
-    client = _web(None, lang)
+    client = client_for(None, lang)
     html = client.get(reverse("home")).content.decode()
     assert text in html
     for attribute in re.findall(r'(?:href|value|id|for|name)="([^"]*)"', html):
@@ -204,7 +198,7 @@ def test_the_national_page_groups_thousands(many, lang, text):
 
 @pytest.mark.parametrize("lang, members", [("en", "12,340"), ("fr", f"12{NNBSP}340")])
 def test_the_dashboard_groups_thousands(agent_a, many, lang, members):
-    html = _web(agent_a, lang).get(reverse("commune_dashboard", args=[many.pcode])).content
+    html = client_for(agent_a, lang).get(reverse("commune_dashboard", args=[many.pcode])).content
     assert f"<b>{members}</b>" in html.decode()
 
 

@@ -73,12 +73,6 @@ def _api_post(user, lang="en", **values):
                                  HTTP_ACCEPT_LANGUAGE=lang)
 
 
-def _web(user, lang):
-    client = client_for(user)
-    client.cookies["django_language"] = lang
-    return client
-
-
 def _form(cassava, **values) -> dict:
     base = {"name": "Coop Tapée Ici", "legal_form": "association", "status": "active",
             "primary_filiere": cassava.pk}
@@ -127,7 +121,7 @@ def test_the_api_refuses_a_point_outside_cameroon(agent_a, cassava, lang):
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_form_refuses_a_point_outside_cameroon(agent_a, commune_a, cassava, lang):
-    response = _web(agent_a, lang).post(
+    response = client_for(agent_a, lang).post(
         reverse("organisation_create", args=[commune_a.pcode]),
         _form(cassava, latitude="95", longitude="200"))
     assert response.status_code == 200
@@ -159,7 +153,7 @@ def test_the_api_answers_no_warning_without_a_boundary(agent_a, cassava, commune
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_page_warns_about_a_point_outside_the_commune_after_saving(
         agent_a, org_a, cassava, bounded, lang):
-    response = _web(agent_a, lang).post(
+    response = client_for(agent_a, lang).post(
         reverse("organisation_edit", args=[org_a.pk]),
         _form(cassava, name=org_a.name, legal_form="scoops", members_total=10,
               latitude="5.0", longitude="11.0"), follow=True)
@@ -171,7 +165,7 @@ def test_the_page_warns_about_a_point_outside_the_commune_after_saving(
 
 
 def test_a_representatives_point_gets_the_same_warning(rep_a, org_a, bounded):
-    response = _web(rep_a, "en").post(reverse("change_propose", args=[org_a.pk]), {
+    response = client_for(rep_a, "en").post(reverse("change_propose", args=[org_a.pk]), {
         "contact_name": "Awa", "legal_form": "scoops", "status": "active",
         "filieres": ["manioc"], "members_total": 10, "members_women": 4, "members_youth": 3,
         "latitude": "5.0", "longitude": "11.0"}, follow=True)
@@ -195,14 +189,14 @@ def test_the_api_stores_the_phone_as_plus_237_and_9_digits(agent_a, cassava):
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_form_refuses_a_phone_and_normalises_another(agent_a, commune_a, cassava, lang):
     url = reverse("organisation_create", args=[commune_a.pcode])
-    refused = _web(agent_a, lang).post(url, _form(cassava, contact_phone="abc"))
+    refused = client_for(agent_a, lang).post(url, _form(cassava, contact_phone="abc"))
     assert refused.context["form"].errors["contact_phone"] == [message("phone", lang)]
-    _web(agent_a, lang).post(url, _form(cassava, contact_phone="6 77 12 34 56"))
+    client_for(agent_a, lang).post(url, _form(cassava, contact_phone="6 77 12 34 56"))
     assert Organisation.objects.get().contact_phone == "+237677123456"
 
 
 def test_a_representatives_phone_is_normalised_in_the_request_too(rep_a, org_a):
-    _web(rep_a, "en").post(reverse("change_propose", args=[org_a.pk]), {
+    client_for(rep_a, "en").post(reverse("change_propose", args=[org_a.pk]), {
         "contact_name": "Awa Secret", "contact_phone": "6 11 11 11 11", "legal_form": "scoops",
         "status": "active", "filieres": ["manioc"], "members_total": 10, "members_women": 4,
         "members_youth": 3, "contact_email": "awa.secret@example.org"})
@@ -225,7 +219,7 @@ def test_the_migration_normalises_readable_phones_and_leaves_the_others(org_a, o
 # Member counts -------------------------------------------------------------------------------
 
 def test_the_form_starts_member_counts_empty(agent_a, commune_a):
-    html = _web(agent_a, "en").get(
+    html = client_for(agent_a, "en").get(
         reverse("organisation_create", args=[commune_a.pcode])).content.decode()
     for name in ("members_total", "members_women", "members_youth", "employees",
                  "share_capital"):
@@ -235,8 +229,9 @@ def test_the_form_starts_member_counts_empty(agent_a, commune_a):
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_a_scoops_must_give_its_members(agent_a, commune_a, cassava, lang):
-    response = _web(agent_a, lang).post(reverse("organisation_create", args=[commune_a.pcode]),
-                                        _form(cassava, legal_form="scoops"))
+    response = client_for(agent_a, lang).post(
+        reverse("organisation_create", args=[commune_a.pcode]),
+        _form(cassava, legal_form="scoops"))
     assert response.context["form"].errors["members_total"] == [message("members", lang)]
     api = _api_post(agent_a, lang, legal_form="scoops")
     assert (api.status_code, api.json()["errors"]) == (
@@ -245,7 +240,7 @@ def test_a_scoops_must_give_its_members(agent_a, commune_a, cassava, lang):
 
 
 def test_empty_counts_of_an_association_are_stored_as_zero(agent_a, commune_a, cassava):
-    _web(agent_a, "en").post(reverse("organisation_create", args=[commune_a.pcode]),
+    client_for(agent_a, "en").post(reverse("organisation_create", args=[commune_a.pcode]),
                              _form(cassava))
     response = _api_post(agent_a, name="Autre", members_women=None)
     assert response.status_code == 201
@@ -266,15 +261,15 @@ def test_the_api_refuses_to_create_a_dissolved_organisation(agent_a, cassava, la
 
 def test_the_creation_form_does_not_offer_dissolved(agent_a, commune_a, cassava):
     url = reverse("organisation_create", args=[commune_a.pcode])
-    assert [value for value, _label in _web(agent_a, "en").get(url).context[
+    assert [value for value, _label in client_for(agent_a, "en").get(url).context[
         "form"].fields["status"].choices] == ["in_creation", "active"]
-    response = _web(agent_a, "en").post(url, _form(cassava, status="dissolved"))
+    response = client_for(agent_a, "en").post(url, _form(cassava, status="dissolved"))
     assert "status" in response.context["form"].errors
     assert Organisation.objects.count() == 0
 
 
 def test_approving_a_dissolution_records_the_event(agent_a, rep_a, org_a):
-    _web(rep_a, "en").post(reverse("change_propose", args=[org_a.pk]), {
+    client_for(rep_a, "en").post(reverse("change_propose", args=[org_a.pk]), {
         "contact_name": "Awa Secret", "contact_phone": "+237 699 000 111",
         "contact_email": "awa.secret@example.org", "legal_form": "scoops",
         "status": "dissolved", "filieres": ["manioc"], "members_total": 10,

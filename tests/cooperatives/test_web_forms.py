@@ -47,12 +47,6 @@ def _payload(cassava, **values) -> dict:
     return {**base, **values}
 
 
-def _client(user, lang):
-    client = client_for(user)
-    client.cookies["django_language"] = lang
-    return client
-
-
 def _field_block(html: str, field: str) -> str:
     """The rendered group of one field: its label, its errors and its widget."""
     for block in html.split('<div class="field')[1:]:
@@ -77,7 +71,7 @@ def test_it_shows_each_rule_next_to_its_field_when_creating(
         agent_a, commune_a, cassava, taken_rsc, lang, rule, field, values, message_en,
         message_fr):
     before = Organisation.objects.count()
-    response = _client(agent_a, lang).post(
+    response = client_for(agent_a, lang).post(
         reverse("organisation_create", args=[commune_a.pcode]), _payload(cassava, **values))
     _assert_error_next_to(response, field, message_en if lang == "en" else message_fr)
     assert Organisation.objects.count() == before
@@ -88,7 +82,7 @@ def test_it_shows_each_rule_next_to_its_field_when_creating(
                          ids=[r[0] for r in RULES])
 def test_it_shows_each_rule_next_to_its_field_when_editing(
         agent_a, org_a, cassava, taken_rsc, lang, rule, field, values, message_en, message_fr):
-    response = _client(agent_a, lang).post(
+    response = client_for(agent_a, lang).post(
         reverse("organisation_edit", args=[org_a.pk]), _payload(cassava, **values))
     _assert_error_next_to(response, field, message_en if lang == "en" else message_fr)
     org_a.refresh_from_db()
@@ -103,13 +97,13 @@ def test_it_shows_the_services_errors_next_to_the_field_of_a_proposal(
     data = {"contact_name": "Awa", "legal_form": "scoops", "status": "active",
             "filieres": ["manioc"], "members_total": 10, "members_women": 4,
             "members_youth": 3, **values}
-    response = _client(rep_a, lang).post(reverse("change_propose", args=[org_a.pk]), data)
+    response = client_for(rep_a, lang).post(reverse("change_propose", args=[org_a.pk]), data)
     _assert_error_next_to(response, field, message_en if lang == "en" else message_fr)
     assert ChangeRequest.objects.count() == 0
 
 
 def test_it_keeps_what_was_typed(agent_a, commune_a, cassava):
-    response = _client(agent_a, "fr").post(
+    response = client_for(agent_a, "fr").post(
         reverse("organisation_create", args=[commune_a.pcode]),
         _payload(cassava, members_total=4, description="Transformation du manioc en gari"))
     html = response.content.decode()
@@ -123,7 +117,7 @@ def test_it_keeps_what_was_typed(agent_a, commune_a, cassava):
 
 def test_it_registers_a_valid_organisation_with_its_registration_event(
         agent_a, commune_a, cassava, maize):
-    response = _client(agent_a, "en").post(
+    response = client_for(agent_a, "en").post(
         reverse("organisation_create", args=[commune_a.pcode]),
         _payload(cassava, rsc_number="CE-RSC-7", rsc_date="2024-02-03", filieres=[maize.pk]))
     organisation = Organisation.objects.get(name="Coop Tapée Ici")
@@ -137,7 +131,7 @@ def test_it_registers_a_valid_organisation_with_its_registration_event(
 
 
 def test_it_archives_as_dissolved_with_an_event_and_never_deletes(agent_a, org_a):
-    response = _client(agent_a, "en").post(
+    response = client_for(agent_a, "en").post(
         reverse("organisation_archive", args=[org_a.pk]),
         {"status": "dissolved", "on": "2025-06-30", "note": "AG de dissolution"})
     assert response.status_code == 302
@@ -147,7 +141,7 @@ def test_it_archives_as_dissolved_with_an_event_and_never_deletes(agent_a, org_a
 
 
 def test_it_refuses_to_archive_as_active(agent_a, org_a):
-    response = _client(agent_a, "en").post(
+    response = client_for(agent_a, "en").post(
         reverse("organisation_archive", args=[org_a.pk]), {"status": "active"})
     assert response.status_code == 200
     assert "status" in response.context["form"].errors
@@ -165,7 +159,7 @@ def test_it_maps_a_service_error_onto_the_form(rep_a, org_a):
 
 
 def test_it_labels_every_input_of_the_organisation_form(agent_a, commune_a):
-    html = _client(agent_a, "en").get(
+    html = client_for(agent_a, "en").get(
         reverse("organisation_create", args=[commune_a.pcode])).content.decode()
     ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
     assert len(ids) > 20
@@ -177,8 +171,8 @@ def test_it_shows_dates_and_numbers_in_the_users_language(agent_a, org_a):
     org_a.share_capital = 1234567
     org_a.rsc_date = "2024-02-03"
     org_a.save()
-    french = _client(agent_a, "fr").get(reverse("organisation_detail", args=[org_a.pk]))
-    english = _client(agent_a, "en").get(reverse("organisation_detail", args=[org_a.pk]))
+    french = client_for(agent_a, "fr").get(reverse("organisation_detail", args=[org_a.pk]))
+    english = client_for(agent_a, "en").get(reverse("organisation_detail", args=[org_a.pk]))
     assert "3 février 2024" in french.content.decode()
     assert "1\u202f234\u202f567" in french.content.decode()
     assert "Feb. 3, 2024" in english.content.decode()

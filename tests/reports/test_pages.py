@@ -9,7 +9,6 @@ import gzip
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -20,7 +19,7 @@ from diagnostics.models import TerritorialDiagnostic
 from diagnostics.report_pages import _shapes, forget_cached
 from diagnostics.reports import convergence_for_commune, convergence_national
 
-from ..conftest import client_for
+from ..conftest import client_for, english_client
 from ..factories import (
     CommuneFactory,
     DiagnosticFactory,
@@ -43,12 +42,6 @@ def fresh_caches():
     forget_cached()
     yield
     forget_cached()
-
-
-def _client(user, lang="en"):
-    client = client_for(user)
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = lang
-    return client
 
 
 def _run(kind, result, *, commune=None, year=2025, status=DONE, finished_at=FINISHED):
@@ -114,7 +107,7 @@ def test_it_shows_the_convergence_figures_of_the_latest_run(agent_a, commune_a, 
     _run(CONVERGENCE, {"ministries": {}}, commune=commune_a,
          finished_at=FINISHED - datetime.timedelta(days=3))
     _run(CONVERGENCE, _convergence_result(), commune=commune_a)
-    page = _text(_client(agent_a).get("/reports/convergence/CM901001001/"))
+    page = _text(english_client(agent_a).get("/reports/convergence/CM901001001/"))
     assert '<td class="num">17</td><td class="num">345</td><td class="num">151</td>' \
            '<td class="num">88</td><td class="num">6</td><td class="num">2</td>' \
            '<td class="num">3</td><td class="num">9</td>' in page
@@ -134,7 +127,7 @@ def test_it_shows_the_cooperation_figures_of_the_latest_run(agent_a, commune_a, 
             for i in range(3)]
     ids = [o.pk for o in lone]
     _run(COOPERATION, _cooperation_result(ids, ids[:2]), commune=commune_a)
-    page = _text(_client(agent_a).get("/reports/cooperation/CM901001001/"))
+    page = _text(english_client(agent_a).get("/reports/cooperation/CM901001001/"))
     for figure in ("<b>12</b>active organisations", "<b>75 %</b>linked",
                    "9 with at least one link", "<b>10.6 %</b>density", "7 of 66 possible pairs",
                    "<b>5</b>components", "<b>6</b>in the largest component",
@@ -165,7 +158,7 @@ def test_it_renders_reports_computed_from_the_registry(agent_a, commune_a, commu
     _run(CONVERGENCE, convergence_for_commune(commune_a, year=2025), commune=commune_a)
     _run(COOPERATION, cooperation_for_commune(commune_a, on=datetime.date(2025, 6, 30)),
          commune=commune_a)
-    client = _client(agent_a)
+    client = english_client(agent_a)
     page = _text(client.get("/reports/convergence/CM901001001/"))
     # MINADER: 3 organisations, 40 members, 16 women, 11 youth, 1 need (priority), 1
     # intervention reaching 1 organisation.
@@ -184,7 +177,7 @@ def test_it_renders_reports_computed_from_the_registry(agent_a, commune_a, commu
                                  "/reports/convergence/", "/reports/cooperation/",
                                  "/reports/map/", "/reports/map/?by=linked_share"])
 def test_it_says_when_a_report_is_not_computed_yet(admin_user, commune_a, url):
-    response = _client(admin_user).get(url)
+    response = english_client(admin_user).get(url)
     assert response.status_code == 200
     page = _text(response)
     assert f"Not computed yet for {timezone.localdate().year}." in page
@@ -196,13 +189,13 @@ def test_it_offers_no_button_to_readers_who_cannot_recompute(analyst, rep_a, com
     for user, url in ((analyst, "/reports/convergence/CM901001001/"),
                       (rep_a, "/reports/cooperation/CM901001001/"),
                       (analyst, "/reports/convergence/"), (None, "/reports/map/")):
-        page = _text(_client(user).get(url))
+        page = _text(english_client(user).get(url))
         assert "Not computed yet" in page and "/recompute/" not in page
 
 
 def test_it_says_data_changed_when_a_newer_run_is_queued(agent_a, commune_a):
     _run(CONVERGENCE, _convergence_result(), commune=commune_a)
-    client = _client(agent_a)
+    client = english_client(agent_a)
     assert "Data changed" not in _text(client.get("/reports/convergence/CM901001001/"))
     _run(CONVERGENCE, None, commune=commune_a, status=QUEUED,
          finished_at=FINISHED + datetime.timedelta(hours=1))
@@ -217,7 +210,7 @@ def test_it_says_data_changed_when_an_organisation_was_updated_after_the_run(
     elsewhere = OrganisationFactory(commune=commune_b, primary_filiere=cassava)
     _run(COOPERATION, _cooperation_result([], []), commune=commune_a,
          finished_at=timezone.now())
-    client = _client(agent_a)
+    client = english_client(agent_a)
     assert "Data changed" not in _text(client.get("/reports/cooperation/CM901001001/"))
     elsewhere.members_total = 12
     elsewhere.save()
@@ -235,14 +228,14 @@ def test_it_says_data_changed_when_an_organisation_was_deleted_after_the_run(
     _run(COOPERATION, _cooperation_result([], []), commune=commune_a,
          finished_at=timezone.now())
     organisation.delete()
-    page = _text(_client(agent_a).get("/reports/cooperation/CM901001001/"))
+    page = _text(english_client(agent_a).get("/reports/cooperation/CM901001001/"))
     assert "Data changed since this report was computed." in page
 
 
 def test_it_says_the_country_changed_when_a_commune_run_was_queued_after(analyst, commune_a):
     national = _run(CONVERGENCE, {"ministries": [], "communes": {}, "country": {}},
                     finished_at=timezone.now())
-    client = _client(analyst)
+    client = english_client(analyst)
     assert "Data changed" not in _text(client.get("/reports/convergence/"))
     _run(CONVERGENCE, None, commune=commune_a, status=QUEUED,
          finished_at=national.finished_at + datetime.timedelta(minutes=5))
@@ -252,7 +245,7 @@ def test_it_says_the_country_changed_when_a_commune_run_was_queued_after(analyst
 def test_it_says_the_country_changed_when_an_organisation_was_imported_after(
         analyst, commune_a, cassava):
     _run(COOPERATION, {"communes": {}}, finished_at=timezone.now())
-    client = _client(analyst)
+    client = english_client(analyst)
     assert "Data changed" not in _text(client.get("/reports/cooperation/"))
     OrganisationFactory(commune=commune_a, primary_filiere=cassava)
     assert "Data changed since" in _text(client.get("/reports/cooperation/"))
@@ -260,9 +253,9 @@ def test_it_says_the_country_changed_when_an_organisation_was_imported_after(
 
 def test_it_shows_the_computation_time_in_the_users_language(agent_a, commune_a):
     _run(CONVERGENCE, _convergence_result(), commune=commune_a)
-    english = _text(_client(agent_a).get("/reports/convergence/CM901001001/"))
+    english = _text(english_client(agent_a).get("/reports/convergence/CM901001001/"))
     assert "Computed on March 4, 2025, 11 a.m., for the year 2025." in english
-    french = _text(_client(agent_a, "fr").get("/reports/convergence/CM901001001/"))
+    french = _text(client_for(agent_a, "fr").get("/reports/convergence/CM901001001/"))
     assert "4 mars 2025 11:00" in french
 
 
@@ -271,7 +264,7 @@ def test_it_shows_the_run_of_the_requested_year(agent_a, commune_a):
     later = dict(_convergence_result(), score={"num": 2, "den": 2})
     _run(CONVERGENCE, later, commune=commune_a, year=2025,
          finished_at=FINISHED - datetime.timedelta(days=1))
-    client = _client(agent_a)
+    client = english_client(agent_a)
     latest = _text(client.get("/reports/convergence/CM901001001/"))
     assert "<b>50 %</b>" in latest and "for the year 2024" in latest
     assert '<a href="?year=2025">2025</a>' in latest
@@ -284,7 +277,7 @@ def test_it_shows_the_run_of_the_requested_year(agent_a, commune_a):
 def test_it_caps_the_organisation_names_it_lists(agent_a, commune_a):
     ids = list(range(1, 251))
     _run(COOPERATION, _cooperation_result(ids, ids), commune=commune_a)
-    page = _text(_client(agent_a).get("/reports/cooperation/CM901001001/"))
+    page = _text(english_client(agent_a).get("/reports/cooperation/CM901001001/"))
     assert "Isolated organisations (250)" in page
     assert page.count("and 50 more") == 2
 
@@ -296,7 +289,7 @@ def _queued(kind=CONVERGENCE, scope="CM901001001"):
 
 
 def test_it_queues_one_run_for_the_agents_commune(agent_a, commune_a):
-    client = _client(agent_a)
+    client = english_client(agent_a)
     url = "/reports/convergence/CM901001001/recompute/"
     first = client.post(url, {"year": "2025"})
     assert first.status_code == 302
@@ -313,13 +306,13 @@ def test_it_queues_one_run_for_the_agents_commune(agent_a, commune_a):
 
 
 def test_it_queues_the_current_year_when_none_is_given(agent_a, commune_a):
-    _client(agent_a).post("/reports/cooperation/CM901001001/recompute/", {"year": ""})
+    english_client(agent_a).post("/reports/cooperation/CM901001001/recompute/", {"year": ""})
     assert _queued(COOPERATION).get().year == timezone.localdate().year
 
 
 @pytest.mark.parametrize("year", ["nonsense", "1989", "2101"])
 def test_it_refuses_a_recompute_of_a_year_that_is_not_one(agent_a, commune_a, year):
-    response = _client(agent_a).post("/reports/cooperation/CM901001001/recompute/",
+    response = english_client(agent_a).post("/reports/cooperation/CM901001001/recompute/",
                                      {"year": year}, follow=True)
     assert not ReportRun.objects.exists()
     assert [str(m) for m in response.context["messages"]] == [
@@ -328,32 +321,32 @@ def test_it_refuses_a_recompute_of_a_year_that_is_not_one(agent_a, commune_a, ye
 
 
 def test_it_names_a_bad_year_and_shows_the_latest_run(agent_a, commune_a):
-    response = _client(agent_a).get("/reports/cooperation/CM901001001/?year=20x5")
+    response = english_client(agent_a).get("/reports/cooperation/CM901001001/?year=20x5")
     assert response.status_code == 200
     assert [str(m) for m in response.context["messages"]] == ["Give a year such as 2025."]
 
 
 def test_it_refuses_a_recompute_for_another_commune(agent_a, commune_a, commune_b):
-    response = _client(agent_a).post("/reports/convergence/CM901001002/recompute/",
+    response = english_client(agent_a).post("/reports/convergence/CM901001002/recompute/",
                                      {"year": "2025"})
     assert response.status_code == 404
     assert not ReportRun.objects.exists()
 
 
 def test_it_answers_404_for_a_recompute_of_an_unknown_commune(admin_user):
-    response = _client(admin_user).post("/reports/convergence/CM999999999/recompute/")
+    response = english_client(admin_user).post("/reports/convergence/CM999999999/recompute/")
     assert response.status_code == 404
 
 
 def test_it_queues_the_national_recompute_for_the_admin(admin_user, commune_a, commune_b):
-    response = _client(admin_user).post("/reports/cooperation/recompute/",
+    response = english_client(admin_user).post("/reports/cooperation/recompute/",
                                         {"year": "2025", "next": "/reports/map/?by=linked_share"})
     assert response.status_code == 302 and response["Location"] == "/reports/map/?by=linked_share"
     queued = ReportRun.objects.filter(status=QUEUED, year=2025)
     assert sorted(queued.values_list("kind", "scope")) == sorted(
         (kind, scope) for kind in (CONVERGENCE, COOPERATION)
         for scope in ("CM901001001", "CM901001002", "national"))
-    evil = _client(admin_user).post("/reports/cooperation/recompute/",
+    evil = english_client(admin_user).post("/reports/cooperation/recompute/",
                                     {"next": "https://example.org/"})
     assert evil["Location"] == "/reports/cooperation/"
 
@@ -401,7 +394,7 @@ def test_it_answers_each_role_on_each_page(cast, role, url, allowed, answers, me
     _run(CONVERGENCE, _convergence_result(), commune=cast["rep_a"].roles.get().organisation
          .commune)
     runs_before = list(ReportRun.objects.values_list("id", "status"))
-    client = _client(cast[role])
+    client = english_client(cast[role])
     response = client.get(url) if method == "GET" else client.post(url, {"year": "2025"})
     expected = _expected(allowed, answers, role, method)
     assert response.status_code == expected
@@ -410,8 +403,8 @@ def test_it_answers_each_role_on_each_page(cast, role, url, allowed, answers, me
 
 
 def test_it_hides_unknown_communes(admin_user):
-    assert _client(admin_user).get("/reports/convergence/CM999999999/").status_code == 404
-    assert _client(admin_user).get("/reports/cooperation/nonsense/").status_code == 404
+    assert english_client(admin_user).get("/reports/convergence/CM999999999/").status_code == 404
+    assert english_client(admin_user).get("/reports/cooperation/nonsense/").status_code == 404
 
 
 # National pages ----------------------------------------------------------------------------
@@ -438,7 +431,7 @@ def registry(commune_a, commune_b, commune_c, minader, minepia, cassava, poultry
 
 
 def test_it_shows_the_matrix_of_states_with_totals(analyst, registry):
-    page = _text(_client(analyst).get("/reports/convergence/"))
+    page = _text(english_client(analyst).get("/reports/convergence/"))
     row = re.search(r'<a href="/reports/convergence/CM901001001/">Alpha</a></th>(.*?)</tr>',
                     page).group(1)
     assert row == ('<td class="st converging">●</td><td class="st unmet">✕</td>'
@@ -455,7 +448,7 @@ def test_it_shows_the_matrix_of_states_with_totals(analyst, registry):
 
 
 def test_it_filters_the_matrix_by_region_and_department(analyst, registry):
-    client = _client(analyst)
+    client = english_client(analyst)
     page = _text(client.get("/reports/convergence/?region=CM902"))
     assert ">Gamma</a>" in page and ">Alpha</a>" not in page and "1 commune<" in page
     page = _text(client.get("/reports/convergence/?region=CM901&department=CM901001"))
@@ -467,7 +460,7 @@ def test_it_filters_the_matrix_by_region_and_department(analyst, registry):
 
 
 def test_it_shows_the_cooperation_figures_per_commune_and_the_countrys(analyst, registry):
-    client = _client(analyst)
+    client = english_client(analyst)
     page = _text(client.get("/reports/cooperation/"))
     alpha = re.search(r'<a href="/reports/cooperation/CM901001001/">Alpha</a></th>(.*?)</tr>',
                       page).group(1)
@@ -498,14 +491,14 @@ def test_it_draws_one_path_per_commune_with_a_boundary(analyst, registry, commun
     commune_a.boundary, commune_b.boundary = SQUARE, TWO_ISLANDS
     commune_a.save()
     commune_b.save()
-    svg = _svg(_text(_client(analyst).get("/reports/map/")))
+    svg = _svg(_text(english_client(analyst).get("/reports/map/")))
     assert svg.count("<path ") == 2
     assert re.search(r"https?:|//|xlink|<image|<use", svg) is None
     assert ('<a href="/reports/convergence/CM901001001/">'
             '<path class="b2" d="M0 30l10 0 0-10-10 0z">') in svg
     assert "<title>Alpha: 50 % (1/2)</title>" in svg
     assert '<path class="bx"' in svg  # Bêta: no needs, no score
-    public = _svg(_text(_client(None).get("/reports/map/?by=linked_share")))
+    public = _svg(_text(english_client(None).get("/reports/map/?by=linked_share")))
     assert public.count("<path ") == 2
     assert '<a href="/c/CM901001001/"><path class="b4"' in public  # 2 of 2 linked
     assert '<a href="/c/CM901001002/"><path class="b0"' in public  # 0 of 1 linked
@@ -514,7 +507,7 @@ def test_it_draws_one_path_per_commune_with_a_boundary(analyst, registry, commun
 def test_it_projects_the_boundaries_once_per_process(registry, commune_a):
     commune_a.boundary = SQUARE
     commune_a.save()
-    client = _client(None)
+    client = english_client(None)
     for _ in range(3):
         assert client.get("/reports/map/").status_code == 200
     assert _shapes.cache_info().misses == 1
@@ -540,7 +533,7 @@ def test_it_shapes_a_national_run_and_the_outlines_once_for_every_process(
         admin_user, registry, commune_a, url):
     commune_a.boundary = SQUARE
     commune_a.save()
-    client = _client(admin_user)
+    client = english_client(admin_user)
     client.get(url)
     forget_cached()  # retires the shared entries too: the next request computes everything
 
@@ -561,7 +554,7 @@ def test_it_shapes_a_national_run_and_the_outlines_once_for_every_process(
 def test_it_keeps_the_map_page_light(analyst, registry, commune_a):
     commune_a.boundary = SQUARE
     commune_a.save()
-    response = _client(None).get("/reports/map/")
+    response = english_client(None).get("/reports/map/")
     assert len(gzip.compress(response.content)) < 150_000
     assert "http" not in _svg(_text(response))
 
@@ -611,7 +604,7 @@ def test_it_reads_a_fixed_number_of_queries_whatever_the_size(admin_user, commun
                                                               minader, url):
     commune_a.boundary = SQUARE
     commune_a.save()
-    client = _client(admin_user)
+    client = english_client(admin_user)
     _grow(commune_a, cassava, poultry, department, communes=0, organisations=2)
     _refresh_runs(commune_a)
     small = _queries(client, url)
