@@ -11,16 +11,11 @@ from cooperatives.models import LegalForm
 from core.csvsafe import text
 from core.renderers import cell
 
-from .factories import OrganisationFactory
-
-# The cast's passwords hashed fast: the tests are about the API, not password storage.
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from .factories import ORG_A, ORG_B, OrganisationFactory
 
 # The crafted contacts of org_a and org_b (tests/conftest.py): never in an analyst's answer.
-PERSONAL_DATA = (
-    "Awa Secret", "+237 699 000 111", "awa.secret@example.org",
-    "Bruno Private", "+237 677 222 333", "bruno.private@example.org",
-)
+PERSONAL_DATA = tuple(org[field] for org in (ORG_A, ORG_B)
+                      for field in ("contact_name", "contact_phone", "contact_email"))
 
 
 def issue_key(user, *, days: int = 30, expired: bool = False, revoked: bool = False) -> str:

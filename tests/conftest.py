@@ -1,4 +1,5 @@
-"""The small named cast of every test: two communes, their people, a ministry and an admin.
+"""The small named cast of every test: two communes, their people, a ministry and an admin
+(their values are in tests/factories.py).
 
 commune_a and commune_b sit in one department; commune_c in another region, far away.
 """
@@ -12,18 +13,34 @@ from django.test import Client
 from cooperatives.models import Role
 
 from .factories import (
+    AGRICULTURE,
+    CASSAVA,
+    COMMUNE_A,
+    COMMUNE_B,
+    DEPARTMENT,
+    LIVESTOCK,
+    MAIZE,
+    MINADER,
+    MINEPIA,
+    ORG_A,
+    ORG_B,
+    POULTRY,
+    REGION,
     CommuneFactory,
     DepartmentFactory,
     FiliereFactory,
     MinistryFactory,
     OrganisationFactory,
     RegionFactory,
-    RoleFactory,
     SectorFactory,
-    UserFactory,
+    make_admin,
+    make_user,
 )
 
 PASSWORD = "correct horse battery"
+# Tests create many users; a slow hash only measures the CPU. Applied to every test below;
+# module-scoped worlds (built before it applies) use it through override_settings.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Servers and workers started by tests serve the test database under another name than the
 # settings this process loaded: give them this process's cache prefix, so a write here renews
@@ -36,8 +53,7 @@ collect_ignore = [] if os.environ.get("RELESS_FAULTS") == "1" else ["faults"]
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """Tests create many users; a slow hash only measures the CPU."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +81,24 @@ def _fresh_login_counters():
     throttle.unlock(address="127.0.0.1")
 
 
+@pytest.fixture
+def english(settings):
+    """English for the site's default and for the test's own code (messages, labels)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def fresh_cache():
+    """An empty cache: the API's rate limits count requests in it (per token, per address)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Tasks run in-process unless a test is marked `worker` (then a real worker runs them)."""
@@ -78,24 +112,22 @@ def _tasks_in_process(request):
 
 @pytest.fixture
 def region():
-    return RegionFactory(pcode="CM901", name_fr="Centre-Test", name_en="Centre Test")
+    return RegionFactory(**REGION)
 
 
 @pytest.fixture
 def department(region):
-    return DepartmentFactory(pcode="CM901001", region=region, name_fr="Département A")
+    return DepartmentFactory(region=region, **DEPARTMENT)
 
 
 @pytest.fixture
 def commune_a(department):
-    return CommuneFactory(pcode="CM901001001", department=department, name_fr="Alpha",
-                          latitude=4.0, longitude=11.0)
+    return CommuneFactory(department=department, **COMMUNE_A)
 
 
 @pytest.fixture
 def commune_b(department):
-    return CommuneFactory(pcode="CM901001002", department=department, name_fr="Bêta",
-                          latitude=4.1, longitude=11.1)
+    return CommuneFactory(department=department, **COMMUNE_B)
 
 
 @pytest.fixture
@@ -108,110 +140,108 @@ def commune_c():
 
 @pytest.fixture
 def minader():
-    return MinistryFactory(acronym="MINADER", name_fr="Ministère de l'Agriculture",
-                           name_en="Ministry of Agriculture")
+    return MinistryFactory(**MINADER)
 
 
 @pytest.fixture
 def minepia():
-    return MinistryFactory(acronym="MINEPIA", name_fr="Ministère de l'Élevage",
-                           name_en="Ministry of Livestock")
+    return MinistryFactory(**MINEPIA)
 
 
 @pytest.fixture
 def agriculture(minader):
-    return SectorFactory(code="agriculture", ministry=minader, name_fr="Agriculture")
+    return SectorFactory(ministry=minader, **AGRICULTURE)
 
 
 @pytest.fixture
 def livestock(minepia):
-    return SectorFactory(code="elevage", ministry=minepia, name_fr="Élevage")
+    return SectorFactory(ministry=minepia, **LIVESTOCK)
 
 
 @pytest.fixture
 def cassava(agriculture):
-    return FiliereFactory(code="manioc", sector=agriculture, name_fr="Manioc",
-                          name_en="Cassava")
+    return FiliereFactory(sector=agriculture, **CASSAVA)
 
 
 @pytest.fixture
 def maize(agriculture):
-    return FiliereFactory(code="mais", sector=agriculture, name_fr="Maïs", name_en="Maize")
+    return FiliereFactory(sector=agriculture, **MAIZE)
 
 
 @pytest.fixture
 def poultry(livestock):
-    return FiliereFactory(code="aviculture", sector=livestock, name_fr="Aviculture",
-                          name_en="Poultry")
+    return FiliereFactory(sector=livestock, **POULTRY)
 
 
 @pytest.fixture
 def org_a(commune_a, cassava):
-    return OrganisationFactory(name="Coop Manioc Alpha", commune=commune_a,
-                               primary_filiere=cassava, contact_name="Awa Secret",
-                               contact_phone="+237 699 000 111",
-                               contact_email="awa.secret@example.org")
+    return OrganisationFactory(commune=commune_a, primary_filiere=cassava, **ORG_A)
 
 
 @pytest.fixture
 def org_b(commune_b, cassava):
-    return OrganisationFactory(name="Coop Manioc Bêta", commune=commune_b,
-                               primary_filiere=cassava, contact_name="Bruno Private",
-                               contact_phone="+237 677 222 333",
-                               contact_email="bruno.private@example.org")
-
-
-def _user(username, **role):
-    user = UserFactory(username=username)
-    if role:
-        RoleFactory(user=user, **role)
-    return user
+    return OrganisationFactory(commune=commune_b, primary_filiere=cassava, **ORG_B)
 
 
 @pytest.fixture
 def agent_a(commune_a):
-    return _user("agent_a", role=Role.CTD_AGENT, commune=commune_a)
+    return make_user("agent_a", role=Role.CTD_AGENT, commune=commune_a)
 
 
 @pytest.fixture
 def agent_b(commune_b):
-    return _user("agent_b", role=Role.CTD_AGENT, commune=commune_b)
+    return make_user("agent_b", role=Role.CTD_AGENT, commune=commune_b)
 
 
 @pytest.fixture
 def rep_a(org_a):
-    return _user("rep_a", role=Role.REPRESENTATIVE, organisation=org_a)
+    return make_user("rep_a", role=Role.REPRESENTATIVE, organisation=org_a)
 
 
 @pytest.fixture
 def rep_b(org_b):
-    return _user("rep_b", role=Role.REPRESENTATIVE, organisation=org_b)
+    return make_user("rep_b", role=Role.REPRESENTATIVE, organisation=org_b)
 
 
 @pytest.fixture
 def analyst(minader):
-    return _user("analyst", role=Role.ANALYST, ministry=minader)
+    return make_user("analyst", role=Role.ANALYST, ministry=minader)
 
 
 @pytest.fixture
 def admin_user():
-    """The national admin: the admin role, and staff rights for the Django admin."""
-    user = _user("admin", role=Role.ADMIN)
-    user.is_staff = user.is_superuser = True
-    user.save(update_fields=["is_staff", "is_superuser"])
-    return user
+    return make_admin()
 
 
 @pytest.fixture
 def nobody():
-    return _user("nobody")
+    """Signed in, with no role."""
+    return make_user("nobody")
 
 
-def client_for(user) -> Client:
+# The whole cast by name, for tests parametrized over who asks ("anonymous" is None).
+CAST = ("anonymous", "nobody", "agent_a", "agent_b", "rep_a", "rep_b", "analyst", "admin_user")
+
+
+@pytest.fixture
+def cast(agent_a, agent_b, rep_a, rep_b, analyst, admin_user, nobody):
+    return {"anonymous": None, "nobody": nobody, "agent_a": agent_a, "agent_b": agent_b,
+            "rep_a": rep_a, "rep_b": rep_b, "analyst": analyst, "admin_user": admin_user}
+
+
+def client_for(user, language: str | None = None) -> Client:
+    """A test client signed in as `user` (anonymous for None), in `language` when given (the
+    language cookie a visitor's choice sets)."""
     client = Client()
     if user is not None:
         client.force_login(user)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client
+
+
+def english_client(user) -> Client:
+    return client_for(user, language="en")
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser

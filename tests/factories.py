@@ -183,3 +183,42 @@ class InterventionFactory(DjangoModelFactory):
     def beneficiaries(self, create, extracted, **kwargs):
         if create and extracted:
             self.beneficiaries.set(extracted)
+
+
+# The named cast's values, written once: tests/conftest.py serves the cast as fixtures, and
+# module-scoped worlds (the authorization matrix) build the same people and places from them.
+# commune_a and commune_b sit in one department; commune_c in another region, far away.
+REGION = {"pcode": "CM901", "name_fr": "Centre-Test", "name_en": "Centre Test"}
+DEPARTMENT = {"pcode": "CM901001", "name_fr": "Département A"}
+COMMUNE_A = {"pcode": "CM901001001", "name_fr": "Alpha", "latitude": 4.0, "longitude": 11.0}
+COMMUNE_B = {"pcode": "CM901001002", "name_fr": "Bêta", "latitude": 4.1, "longitude": 11.1}
+MINADER = {"acronym": "MINADER", "name_fr": "Ministère de l'Agriculture",
+           "name_en": "Ministry of Agriculture"}
+MINEPIA = {"acronym": "MINEPIA", "name_fr": "Ministère de l'Élevage",
+           "name_en": "Ministry of Livestock"}
+AGRICULTURE = {"code": "agriculture", "name_fr": "Agriculture"}
+LIVESTOCK = {"code": "elevage", "name_fr": "Élevage"}
+CASSAVA = {"code": "manioc", "name_fr": "Manioc", "name_en": "Cassava"}
+MAIZE = {"code": "mais", "name_fr": "Maïs", "name_en": "Maize"}
+POULTRY = {"code": "aviculture", "name_fr": "Aviculture", "name_en": "Poultry"}
+ORG_A = {"name": "Coop Manioc Alpha", "contact_name": "Awa Secret",
+         "contact_phone": "+237 699 000 111", "contact_email": "awa.secret@example.org"}
+ORG_B = {"name": "Coop Manioc Bêta", "contact_name": "Bruno Private",
+         "contact_phone": "+237 677 222 333", "contact_email": "bruno.private@example.org"}
+
+
+def make_user(username: str, **role) -> User:
+    """A cast member: a user and, given `role=...` (and its commune, organisation or
+    ministry), its role row."""
+    user = UserFactory(username=username)
+    if role:
+        RoleFactory(user=user, **role)
+    return user
+
+
+def make_admin() -> User:
+    """The national admin: the admin role, and staff rights for the Django admin."""
+    user = make_user("admin", role=Role.ADMIN)
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user

@@ -1,4 +1,4 @@
-// The layout checks of tests/test_page_sweep.py, run in the page: returns a list of problems.
+// The layout checks of tests/platform/test_page_sweep.py, run in the page: returns a list of problems.
 (() => {
   const problems = [];
   const width = window.innerWidth;

@@ -13,5 +13,5 @@ from reless_platform.settings import REDIS_URL  # noqa: E402
 if not REDIS_URL:
     # One process: its own memory is the shared cache, and the query counts the tests assert
     # are those of a deployment with Redis (no cache table to read). The multi-worker tests
-    # switch to the database cache themselves (tests/test_auth_workers.py).
+    # switch to the database cache themselves (tests/accounts/test_auth_workers.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

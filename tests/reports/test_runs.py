@@ -1,0 +1,140 @@
+"""Report runs in-process: coalescing, results stored, failures recorded, repeats identical."""
+
+import json
+
+import pytest
+
+from reports import compute, tasks
+from reports.models import ReportRun
+from reports.runs import latest_done, report_run_request
+from reports.tasks import request_report, run_report
+
+from ..factories import LinkFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_coalesces_requests_for_one_scope_into_one_queued_run(commune_a, commune_b):
+    first, created = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    again, created_again = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    other, _ = report_run_request(kind="cooperation", year=2025, commune=commune_b)
+    national, _ = report_run_request(kind="cooperation", year=2025)
+    assert created and not created_again and again.pk == first.pk
+    assert other.pk != first.pk and national.scope == "national"
+    assert ReportRun.objects.filter(status="queued").count() == 3
+
+
+def test_it_leaves_one_queued_run_after_many_edits_in_a_commune(
+        org_a, commune_a, agent_a, django_capture_on_commit_callbacks):
+    from cooperatives.services import organisation_update
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n in range(5):
+            organisation_update(user=agent_a, organisation=org_a, members_total=20 + n)
+    for callback in callbacks:  # the recompute requests, once the edits committed
+        with django_capture_on_commit_callbacks(execute=False):
+            callback()
+    queued = ReportRun.objects.filter(scope=commune_a.pcode, status="queued")
+    assert sorted(queued.values_list("kind", flat=True)) == ["convergence", "cooperation"]
+
+
+def test_it_computes_and_stores_a_commune_run(org_a, org_b, commune_a, cassava,
+                                              django_capture_on_commit_callbacks):
+    second = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
+    LinkFactory(source=org_a, target=second)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = request_report(kind="cooperation", year=2025, commune=commune_a)
+    run.refresh_from_db()
+    assert run.status == "done" and run.attempts == 1 and run.finished_at
+    assert run.result["active_organisations"] == 2
+    assert run.result["links"] == 1
+    assert latest_done("cooperation", commune=commune_a) == run
+
+
+def test_it_gives_the_same_result_when_a_run_repeats(org_a, org_b, commune_a):
+    LinkFactory(source=org_a, target=org_b)
+    first, _ = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    run_report(first.pk)
+    repeat, _ = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    run_report(repeat.pk)
+    first.refresh_from_db()
+    repeat.refresh_from_db()
+    assert json.dumps(first.result, sort_keys=True) == json.dumps(repeat.result, sort_keys=True)
+
+
+def test_it_records_a_failed_run_with_its_error(commune_a, monkeypatch):
+    def explode(run):
+        raise RuntimeError("boom in the report")
+
+    monkeypatch.setattr(tasks, "compute_run", explode)
+    run, _ = report_run_request(kind="convergence", year=2025, commune=commune_a)
+    run_report(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "RuntimeError: boom in the report" in run.error
+    assert run.finished_at is not None
+
+
+def test_it_does_not_recompute_a_finished_run(commune_a):
+    run, _ = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    run_report(run.pk)
+    run.refresh_from_db()
+    finished = run.finished_at
+    run_report(run.pk)  # a duplicate delivery
+    run.refresh_from_db()
+    assert run.finished_at == finished and run.attempts == 1
+
+
+def test_it_recomputes_the_country_with_one_task_per_kind(
+        commune_a, commune_b, commune_c, org_a, org_b, django_capture_on_commit_callbacks):
+    LinkFactory(source=org_a, target=org_b)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        national = tasks.request_national_recompute(year=2025)
+    assert len(callbacks) == 2
+    assert {r.scope for r in national} == {"national"}
+    runs = ReportRun.objects.all()
+    assert runs.count() == 2 * 4
+    assert set(runs.values_list("status", flat=True)) == {"done"}
+
+
+def test_it_stores_the_same_commune_report_from_the_national_run(
+        commune_a, commune_b, org_a, org_b, django_capture_on_commit_callbacks):
+    LinkFactory(source=org_a, target=org_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.request_national_recompute(year=2025)
+    for kind in ("cooperation", "convergence"):
+        stored = ReportRun.objects.get(kind=kind, scope=commune_a.pcode).result
+        alone = compute.compute_for_communes(kind, [commune_a.pk], 2025)[commune_a.pk]
+        assert json.dumps(stored, sort_keys=True) == json.dumps(alone, sort_keys=True)
+
+
+def test_it_fails_runs_left_pending_too_long(commune_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run, _ = report_run_request(kind="cooperation", year=2025, commune=commune_a)
+    ReportRun.objects.filter(pk=run.pk).update(queued_at=timezone.now() - timedelta(hours=2))
+    assert tasks.fail_stale_runs() == 1
+    run.refresh_from_db()
+    assert run.status == "failed" and "Timed out" in run.error
+
+
+def test_it_starts_many_runs_at_once_leaving_finished_ones_alone(commune_a, commune_b):
+    from reports.runs import report_runs_start
+
+    def run(commune, kind, status, attempts):
+        return ReportRun.objects.create(kind=kind, commune=commune, scope=commune.pcode,
+                                        year=2025, status=status, attempts=attempts)
+
+    queued = run(commune_a, "cooperation", "queued", 0)
+    interrupted = run(commune_b, "cooperation", "running", 1)
+    done = run(commune_a, "convergence", "done", 1)
+    failed = run(commune_b, "convergence", "failed", 2)
+    started = report_runs_start([interrupted.pk, done.pk, failed.pk, queued.pk])
+    assert [r.pk for r in started] == [interrupted.pk, queued.pk]
+    assert [(r.status, r.attempts) for r in started] == [("running", 2), ("running", 1)]
+    assert all(r.started_at is not None for r in started)
+    stored = dict(ReportRun.objects.values_list("pk", "status"))
+    assert stored == {queued.pk: "running", interrupted.pk: "running", done.pk: "done",
+                      failed.pk: "failed"}
