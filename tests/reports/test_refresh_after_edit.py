@@ -14,9 +14,10 @@ from cooperatives.models import Role
 from cooperatives.services import organisation_update
 from reports import compute, tasks
 from reports.models import ReportRun
-from reports.runs import latest_done
+from reports.runs import latest_done, report_run_request
 
 from ..api_tokens import token_client
+from ..celery_worker import requires_services, wait_for, worker_factory  # noqa: F401
 from ..conftest import client_for
 from ..factories import (
     CommuneFactory,
@@ -46,8 +47,7 @@ def scene(commune_a, commune_b, commune_c, livestock, poultry, cassava):
     EntryFactory(diagnostic=DiagnosticFactory(commune=commune_b, year=YEAR), sector=livestock,
                  priority_rank=1, need="Provenderie")
     for commune in (commune_b, commune_c):
-        run = ReportRun.objects.create(kind="convergence", commune=commune, scope=commune.pcode,
-                                       year=YEAR)
+        run, _ = report_run_request(kind="convergence", year=YEAR, commune=commune)
         tasks.run_report(run.pk)
     return poultry_a
 
@@ -187,3 +187,31 @@ def test_pages_and_the_api_say_when_and_whether_a_refresh_is_coming(
     assert answer["computed_at"] == "2026-12-05T08:12:00Z"
     assert answer["refresh_pending"] is True
     assert answer["refresh_due"] == "2026-12-05T09:30:00Z"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@requires_services()
+def test_a_real_worker_leaves_no_stale_figure_after_a_burst(
+        worker_factory, scene, agent_a, admin_user, commune_a, commune_b, commune_c,  # noqa: F811
+        cassava, poultry, settings):
+    settings.REPORT_REFRESH_DEBOUNCE = 2
+    others = [OrganisationFactory(commune=commune_b, primary_filiere=cassava),
+              OrganisationFactory(commune=commune_c, primary_filiere=poultry)]
+    worker_factory()
+    for n in range(12):
+        organisation = [scene, *others][n % 3]
+        organisation_update(user=admin_user, organisation=organisation, members_total=30 + n)
+    organisation_update(user=agent_a, organisation=scene, status="dormant")
+    wait_for(lambda: not ReportRun.objects.exclude(status="done").exists(), timeout=120)
+
+    national = ReportRun.objects.filter(scope="national")
+    assert national.filter(kind="convergence").count() <= 2
+    assert national.filter(kind="cooperation").count() <= 2
+    for kind in ("convergence", "cooperation"):
+        assert _same(latest_done(kind).result, compute.compute_national(kind, YEAR))
+        for commune in (commune_a, commune_b, commune_c):
+            fresh = compute.compute_for_communes(kind, [commune.pk], YEAR)[commune.pk]
+            assert _same(latest_done(kind, commune=commune, year=YEAR).result, fresh)
+    nearest = latest_done("convergence", commune=commune_b).result["unmet_needs"][0]["nearest"]
+    assert [near["commune"] for near in nearest] == [commune_c.pcode]
