@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 KINDS = (ReportRun.Kind.CONVERGENCE, ReportRun.Kind.COOPERATION)
 STORE_CHUNK = 60  # commune runs stored per transaction by run_national
 TRANSIENT = (OperationalError, InterfaceError)
+OVERDUE = datetime.timedelta(minutes=2)  # in-process: a waiting run this late lost its timer
 
 
 TASK_OPTIONS = {
@@ -130,19 +131,33 @@ def send_run(run: ReportRun) -> bool:
     whose figures changed), `run_report` for a commune; a run with a `not_before` waits
     until then (Celery's countdown). In-process (no REDIS_URL) a waiting run is not run in
     the request that queued it: a timer thread runs it when due (REPORT_REFRESH_IN_PROCESS),
-    otherwise it stays queued for the sweeper or a recompute."""
-    task, args = ((run_national, (run.kind, run.year, run.pk, [])) if run.scope == NATIONAL
-                  else (run_report, (run.pk,)))
+    otherwise it stays queued for a recompute."""
     wait = (run.not_before - timezone.now()).total_seconds() if run.not_before else 0
-    if wait <= 0:
-        return send(task, *args)
-    if not current_app.conf.task_always_eager:
-        return send(task, *args, countdown=wait)
+    if wait > 0 and current_app.conf.task_always_eager:
+        return _run_later_in_process(run, wait)
+    return send(*_task_of(run), countdown=wait if wait > 0 else None)
+
+
+def _task_of(run: ReportRun) -> tuple:
+    if run.scope == NATIONAL:
+        return run_national, run.kind, run.year, run.pk, []
+    return run_report, run.pk
+
+
+def _run_later_in_process(run: ReportRun, wait: float) -> bool:
     if settings.REPORT_REFRESH_IN_PROCESS:
+        task, *args = _task_of(run)
         timer = threading.Timer(wait, _run_in_thread, (task, args))
         timer.daemon = True
         timer.start()
     return True
+
+
+def _lost_in_process(run: ReportRun) -> bool:
+    """In-process, a waiting run long overdue lost its timer (the server restarted): the
+    next edit joining it starts a new one (there is no sweeper without a broker)."""
+    return (current_app.conf.task_always_eager and run.not_before is not None
+            and run.not_before < timezone.now() - OVERDUE)
 
 
 def _run_in_thread(task, args) -> None:
@@ -159,6 +174,8 @@ def request_report(*, kind: str, year: int, commune: Commune | None = None,
                                       not_before=not_before)
     if created:
         transaction.on_commit(lambda: send_run(run))
+    elif _lost_in_process(run):
+        transaction.on_commit(lambda: _run_later_in_process(run, 0))
     return run
 
 

@@ -104,6 +104,30 @@ def test_it_queues_a_new_national_run_behind_a_running_one(
         ("cooperation", "queued"), ("cooperation", "running")]
 
 
+def test_without_a_broker_the_edit_leaves_the_refresh_to_a_timer_thread(
+        scene, agent_a, commune_b, settings, monkeypatch, django_capture_on_commit_callbacks):
+    settings.REPORT_REFRESH_IN_PROCESS = True
+    timers = []
+
+    class Timer:
+        def __init__(self, wait, function, args):
+            timers.append((round(wait), args[0].name, args[1]))
+            self.daemon = False
+
+        def start(self):
+            assert self.daemon
+
+    monkeypatch.setattr(tasks.threading, "Timer", Timer)
+    _edit(agent_a, scene, django_capture_on_commit_callbacks, members_total=40)
+    national = {r.kind: r.pk for r in ReportRun.objects.filter(scope="national")}
+    neighbour = ReportRun.objects.get(scope=commune_b.pcode, status=QUEUED).pk
+    assert sorted(timers) == [
+        (90, "reports.tasks.run_national", ["convergence", YEAR, national["convergence"], []]),
+        (90, "reports.tasks.run_national", ["cooperation", YEAR, national["cooperation"], []]),
+        (90, "reports.tasks.run_report", [neighbour])]
+    assert not ReportRun.objects.filter(scope="national").exclude(status=QUEUED).exists()
+
+
 def test_a_recompute_brings_a_waiting_run_forward(commune_a):
     later = timezone.now() + datetime.timedelta(seconds=90)
     waiting = tasks.request_report(kind="cooperation", year=YEAR, commune=commune_a,
