@@ -17,6 +17,7 @@ from reports.models import ReportRun
 from reports.runs import NATIONAL, latest_commune_results, latest_done
 
 from .context import Context, add_row, wait_until
+from .worker import fail_pending_runs
 
 EDITS, COMMUNES, SPREAD = 100, 20, 60.0  # edits, communes, seconds the burst lasts
 LIMIT = 300  # seconds: the target
@@ -29,6 +30,7 @@ STEPS = ({"members_total": 1}, {"status": OrganisationStatus.DORMANT}, {"members
 
 def measure_p5_burst(ctx: Context, worker: bool) -> None:
     organisations = _one_active_organisation_per_commune(ctx)
+    fail_pending_runs()
     first = (ReportRun.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     last_commit = _burst(ctx, organisations)
     fresh_at, mismatches = _until_fresh(ctx.year, last_commit)
