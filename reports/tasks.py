@@ -83,7 +83,10 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
     STORE_CHUNK rows per transaction; the communes without a run here whose stored report
     differs from the snapshot's get a new done run too (after an edit: a cross-commune
     link's far end, a commune whose nearest-commune lists change)."""
-    national = report_run_start(run_id)
+    try:
+        national = report_run_start(run_id)
+    except ReportRun.DoesNotExist:  # deleted while it waited (a restore, a cleanup)
+        national = None
     communes = report_runs_start(commune_run_ids)
     if national is None and not communes:
         return 0  # a duplicate delivery (the run was brought forward and already ran)
