@@ -211,6 +211,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Fault-injection for the worker tests only: seconds a report task sleeps before computing.
 REPORT_TASK_DELAY = float(env("REPORT_TASK_DELAY", "0"))
+# After an edit, the national reports and the communes whose nearest-commune lists name the
+# edited commune are refreshed this many seconds later: the edits of that window share one run.
+REPORT_REFRESH_DEBOUNCE = float(env("REPORT_REFRESH_DEBOUNCE", "90"))
+# Without REDIS_URL, a timer thread of the process that queued such a refresh runs it when
+# due (the request never waits for it); off, the run stays queued for a recompute.
+REPORT_REFRESH_IN_PROCESS = env_bool("REPORT_REFRESH_IN_PROCESS", True)
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "reless")
 # A request never hangs on a dead broker: one quick retry, then the run stays queued and the
 # sweeper (requeue_queued_runs) sends it once Redis is back.

@@ -20,7 +20,7 @@ from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
 
 from .models import ReportRun
 from .reads import reads_country, recomputes_country
-from .runs import latest_done
+from .runs import latest_done, pending_run
 from .tasks import request_national_recompute, request_report
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(),
@@ -29,13 +29,21 @@ RUN = inline_serializer("ReportRun", {
     "id": serializers.IntegerField(), "kind": serializers.CharField(),
     "scope": serializers.CharField(), "year": serializers.IntegerField(),
     "status": serializers.ChoiceField(choices=ReportRun.Status.choices),
-    "queued_at": serializers.DateTimeField(), "started_at": serializers.DateTimeField(
+    "queued_at": serializers.DateTimeField(),
+    "not_before": serializers.DateTimeField(allow_null=True, help_text=(
+        "A refresh queued after an edit waits until then; null: it runs at once.")),
+    "started_at": serializers.DateTimeField(
         allow_null=True), "finished_at": serializers.DateTimeField(allow_null=True),
     "attempts": serializers.IntegerField(), "error": serializers.CharField(),
 })
 REPORT = inline_serializer("Report", {
     "kind": serializers.CharField(), "scope": serializers.CharField(),
     "year": serializers.IntegerField(), "computed_at": serializers.DateTimeField(),
+    "refresh_pending": serializers.BooleanField(help_text=(
+        "A run of the same scope and year is queued or running: newer figures are coming.")),
+    "refresh_due": serializers.DateTimeField(allow_null=True, help_text=(
+        "When a refresh queued after an edit will start (it gathers the edits until then); "
+        "null when none waits.")),
     "run": serializers.IntegerField(), "result": serializers.JSONField(),
 })
 COMMUNE_PARAM = OpenApiParameter("commune", OpenApiTypes.STR, description=(
@@ -48,7 +56,8 @@ KIND_PARAM = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH,
 
 def run_data(run: ReportRun) -> dict:
     return {"id": run.pk, "kind": run.kind, "scope": run.scope, "year": run.year,
-            "status": run.status, "queued_at": run.queued_at, "started_at": run.started_at,
+            "status": run.status, "queued_at": run.queued_at,
+            "not_before": run.not_before, "started_at": run.started_at,
             "finished_at": run.finished_at, "attempts": run.attempts, "error": run.error}
 
 
@@ -87,8 +96,12 @@ class ReportView(ApiViewMixin, APIView):
         run = latest_done(self.kind, commune=commune, year=year)
         if run is None:
             raise exceptions.NotFound(_("This report has not been computed yet."))
+        pending = pending_run(run.kind, run.scope, run.year)
+        waiting = pending is not None and pending.status == ReportRun.Status.QUEUED
         return Response({"kind": run.kind, "scope": run.scope, "year": run.year,
-                         "computed_at": run.finished_at, "run": run.pk, "result": run.result})
+                         "computed_at": run.finished_at, "refresh_pending": pending is not None,
+                         "refresh_due": pending.not_before if waiting else None,
+                         "run": run.pk, "result": run.result})
 
 
 class ConvergenceReportView(ReportView):

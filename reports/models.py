@@ -33,6 +33,8 @@ class ReportRun(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                      blank=True, verbose_name=_("requested by"))
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    # A refresh queued after an edit waits until then (the debounce), gathering later edits.
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -2,17 +2,21 @@
 
 A run moves queued -> running -> done | failed. At most one queued run exists per kind,
 scope and year (a partial unique index), so a burst of edits in a commune leaves one queued
-run. Executing a run twice (a retry after a worker died) stores the same result, because the
+run. A refresh queued after an edit waits until its `not_before` (the debounce): later edits
+join it, and a run already running does not absorb them (a new queued one follows). Executing
+a run twice (a retry after a worker died) stores the same result, because the
 computation is a pure function of the registry and the year.
 """
 
 import datetime
+import json
 import logging
 import traceback
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communes.models import Commune
@@ -28,23 +32,37 @@ def scope_key(commune: Commune | None) -> str:
 
 
 def report_run_request(*, kind: str, year: int, commune: Commune | None = None,
-                       user=None) -> tuple[ReportRun, bool]:
+                       user=None, not_before: datetime.datetime | None = None
+                       ) -> tuple[ReportRun, bool]:
     """The queued run for this kind, scope and year, created if none is queued.
 
-    Returns (run, created); only a created run needs a task enqueued."""
+    `not_before`: the run waits until then (a refresh after an edit, debounced); a later
+    request joins the queued run and keeps its time, so the wait never grows past the
+    debounce. Returns (run, send): `send` is True when a task must be sent, for a new run or
+    for a waiting run brought forward by a request that does not wait (a recompute)."""
     scope = scope_key(commune)
     existing = ReportRun.objects.filter(kind=kind, scope=scope, year=year,
                                         status=ReportRun.Status.QUEUED).first()
     if existing:
-        return existing, False
+        return existing, _bring_forward(existing, not_before)
     try:
         with transaction.atomic():
             run = ReportRun.objects.create(kind=kind, scope=scope, year=year, commune=commune,
-                                           requested_by=user if user and user.pk else None)
+                                           requested_by=user if user and user.pk else None,
+                                           not_before=not_before)
         return run, True
     except IntegrityError:  # another request queued it between our read and our write
         return ReportRun.objects.get(kind=kind, scope=scope, year=year,
                                      status=ReportRun.Status.QUEUED), False
+
+
+def _bring_forward(run: ReportRun, not_before: datetime.datetime | None) -> bool:
+    """A waiting run asked for sooner waits no longer than asked; True if it moved."""
+    if run.not_before is None or (not_before is not None and not_before >= run.not_before):
+        return False
+    run.not_before = not_before
+    return bool(ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.QUEUED)
+                .update(not_before=not_before))
 
 
 def report_runs_queue_every_commune(*, kind: str, year: int, user=None) -> list[int]:
@@ -124,15 +142,69 @@ def latest_done(kind: str, *, commune: Commune | None = None,
     return runs.order_by("-finished_at", "-id").first()
 
 
-def report_runs_queued_before(moment: datetime.datetime) -> list[int]:
-    """Ids of the runs still queued since before `moment` (their message may be lost)."""
-    return list(ReportRun.objects.filter(status=ReportRun.Status.QUEUED, queued_at__lt=moment)
-                .values_list("pk", flat=True))
+def pending_run(kind: str, scope: str, year: int) -> ReportRun | None:
+    """The queued run of a kind, scope and year, else a running one, else None."""
+    pending = ReportRun.objects.filter(kind=kind, scope=scope, year=year, status__in=(
+        ReportRun.Status.QUEUED, ReportRun.Status.RUNNING)).defer("result")
+    runs = sorted(pending, key=lambda r: (r.status != ReportRun.Status.QUEUED, r.queued_at))
+    return runs[0] if runs else None
+
+
+def report_runs_queued_before(moment: datetime.datetime) -> list[ReportRun]:
+    """The runs still queued since before `moment` and due before it (their message may be
+    lost); a run waiting for its `not_before` is left alone until then."""
+    return list(ReportRun.objects.filter(status=ReportRun.Status.QUEUED)
+                .alias(due=Coalesce("not_before", "queued_at")).filter(
+                    queued_at__lt=moment, due__lt=moment)
+                .only("pk", "kind", "scope", "year", "not_before"))
 
 
 def report_runs_fail_stale(moment: datetime.datetime) -> int:
-    """Mark failed the runs queued or running since before `moment`; how many."""
+    """Mark failed the runs queued or running since before `moment` (counted from their
+    `not_before` for a run that waited); how many."""
     return ReportRun.objects.filter(
-        status__in=[ReportRun.Status.QUEUED, ReportRun.Status.RUNNING], queued_at__lt=moment,
-    ).update(status=ReportRun.Status.FAILED, error="Timed out: no worker finished this run.",
-             finished_at=timezone.now())
+        status__in=[ReportRun.Status.QUEUED, ReportRun.Status.RUNNING],
+    ).alias(due=Coalesce("not_before", "queued_at")).filter(due__lt=moment).update(
+        status=ReportRun.Status.FAILED, error="Timed out: no worker finished this run.",
+        finished_at=timezone.now())
+
+
+def latest_commune_results(kind: str, year: int, *, key: str | None = None,
+                           exclude: Commune | None = None) -> dict[int, object]:
+    """The result (or its `key`) of each commune's latest done run of a kind and year, by
+    commune id: what the commune pages show. One query (a subquery per commune's latest)."""
+    done = ReportRun.objects.filter(kind=kind, year=year, status=ReportRun.Status.DONE)
+    latest = (done.filter(scope=OuterRef("scope")).order_by("-finished_at", "-id")
+              .values("pk")[:1])
+    rows = done.filter(commune__isnull=False, pk=Subquery(latest))
+    if exclude is not None:
+        rows = rows.exclude(commune=exclude)
+    return dict(rows.values_list("commune_id", f"result__{key}" if key else "result"))
+
+
+def communes_naming(commune: Commune, year: int) -> list[int]:
+    """The communes whose stored convergence report (of `year`) names `commune` in the
+    nearest-commune list of one of their unmet needs, by id."""
+    unmet = latest_commune_results(ReportRun.Kind.CONVERGENCE, year, key="unmet_needs",
+                                   exclude=commune)
+    return sorted(pk for pk, needs in unmet.items() if any(
+        near.get("commune") == commune.pcode
+        for need in needs or () for near in need.get("nearest") or ()))
+
+
+def report_runs_store_changed(kind: str, year: int, results: dict[str, dict], *,
+                              skip: frozenset[str] = frozenset()) -> int:
+    """Store, as done runs, the commune results (by P-code, from one national computation)
+    that differ from the commune's latest stored result of that kind and year, except the
+    P-codes in `skip`; how many were stored."""
+    stored = latest_commune_results(kind, year)
+    ids = dict(Commune.objects.values_list("pcode", "pk"))
+    now = timezone.now()
+    changed = [ReportRun(kind=kind, scope=pcode, commune_id=ids[pcode], year=year,
+                         status=ReportRun.Status.DONE, result=result, started_at=now,
+                         finished_at=now, attempts=1)
+               for pcode, result in sorted(results.items())
+               if pcode in ids and pcode not in skip
+               and stored.get(ids[pcode]) != json.loads(json.dumps(result))]
+    ReportRun.objects.bulk_create(changed, batch_size=200)
+    return len(changed)

@@ -8,10 +8,12 @@ again under the new names."""
 
 import datetime
 import logging
+import threading
 
-from celery import shared_task
+from celery import current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError, transaction
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from communes.models import Commune
@@ -19,6 +21,8 @@ from communes.models import Commune
 from .compute import compute_national, compute_run
 from .models import ReportRun
 from .runs import (
+    NATIONAL,
+    communes_naming,
     report_run_execute,
     report_run_fail,
     report_run_finish,
@@ -28,12 +32,14 @@ from .runs import (
     report_runs_queue_every_commune,
     report_runs_queued_before,
     report_runs_start,
+    report_runs_store_changed,
 )
 
 logger = logging.getLogger(__name__)
 KINDS = (ReportRun.Kind.CONVERGENCE, ReportRun.Kind.COOPERATION)
 STORE_CHUNK = 60  # commune runs stored per transaction by run_national
 TRANSIENT = (OperationalError, InterfaceError)
+OVERDUE = datetime.timedelta(minutes=2)  # in-process: a waiting run this late lost its timer
 
 
 TASK_OPTIONS = {
@@ -74,9 +80,16 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
     The national computation reads the whole country once and yields each commune's report
     as well, so storing those is cheaper than recomputing communes in chunks (each chunk of
     a large batch reads the country anyway). Commune runs are stored in chunks of
-    STORE_CHUNK rows per transaction."""
-    national = report_run_start(run_id)
+    STORE_CHUNK rows per transaction; the communes without a run here whose stored report
+    differs from the snapshot's get a new done run too (after an edit: a cross-commune
+    link's far end, a commune whose nearest-commune lists change)."""
+    try:
+        national = report_run_start(run_id)
+    except ReportRun.DoesNotExist:  # deleted while it waited (a restore, a cleanup)
+        national = None
     communes = report_runs_start(commune_run_ids)
+    if national is None and not communes:
+        return 0  # a duplicate delivery (the run was brought forward and already ran)
     try:
         result = compute_national(kind, year)
         by_pcode = result["communes"]
@@ -84,8 +97,11 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
             with transaction.atomic():
                 for run in communes[start:start + STORE_CHUNK]:
                     report_run_finish(run, by_pcode[run.scope])
-        if national is not None:
-            report_run_finish(national, result)
+        with transaction.atomic():
+            report_runs_store_changed(kind, year, by_pcode,
+                                      skip=frozenset(run.scope for run in communes))
+            if national is not None:
+                report_run_finish(national, result)
     except TRANSIENT:
         if self.request.retries < self.max_retries:
             raise
@@ -101,23 +117,68 @@ def _fail_all(run_ids: list[int], error) -> None:
         report_run_fail(pk, error)
 
 
-def send(task, *args) -> bool:
-    """Send a task to the broker; False (logged) when the broker is unreachable. The run
-    stays queued and `requeue_queued_runs` sends it again once the broker is back."""
+def send(task, *args, countdown: float | None = None) -> bool:
+    """Send a task to the broker (after `countdown` seconds); False (logged) when the broker
+    is unreachable. The run stays queued and `requeue_queued_runs` sends it again once the
+    broker is back."""
     try:
-        task.delay(*args)
+        task.apply_async(args, countdown=countdown)
     except Exception:  # noqa: BLE001 - kombu/redis connection errors of every kind
         logger.exception("could not send %s%s to the broker", task.name, args)
         return False
     return True
 
 
+def send_run(run: ReportRun) -> bool:
+    """Send the task of a queued run: `run_national` for the country (storing the communes
+    whose figures changed), `run_report` for a commune; a run with a `not_before` waits
+    until then (Celery's countdown). In-process (no REDIS_URL) a waiting run is not run in
+    the request that queued it: a timer thread runs it when due (REPORT_REFRESH_IN_PROCESS),
+    otherwise it stays queued for a recompute."""
+    wait = (run.not_before - timezone.now()).total_seconds() if run.not_before else 0
+    if wait > 0 and current_app.conf.task_always_eager:
+        return _run_later_in_process(run, wait)
+    return send(*_task_of(run), countdown=wait if wait > 0 else None)
+
+
+def _task_of(run: ReportRun) -> tuple:
+    if run.scope == NATIONAL:
+        return run_national, run.kind, run.year, run.pk, []
+    return run_report, run.pk
+
+
+def _run_later_in_process(run: ReportRun, wait: float) -> bool:
+    if settings.REPORT_REFRESH_IN_PROCESS:
+        task, *args = _task_of(run)
+        timer = threading.Timer(wait, _run_in_thread, (task, args))
+        timer.daemon = True
+        timer.start()
+    return True
+
+
+def _lost_in_process(run: ReportRun) -> bool:
+    """In-process, a waiting run long overdue lost its timer (the server restarted): the
+    next edit joining it starts a new one (there is no sweeper without a broker)."""
+    return (current_app.conf.task_always_eager and run.not_before is not None
+            and run.not_before < timezone.now() - OVERDUE)
+
+
+def _run_in_thread(task, args) -> None:
+    try:
+        task.apply(args)
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
 def request_report(*, kind: str, year: int, commune: Commune | None = None,
-                   user=None) -> ReportRun:
+                   user=None, not_before: datetime.datetime | None = None) -> ReportRun:
     """Queue a run (coalesced with a queued one of the same scope), enqueued on commit."""
-    run, created = report_run_request(kind=kind, year=year, commune=commune, user=user)
+    run, created = report_run_request(kind=kind, year=year, commune=commune, user=user,
+                                      not_before=not_before)
     if created:
-        transaction.on_commit(lambda: send(run_report, run.pk))
+        transaction.on_commit(lambda: send_run(run))
+    elif _lost_in_process(run):
+        transaction.on_commit(lambda: _run_later_in_process(run, 0))
     return run
 
 
@@ -141,24 +202,42 @@ def nightly_reports() -> int:
 
 
 def queue_commune_reports(commune_id: int, year: int | None = None) -> None:
-    """After a change in a commune: queue its two reports (coalesced). The runs are rows
-    first, so a broker outage delays them but loses nothing."""
+    """After a change in a commune: queue its two reports now, and the refreshes it makes
+    due (`queue_refresh_after_edit`). The runs are rows first, so a broker outage delays
+    them but loses nothing."""
     commune = Commune.objects.filter(pk=commune_id).first()
     if commune is not None:
+        year = year or timezone.localdate().year
         for kind in KINDS:
-            request_report(kind=kind, year=year or timezone.localdate().year, commune=commune)
+            request_report(kind=kind, year=year, commune=commune)
+        queue_refresh_after_edit(commune, year)
+
+
+def queue_refresh_after_edit(commune: Commune, year: int) -> None:
+    """The refreshes an edit in `commune` makes due, after the debounce
+    (REPORT_REFRESH_DEBOUNCE seconds): the national run of each kind, and the convergence
+    run of every commune whose stored nearest-commune lists name `commune`. Each joins the
+    run of its scope already queued, so a burst of edits leaves one national run per kind."""
+    not_before = timezone.now() + datetime.timedelta(seconds=settings.REPORT_REFRESH_DEBOUNCE)
+    for kind in KINDS:
+        request_report(kind=kind, year=year, not_before=not_before)
+    for neighbour in Commune.objects.filter(pk__in=communes_naming(commune, year)):
+        request_report(kind=ReportRun.Kind.CONVERGENCE, year=year, commune=neighbour,
+                       not_before=not_before)
 
 
 @shared_task
 def requeue_queued_runs(min_age_seconds: int = 120) -> int:
-    """Send again the runs still queued after a while (their message was lost, e.g. the
-    broker was down when they were requested). A duplicate delivery is harmless."""
+    """Send again the runs still queued a while after they were due (their message was
+    lost, e.g. the broker was down when they were requested); a run still waiting for its
+    `not_before` is left alone. A duplicate delivery is harmless."""
     limit = timezone.now() - datetime.timedelta(seconds=min_age_seconds)
-    return sum(send(run_report, pk) for pk in report_runs_queued_before(limit))
+    return sum(send_run(run) for run in report_runs_queued_before(limit))
 
 
 @shared_task
 def fail_stale_runs(max_age_seconds: int = 3600) -> int:
-    """Runs queued or running for longer than any task may take are marked failed."""
+    """Runs queued or running for longer than any task may take (counted from when they were
+    due) are marked failed."""
     limit = timezone.now() - datetime.timedelta(seconds=max_age_seconds)
     return report_runs_fail_stale(limit)

@@ -34,6 +34,7 @@ from .context import Context, Options, Say
 from .dataset import BenchError, bench_communes, check_database, ensure_dataset
 from .measures import measure_p3, measure_p6, measure_p8
 from .pages import ensure_draft_diagnostic
+from .refresh import measure_p5_burst
 from .rows import SOAK, TARGETS, not_measured
 from .web import measure_http
 from .worker import measure_p4, measure_p5, report_worker
@@ -76,6 +77,7 @@ def _measure_all(ctx: Context) -> None:
                 _guard(ctx, "P4", lambda: measure_p4(ctx, ready))
             if "P5" in only:
                 _guard(ctx, "P5", lambda: measure_p5(ctx, ready))
+                _guard(ctx, "P5", lambda: measure_p5_burst(ctx, ready))
     if "P3" in only:
         _guard(ctx, "P3", lambda: measure_p3(ctx))
     if "P8" in only:

@@ -51,12 +51,17 @@ def report_worker(ctx: Context):
 PENDING = (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING)
 
 
-def measure_p4(ctx: Context, worker: bool) -> None:
-    """The national recompute through the tasks, beside the SQL baseline on the same data."""
-    # Runs queued by an earlier, interrupted run would coalesce with ours and never finish.
+def fail_pending_runs() -> None:
+    """Runs queued before the worker listened (an interrupted run, the set-up's own edits,
+    sent to no worker's queue) would coalesce with ours and never finish: fail them."""
     ReportRun.objects.filter(status__in=PENDING).update(
         status=ReportRun.Status.FAILED, finished_at=timezone.now(),
         error="Left pending before a benchmark run.")
+
+
+def measure_p4(ctx: Context, worker: bool) -> None:
+    """The national recompute through the tasks, beside the SQL baseline on the same data."""
+    fail_pending_runs()
     first = (ReportRun.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     baseline, baseline_first = baseline_sql.run_baseline(year=ctx.year, on=ctx.on)
     requested = timezone.now()
@@ -103,6 +108,7 @@ def _stored_results(runs) -> tuple[dict, dict, dict | None]:
 
 def measure_p5(ctx: Context, worker: bool) -> None:
     """Edits of one organisation (services), each until both commune reports are refreshed."""
+    fail_pending_runs()
     organisation = (Organisation.objects.filter(commune=ctx.commune,
                                                 status=OrganisationStatus.ACTIVE)
                     .order_by("id").first())

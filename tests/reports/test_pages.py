@@ -182,7 +182,7 @@ def test_it_says_when_a_report_is_not_computed_yet(admin_user, commune_a, url):
     assert response.status_code == 200
     page = _text(response)
     assert f"Not computed yet for {timezone.localdate().year}." in page
-    assert "Computed on" not in page and "Data changed" not in page
+    assert "Figures computed on" not in page and "Data changed" not in page
     assert 'name="year"' in page  # the admin gets the recompute button
 
 
@@ -255,9 +255,9 @@ def test_it_says_the_country_changed_when_an_organisation_was_imported_after(
 def test_it_shows_the_computation_time_in_the_users_language(agent_a, commune_a):
     _run(CONVERGENCE, _convergence_result(), commune=commune_a)
     english = _text(english_client(agent_a).get("/reports/convergence/CM901001001/"))
-    assert "Computed on March 4, 2025, 11 a.m., for the year 2025." in english
+    assert "Figures computed on 4 March 2025 at 11:00, for the year 2025." in english
     french = _text(client_for(agent_a, "fr").get("/reports/convergence/CM901001001/"))
-    assert "4 mars 2025 11:00" in french
+    assert "Chiffres calculés le 4 mars 2025 à 11:00, pour l'année 2025." in french
 
 
 def test_it_shows_the_run_of_the_requested_year(agent_a, commune_a):

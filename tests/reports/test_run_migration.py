@@ -8,14 +8,16 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("cooperatives", "0005_normalise_contact_phones"), ("reports", None)]
-AFTER = [("cooperatives", "0006_move_reportrun_to_reports"), ("reports", "0001_initial")]
+LATEST = None  # every app at its latest migration, the move (cooperatives.0006, reports.0001) included
 QUEUED_AT = datetime.datetime(2026, 3, 1, 8, 30, tzinfo=datetime.UTC)
 FINISHED_AT = datetime.datetime(2026, 3, 1, 8, 31, tzinfo=datetime.UTC)
 
 
 def _migrate(targets):
-    """Migrate to `targets`; the models of every app at that point."""
+    """Migrate to `targets` (LATEST: every app's leaf); the models of every app at that point."""
     executor = MigrationExecutor(connection)
+    if targets is LATEST:
+        targets = executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     graph = MigrationExecutor(connection).loader.graph
     nodes = [t for t in targets if t[1] is not None] + [
@@ -50,12 +52,12 @@ def old_runs(transactional_db):
                             object_repr="run", action_flag=2, action_time=FINISHED_AT)
     yield {"done": done.pk, "queued": queued.pk, "commune": commune.pk, "admin": admin.pk,
            "content_type": content_type.pk}
-    _migrate(AFTER)
+    _migrate(LATEST)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_keeps_stored_runs_when_report_run_moves_to_reports(old_runs):
-    _migrate(AFTER)
+    _migrate(LATEST)
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
@@ -83,7 +85,7 @@ def test_it_keeps_stored_runs_when_report_run_moves_to_reports(old_runs):
 def test_it_still_coalesces_queued_runs_on_the_renamed_table(old_runs):
     from django.db import IntegrityError, transaction
 
-    _migrate(AFTER)
+    _migrate(LATEST)
     from reports.models import ReportRun
 
     with pytest.raises(IntegrityError), transaction.atomic():
