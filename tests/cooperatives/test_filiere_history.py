@@ -2,8 +2,10 @@
 the write, and the history shows a change of that set by filière names, only when it changed."""
 
 import pytest
+from django.contrib.admin import site
 
 from cooperatives import services
+from cooperatives.models import Organisation, OrganisationFiliere
 
 from ..api_helpers import api_client
 
@@ -42,3 +44,14 @@ def test_it_shows_a_filiere_change_by_names_only_when_the_set_changed(registered
     assert filiere_changes(agent_a, registered, "en") == [[("Cassava, Maize", "Cassava")], [],
                                                           []]
     assert filiere_changes(agent_a, registered, "fr") == [[("Manioc, Maïs", "Manioc")], [], []]
+
+
+def test_it_gives_the_admins_record_the_filieres_its_inline_saved(org_a, maize, rf):
+    class SavedForm:  # what the admin hands save_related once the organisation is saved
+        instance = org_a
+
+        def save_m2m(self):
+            OrganisationFiliere.objects.create(organisation=org_a, filiere=maize)  # the inline
+
+    site._registry[Organisation].save_related(rf.post("/"), SavedForm(), [], True)
+    assert sets(org_a)[-1] == ["mais", "manioc"]
