@@ -29,7 +29,7 @@ from cooperatives.history import historical_filieres_model
 from cooperatives.models import CooperationLink, Organisation, OrganisationStatus, link_counted_on
 from sectors.models import Filiere
 
-from .cooperation_rows import UNION_FORMS, flag, int_rows, kind_code
+from .cooperation_rows import UNION_FORMS, flag, int_rows, kind_code, positions
 from .registry import ministry_figures
 
 _CHUNK = 20_000  # ids per IN list
@@ -42,15 +42,17 @@ def day_end(day: datetime.date) -> datetime.datetime:
 
 
 def latest_records(history_model, day: datetime.date, ids=None) -> QuerySet:
-    """`history_id` of each object's latest record dated on or before `day` (by history date,
-    then history id), deletions included; `ids` (a list or a query of ids) narrows it."""
+    """Each object's latest history record dated on or before `day` (by history date, then
+    history id), deletions included; `ids` (a list or a query of ids) narrows it. Further
+    annotations are computed on those records (the window is filtered in an outer query, so
+    conditions on the records' fields go in annotations, not filters)."""
     records = history_model.objects.filter(history_date__lt=day_end(day))
     if ids is not None:
         records = records.filter(id__in=ids)
     return records.order_by().annotate(rank=Window(
         RowNumber(), partition_by=[F("id")],
         order_by=[F("history_date").desc(), F("history_id").desc()],
-    )).filter(rank=1).values("history_id")
+    )).filter(rank=1)
 
 
 def registry_as_of(day: datetime.date) -> "RegistryAsOf":
@@ -92,12 +94,11 @@ class RegistryAsOf:
         return self._cache["organisations"]
 
     def _every_membership(self) -> np.ndarray:
-        """(organisation, filière) of every organisation's latest record on the day."""
+        """(organisation, filière) kept by the latest record of every organisation existing
+        on the day."""
         if "memberships" not in self._cache:
-            existing = latest_records(Organisation.history.model, self.day)
-            self._cache["memberships"] = int_rows(historical_filieres_model().objects.filter(
-                history_id__in=existing, filiere_id__isnull=False).order_by()
-                .values_list("organisation_id", "filiere_id"), 2)
+            self._cache["memberships"] = self._memberships_of(
+                self._every_organisation()[:, 7].tolist())
         return self._cache["memberships"]
 
     def _around(self, ids: list[int]) -> tuple:
@@ -126,42 +127,55 @@ class RegistryAsOf:
     def _organisation_rows(self, ids) -> np.ndarray:
         """(id, commune, members, women, youth, active?, outside any union?, history id) of
         the organisations existing on the day (`ids`: a list or a query; None: all)."""
-        model = Organisation.history.model
         if isinstance(ids, list) and len(ids) > _CHUNK:
             return np.concatenate([self._organisation_rows(part) for part in _chunks(ids)])
-        records = model.objects.filter(
-            history_id__in=latest_records(model, self.day, ids)).exclude(history_type="-")
-        return int_rows(records.order_by().annotate(
+        rows = int_rows(latest_records(Organisation.history.model, self.day, ids).annotate(
             is_active=flag(Q(status=OrganisationStatus.ACTIVE)),
             no_union=flag(~Q(legal_form__in=UNION_FORMS) & Q(parent_union__isnull=True)),
+            exists=flag(~Q(history_type="-")),
         ).values_list("id", "commune_id", "members_total", "members_women", "members_youth",
-                      "is_active", "no_union", "history_id"), 8)
+                      "is_active", "no_union", "history_id", "exists"), 9)
+        return np.ascontiguousarray(rows[rows[:, 8] == 1][:, :8])
 
     def _link_rows(self, ids: list[int] | None) -> np.ndarray:
         """(id, source, target, kind index) of the links counted on the day."""
-        model = CooperationLink.history.model
         if ids is not None and len(ids) > _CHUNK:
             return np.concatenate([self._link_rows(part) for part in _chunks(ids)])
-        records = (model.objects.filter(history_id__in=latest_records(model, self.day, ids))
-                   .exclude(history_type="-").filter(link_counted_on(self.day)))
-        return int_rows(records.order_by().annotate(kind_code=kind_code())
-                        .values_list("id", "source_id", "target_id", "kind_code"), 4)
+        rows = int_rows(latest_records(CooperationLink.history.model, self.day, ids).annotate(
+            kind_code=kind_code(),
+            counted=flag(link_counted_on(self.day) & ~Q(history_type="-")),
+        ).values_list("id", "source_id", "target_id", "kind_code", "counted"), 5)
+        return np.ascontiguousarray(rows[rows[:, 4] == 1][:, :4])
 
     def _memberships_of(self, history_ids: list[int]) -> np.ndarray:
-        """(organisation, filière) kept by these organisation history records."""
-        model = historical_filieres_model()
-        parts = [int_rows(model.objects.filter(history_id__in=part, filiere_id__isnull=False)
-                          .order_by().values_list("organisation_id", "filiere_id"), 2)
-                 for part in _chunks(history_ids)]
-        return np.concatenate(parts) if parts else _empty(2)
+        """(organisation, filière) kept by these organisation history records (many: the
+        rows of their history id range, picked in numpy rather than a long IN list)."""
+        if not history_ids:
+            return _empty(2)
+        wanted = np.unique(np.array(history_ids, dtype=np.int64))
+        records = historical_filieres_model().objects.filter(filiere_id__isnull=False)
+        if len(wanted) <= _CHUNK:  # a few communes: their records only
+            records = records.filter(history_id__in=wanted.tolist())
+        else:
+            records = records.filter(history_id__gte=int(wanted[0]),
+                                     history_id__lte=int(wanted[-1]))
+        rows = int_rows(records.order_by().values_list(
+            "history_id", "organisation_id", "filiere_id"), 3)
+        rows = rows[positions(wanted, np.ascontiguousarray(rows[:, 0])) >= 0]
+        return np.ascontiguousarray(rows[:, 1:])
 
     # Convergence -------------------------------------------------------------------------
 
     def organisation_figures(self, ids: list[int] | None) -> dict[tuple, list[int]]:
         """As `RegistryNow.organisation_figures`, on the day."""
-        ministry_of = dict(Filiere.objects.values_list("id", "sector__ministry_id"))
-        rows = {(org, commune, ministry_of[filiere], members, women, youth)
-                for org, commune, filiere, members, women, youth in self._active(ids)}
+        org, commune, filiere, members, women, youth = self._active(ids)
+        ministry = _lookup(dict(Filiere.objects.values_list("id", "sector__ministry_id")),
+                           filiere)
+        # One row per distinct (organisation, ministry).
+        _, first = np.unique(np.stack([org, ministry]), axis=1, return_index=True)
+        rows = zip(org[first].tolist(), commune[first].tolist(), ministry[first].tolist(),
+                   members[first].tolist(), women[first].tolist(), youth[first].tolist(),
+                   strict=True)
         return ministry_figures(rows)
 
     def sector_presence(self, sector_ids: set[int], ids: list[int] | None
@@ -169,28 +183,43 @@ class RegistryAsOf:
         """As `RegistryNow.sector_presence`, on the day."""
         if not sector_ids:
             return {}
-        sector_of = dict(Filiere.objects.filter(sector_id__in=sector_ids)
-                         .values_list("id", "sector_id"))
-        found: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
-        for org, commune, filiere, *_ in self._active(ids):
-            if filiere in sector_of:
-                found[sector_of[filiere]][commune].add(org)
-        return {s: {c: len(orgs) for c, orgs in communes.items()}
-                for s, communes in found.items()}
+        org, commune, filiere, *_ = self._active(ids)
+        sector = _lookup(dict(Filiere.objects.filter(sector_id__in=sector_ids)
+                              .values_list("id", "sector_id")), filiere)
+        keep = sector >= 0
+        triples = np.unique(np.stack([sector[keep], commune[keep], org[keep]]), axis=1)
+        pairs, counts = np.unique(triples[:2], axis=1, return_counts=True)
+        presence: dict[int, dict[int, int]] = defaultdict(dict)
+        for s_id, c_id, n in zip(*pairs.tolist(), counts.tolist(), strict=True):
+            presence[s_id][c_id] = n
+        return dict(presence)
 
-    def _active(self, ids: list[int] | None) -> list[tuple]:
-        """(organisation, commune, filière, members, women, youth) of the active
+    def _active(self, ids: list[int] | None) -> tuple[np.ndarray, ...]:
+        """Columns organisation, commune, filière, members, women, youth of the active
         organisations of the communes (None: all) on the day, one row per filière."""
         key = ("active", None if ids is None else tuple(ids))
         if key not in self._cache:
             rows = self._every_organisation() if ids is None else self._in_communes(ids)
             rows = rows[rows[:, 5] == 1]
+            rows = rows[np.argsort(rows[:, 0], kind="stable")]
             memberships = (self._every_membership() if ids is None
                            else self._memberships_of(rows[:, 7].tolist()))
-            by_org = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows.tolist()}
-            self._cache[key] = [(org, *by_org[org][:1], filiere, *by_org[org][1:])
-                                for org, filiere in memberships.tolist() if org in by_org]
+            at = positions(np.ascontiguousarray(rows[:, 0]),
+                           np.ascontiguousarray(memberships[:, 0]))
+            memberships, at = memberships[at >= 0], at[at >= 0]
+            self._cache[key] = (memberships[:, 0], rows[at, 1], memberships[:, 1],
+                                rows[at, 2], rows[at, 3], rows[at, 4])
         return self._cache[key]
+
+
+def _lookup(mapping: dict[int, int], keys: np.ndarray) -> np.ndarray:
+    """mapping[key] for each key, -1 where absent."""
+    if not mapping:
+        return np.full(len(keys), -1, dtype=np.int64)
+    known = np.array(sorted(mapping), dtype=np.int64)
+    values = np.array([mapping[k] for k in known.tolist()], dtype=np.int64)
+    at = positions(known, np.ascontiguousarray(keys))
+    return np.where(at >= 0, values[np.maximum(at, 0)], -1)
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:

@@ -147,6 +147,7 @@ def test_it_counts_a_record_of_the_last_second_of_the_year_and_not_the_next_one(
     org(at(2026, 1, 1, 0, 0, 0), commune=commune_a, primary_filiere=cassava)
     assert coop(commune_a, 2025)["active_organisations"] == 1
     assert coop(commune_a, 2024)["active_organisations"] == 0
+    assert conv(commune_a, 2024)["unmet_needs"] == []  # nothing to match: empty rows
 
 
 def test_it_counts_a_link_from_the_year_it_was_confirmed(world, commune_a):
@@ -256,3 +257,4 @@ def test_it_forgets_an_organisation_deleted_before_the_day(commune_a, cassava):
     assert deletion.update(history_date=at(2024, 1, 1)) == 1
     assert coop(commune_a, 2023)["active_organisations"] == 1
     assert coop(commune_a, 2024)["active_organisations"] == 0
+    assert conv(commune_a, 2024)["unmet_needs"] == []  # nothing to match: empty rows
