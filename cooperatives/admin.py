@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import User
 
+from .history import history_filieres_refresh
 from .models import (
     BureauMember,
     ChangeRequest,
@@ -59,6 +60,11 @@ class OrganisationAdmin(SimpleHistoryAdmin):
     list_select_related = ["commune"]
     inlines = [FiliereInline, EventInline]
     show_full_result_count = False  # no COUNT(*) over 200,000 rows on every page
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The inline filières are saved after the history record: give it the new set.
+        history_filieres_refresh([form.instance.pk])
 
 
 @admin.register(CooperationLink)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from .history import history_filieres_refresh
 from .models import (
     CooperationLink,
     DuplicateFlag,
@@ -201,6 +202,8 @@ def _move_rows(drop: Organisation, keep: Organisation, user) -> None:
             setattr(row, field.attname, keep.pk)
         if hasattr(model, "history"):
             bulk_update_with_history(rows, model, [field.name], default_user=user)
+            if model is Organisation:  # bulk history records carry no filière set
+                history_filieres_refresh(row.pk for row in rows)
         else:
             model._default_manager.bulk_update(rows, [field.name])
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sectors.models import Filiere
 
 from .duplicates import duplicates_flag_for
+from .history import history_filieres_refresh
 from .models import (
     BureauMember,
     ChangeRequest,
@@ -44,6 +45,7 @@ def _set_filieres(organisation: Organisation, filieres: Iterable[Filiere] | None
     OrganisationFiliere.objects.bulk_create(
         [OrganisationFiliere(organisation=organisation, filiere_id=f) for f in sorted(wanted)],
         ignore_conflicts=True)
+    history_filieres_refresh([organisation.pk])  # the record just saved keeps the new set
 
 
 def _save(organisation: Organisation, user) -> None:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import ModelChange
 
 from sectors.models import Filiere
 
@@ -48,10 +49,17 @@ def history_entries(history_qs, *, limit: int = HISTORY_LIMIT, label=None,
         pairs.append((record, previous.get(key)))
         previous[key] = record
     pairs = pairs[::-1][:limit]
+    m2m_names = [f.name for f in (records[0]._history_m2m_fields if records else [])]
+    sets = _m2m_sets(records, m2m_names)
     deltas = []
     for record, before in pairs:
-        delta = (record.diff_against(before, excluded_fields=exclude).changes
-                 if before is not None else [])
+        delta = []
+        if before is not None:
+            delta = record.diff_against(before, excluded_fields=(*exclude, *m2m_names)).changes
+            delta += [ModelChange(name, sorted(sets[before.pk, name]),
+                                  sorted(sets[record.pk, name]))
+                      for name in m2m_names if name not in exclude
+                      and sets[before.pk, name] != sets[record.pk, name]]
         deltas.append((record, delta))
     names = _related_names(records[0].instance_type if records else None, deltas)
     return [_entry(record, delta, names, label, raw_values=raw) for record, delta in deltas]
@@ -69,6 +77,21 @@ def _entry(record, delta, names, label, *, raw_values=False) -> HistoryEntry:
                         action=ACTIONS.get(record.history_type, record.history_type))
 
 
+def _m2m_sets(records: list, names: list[str]) -> dict[tuple, frozenset]:
+    """{(history id, field name): the related ids that record keeps}: one query per
+    many-to-many field kept in the history (an organisation's filières)."""
+    sets = defaultdict(frozenset)
+    for name in names:
+        rows = defaultdict(set)
+        m2m = getattr(type(records[0]), name).model
+        target = records[0].instance_type._meta.get_field(name).m2m_reverse_name()
+        for history_id, related in m2m.objects.filter(
+                history_id__in=[r.pk for r in records]).values_list("history_id", target):
+            rows[history_id].add(related)
+        sets.update({(history_id, name): frozenset(ids) for history_id, ids in rows.items()})
+    return sets
+
+
 def _field_label(model, name: str) -> str:
     return capfirst(model._meta.get_field(name).verbose_name)
 
@@ -84,6 +107,8 @@ def _related_names(model, raw) -> dict:
             f = model._meta.get_field(change.field)
             if isinstance(f, models.ForeignKey):
                 wanted[f.related_model].update(v for v in (change.old, change.new) if v)
+            elif isinstance(f, models.ManyToManyField):
+                wanted[f.related_model].update(change.old, change.new)
     names = {}
     for related, pks in wanted.items():
         for pk, obj in related._default_manager.in_bulk(pks).items():
@@ -101,6 +126,8 @@ def _display(model, name: str, value, names: dict, raw_values: bool = False):
     f = model._meta.get_field(name)
     if isinstance(f, models.ForeignKey):
         return names.get((f.related_model, value), f"#{value}")
+    if isinstance(f, models.ManyToManyField):
+        return ", ".join(sorted(names.get((f.related_model, v), f"#{v}") for v in value)) or EMPTY
     if f.choices:
         return dict(f.flatchoices).get(value, value)
     if isinstance(value, bool):

@@ -12,27 +12,42 @@ from django.utils import timezone
 from .convergence import convergence_for_communes, convergence_national
 from .cooperation import cooperation_for_communes, cooperation_national
 from .models import ReportRun
+from .registry import RegistryNow
+from .registry_as_of import RegistryAsOf, registry_as_of
 
 
 def report_date(year: int) -> datetime.date:
-    """The snapshot date of a cooperation report for `year`: today, or the year's last day."""
+    """The day a report for `year` describes: today for the current year (or a later one),
+    31 December for a past year."""
     today = timezone.localdate()
     return today if year >= today.year else datetime.date(year, 12, 31)
 
 
+def registry_for_year(year: int) -> RegistryNow | RegistryAsOf:
+    """The registry a report for `year` reads: the registry now for the current year (links
+    counted today), the registry as of 31 December for a past year, rebuilt from the audit
+    history. (The place where a signed-off snapshot of the year would be preferred.)"""
+    day = report_date(year)
+    if day >= timezone.localdate():
+        return RegistryNow(day)
+    return registry_as_of(day)
+
+
 def compute_for_communes(kind: str, commune_ids: list[int], year: int) -> dict[int, dict]:
+    registry = registry_for_year(year)
     if kind == ReportRun.Kind.COOPERATION:
-        return cooperation_for_communes(commune_ids, on=report_date(year))
+        return cooperation_for_communes(commune_ids, on=registry.day, registry=registry)
     if kind == ReportRun.Kind.CONVERGENCE:
-        return convergence_for_communes(commune_ids, year=year)
+        return convergence_for_communes(commune_ids, year=year, registry=registry)
     raise ValueError(f"unknown report kind {kind!r}")
 
 
 def compute_national(kind: str, year: int) -> dict:
+    registry = registry_for_year(year)
     if kind == ReportRun.Kind.COOPERATION:
-        return cooperation_national(on=report_date(year))
+        return cooperation_national(on=registry.day, registry=registry)
     if kind == ReportRun.Kind.CONVERGENCE:
-        return convergence_national(year=year)
+        return convergence_national(year=year, registry=registry)
     raise ValueError(f"unknown report kind {kind!r}")
 
 

@@ -3,7 +3,8 @@
 Definitions (PRODUCT.md, "The two reports"). For the year Y, the commune's diagnostic is its
 latest validated one with year <= Y (drafts never count) and its interventions are those
 whose dates overlap calendar year Y (no end date: still running). "Active" is an
-organisation's status when the report runs. An organisation matches a ministry or a sector
+organisation's status in the registry the report reads (reports.registry: now for the
+current year, as of 31 December Y for a past year). An organisation matches a ministry or a sector
 through any of its filières, and is counted once. Ratios are exact fractions
 `{"num": int, "den": int}` (not reduced), null when the denominator is zero, as in the
 cooperation report.
@@ -19,13 +20,14 @@ from functools import cached_property
 from itertools import islice
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from communes.models import Commune, haversine_km
-from cooperatives.models import OrganisationFiliere, OrganisationStatus
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 from sectors.models import Ministry, Sector
 
 from .cooperation import fraction
+from .registry import RegistryNow, in_communes
 
 STATES = ("converging", "unmet", "unsupported", "unplanned", "absent")
 FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",
@@ -49,13 +51,16 @@ def cell_state(*, needs: int, organisations: int, interventions: int) -> str:
     return "absent"
 
 
-def convergence_for_commune(commune: Commune, *, year: int) -> dict:
+def convergence_for_commune(commune: Commune, *, year: int, registry=None) -> dict:
     """The convergence report of one commune for year `year` (see `convergence_for_communes`)."""
-    return convergence_for_communes([commune.pk], year=year)[commune.pk]
+    return convergence_for_communes([commune.pk], year=year, registry=registry)[commune.pk]
 
 
-def convergence_for_communes(commune_ids: Iterable[int], *, year: int) -> dict[int, dict]:
+def convergence_for_communes(commune_ids: Iterable[int], *, year: int, registry=None
+                             ) -> dict[int, dict]:
     """The convergence report of each commune (by id) for year `year`, in a fixed few queries.
+
+    `registry`: the organisations' rows (reports.registry); None: the registry now.
 
     Each report: `commune` (P-code), `year`, `diagnostic` (`{"id", "year"}` of the selected
     diagnostic, or null), `ministries` (every ministry of the taxonomy by acronym, each
@@ -75,12 +80,13 @@ def convergence_for_communes(commune_ids: Iterable[int], *, year: int) -> dict[i
     ids = sorted(set(commune_ids))
     if not ids:
         return {}
-    data = _Data.load(ids, year)
+    data = _Data.load(ids, year, registry or RegistryNow(timezone.localdate()))
     return {c: data.report(c) for c in ids if c in data.communes}
 
 
-def convergence_national(*, year: int) -> dict:
-    """The country's convergence report for year `year`.
+def convergence_national(*, year: int, registry=None) -> dict:
+    """The country's convergence report for year `year` (`registry` as
+    `convergence_for_communes`).
 
     `ministries`: the acronyms, sorted. `communes`: every commune's report (as
     `convergence_for_communes`) keyed by P-code: the communes × ministries matrix of states
@@ -91,7 +97,7 @@ def convergence_national(*, year: int) -> dict:
     Beneficiaries are summed commune by commune (an organisation reached in two communes
     counts twice), so every level is exactly the sum of its communes.
     """
-    data = _Data.load(None, year)
+    data = _Data.load(None, year, registry or RegistryNow(timezone.localdate()))
     reports = {c: data.report(c) for c in sorted(data.communes)}
     by_department, by_region = defaultdict(list), defaultdict(list)
     for commune_id, report in reports.items():
@@ -171,7 +177,7 @@ class _Data:
     _ranks: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, commune_ids: list[int] | None, year: int) -> "_Data":
+    def load(cls, commune_ids: list[int] | None, year: int, registry) -> "_Data":
         places = _places()
         wanted = places if commune_ids is None else {
             c: places[c] for c in commune_ids if c in places}
@@ -183,19 +189,20 @@ class _Data:
         priority = _priority_entries(diagnostics)
         sectors = {pk: (code, ministry) for pk, code, ministry
                    in Sector.objects.values_list("id", "code", "ministry_id")}
-        own = _sector_presence({e[2] for es in priority.values() for e in es}, commune_ids)
+        own = registry.sector_presence({e[2] for es in priority.values() for e in es},
+                                       commune_ids)
         unmet = {sector for commune_id, entries in priority.items()
                  for _, _, sector, _ in entries if not own.get(sector, {}).get(commune_id)}
         return cls(
             year=year,
             ministries=list(Ministry.objects.order_by("acronym").values_list("id", "acronym")),
             sectors=sectors, communes=wanted, places=places,
-            organisations=_organisation_figures(commune_ids),
+            organisations=registry.organisation_figures(commune_ids),
             diagnostics=diagnostics, needs=_need_counts(diagnostics), priority=priority,
             interventions=_intervention_figures(commune_ids, year),
             own_presence=own,
             # Where the unmet sectors have organisations, over the whole country.
-            presence=own if commune_ids is None else _sector_presence(unmet, None),
+            presence=own if commune_ids is None else registry.sector_presence(unmet, None),
         )
 
     def report(self, commune_id: int) -> dict:
@@ -289,38 +296,9 @@ def _places() -> dict[int, _Place]:
     return {row[0]: _Place(*row[1:]) for row in rows}
 
 
-def _in_communes(queryset, field_name: str, commune_ids: list[int] | None):
-    if commune_ids is None:
-        return queryset
-    return queryset.filter(**{f"{field_name}__in": commune_ids})
-
-
-def _organisation_figures(commune_ids: list[int] | None) -> dict[tuple, list[int]]:
-    """(commune, ministry) -> [organisations, members, women, youth] over active orgs.
-
-    One row per distinct (organisation, ministry), so an organisation with two filières of
-    one ministry is counted, and its members summed, once.
-    """
-    rows = _in_communes(
-        OrganisationFiliere.objects.filter(organisation__status=OrganisationStatus.ACTIVE),
-        "organisation__commune_id", commune_ids,
-    ).order_by().values_list(
-        "organisation_id", "organisation__commune_id", "filiere__sector__ministry_id",
-        "organisation__members_total", "organisation__members_women",
-        "organisation__members_youth").distinct()
-    figures: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for _, commune_id, ministry_id, members, women, youth in rows:
-        cell = figures[(commune_id, ministry_id)]
-        cell[0] += 1
-        cell[1] += members
-        cell[2] += women
-        cell[3] += youth
-    return dict(figures)
-
-
 def _selected_diagnostics(commune_ids: list[int] | None, year: int) -> dict[int, tuple]:
     """commune -> (id, year) of the diagnostic that counts for `year` (selected_for)."""
-    rows = _in_communes(TerritorialDiagnostic.objects.selected_for(year), "commune_id",
+    rows = in_communes(TerritorialDiagnostic.objects.selected_for(year), "commune_id",
                         commune_ids).order_by().values_list("commune_id", "id", "year")
     return {commune_id: (diag_id, diag_year) for commune_id, diag_id, diag_year in rows}
 
@@ -356,7 +334,7 @@ def _priority_entries(diagnostics: dict[int, tuple]) -> dict[int, list[tuple]]:
 
 def _intervention_figures(commune_ids: list[int] | None, year: int) -> dict[tuple, list[int]]:
     """(commune, ministry) -> [interventions overlapping `year`, distinct beneficiaries]."""
-    selected = _in_communes(Intervention.objects.overlapping_year(year), "commune_id",
+    selected = in_communes(Intervention.objects.overlapping_year(year), "commune_id",
                             commune_ids)
     figures: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for row in selected.order_by().values("commune_id", "ministry_id").annotate(n=Count("id")):
@@ -369,20 +347,3 @@ def _intervention_figures(commune_ids: list[int] | None, year: int) -> dict[tupl
         key = (row["intervention__commune_id"], row["intervention__ministry_id"])
         figures[key][1] = row["n"]
     return dict(figures)
-
-
-def _sector_presence(sector_ids: set[int], commune_ids: list[int] | None
-                     ) -> dict[int, dict[int, int]]:
-    """sector -> {commune: active organisations matching it} in the communes (None: all)."""
-    if not sector_ids:
-        return {}
-    rows = _in_communes(
-        OrganisationFiliere.objects.filter(organisation__status=OrganisationStatus.ACTIVE,
-                                           filiere__sector_id__in=sector_ids),
-        "organisation__commune_id", commune_ids,
-    ).order_by().values("filiere__sector_id", "organisation__commune_id").annotate(
-        n=Count("organisation_id", distinct=True))
-    presence: dict[int, dict[int, int]] = defaultdict(dict)
-    for row in rows:
-        presence[row["filiere__sector_id"]][row["organisation__commune_id"]] = row["n"]
-    return dict(presence)

@@ -1,8 +1,10 @@
 """The cooperation report: which organisations of a commune work together, and which could.
 
-Definitions (PRODUCT.md, "The two reports"). A link *counts* when it is confirmed and not
-ended on the report date `on` (end date null or after `on`); "active" is an organisation's
-status when the report runs (a report is a snapshot of the registry). Ratios are exact
+Definitions (PRODUCT.md, "The two reports"). A link *counts* when it is confirmed, started
+(start date null or on or before the report date `on`) and not ended (end date null or after
+`on`); "active" is an organisation's status in the registry the report reads (a snapshot:
+reports.registry, the registry now for the current year, as of 31 December for a past
+year). Ratios are exact
 fractions `{"num": int, "den": int}` (not reduced, so the counts behind them stay readable),
 or null when the denominator would be zero. Lists of organisations are sorted ids, so the
 same registry always gives the same JSON.
@@ -20,7 +22,6 @@ from datetime import date
 from functools import cached_property
 
 import numpy as np
-from django.db.models import QuerySet
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -31,15 +32,8 @@ from cooperatives.models import (
 )
 from sectors.models import Filiere
 
-from .cooperation_rows import (
-    KINDS,
-    fetch_links,
-    fetch_memberships,
-    fetch_organisations,
-    int_rows,
-    positions,
-    unique_counts,
-)
+from .cooperation_rows import KINDS, positions, unique_counts
+from .registry import RegistryNow
 
 OPPORTUNITY_LIMIT = 20
 # Organisations sharing a filière produce the same thing: selling together is the first step.
@@ -54,13 +48,17 @@ def fraction(num: int, den: int) -> dict | None:
     return {"num": int(num), "den": int(den)} if den else None
 
 
-def cooperation_for_commune(commune: Commune, *, on: date) -> dict:
+def cooperation_for_commune(commune: Commune, *, on: date, registry=None) -> dict:
     """The cooperation report of one commune on date `on` (see `cooperation_for_communes`)."""
-    return cooperation_for_communes([commune.pk], on=on)[commune.pk]
+    return cooperation_for_communes([commune.pk], on=on, registry=registry)[commune.pk]
 
 
-def cooperation_for_communes(commune_ids: Iterable[int], *, on: date) -> dict[int, dict]:
+def cooperation_for_communes(commune_ids: Iterable[int], *, on: date, registry=None
+                             ) -> dict[int, dict]:
     """The cooperation report of each commune (by id) on date `on`, in a fixed number of queries.
+
+    `registry`: the rows the report reads (reports.registry); None: the registry now, links
+    counted on `on`.
 
     Each report has these keys (counts are ints, lists hold organisation ids in ascending
     order unless said otherwise):
@@ -91,12 +89,12 @@ def cooperation_for_communes(commune_ids: Iterable[int], *, on: date) -> dict[in
     ids = sorted(set(commune_ids))
     if not ids:
         return {}
-    snapshot = _Snapshot.load(on, ids)
+    snapshot = _Snapshot.load(on, ids, registry or RegistryNow(on))
     return dict(zip(snapshot.commune_ids.tolist(), snapshot.commune_reports(), strict=True))
 
 
-def cooperation_national(*, on: date) -> dict:
-    """The country's cooperation report on date `on`.
+def cooperation_national(*, on: date, registry=None) -> dict:
+    """The country's cooperation report on date `on` (`registry` as `cooperation_for_communes`).
 
     `communes`: every commune's report (as `cooperation_for_communes`) keyed by P-code. Over
     the graph of every active organisation of the country and the counted links between two
@@ -105,7 +103,7 @@ def cooperation_national(*, on: date) -> dict:
     the sum of the communes' `isolated`). `links` and `links_by_kind` count every counted
     link once. `on` is the ISO date.
     """
-    snapshot = _Snapshot.load(on, None)
+    snapshot = _Snapshot.load(on, None, registry or RegistryNow(on))
     communes = dict(zip(snapshot.pcodes, snapshot.commune_reports(), strict=True))
     return {"on": on.isoformat(), "communes": communes, **snapshot.national_figures()}
 
@@ -136,7 +134,7 @@ class _Snapshot:
     kind: np.ndarray
 
     @classmethod
-    def load(cls, on: date, commune_ids: list[int] | None) -> "_Snapshot":
+    def load(cls, on: date, commune_ids: list[int] | None, registry) -> "_Snapshot":
         every = list(Commune.objects.order_by("id").values_list("id", "pcode"))
         wanted = None if commune_ids is None else set(commune_ids)
         communes = every if wanted is None else [c for c in every if c[0] in wanted]
@@ -145,18 +143,17 @@ class _Snapshot:
         # once is cheaper, and the communes not asked for are simply not reported.
         if commune_ids is not None and len(communes) * _WHOLE_COUNTRY_FROM >= len(every):
             commune_ids = None
-        org_rows = int_rows(fetch_organisations(on, commune_ids), 5)
+        org_rows = registry.organisations(commune_ids)
         # Columns as contiguous arrays: strided views make every later lookup copy them.
         org_rows = np.ascontiguousarray(org_rows[np.argsort(org_rows[:, 0], kind="stable")].T)
         org_ids = org_rows[0]
-        link_rows = int_rows(fetch_links(on, commune_ids), 4)
+        link_rows = registry.links(commune_ids)
         # Rows written between two of the queries are dropped rather than half-counted.
         link_rows = np.ascontiguousarray(link_rows.T)
         src, dst = positions(org_ids, link_rows[1]), positions(org_ids, link_rows[2])
         known = (src >= 0) & (dst >= 0)
         codes = list(Filiere.objects.order_by("code").values_list("id", "code"))
-        memb_org, memb_fil = cls._memberships(fetch_memberships(on, commune_ids), org_ids,
-                                              codes)
+        memb_org, memb_fil = cls._memberships(registry.memberships(commune_ids), org_ids, codes)
         return cls(
             on=on, commune_ids=cids, pcodes=[c[1] for c in communes], org_ids=org_ids,
             org_commune=org_rows[1], cpos=positions(cids, org_rows[1]),
@@ -167,9 +164,8 @@ class _Snapshot:
         )
 
     @staticmethod
-    def _memberships(query: QuerySet, org_ids: np.ndarray, codes: list) -> tuple:
+    def _memberships(rows: np.ndarray, org_ids: np.ndarray, codes: list) -> tuple:
         """(organisation position, filière position) of every membership, by organisation."""
-        rows = int_rows(query, 2)
         filiere_ids = np.array([c[0] for c in codes], dtype=np.int64)
         fil_order = np.argsort(filiere_ids)
         fil = positions(filiere_ids[fil_order], np.ascontiguousarray(rows[:, 1]))

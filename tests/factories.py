@@ -7,6 +7,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from communes.models import Commune, Department, Region
+from cooperatives.history import history_filieres_refresh
 from cooperatives.models import (
     CooperationLink,
     LegalForm,
@@ -111,6 +112,7 @@ class OrganisationFactory(DjangoModelFactory):
             [OrganisationFiliere(organisation=self, filiere_id=f) for f in wanted],
             ignore_conflicts=True,
         )
+        history_filieres_refresh([self.pk])  # as the services do
 
 
 class LinkFactory(DjangoModelFactory):

@@ -14,6 +14,7 @@ from communes.models import Commune
 from core.bulk import BulkWriter
 
 from ..duplicates import flag_duplicates
+from ..history import history_filieres_refresh
 from ..models import Organisation, OrganisationFiliere, RegistryEvent
 from ..signals import organisations_bulk_changed
 from .checking import Plan, Row
@@ -30,6 +31,7 @@ def write_plan(plan: Plan, user, commune: Commune, result: ImportResult) -> None
     of the rows written and tell the listeners of `organisations_bulk_changed`."""
     created = _create(plan.creates, user, commune)
     updated = _update(plan.updates, user)
+    history_filieres_refresh(created + updated)  # their history records' filière sets
     organisations_bulk_changed.send(sender=Organisation, commune_ids=[commune.pk])
     result.duplicates_flagged = flag_duplicates(commune.pk, created + updated)
     result.written = True

@@ -2,7 +2,14 @@
 registry events), networks (RELESS, bureau, cooperation links) and workflow (roles, change
 requests, import jobs, duplicate flags). Django finds them through this package."""
 
-from .networks import BureauMember, CooperationLink, LinkKind, LinkStatus, Reless
+from .networks import (
+    BureauMember,
+    CooperationLink,
+    LinkKind,
+    LinkStatus,
+    Reless,
+    link_counted_on,
+)
 from .organisations import (
     COUNT_FIELDS,
     LEGAL_MINIMUM_MEMBERS,
@@ -18,5 +25,5 @@ __all__ = [
     "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS", "BureauMember", "ChangeRequest", "CooperationLink",
     "DuplicateFlag", "ImportJob", "LegalForm", "LinkKind", "LinkStatus", "Organisation",
     "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",
-    "RoleAssignment",
+    "RoleAssignment", "link_counted_on",
 ]

@@ -87,12 +87,17 @@ class LinkStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+def link_counted_on(on) -> Q:
+    """The condition for a link (or a link's history record) to count on day `on`."""
+    return (Q(status=LinkStatus.CONFIRMED) & (Q(start_date__isnull=True) | Q(start_date__lte=on))
+            & (Q(end_date__isnull=True) | Q(end_date__gt=on)))
+
+
 class CooperationLinkQuerySet(models.QuerySet):
     def counted(self, on=None):
-        """Links that count in reports: confirmed and not ended on the date (default today)."""
-        on = on or timezone.localdate()
-        return self.filter(status=LinkStatus.CONFIRMED).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=on))
+        """Links that count in reports on the date (default today): confirmed, started
+        (start date empty or on or before it) and not ended (end date empty or after it)."""
+        return self.filter(link_counted_on(on or timezone.localdate()))
 
 
 class CooperationLink(models.Model):

@@ -7,9 +7,10 @@ BY per figure; the components come from scipy's `connected_components` over the 
 active organisations. The benchmark times it beside the platform's national recompute and
 compares every figure it computes with the stored run results.
 
-Definitions as in PRODUCT.md ("The two reports"): a link counts when confirmed and not ended
-on the report date; active is the status now; the year selects the latest validated
-diagnostic with year <= Y and the interventions overlapping Y.
+Definitions as in PRODUCT.md ("The two reports"): a link counts when confirmed, started and
+not ended on the report date; active is the status now (the baseline is the current year's);
+the year selects the latest validated diagnostic with year <= Y and the interventions
+overlapping Y.
 """
 
 import time
@@ -46,7 +47,8 @@ JOIN cooperatives_organisation s ON s.id = l.source_id
 JOIN cooperatives_organisation t ON t.id = l.target_id
 LEFT JOIN bench_filieres sf ON sf.id = l.source_id
 LEFT JOIN bench_filieres tf ON tf.id = l.target_id
-WHERE l.status = 'confirmed' AND (l.end_date IS NULL OR l.end_date > %(on)s);
+WHERE l.status = 'confirmed' AND (l.start_date IS NULL OR l.start_date <= %(on)s)
+  AND (l.end_date IS NULL OR l.end_date > %(on)s);
 ANALYZE bench_links;
 """
 

@@ -19,13 +19,15 @@ def peak_mb() -> float:
 
 
 def measure(on: date) -> dict:
-    from cooperatives import reports
+    # Imported here, after django.setup() in main(); the report module is reports.cooperation.
+    from reports import cooperation as reports
+    from reports.registry import RegistryNow
 
     before = peak_mb()
     started = time.perf_counter()
     snapshot_class = getattr(reports, "_Snapshot", None)
     if snapshot_class is not None and hasattr(snapshot_class, "national_figures"):
-        snapshot = snapshot_class.load(on, None)
+        snapshot = snapshot_class.load(on, None, RegistryNow(on))
         loaded = time.perf_counter()
         figures = snapshot.national_figures()
         what = "reports.cooperation._Snapshot.load + national_figures"

@@ -37,7 +37,7 @@ from .pages import ensure_draft_diagnostic
 from .refresh import measure_p5_burst
 from .rows import SOAK, TARGETS, not_measured
 from .web import measure_http
-from .worker import measure_p4, measure_p5, report_worker
+from .worker import measure_p4, measure_p4_past_year, measure_p5, report_worker
 
 
 def run_bench(options: Options, say: Say = print) -> dict:
@@ -75,6 +75,7 @@ def _measure_all(ctx: Context) -> None:
         with report_worker(ctx) as ready:
             if "P4" in only:
                 _guard(ctx, "P4", lambda: measure_p4(ctx, ready))
+                _guard(ctx, "P4", lambda: measure_p4_past_year(ctx))
             if "P5" in only:
                 _guard(ctx, "P5", lambda: measure_p5(ctx, ready))
                 _guard(ctx, "P5", lambda: measure_p5_burst(ctx, ready))

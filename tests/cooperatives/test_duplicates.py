@@ -349,3 +349,9 @@ def test_it_tells_the_partners_communes_that_their_links_moved(merge_world, agen
     finally:
         organisations_bulk_changed.disconnect(receiver)
     assert heard == [[w["org_b"].commune_id]]
+
+
+def test_it_records_the_kept_organisations_new_filieres_in_its_history(merge_world, agent_a):
+    kept = duplicate_merge(user=agent_a, flag=merge_world["flag"], keep=merge_world["org_a"])
+    latest = kept.history.order_by("-history_id").first()
+    assert sorted(latest.filieres.values_list("filiere__code", flat=True)) == ["mais", "manioc"]

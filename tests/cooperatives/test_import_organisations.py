@@ -378,3 +378,10 @@ def test_it_pauses_the_cycle_collector_and_leaves_it_as_it_was(world, agent_a):
     finally:
         gc.enable()
     assert Organisation.objects.filter(commune=world).count() == 3
+
+
+def test_it_keeps_the_filieres_in_the_history_records_it_writes(world, agent_a):
+    run(agent_a, world, as_csv(HEADER, good_rows()))
+    copla = Organisation.objects.get(acronym="COPLA")
+    assert [sorted(r.filieres.values_list("filiere__code", flat=True))
+            for r in copla.history.all()] == [["mais", "manioc"]]

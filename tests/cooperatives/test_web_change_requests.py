@@ -74,8 +74,11 @@ def test_it_applies_an_approved_request_and_records_who_did_what(agent_a, rep_a,
     records = list(org_a.history.order_by("history_date", "history_id"))
     assert [r.history_user for r in records] == [None, rep_a, agent_a]
     assert [c.field for c in records[1].diff_against(records[0]).changes] == ["contact_phone"]
-    change = records[2].diff_against(records[1]).changes
+    change = records[2].diff_against(records[1], excluded_fields=["filieres"]).changes
     assert [(c.field, c.old, c.new) for c in change] == [("members_total", 10, 12)]
+    # The approval's record keeps the filière set the organisation had right after it.
+    assert [sorted(r.filieres.values_list("filiere__code", flat=True)) for r in records] == [
+        ["manioc"], ["manioc"], ["mais", "manioc"]]
     assert [(r.history_user, r.status) for r in pending.history.order_by("history_id")] == [
         (rep_a, "pending"), (agent_a, "approved")]
 

@@ -63,8 +63,9 @@ def test_it_measures_every_target_and_the_baseline_agrees(territory, tmp_path):
     assert {row["id"] for row in results["rows"]} == set(TARGETS) | {SOAK}
     assert results["dataset"]["organisations"] > 0
     assert results["machine"]["nproc"] >= 1
-    recompute, ratio, agreement = rows_of(results, "P4")
+    recompute, ratio, agreement, past_year = rows_of(results, "P4")
     assert recompute["figure"] is not None, recompute["note"]
+    assert past_year["figure"] is not None and past_year["target"] == 3, past_year["note"]
     assert agreement["details"]["checked"] > 0
     assert agreement["figure"] == 0, agreement["details"]["examples"]
     assert all(row["figure"] is not None for row in rows_of(results, "P6"))

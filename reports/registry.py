@@ -1,0 +1,92 @@
+"""The registry a report is computed on, as the flat rows both reports read.
+
+A report reads the registry through one of two row sources with the same methods:
+`RegistryNow` (the registry as it is, links counted on the report's day) and
+`registry_as_of.RegistryAsOf` (the registry at the end of a past day, rebuilt from the audit
+history). `compute.registry_for_year` picks one; the report functions compute the same way
+on either.
+
+Rows: `organisations(ids)` (n, 5) id, commune, members, active?, outside any union?, of the
+communes' organisations and those at the far end of their counted links; `links(ids)` (n, 4)
+id, source, target, kind index of the counted links with an end in the communes;
+`memberships(ids)` (n, 2) organisation, filière of the same organisations;
+`organisation_figures(ids)` and `sector_presence(sectors, ids)` for convergence. `ids` None:
+the whole country.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from django.db.models import Count
+
+from cooperatives.models import OrganisationFiliere, OrganisationStatus
+
+from .cooperation_rows import fetch_links, fetch_memberships, fetch_organisations, int_rows
+
+
+def in_communes(queryset, field_name: str, commune_ids: list[int] | None):
+    if commune_ids is None:
+        return queryset
+    return queryset.filter(**{f"{field_name}__in": commune_ids})
+
+
+@dataclass(frozen=True)
+class RegistryNow:
+    """The registry as it is; links counted on `day` (today for the current year)."""
+
+    day: date
+
+    def organisations(self, ids: list[int] | None) -> np.ndarray:
+        return int_rows(fetch_organisations(self.day, ids), 5)
+
+    def links(self, ids: list[int] | None) -> np.ndarray:
+        return int_rows(fetch_links(self.day, ids), 4)
+
+    def memberships(self, ids: list[int] | None) -> np.ndarray:
+        return int_rows(fetch_memberships(self.day, ids), 2)
+
+    def organisation_figures(self, ids: list[int] | None) -> dict[tuple, list[int]]:
+        """(commune, ministry) -> [organisations, members, women, youth] over active orgs.
+
+        One row per distinct (organisation, ministry), so an organisation with two filières
+        of one ministry is counted, and its members summed, once.
+        """
+        rows = in_communes(
+            OrganisationFiliere.objects.filter(organisation__status=OrganisationStatus.ACTIVE),
+            "organisation__commune_id", ids,
+        ).order_by().values_list(
+            "organisation_id", "organisation__commune_id", "filiere__sector__ministry_id",
+            "organisation__members_total", "organisation__members_women",
+            "organisation__members_youth").distinct()
+        return ministry_figures(rows)
+
+    def sector_presence(self, sector_ids: set[int], ids: list[int] | None
+                        ) -> dict[int, dict[int, int]]:
+        """sector -> {commune: active organisations matching it} in the communes (None: all)."""
+        if not sector_ids:
+            return {}
+        rows = in_communes(
+            OrganisationFiliere.objects.filter(organisation__status=OrganisationStatus.ACTIVE,
+                                               filiere__sector_id__in=sector_ids),
+            "organisation__commune_id", ids,
+        ).order_by().values("filiere__sector_id", "organisation__commune_id").annotate(
+            n=Count("organisation_id", distinct=True))
+        presence: dict[int, dict[int, int]] = defaultdict(dict)
+        for row in rows:
+            presence[row["filiere__sector_id"]][row["organisation__commune_id"]] = row["n"]
+        return dict(presence)
+
+
+def ministry_figures(rows) -> dict[tuple, list[int]]:
+    """Sums of distinct (organisation, commune, ministry, members, women, youth) rows per
+    (commune, ministry): [organisations, members, women, youth]."""
+    figures: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for _, commune_id, ministry_id, members, women, youth in rows:
+        cell = figures[(commune_id, ministry_id)]
+        cell[0] += 1
+        cell[1] += members
+        cell[2] += women
+        cell[3] += youth
+    return dict(figures)

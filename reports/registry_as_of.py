@@ -1,0 +1,230 @@
+"""The registry at the end of a past day, rebuilt from the audit history (PRODUCT.md, "The
+two reports"), as the same flat rows `reports.registry.RegistryNow` reads from the registry.
+
+The day ends at midnight in the platform's time zone (settings.TIME_ZONE, Africa/Douala,
+UTC+1 all year): a history record counts for day D when its `history_date` is before
+00:00 of D+1 there (for 31 December 2025: before 2025-12-31 23:00 UTC).
+
+- An organisation exists on D when it has a history record on or before D and its latest
+  such record (by history date, then history id) is not a deletion; it then has that
+  record's commune, status, members, women, youth, legal form, union and filière set.
+- A link counts on D when its latest record on or before D is not a deletion, has status
+  confirmed, a start date empty or on or before D and an end date empty or after D (those
+  dates as that record holds them), and both its ends exist on D.
+
+"The latest record of each object on or before D" is one window query per history table
+(row_number over id, newest first), used as a subquery: no query per organisation or link.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from cooperatives.history import historical_filieres_model
+from cooperatives.models import CooperationLink, Organisation, OrganisationStatus, link_counted_on
+from sectors.models import Filiere
+
+from .cooperation_rows import UNION_FORMS, flag, int_rows, kind_code, positions
+from .registry import ministry_figures
+
+_CHUNK = 20_000  # ids per IN list
+
+
+def day_end(day: datetime.date) -> datetime.datetime:
+    """The first instant after `day` in the platform's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1),
+                                                         datetime.time.min))
+
+
+def latest_records(history_model, day: datetime.date, ids=None) -> QuerySet:
+    """Each object's latest history record dated on or before `day` (by history date, then
+    history id), deletions included; `ids` (a list or a query of ids) narrows it. Further
+    annotations are computed on those records (the window is filtered in an outer query, so
+    conditions on the records' fields go in annotations, not filters)."""
+    records = history_model.objects.filter(history_date__lt=day_end(day))
+    if ids is not None:
+        records = records.filter(id__in=ids)
+    return records.order_by().annotate(rank=Window(
+        RowNumber(), partition_by=[F("id")],
+        order_by=[F("history_date").desc(), F("history_id").desc()],
+    )).filter(rank=1)
+
+
+def registry_as_of(day: datetime.date) -> "RegistryAsOf":
+    """The registry as it stood at the end of `day`, rebuilt from the audit history."""
+    return RegistryAsOf(day)
+
+
+@dataclass
+class RegistryAsOf:
+    """The rows of `reports.registry.RegistryNow`, as the registry stood at the end of `day`
+    (organisation rows carry their history id too, for their filières)."""
+
+    day: datetime.date
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # Cooperation -------------------------------------------------------------------------
+
+    def organisations(self, ids: list[int] | None) -> np.ndarray:
+        return self._cooperation(ids)[0][:, [0, 1, 2, 5, 6]]
+
+    def links(self, ids: list[int] | None) -> np.ndarray:
+        return self._cooperation(ids)[1]
+
+    def memberships(self, ids: list[int] | None) -> np.ndarray:
+        return self._cooperation(ids)[2]
+
+    def _cooperation(self, ids: list[int] | None) -> tuple:
+        key = ("cooperation", None if ids is None else tuple(ids))
+        if key not in self._cache:
+            self._cache[key] = self._whole() if ids is None else self._around(ids)
+        return self._cache[key]
+
+    def _whole(self) -> tuple:
+        return self._every_organisation(), self._link_rows(None), self._every_membership()
+
+    def _every_organisation(self) -> np.ndarray:
+        if "organisations" not in self._cache:
+            self._cache["organisations"] = self._organisation_rows(None)
+        return self._cache["organisations"]
+
+    def _every_membership(self) -> np.ndarray:
+        """(organisation, filière) kept by the latest record of every organisation existing
+        on the day."""
+        if "memberships" not in self._cache:
+            self._cache["memberships"] = self._memberships_of(
+                self._every_organisation()[:, 7].tolist())
+        return self._cache["memberships"]
+
+    def _around(self, ids: list[int]) -> tuple:
+        """The communes' organisations on the day, the counted links with an end among them
+        and the organisations at their far ends."""
+        inside = self._in_communes(ids)
+        inside_ids = inside[:, 0].tolist()
+        touching = set()
+        for part in _chunks(inside_ids):
+            touching.update(CooperationLink.history.filter(
+                Q(source_id__in=part) | Q(target_id__in=part)).values_list("id", flat=True))
+        links = self._link_rows(sorted(touching)) if touching else _empty(4)
+        links = links[np.isin(links[:, 1], inside_ids) | np.isin(links[:, 2], inside_ids)]
+        far = sorted(set(links[:, 1:3].ravel().tolist()) - set(inside_ids))
+        organisations = np.concatenate([inside, self._organisation_rows(far) if far
+                                        else _empty(8)])
+        return organisations, links, self._memberships_of(organisations[:, 7].tolist())
+
+    def _in_communes(self, ids: list[int]) -> np.ndarray:
+        """Rows of the organisations whose seat is in the communes on the day (among those
+        ever recorded there)."""
+        ever = Organisation.history.filter(commune_id__in=ids).values("id")
+        rows = self._organisation_rows(ever)
+        return rows[np.isin(rows[:, 1], ids)]
+
+    def _organisation_rows(self, ids) -> np.ndarray:
+        """(id, commune, members, women, youth, active?, outside any union?, history id) of
+        the organisations existing on the day (`ids`: a list or a query; None: all)."""
+        if isinstance(ids, list) and len(ids) > _CHUNK:
+            return np.concatenate([self._organisation_rows(part) for part in _chunks(ids)])
+        rows = int_rows(latest_records(Organisation.history.model, self.day, ids).annotate(
+            is_active=flag(Q(status=OrganisationStatus.ACTIVE)),
+            no_union=flag(~Q(legal_form__in=UNION_FORMS) & Q(parent_union__isnull=True)),
+            exists=flag(~Q(history_type="-")),
+        ).values_list("id", "commune_id", "members_total", "members_women", "members_youth",
+                      "is_active", "no_union", "history_id", "exists"), 9)
+        return np.ascontiguousarray(rows[rows[:, 8] == 1][:, :8])
+
+    def _link_rows(self, ids: list[int] | None) -> np.ndarray:
+        """(id, source, target, kind index) of the links counted on the day."""
+        if ids is not None and len(ids) > _CHUNK:
+            return np.concatenate([self._link_rows(part) for part in _chunks(ids)])
+        rows = int_rows(latest_records(CooperationLink.history.model, self.day, ids).annotate(
+            kind_code=kind_code(),
+            counted=flag(link_counted_on(self.day) & ~Q(history_type="-")),
+        ).values_list("id", "source_id", "target_id", "kind_code", "counted"), 5)
+        return np.ascontiguousarray(rows[rows[:, 4] == 1][:, :4])
+
+    def _memberships_of(self, history_ids: list[int]) -> np.ndarray:
+        """(organisation, filière) kept by these organisation history records (many: the
+        rows of their history id range, picked in numpy rather than a long IN list)."""
+        if not history_ids:
+            return _empty(2)
+        wanted = np.unique(np.array(history_ids, dtype=np.int64))
+        records = historical_filieres_model().objects.filter(filiere_id__isnull=False)
+        if len(wanted) <= _CHUNK:  # a few communes: their records only
+            records = records.filter(history_id__in=wanted.tolist())
+        else:
+            records = records.filter(history_id__gte=int(wanted[0]),
+                                     history_id__lte=int(wanted[-1]))
+        rows = int_rows(records.order_by().values_list(
+            "history_id", "organisation_id", "filiere_id"), 3)
+        rows = rows[positions(wanted, np.ascontiguousarray(rows[:, 0])) >= 0]
+        return np.ascontiguousarray(rows[:, 1:])
+
+    # Convergence -------------------------------------------------------------------------
+
+    def organisation_figures(self, ids: list[int] | None) -> dict[tuple, list[int]]:
+        """As `RegistryNow.organisation_figures`, on the day."""
+        org, commune, filiere, members, women, youth = self._active(ids)
+        ministry = _lookup(dict(Filiere.objects.values_list("id", "sector__ministry_id")),
+                           filiere)
+        # One row per distinct (organisation, ministry).
+        _, first = np.unique(np.stack([org, ministry]), axis=1, return_index=True)
+        rows = zip(org[first].tolist(), commune[first].tolist(), ministry[first].tolist(),
+                   members[first].tolist(), women[first].tolist(), youth[first].tolist(),
+                   strict=True)
+        return ministry_figures(rows)
+
+    def sector_presence(self, sector_ids: set[int], ids: list[int] | None
+                        ) -> dict[int, dict[int, int]]:
+        """As `RegistryNow.sector_presence`, on the day."""
+        if not sector_ids:
+            return {}
+        org, commune, filiere, *_ = self._active(ids)
+        sector = _lookup(dict(Filiere.objects.filter(sector_id__in=sector_ids)
+                              .values_list("id", "sector_id")), filiere)
+        keep = sector >= 0
+        triples = np.unique(np.stack([sector[keep], commune[keep], org[keep]]), axis=1)
+        pairs, counts = np.unique(triples[:2], axis=1, return_counts=True)
+        presence: dict[int, dict[int, int]] = defaultdict(dict)
+        for s_id, c_id, n in zip(*pairs.tolist(), counts.tolist(), strict=True):
+            presence[s_id][c_id] = n
+        return dict(presence)
+
+    def _active(self, ids: list[int] | None) -> tuple[np.ndarray, ...]:
+        """Columns organisation, commune, filière, members, women, youth of the active
+        organisations of the communes (None: all) on the day, one row per filière."""
+        key = ("active", None if ids is None else tuple(ids))
+        if key not in self._cache:
+            rows = self._every_organisation() if ids is None else self._in_communes(ids)
+            rows = rows[rows[:, 5] == 1]
+            rows = rows[np.argsort(rows[:, 0], kind="stable")]
+            memberships = (self._every_membership() if ids is None
+                           else self._memberships_of(rows[:, 7].tolist()))
+            at = positions(np.ascontiguousarray(rows[:, 0]),
+                           np.ascontiguousarray(memberships[:, 0]))
+            memberships, at = memberships[at >= 0], at[at >= 0]
+            self._cache[key] = (memberships[:, 0], rows[at, 1], memberships[:, 1],
+                                rows[at, 2], rows[at, 3], rows[at, 4])
+        return self._cache[key]
+
+
+def _lookup(mapping: dict[int, int], keys: np.ndarray) -> np.ndarray:
+    """mapping[key] for each key, -1 where absent."""
+    if not mapping:
+        return np.full(len(keys), -1, dtype=np.int64)
+    known = np.array(sorted(mapping), dtype=np.int64)
+    values = np.array([mapping[k] for k in known.tolist()], dtype=np.int64)
+    at = positions(known, np.ascontiguousarray(keys))
+    return np.where(at >= 0, values[np.maximum(at, 0)], -1)
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start:start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+
+
+def _empty(width: int) -> np.ndarray:
+    return np.empty((0, width), dtype=np.int64)
