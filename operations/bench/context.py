@@ -34,6 +34,7 @@ class Options:
     output: Path | None = DEFAULT_OUTPUT
     import_rows: int = IMPORT_ROWS
     connections: int = 16
+    burst: float = 60.0  # seconds the P5 burst of edits lasts (the smoke test shortens it)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from reports.runs import NATIONAL, latest_commune_results, latest_done
 from .context import Context, add_row, wait_until
 from .worker import fail_pending_runs
 
-EDITS, COMMUNES, SPREAD = 100, 20, 60.0  # edits, communes, seconds the burst lasts
+EDITS, COMMUNES = 100, 20  # edits over Options.burst seconds (60), in that many communes
 LIMIT = 300  # seconds: the target
 PENDING = (ReportRun.Status.QUEUED, ReportRun.Status.RUNNING)
 # Each organisation's five edits leave it as it was, but for one more employee: members up,
@@ -37,7 +37,7 @@ def measure_p5_burst(ctx: Context, worker: bool) -> None:
     national = ReportRun.objects.filter(id__gte=first, scope=NATIONAL).count()
     seconds = (fresh_at - last_commit).total_seconds() if fresh_at else None
     where = "worker -c 2" if worker else "in-process (no REDIS_URL)"
-    note = (f"{len(organisations)} communes, edits over {SPREAD:.0f} s, {where}"
+    note = (f"{len(organisations)} communes, edits over {ctx.options.burst:.0f} s, {where}"
             + (f"; {mismatches} stored reports differ from a recomputation after {LIMIT} s"
                if fresh_at is None else ""))
     details = {"communes": len(organisations), "edits": EDITS, "national_runs": national,
@@ -60,7 +60,7 @@ def _one_active_organisation_per_commune(ctx: Context) -> list[Organisation]:
 
 
 def _burst(ctx: Context, organisations: list[Organisation]):
-    """The edits, evenly spread over SPREAD seconds; the moment the last one committed."""
+    """The edits, evenly spread over the burst's seconds; the moment the last one committed."""
     committed = []
     started = time.monotonic()
     for n in range(EDITS):
@@ -72,7 +72,7 @@ def _burst(ctx: Context, organisations: list[Organisation]):
         with transaction.atomic():
             transaction.on_commit(lambda: committed.append(timezone.now()))
             organisation_update(user=ctx.admin, organisation=organisation, **fields)
-        time.sleep(max(0.0, started + SPREAD * (n + 1) / EDITS - time.monotonic()))
+        time.sleep(max(0.0, started + ctx.options.burst * (n + 1) / EDITS - time.monotonic()))
     return committed[-1]
 
 
