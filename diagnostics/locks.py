@@ -10,8 +10,13 @@ from collections.abc import Callable
 
 from core.conflicts import Conflict
 
+
+def _never_locked(commune_id: int, year: int) -> str | None:
+    return None
+
+
 # (commune id, year) -> why the year is locked (a translated sentence), or None when open.
-_lock_reason: Callable[[int, int], str | None] = lambda commune_id, year: None
+_lock_reason: Callable[[int, int], str | None] = _never_locked
 
 
 def provide_lock_reason(reason: Callable[[int, int], str | None]) -> None:
