@@ -120,7 +120,7 @@ class SignoffStep(models.Model):
     checklist = models.JSONField(_("checklist"), null=True, blank=True)
 
     class Meta:
-        ordering = ["signoff", "at", "id"]
+        ordering = ["signoff", "id"]
         verbose_name = _("sign-off step")
         verbose_name_plural = _("sign-off steps")
 

@@ -94,7 +94,7 @@ def chain(signoff: YearSignoff) -> list[SignoffStep]:
     """Every step of the year, oldest first, with who took it."""
     if signoff.pk is None:
         return []
-    return list(signoff.steps.select_related("by").order_by("at", "id"))
+    return list(signoff.steps.select_related("by").order_by("id"))
 
 
 def _name(user) -> str:
@@ -102,7 +102,7 @@ def _name(user) -> str:
 
 
 def last_step(signoff: YearSignoff) -> SignoffStep | None:
-    return signoff.steps.select_related("by").order_by("-at", "-id").first()
+    return signoff.steps.select_related("by").order_by("-id").first()
 
 
 def lock_reason(commune_id: int, year: int) -> str | None:
