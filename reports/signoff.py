@@ -307,12 +307,14 @@ def key_figures(commune: Commune, year: int) -> dict | None:
 
 
 def timeline(commune: Commune, *, current_year: int) -> list[dict]:
-    """The commune's years, newest first (those with a sign-off or a stored run, and the
-    current year), each `{"year", "signoff", "figures", "previous"}`: the figures of a closed
-    year and of the year before it, side by side."""
+    """The commune's years, newest first (the current and the previous year, and those with
+    a sign-off, a diagnostic or a stored run), each `{"year", "signoff", "figures",
+    "previous"}`: the figures of a closed year and of the year before it, side by side."""
     signoffs = {s.year: s for s in YearSignoff.objects.filter(commune=commune)}
-    years = set(signoffs) | {current_year} | set(
-        commune.report_runs.filter(status="done").values_list("year", flat=True))
+    years = (set(signoffs) | {current_year, current_year - 1}
+             | set(commune.report_runs.filter(status="done").values_list("year", flat=True))
+             | set(TerritorialDiagnostic.objects.filter(commune=commune)
+                   .values_list("year", flat=True)))
     rows = []
     for year in sorted(years, reverse=True):
         signoff = signoffs.get(year) or YearSignoff(commune=commune, year=year)
