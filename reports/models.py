@@ -126,3 +126,28 @@ class SignoffStep(models.Model):
 
     def __str__(self):
         return f"{self.signoff} {self.action} {self.at:%Y-%m-%d}"
+
+
+class FrozenReport(models.Model):
+    """A closed year's report for its commune, copied from the run the closure found: never
+    changed. A reopening and a new closure store the next version; earlier ones are kept."""
+
+    signoff = models.ForeignKey(YearSignoff, models.CASCADE, related_name="frozen_reports",
+                                verbose_name=_("yearly sign-off"))
+    version = models.PositiveSmallIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ReportRun.Kind.choices)
+    # The run copied (kept as a plain id: runs may be pruned, the copy stays).
+    run_id = models.PositiveIntegerField(_("run"))
+    computed_at = models.DateTimeField(_("computed at"))
+    frozen_at = models.DateTimeField(_("frozen at"), default=timezone.now)
+    result = models.JSONField(_("result"))
+
+    class Meta:
+        ordering = ["signoff", "-version", "kind"]
+        verbose_name = _("frozen report")
+        verbose_name_plural = _("frozen reports")
+        constraints = [models.UniqueConstraint(fields=["signoff", "version", "kind"],
+                                               name="frozen_one_per_version_kind")]
+
+    def __str__(self):
+        return f"{self.signoff} {self.kind} v{self.version}"

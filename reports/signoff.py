@@ -27,7 +27,7 @@ from core.conflicts import Conflict
 from diagnostics.models import TerritorialDiagnostic
 
 from . import runs
-from .models import SignoffStep, YearSignoff
+from .models import FrozenReport, ReportRun, SignoffStep, YearSignoff
 
 State, Action = YearSignoff.State, SignoffStep.Action
 STALE_CHANGE_REQUEST = datetime.timedelta(days=30)
@@ -245,8 +245,35 @@ def year_close(*, user, commune: Commune, year: int, reason: str = "") -> Signof
     """The national admin closes a year the region approved."""
     signoff = _locked(commune, year)
     _check_step(user, signoff, Action.CLOSE)
-    return _record(signoff, user=user, action=Action.CLOSE, state=State.CLOSED,
+    step = _record(signoff, user=user, action=Action.CLOSE, state=State.CLOSED,
                    reason=(reason or "").strip())
+    _freeze(signoff)
+    return step
+
+
+def _freeze(signoff: YearSignoff) -> list[FrozenReport]:
+    """Copy the year's latest done run of each report as the version just closed (a report
+    never computed for the year has no copy)."""
+    frozen = []
+    for kind in ReportRun.Kind.values:
+        run = runs.latest_done(kind, commune=signoff.commune, year=signoff.year)
+        if run is not None:
+            frozen.append(FrozenReport.objects.create(
+                signoff=signoff, version=signoff.version, kind=kind, run_id=run.pk,
+                computed_at=run.finished_at, result=run.result))
+    return frozen
+
+
+def frozen_report(kind: str, commune: Commune, year: int) -> tuple[FrozenReport | None, list]:
+    """The frozen report of a closed year (its current version) with the steps of that
+    version (the approval chain), or (None, []) when the year is not closed."""
+    signoff = YearSignoff.objects.filter(commune=commune, year=year,
+                                         state=State.CLOSED).first()
+    if signoff is None:
+        return None, []
+    frozen = signoff.frozen_reports.filter(version=signoff.version, kind=kind).first()
+    steps = list(signoff.steps.filter(version=signoff.version).order_by("id"))
+    return frozen, steps
 
 
 @transaction.atomic

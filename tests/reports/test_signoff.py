@@ -329,3 +329,57 @@ def test_the_api_takes_each_step(diagnostic, commune_a, agent_a, dept_reviewer, 
     chain = response.json()["chain"]
     assert [(s["action"], s["by"], s["reason"]) for s in chain] == [
         ("submit", "agent_a", ""), ("return", "dept_rev", "Incomplet")]
+
+
+# Frozen reports --------------------------------------------------------------------------------
+
+def _done_run(commune, kind, result):
+    from reports.models import ReportRun
+
+    now = timezone.now()
+    return ReportRun.objects.create(kind=kind, commune=commune, scope=commune.pcode,
+                                    year=YEAR, status="done", result=result, queued_at=now,
+                                    started_at=now, finished_at=now)
+
+
+def test_a_closed_years_api_answer_is_frozen(diagnostic, commune_a, agent_a, dept_reviewer,
+                                             region_reviewer, admin_user, analyst):
+    _done_run(commune_a, "cooperation", {"active_organisations": 3})
+    url = reverse("api-report-cooperation") + f"?commune={commune_a.pcode}&year={YEAR}"
+    reader = client_for(analyst)
+    assert reader.get(url).json()["signed_off"] is False
+    _walk_to("closed", commune_a, agent_a, dept_reviewer, region_reviewer, admin_user)
+    before = reader.get(url).content
+    answer = reader.get(url).json()
+    assert (answer["signed_off"], answer["version"], answer["result"]) == (
+        True, 1, {"active_organisations": 3})
+    assert [(s["action"], s["state"]) for s in answer["approval_chain"]] == [
+        ("submit", "submitted"), ("approve", "department_approved"), ("approve", "approved"),
+        ("close", "closed")]
+    assert "agent_a" not in before.decode()  # no user names for ministries
+    # Later edits and runs of the year leave the closed answer byte-identical.
+    _done_run(commune_a, "cooperation", {"active_organisations": 4})
+    diagnostics.diagnostic_create(user=agent_a, commune=commune_a, year=YEAR + 1)
+    assert reader.get(url).content == before
+    # The current year says it is not signed off.
+    current = reverse("api-report-cooperation") + f"?commune={commune_a.pcode}"
+    assert reader.get(current).json()["signed_off"] is False
+
+
+def test_a_reopened_and_closed_again_year_is_version_2_and_keeps_version_1(
+        diagnostic, commune_a, agent_a, dept_reviewer, region_reviewer, admin_user, analyst):
+    from reports.models import FrozenReport
+
+    _done_run(commune_a, "convergence", {"score": None})
+    _walk_to("closed", commune_a, agent_a, dept_reviewer, region_reviewer, admin_user)
+    signoff.year_reopen(user=admin_user, commune=commune_a, year=YEAR, reason="Correction")
+    url = reverse("api-report-convergence") + f"?commune={commune_a.pcode}&year={YEAR}"
+    assert client_for(analyst).get(url).json()["signed_off"] is False
+    _done_run(commune_a, "convergence", {"score": {"num": 1, "den": 2}})
+    _walk_to("closed", commune_a, agent_a, dept_reviewer, region_reviewer, admin_user)
+    answer = client_for(analyst).get(url).json()
+    assert (answer["version"], answer["result"]) == (2, {"score": {"num": 1, "den": 2}})
+    assert [s["action"] for s in answer["approval_chain"]] == [
+        "reopen", "submit", "approve", "approve", "close"]
+    assert list(FrozenReport.objects.order_by("version").values_list("version", "result")) == [
+        (1, {"score": None}), (2, {"score": {"num": 1, "den": 2}})]
