@@ -171,9 +171,10 @@ def test_the_admin_reopens_a_closed_year_as_a_new_version(diagnostic, commune_a,
 
 # The checklist -----------------------------------------------------------------------------
 
-def test_the_checklist_blocks_on_integrity_and_the_diagnostic(commune_a, agent_a, cassava,
-                                                              agriculture):
+def test_the_checklist_blocks_on_integrity_and_the_diagnostic(commune_a, commune_b, agent_a,
+                                                              cassava, agriculture):
     OrganisationFactory(commune=commune_a, primary_filiere=cassava, contact_phone="699 00")
+    OrganisationFactory(commune=commune_b, primary_filiere=cassava, contact_phone="699 01")
     DiagnosticFactory(commune=commune_a, year=YEAR, status="draft")
     with translation.override("en"):
         items = [(i.code, i.blocking, i.ok, i.count, i.label)
@@ -383,3 +384,14 @@ def test_a_reopened_and_closed_again_year_is_version_2_and_keeps_version_1(
         "reopen", "submit", "approve", "approve", "close"]
     assert list(FrozenReport.objects.order_by("version").values_list("version", "result")) == [
         (1, {"score": None}), (2, {"score": {"num": 1, "den": 2}})]
+
+
+def test_the_integrity_checks_count_only_the_communes_rows(commune_a, commune_b, cassava):
+    from operations.integrity import commune_faults
+
+    OrganisationFactory(commune=commune_a, primary_filiere=cassava, contact_phone="699 00",
+                        latitude=30.0, longitude=11.0)
+    OrganisationFactory(commune=commune_b, primary_filiere=cassava, contact_phone="699 01")
+    assert commune_faults(commune_a.pk) == {"phones_not_normalised": 1,
+                                            "points_outside_cameroon": 1}
+    assert commune_faults(commune_b.pk) == {"phones_not_normalised": 1}
