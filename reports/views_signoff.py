@@ -65,6 +65,7 @@ def _year_page(request, commune, year, *, errors=(), status=200):
         "returned": signoff.state == signoff.State.RETURNED,
         "actions": services.actions_for(request.user, signoff),
         "Action": SignoffStep.Action,
+        "frozen": signoff.frozen_reports.order_by("-version", "kind") if signoff.pk else [],
     }, status=status)
 
 

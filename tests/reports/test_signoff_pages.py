@@ -124,6 +124,9 @@ def test_the_timeline_shows_a_closed_years_figures_beside_the_year_before(
     assert '<td class="num">33 % (1/3)</td><td class="num">–</td>' in body
     assert '<td class="num">5</td><td class="num">4</td>' in body
     assert "Closed" in body
+    year_page = _en(agent_a).get(reverse("reports:signoff_year",
+                                         args=[commune_a.pcode, YEAR])).content.decode()
+    assert year_page.count("version 1 · ") == 2  # both reports frozen at the closure
 
 
 def test_the_commune_menu_links_its_years(commune_a, agent_a):
