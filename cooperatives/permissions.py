@@ -130,7 +130,8 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_reless_scope", None)
     if cached is not None:
         return cached
-    rows = freshness.cached(f"roles:{user.pk}", [freshness.ROLES], lambda: list(
+    # "v2": the rows gained the department and region; entries cached before must not be read.
+    rows = freshness.cached(f"roles:v2:{user.pk}", [freshness.ROLES], lambda: list(
         RoleAssignment.objects.filter(user=user).values_list(
             "role", "commune_id", "organisation_id", "ministry_id", "department_id",
             "region_id")))
