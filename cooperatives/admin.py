@@ -22,7 +22,7 @@ from .models import (
 class RoleInline(admin.TabularInline):
     model = RoleAssignment
     extra = 1
-    autocomplete_fields = ["commune", "organisation", "ministry"]
+    autocomplete_fields = ["commune", "organisation", "ministry", "department", "region"]
 
 
 @admin.register(User)
@@ -33,11 +33,14 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "role", "commune", "organisation", "ministry"]
+    list_display = ["user", "role", "commune", "organisation", "ministry", "department",
+                    "region"]
     list_filter = ["role"]
     search_fields = ["user__username", "commune__name_fr", "organisation__name"]
-    autocomplete_fields = ["user", "commune", "organisation", "ministry"]
-    list_select_related = ["user", "commune", "organisation", "ministry"]
+    autocomplete_fields = ["user", "commune", "organisation", "ministry", "department",
+                           "region"]
+    list_select_related = ["user", "commune", "organisation", "ministry", "department",
+                           "region"]
 
 
 class FiliereInline(admin.TabularInline):

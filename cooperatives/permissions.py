@@ -32,6 +32,8 @@ class Scope:
     commune_ids: frozenset[int] = field(default_factory=frozenset)  # CTD agent of these
     organisation_ids: frozenset[int] = field(default_factory=frozenset)  # representative of
     ministry_ids: frozenset[int] = field(default_factory=frozenset)  # analyst for
+    department_ids: frozenset[int] = field(default_factory=frozenset)  # reviewer of
+    region_ids: frozenset[int] = field(default_factory=frozenset)  # reviewer of
 
     @property
     def is_agent(self) -> bool:
@@ -46,9 +48,15 @@ class Scope:
         return bool(self.ministry_ids)
 
     @property
+    def is_reviewer(self) -> bool:
+        """A departmental or regional reviewer (MINPMEESA's delegations)."""
+        return bool(self.department_ids or self.region_ids)
+
+    @property
     def has_role(self) -> bool:
         """At least one role: what every API view and export asks first."""
-        return self.is_admin or self.is_agent or self.is_representative or self.is_analyst
+        return (self.is_admin or self.is_agent or self.is_representative or self.is_analyst
+                or self.is_reviewer)
 
     @property
     def reads_country(self) -> bool:
@@ -69,13 +77,23 @@ class Scope:
                          .values_list("commune_id", flat=True))
 
     @cached_property
+    def reviewed_commune_ids(self) -> frozenset[int]:
+        """Communes of the departments and regions a reviewer covers (one query, once per
+        request)."""
+        if not self.is_reviewer:
+            return frozenset()
+        return frozenset(Commune.objects.filter(
+            Q(department_id__in=self.department_ids)
+            | Q(department__region_id__in=self.region_ids)).values_list("pk", flat=True))
+
+    @cached_property
     def readable_commune_ids(self) -> frozenset[int] | None:
         """The communes whose reports, aggregates, scorecards and interventions the user reads:
-        None for every commune (admins, analysts), else those they work in (CTD agent) or
-        speak for (representative)."""
+        None for every commune (admins, analysts), else those they work in (CTD agent), speak
+        for (representative) or review (departmental and regional reviewers)."""
         if self.reads_country:
             return None
-        return self.commune_ids | self.represented_commune_ids
+        return self.commune_ids | self.represented_commune_ids | self.reviewed_commune_ids
 
     def in_readable_communes(self, queryset, field_name: str = "commune_id"):
         """`queryset` cut to the readable communes (`field_name` holds the commune's id)."""
@@ -96,10 +114,13 @@ class Scope:
             return self.is_admin or commune_id in self.commune_ids
         if need == "record":
             return self.is_admin or self.is_analyst or commune_id in self.commune_ids
+        if need == "signoff":
+            return (self.is_admin or commune_id in self.commune_ids
+                    or commune_id in self.reviewed_commune_ids)
         raise ValueError(f"unknown need {need!r}; one of {NEEDS}")
 
 
-NEEDS = ("read", "reports", "write", "record")
+NEEDS = ("read", "reports", "write", "record", "signoff")
 
 
 def scope_of(user) -> Scope:
@@ -109,14 +130,18 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_reless_scope", None)
     if cached is not None:
         return cached
-    rows = freshness.cached(f"roles:{user.pk}", [freshness.ROLES], lambda: list(
+    # "v2": the rows gained the department and region; entries cached before must not be read.
+    rows = freshness.cached(f"roles:v2:{user.pk}", [freshness.ROLES], lambda: list(
         RoleAssignment.objects.filter(user=user).values_list(
-            "role", "commune_id", "organisation_id", "ministry_id")))
+            "role", "commune_id", "organisation_id", "ministry_id", "department_id",
+            "region_id")))
     scope = Scope(
         is_admin=user.is_superuser or any(r[0] == Role.ADMIN for r in rows),
         commune_ids=frozenset(r[1] for r in rows if r[0] == Role.CTD_AGENT),
         organisation_ids=frozenset(r[2] for r in rows if r[0] == Role.REPRESENTATIVE),
         ministry_ids=frozenset(r[3] for r in rows if r[0] == Role.ANALYST),
+        department_ids=frozenset(r[4] for r in rows if r[0] == Role.DEPARTMENT_REVIEWER),
+        region_ids=frozenset(r[5] for r in rows if r[0] == Role.REGION_REVIEWER),
     )
     user._reless_scope = scope
     return scope
@@ -197,7 +222,9 @@ def get_commune_for_user(user, pcode, *, need: str = "read") -> Commune:
     - "write": registry edits, imports, duplicates, diagnostics, recomputes: admins and its
       CTD agents;
     - "record": recording interventions: admins, its CTD agents and analysts (each
-      intervention is then checked against the analyst's ministry).
+      intervention is then checked against the analyst's ministry);
+    - "signoff": its yearly sign-off: admins, its CTD agents and the reviewers of its
+      department or region (each step then checks who may take it).
     """
     if need not in NEEDS:
         raise ValueError(f"unknown need {need!r}; one of {NEEDS}")

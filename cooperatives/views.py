@@ -46,7 +46,8 @@ def commune_public(request, pcode):
 
 def my_space(request):
     """Send a signed-in user to where their work is: CTD agents to their commune's dashboard,
-    representatives to their organisation, admins to the national list, others home."""
+    representatives to their organisation, admins to the national list, reviewers to the
+    years waiting for their step, others home."""
     if not request.user.is_authenticated:
         return redirect("login")
     scope = scope_of(request.user)
@@ -57,4 +58,6 @@ def my_space(request):
         return redirect("organisation_detail", pk=min(scope.organisation_ids))
     if scope.is_admin:
         return redirect("organisation_list_all")
+    if scope.is_reviewer:
+        return redirect("reports:signoff_queue")
     return redirect("home")

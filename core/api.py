@@ -17,13 +17,17 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .conflicts import Conflict
 from .parsers import nul_message
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Conflict):
+        return Response({"detail": " ".join(exc.messages)}, status=409)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(service_errors(exc))
     response = drf_exception_handler(exc, context)

@@ -2,9 +2,10 @@
 
 Reading: admins and ministry analysts read every commune; CTD agents their communes (drafts
 included); representatives the validated diagnostics and the interventions of their
-organisation's commune. Writing diagnostics: admins and the commune's CTD agents. Recording
-interventions: admins, the commune's CTD agents (any ministry) and analysts (their own
-ministry, in any commune).
+organisation's commune; departmental and regional reviewers those of their territory's
+communes (validated diagnostics only). Writing diagnostics: admins and the commune's CTD
+agents. Recording interventions: admins, the commune's CTD agents (any ministry) and
+analysts (their own ministry, in any commune).
 """
 
 from django.db.models import Q, QuerySet
@@ -35,7 +36,7 @@ def diagnostics_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     scope = scope_of(user)
     if scope.reads_country:
         return qs
-    rep_communes = scope.represented_commune_ids
+    rep_communes = scope.represented_commune_ids | scope.reviewed_commune_ids
     if not (scope.commune_ids or rep_communes):
         return qs.none()
     return qs.filter(Q(commune_id__in=scope.commune_ids)

@@ -20,6 +20,7 @@ from cooperatives.models import Organisation
 from cooperatives.permissions import can_write_commune
 from sectors.models import Ministry
 
+from .locks import only_year, refuse_if_locked
 from .models import (
     DiagnosticActor,
     DiagnosticEntry,
@@ -75,10 +76,16 @@ def _locked_status(diagnostic: TerritorialDiagnostic) -> str | None:
 
 def diagnostic_lock_for_edit(*, user, diagnostic: TerritorialDiagnostic) -> None:
     """Check the user may change the diagnostic and that it is still a draft. Call inside a
-    transaction."""
+    transaction. A diagnostic of a year handed in for sign-off is refused first, saying why."""
     _check_writer(user, diagnostic)
+    refuse_if_locked(diagnostic.commune_id, _stored_year(diagnostic))
     if _locked_status(diagnostic) != TerritorialDiagnostic.Status.DRAFT:
         raise ValidationError(EDIT_REFUSED, code="validated")
+
+
+def _stored_year(diagnostic: TerritorialDiagnostic) -> int:
+    return (TerritorialDiagnostic.objects.filter(pk=diagnostic.pk)
+            .values_list("year", flat=True).first() or diagnostic.year)
 
 
 def _check_year_free(diagnostic: TerritorialDiagnostic) -> None:
@@ -96,6 +103,7 @@ def diagnostic_create(*, user, commune: Commune, year: int,
     """Start a draft diagnostic for the commune and year (one diagnostic per year)."""
     if not can_write_commune(user, commune.pk):
         raise PermissionDenied
+    refuse_if_locked(commune.pk, year)
     diagnostic = TerritorialDiagnostic(commune=commune, year=year, source=source)
     _check_year_free(diagnostic)
     _save(diagnostic, user)
@@ -108,6 +116,7 @@ def diagnostic_update(*, user, diagnostic: TerritorialDiagnostic,
     """Change a draft's year or source."""
     diagnostic_lock_for_edit(user=user, diagnostic=diagnostic)
     _assign(diagnostic, fields, DIAGNOSTIC_FIELDS)
+    refuse_if_locked(diagnostic.commune_id, diagnostic.year)
     _check_year_free(diagnostic)
     _save(diagnostic, user)
     return diagnostic
@@ -118,6 +127,7 @@ def diagnostic_validate(*, user, diagnostic: TerritorialDiagnostic) -> Territori
     """A CTD agent (or an admin) validates a draft; from then on it feeds the reports and can
     no longer be changed."""
     _check_writer(user, diagnostic)
+    refuse_if_locked(diagnostic.commune_id, diagnostic.year)
     if _locked_status(diagnostic) != TerritorialDiagnostic.Status.DRAFT:
         raise ValidationError(_("This diagnostic is already validated."), code="validated")
     if not diagnostic.entries.exists():
@@ -136,6 +146,7 @@ def diagnostic_copy_to_year(*, user, diagnostic: TerritorialDiagnostic, year: in
     """Start the commune's diagnostic for `year` as a draft copy of `diagnostic`: its entries,
     project ideas, actors and resources."""
     _check_writer(user, diagnostic)
+    refuse_if_locked(diagnostic.commune_id, year)
     copy = TerritorialDiagnostic(commune_id=diagnostic.commune_id, year=year,
                                  source=source or diagnostic.source)
     _check_year_free(copy)
@@ -255,6 +266,7 @@ def intervention_record(*, user, ministry: Ministry, commune: Commune, programme
     the commune."""
     if not can_record_intervention(user, commune.pk, ministry.pk):
         raise PermissionDenied
+    refuse_if_locked(commune.pk, only_year(start_date, end_date))
     intervention = Intervention(ministry=ministry, commune=commune, programme=programme,
                                 filiere=filiere, sector=sector, start_date=start_date,
                                 end_date=end_date, budget=budget, recorded_by=user)
@@ -271,13 +283,16 @@ def intervention_update(*, user, intervention: Intervention, beneficiaries: Iter
                         **fields) -> Intervention:
     """Change an intervention (not its commune); the user must be allowed both before and
     after the change (an analyst cannot hand it to another ministry)."""
-    stored = Intervention.objects.filter(pk=intervention.pk).values("commune_id",
-                                                                    "ministry_id").get()
+    stored = Intervention.objects.filter(pk=intervention.pk).values(
+        "commune_id", "ministry_id", "start_date", "end_date").get()
     if not can_record_intervention(user, stored["commune_id"], stored["ministry_id"]):
         raise PermissionDenied
+    refuse_if_locked(stored["commune_id"], only_year(stored["start_date"], stored["end_date"]))
     _assign(intervention, fields, INTERVENTION_FIELDS)
     if not can_record_intervention(user, intervention.commune_id, intervention.ministry_id):
         raise PermissionDenied
+    refuse_if_locked(intervention.commune_id,
+                     only_year(intervention.start_date, intervention.end_date))
     ids = _clean_intervention(intervention, beneficiaries)
     if beneficiaries is not None:
         # Set the beneficiaries without history rows of their own, so the save below records

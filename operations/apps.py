@@ -9,3 +9,10 @@ class OperationsConfig(AppConfig):
 
     name = "operations"
     verbose_name = _("operations")
+
+    def ready(self):
+        from reports import signoff
+
+        from . import integrity  # the models are loaded only now
+
+        signoff.provide_commune_faults(integrity.commune_faults)

@@ -58,44 +58,56 @@ def duplicate_links():
     return [f"{p['low']}-{p['high']}-{p['kind']}" for p in pairs[:SAMPLE + 1]]
 
 
-def confirmed_links_to_dissolved():
+# The registry checks below take an optional commune: None checks the whole registry (the
+# nightly run), a commune's id only its rows (the yearly sign-off's checklist).
+
+def _organisations(commune_id: int | None):
+    organisations = Organisation.objects.all()
+    return organisations if commune_id is None else organisations.filter(commune_id=commune_id)
+
+
+def confirmed_links_to_dissolved(commune_id: int | None = None):
     dissolved = OrganisationStatus.DISSOLVED
-    return _ids(CooperationLink.objects.filter(status=LinkStatus.CONFIRMED).filter(
-        Q(source__status=dissolved) | Q(target__status=dissolved)))
+    links = CooperationLink.objects.filter(status=LinkStatus.CONFIRMED).filter(
+        Q(source__status=dissolved) | Q(target__status=dissolved))
+    if commune_id is not None:
+        links = links.filter(Q(source__commune_id=commune_id) | Q(target__commune_id=commune_id))
+    return _ids(links)
 
 
-def active_below_legal_minimum():
-    return _ids(Organisation.objects.active().filter(
+def active_below_legal_minimum(commune_id: int | None = None):
+    return _ids(_organisations(commune_id).active().filter(
         Q(legal_form=LegalForm.SCOOPS, members_total__lt=5)
         | Q(legal_form=LegalForm.COOP_CA, members_total__lt=15)))
 
 
-def member_counts_above_total():
-    return _ids(Organisation.objects.filter(
+def member_counts_above_total(commune_id: int | None = None):
+    return _ids(_organisations(commune_id).filter(
         Q(members_women__gt=F("members_total")) | Q(members_youth__gt=F("members_total"))))
 
 
-def primary_filiere_missing():
+def primary_filiere_missing(commune_id: int | None = None):
     has_primary = OrganisationFiliere.objects.filter(
         filiere_id=F("organisation__primary_filiere_id"))
-    return _ids(Organisation.objects.exclude(pk__in=has_primary.values("organisation_id")))
+    return _ids(_organisations(commune_id).exclude(
+        pk__in=has_primary.values("organisation_id")))
 
 
-def parent_not_a_union():
-    return _ids(Organisation.objects.filter(parent_union__isnull=False).exclude(
+def parent_not_a_union(commune_id: int | None = None):
+    return _ids(_organisations(commune_id).filter(parent_union__isnull=False).exclude(
         Q(parent_union__legal_form=LegalForm.UNION)
         | Q(legal_form=LegalForm.UNION, parent_union__legal_form=LegalForm.FEDERATION)))
 
 
-def phones_not_normalised():
+def phones_not_normalised(commune_id: int | None = None):
     """Contact phones the rules could not read (left as typed by the phone migration)."""
-    return _ids(Organisation.objects.exclude(contact_phone="").exclude(
+    return _ids(_organisations(commune_id).exclude(contact_phone="").exclude(
         contact_phone__regex=r"^\+237[26][0-9]{8}$"))
 
 
-def points_outside_cameroon():
+def points_outside_cameroon(commune_id: int | None = None):
     (lat_low, lat_high), (lon_low, lon_high) = LATITUDE_RANGE, LONGITUDE_RANGE
-    return _ids(Organisation.objects.filter(
+    return _ids(_organisations(commune_id).filter(
         Q(latitude__lt=lat_low) | Q(latitude__gt=lat_high)
         | Q(longitude__lt=lon_low) | Q(longitude__gt=lon_high)))
 
@@ -121,6 +133,8 @@ def roles_without_target():
         Q(role=Role.CTD_AGENT, commune__isnull=True)
         | Q(role=Role.REPRESENTATIVE, organisation__isnull=True)
         | Q(role=Role.ANALYST, ministry__isnull=True)
+        | Q(role=Role.DEPARTMENT_REVIEWER, department__isnull=True)
+        | Q(role=Role.REGION_REVIEWER, region__isnull=True)
         | Q(user__is_active=False)))
 
 
@@ -188,3 +202,17 @@ CHECKS = [
 def run_checks() -> dict[str, list]:
     """Every check's faulty ids (at most SAMPLE + 1 each), keyed by check code."""
     return {check.code: check.find() for check in CHECKS}
+
+
+COMMUNE_CHECKS = ("confirmed_links_to_dissolved", "active_below_legal_minimum",
+                  "member_counts_above_total", "primary_filiere_missing", "parent_not_a_union",
+                  "phones_not_normalised", "points_outside_cameroon")
+
+
+def commune_faults(commune_id: int) -> dict[str, int]:
+    """The registry checks that belong to one commune, run on its rows only: {code: faulty
+    rows (at most SAMPLE + 1)} for the checks that find some. Handed to the yearly sign-off's
+    checklist at start-up (`OperationsConfig.ready`), since reports may not import operations."""
+    by_code = {check.code: check.find for check in CHECKS}
+    found = {code: len(by_code[code](commune_id)) for code in COMMUNE_CHECKS}
+    return {code: n for code, n in found.items() if n}

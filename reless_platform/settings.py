@@ -292,7 +292,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Organisations appear in several components (read, saved): one name for their statuses.
-    "ENUM_NAME_OVERRIDES": {"OrganisationStatusEnum": "cooperatives.models.OrganisationStatus"},
+    "ENUM_NAME_OVERRIDES": {"OrganisationStatusEnum": "cooperatives.models.OrganisationStatus",
+                            # History entries kept their name when the sign-off's steps came.
+                            "ActionEnum": ["created", "changed", "deleted"],
+                            "SignoffActionEnum": "reports.models.SignoffStep.Action"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Deep links put a link inside each operation's toggle button (nested controls, which

@@ -21,6 +21,7 @@ from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
 from .models import ReportRun
 from .reads import reads_country, recomputes_country
 from .runs import latest_done, pending_run
+from .signoff import frozen_report
 from .tasks import request_national_recompute, request_report
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(),
@@ -45,6 +46,12 @@ REPORT = inline_serializer("Report", {
         "When a refresh queued after an edit will start (it gathers the edits until then); "
         "null when none waits.")),
     "run": serializers.IntegerField(), "result": serializers.JSONField(),
+    "signed_off": serializers.BooleanField(help_text=(
+        "True when the commune's year is closed: the figures are its frozen copy.")),
+    "version": serializers.IntegerField(required=False, help_text=(
+        "The closed year's version (a reopening and a new closure make the next one).")),
+    "approval_chain": serializers.JSONField(required=False, help_text=(
+        "The steps of that version: action, state reached, date, reason.")),
 })
 COMMUNE_PARAM = OpenApiParameter("commune", OpenApiTypes.STR, description=(
     "Commune P-code (e.g. CM002001001); omit for the national report."))
@@ -93,6 +100,10 @@ class ReportView(ApiViewMixin, APIView):
     def get(self, request):
         commune = _commune(request, request.query_params.get("commune"))
         year = parse_year(request.query_params.get("year"))
+        if commune is not None and year is not None:
+            frozen, steps = frozen_report(self.kind, commune, year)
+            if frozen is not None:
+                return Response(_frozen_answer(frozen, commune, year, steps))
         run = latest_done(self.kind, commune=commune, year=year)
         if run is None:
             raise exceptions.NotFound(_("This report has not been computed yet."))
@@ -101,7 +112,17 @@ class ReportView(ApiViewMixin, APIView):
         return Response({"kind": run.kind, "scope": run.scope, "year": run.year,
                          "computed_at": run.finished_at, "refresh_pending": pending is not None,
                          "refresh_due": pending.not_before if waiting else None,
-                         "run": run.pk, "result": run.result})
+                         "run": run.pk, "result": run.result, "signed_off": False})
+
+
+def _frozen_answer(frozen, commune: Commune, year: int, steps: list) -> dict:
+    """A closed year's frozen report: the same every time it is read (no user names: the
+    chain says which step, when and why)."""
+    return {"kind": frozen.kind, "scope": commune.pcode, "year": year,
+            "computed_at": frozen.computed_at, "run": frozen.run_id, "result": frozen.result,
+            "signed_off": True, "version": frozen.version,
+            "approval_chain": [{"action": s.action, "state": s.state, "at": s.at,
+                                "reason": s.reason} for s in steps]}
 
 
 class ConvergenceReportView(ReportView):

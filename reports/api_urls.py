@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_signoff
 
 urlpatterns = [
     path("reports/convergence/", api.ConvergenceReportView.as_view(),
@@ -11,4 +11,8 @@ urlpatterns = [
          name="api-report-run-create"),
     path("reports/runs/<str:pk>/", api.ReportRunDetailView.as_view(),
          name="api-report-run"),
+]
+urlpatterns += [
+    path("signoff/<str:pcode>/<int:year>/", api_signoff.SignoffView.as_view(),
+         name="api-signoff"),
 ]

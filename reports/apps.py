@@ -7,6 +7,9 @@ class ReportsConfig(AppConfig):
     verbose_name = _("reports")
 
     def ready(self):
-        from . import signals
+        from diagnostics import locks
+
+        from . import signals, signoff  # the models are loaded only now
 
         signals.connect()
+        locks.provide_lock_reason(signoff.lock_reason)

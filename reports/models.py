@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communes.models import Commune
 
@@ -56,3 +57,99 @@ class ReportRun(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.scope} {self.year} ({self.status})"
+
+
+class YearSignoff(models.Model):
+    """A commune's year on its way up the territorial chain: submitted by the CTD agent,
+    approved (or returned) by the departmental then the regional reviewer, closed by the
+    national admin, who alone may reopen it. Its steps are `SignoffStep` rows."""
+
+    class State(models.TextChoices):
+        # Labels read inside a sentence ("The year 2025 of commune X is closed since ...").
+        OPEN = "open", pgettext_lazy("year state", "open")
+        SUBMITTED = "submitted", pgettext_lazy("year state", "submitted")
+        RETURNED = "returned", pgettext_lazy("year state", "returned")
+        DEPARTMENT_APPROVED = ("department_approved",
+                               pgettext_lazy("year state", "approved by the department"))
+        APPROVED = "approved", pgettext_lazy("year state", "approved by the region")
+        CLOSED = "closed", pgettext_lazy("year state", "closed")
+
+    commune = models.ForeignKey(Commune, models.CASCADE, related_name="signoffs",
+                                verbose_name=_("commune"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    state = models.CharField(_("state"), max_length=20, choices=State.choices,
+                             default=State.OPEN)
+    # 1 until the admin reopens a closed year; each reopening starts the next version.
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+
+    class Meta:
+        ordering = ["commune", "-year"]
+        verbose_name = _("yearly sign-off")
+        verbose_name_plural = _("yearly sign-offs")
+        constraints = [models.UniqueConstraint(fields=["commune", "year"],
+                                               name="signoff_one_per_commune_year")]
+
+    def __str__(self):
+        return f"{self.commune} {self.year} ({self.state})"
+
+    @property
+    def is_locked(self) -> bool:
+        """Submitted or beyond: the year's diagnostic and interventions are frozen."""
+        return self.state not in (self.State.OPEN, self.State.RETURNED)
+
+
+class SignoffStep(models.Model):
+    """One step of a yearly sign-off, never changed: the audit history of the chain."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Submitted")
+        APPROVE = "approve", _("Approved")
+        RETURN = "return", _("Returned")
+        CLOSE = "close", _("Closed")
+        REOPEN = "reopen", _("Reopened")
+
+    signoff = models.ForeignKey(YearSignoff, models.CASCADE, related_name="steps",
+                                verbose_name=_("yearly sign-off"))
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    state = models.CharField(_("state reached"), max_length=20,
+                             choices=YearSignoff.State.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                           verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+    # The checklist as computed at submission: [{"code", "ok", "blocking", "count"}].
+    checklist = models.JSONField(_("checklist"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["signoff", "id"]
+        verbose_name = _("sign-off step")
+        verbose_name_plural = _("sign-off steps")
+
+    def __str__(self):
+        return f"{self.signoff} {self.action} {self.at:%Y-%m-%d}"
+
+
+class FrozenReport(models.Model):
+    """A closed year's report for its commune, copied from the run the closure found: never
+    changed. A reopening and a new closure store the next version; earlier ones are kept."""
+
+    signoff = models.ForeignKey(YearSignoff, models.CASCADE, related_name="frozen_reports",
+                                verbose_name=_("yearly sign-off"))
+    version = models.PositiveSmallIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ReportRun.Kind.choices)
+    # The run copied (kept as a plain id: runs may be pruned, the copy stays).
+    run_id = models.PositiveIntegerField(_("run"))
+    computed_at = models.DateTimeField(_("computed at"))
+    frozen_at = models.DateTimeField(_("frozen at"), default=timezone.now)
+    result = models.JSONField(_("result"))
+
+    class Meta:
+        ordering = ["signoff", "-version", "kind"]
+        verbose_name = _("frozen report")
+        verbose_name_plural = _("frozen reports")
+        constraints = [models.UniqueConstraint(fields=["signoff", "version", "kind"],
+                                               name="frozen_one_per_version_kind")]
+
+    def __str__(self):
+        return f"{self.signoff} {self.kind} v{self.version}"

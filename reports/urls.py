@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_signoff
 
 
 class ReportKindConverter:
@@ -30,4 +30,10 @@ urlpatterns = [
          name="convergence_commune"),
     path("reports/cooperation/<str:pcode>/", views.cooperation_commune,
          name="cooperation_commune"),
+    path("reports/signoff/", views_signoff.signoff_queue, name="signoff_queue"),
+    path("reports/signoff/<str:pcode>/", views_signoff.signoff_commune, name="signoff_commune"),
+    path("reports/signoff/<str:pcode>/<int:year>/", views_signoff.signoff_year,
+         name="signoff_year"),
+    path("reports/signoff/<str:pcode>/<int:year>/step/", views_signoff.signoff_step,
+         name="signoff_step"),
 ]

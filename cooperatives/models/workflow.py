@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from communes.models import Commune
+from communes.models import Commune, Department, Region
 from sectors.models import Ministry
 
 from .organisations import Organisation
@@ -54,11 +54,22 @@ class Role(models.TextChoices):
     CTD_AGENT = "ctd_agent", _("CTD agent")
     REPRESENTATIVE = "representative", _("Cooperative representative")
     ANALYST = "analyst", _("Ministry analyst")
+    DEPARTMENT_REVIEWER = "department_reviewer", _("Departmental reviewer")
+    REGION_REVIEWER = "region_reviewer", _("Regional reviewer")
+
+
+ROLE_TARGETS = ("commune", "organisation", "ministry", "department", "region")
+
+
+def _targets(given: str | None = None) -> dict:
+    """The lookups saying a role row names `given` and none of the other targets."""
+    return {f"{name}__isnull": name != given for name in ROLE_TARGETS}
 
 
 class RoleAssignment(models.Model):
     """What one user may do where: a CTD agent in a commune, a representative for an
-    organisation, an analyst for a ministry, an admin everywhere."""
+    organisation, an analyst for a ministry, a reviewer (MINPMEESA's departmental or regional
+    delegation) for a department or a region, an admin everywhere."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="roles",
                              verbose_name=_("user"))
@@ -69,6 +80,10 @@ class RoleAssignment(models.Model):
                                      verbose_name=_("organisation"))
     ministry = models.ForeignKey(Ministry, models.CASCADE, null=True, blank=True,
                                  verbose_name=_("ministry"))
+    department = models.ForeignKey(Department, models.CASCADE, null=True, blank=True,
+                                   verbose_name=_("department"))
+    region = models.ForeignKey(Region, models.CASCADE, null=True, blank=True,
+                               verbose_name=_("region"))
 
     history = HistoricalRecords()
 
@@ -78,23 +93,23 @@ class RoleAssignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role="admin", commune__isnull=True, organisation__isnull=True,
-                      ministry__isnull=True)
-                    | Q(role="ctd_agent", commune__isnull=False, organisation__isnull=True,
-                        ministry__isnull=True)
-                    | Q(role="representative", organisation__isnull=False, commune__isnull=True,
-                        ministry__isnull=True)
-                    | Q(role="analyst", ministry__isnull=False, commune__isnull=True,
-                        organisation__isnull=True)
+                    Q(role="admin", **_targets())
+                    | Q(role="ctd_agent", **_targets("commune"))
+                    | Q(role="representative", **_targets("organisation"))
+                    | Q(role="analyst", **_targets("ministry"))
+                    | Q(role="department_reviewer", **_targets("department"))
+                    | Q(role="region_reviewer", **_targets("region"))
                 ),
                 name="role_target_matches_role",
                 violation_error_message=_(
                     "A CTD agent needs a commune, a representative an organisation, an analyst "
-                    "a ministry, and an admin none of them.")),
+                    "a ministry, a departmental reviewer a department, a regional reviewer a "
+                    "region, and an admin none of them.")),
         ]
 
     def __str__(self):
-        target = self.commune or self.organisation or self.ministry or ""
+        target = (self.commune or self.organisation or self.ministry or self.department
+                  or self.region or "")
         return f"{self.user} · {self.get_role_display()} {target}".strip()
 
 

@@ -92,7 +92,10 @@ pytestmark = pytest.mark.django_db
 
 A, B = "CM901001001", "CM901001002"
 ADMIN = "admin_user"
-USERS = ("agent_a", "agent_b", "rep_a", "rep_b", "analyst", ADMIN, "nobody")
+# Reviewers (MINPMEESA's delegations): of commune A's department, of its region, and of a
+# department of another region.
+REVIEWERS = ("dept_rev", "region_rev", "far_rev")
+USERS = ("agent_a", "agent_b", "rep_a", "rep_b", "analyst", ADMIN, "nobody", *REVIEWERS)
 # The expired and the revoked token are an analyst's tokens, one past its expires_at, one
 # revoked: 401 on every API route; HTML pages ignore the Authorization header, so there they
 # are anonymous visitors.
@@ -102,7 +105,11 @@ LOGIN = "login"  # HTML: 302 to the login page; API: read as 401
 
 A_WRITERS = {"agent_a", ADMIN}  # may change commune A's registry
 ORG_A_SIDE = {"agent_a", "rep_a", ADMIN}  # may see org_a with its contacts
-A_READERS = {"agent_a", "rep_a", "analyst", ADMIN}  # read commune A's reports and aggregates
+# Read commune A's reports and aggregates (its reviewers: read-only, their territory).
+A_READERS = {"agent_a", "rep_a", "analyst", ADMIN, "dept_rev", "region_rev"}
+# Organisations themselves: the reviewers read reports, not the registry's records.
+ORG_READERS = {"agent_a", "rep_a", "analyst", ADMIN}
+A_SIGNOFF = {"agent_a", ADMIN, "dept_rev", "region_rev"}  # see commune A's yearly sign-off
 COUNTRY = {"analyst", ADMIN}  # read every commune
 AGENTS = {"agent_a", "agent_b", ADMIN}
 LINK_SIDES = {"agent_a", "agent_b", "rep_a", "rep_b", ADMIN}  # speak for a side of link_ab
@@ -263,14 +270,14 @@ MATRIX: dict[str, Route] = {
         # for diagnostics and interventions (and for the roles that never register any).
         post=rule(201, A_WRITERS, other=403), writes=True),
     "api-organisation-detail": Route(
-        get=rule(200, A_READERS), post=SIGNED_IN_405, kwargs=_org_a,
+        get=rule(200, ORG_READERS), post=SIGNED_IN_405, kwargs=_org_a,
         # rep_a and the analyst read org_a but may not change it: 403.
         put=rule(200, A_WRITERS, rep_a=403, analyst=403), put_payload=_organisation_api,
         patch=rule(200, A_WRITERS, rep_a=403, analyst=403),
         patch_payload=lambda w: {"name": "Coop Renommée"},
         delete=SIGNED_IN_405, writes=True),
     # API: audit histories, read like the object (out of scope: 404)
-    "api-organisation-history": Route(get=rule(200, A_READERS), post=SIGNED_IN_405,
+    "api-organisation-history": Route(get=rule(200, ORG_READERS), post=SIGNED_IN_405,
                                       kwargs=_org_a),
     "api-link-history": Route(get=rule(200, LINK_SIDES), post=SIGNED_IN_405,
                               kwargs=_pk("link_ab")),
@@ -300,8 +307,9 @@ MATRIX: dict[str, Route] = {
                                    post=rule(201, INTERVENTION_WRITERS, other=403), writes=True),
     "api-intervention-detail": Route(
         get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pk("intervention"),
-        put=rule(200, INTERVENTION_WRITERS, rep_a=403), put_payload=_intervention_put,
-        patch=rule(200, INTERVENTION_WRITERS, rep_a=403),
+        put=rule(200, INTERVENTION_WRITERS, rep_a=403, dept_rev=403, region_rev=403),
+        put_payload=_intervention_put,
+        patch=rule(200, INTERVENTION_WRITERS, rep_a=403, dept_rev=403, region_rev=403),
         patch_payload=lambda w: {"budget": 1},
         delete=SIGNED_IN_405, writes=True),
     "api-intervention-history": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
@@ -315,6 +323,11 @@ MATRIX: dict[str, Route] = {
                                    kwargs=lambda w: {"kind": "convergence"},
                                    payload=lambda w: {"commune": A, "year": 2025}, writes=True),
     "api-report-run": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pk("run_a")),
+    # API: the yearly sign-off of commune A's 2025 (the submission fails its checklist: 400)
+    "api-signoff": Route(get=rule(200, A_SIGNOFF),
+                         post=rule(400, A_WRITERS, dept_rev=403, region_rev=403),
+                         kwargs=lambda w: {"pcode": A, "year": 2025},
+                         payload=lambda w: {"action": "submit"}),
     # API: registry quality
     "api-scorecards": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "api-scorecard": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pcode),
@@ -332,6 +345,18 @@ MATRIX: dict[str, Route] = {
                                          kwargs=_pcode),
     "reports:cooperation_commune": Route(get=rule(200, A_READERS, anon=404), post=METHOD_405,
                                          kwargs=_pcode),
+    # Yearly sign-off (HTML): commune A's year 2025. Submitting it is refused by the checklist
+    # (its 2025 diagnostic is a draft): the page is shown again (200), nothing written; the
+    # reviewers play no part in a submission: 403.
+    "reports:signoff_queue": Route(get=SIGNED_IN, post=SIGNED_IN_405),
+    "reports:signoff_commune": Route(get=rule(200, A_SIGNOFF), post=SIGNED_IN_405,
+                                     kwargs=_pcode),
+    "reports:signoff_year": Route(get=rule(200, A_SIGNOFF), post=SIGNED_IN_405,
+                                  kwargs=lambda w: {"pcode": A, "year": 2025}),
+    "reports:signoff_step": Route(get=SIGNED_IN_405,
+                                  post=rule(200, A_WRITERS, dept_rev=403, region_rev=403),
+                                  kwargs=lambda w: {"pcode": A, "year": 2025},
+                                  payload=lambda w: {"action": "submit"}),
     # Diagnostics (HTML)
     "diagnostic_list": Route(get=COMMUNE_A_READ, post=COMMUNE_A_READ, kwargs=_pcode),
     "diagnostic_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,
@@ -540,6 +565,11 @@ def build_world() -> SimpleNamespace:
         "analyst": make_user("analyst", role=Role.ANALYST, ministry=w.minader),
         ADMIN: make_admin(),
         "nobody": make_user("nobody"),
+        "dept_rev": make_user("dept_rev", role=Role.DEPARTMENT_REVIEWER, department=department),
+        "region_rev": make_user("region_rev", role=Role.REGION_REVIEWER, region=department.region),
+        "far_rev": make_user("far_rev", role=Role.DEPARTMENT_REVIEWER,
+                             department=DepartmentFactory(pcode="CM902001", region=RegionFactory(
+                                 pcode="CM902", name_fr="Ailleurs"))),
     }
     agent_a = w.users["agent_a"]
 
@@ -817,6 +847,7 @@ FORBIDDEN = {
     "agent_a": ORG_B_CONTACTS, "rep_a": ORG_B_CONTACTS,
     "agent_b": ORG_A_CONTACTS, "rep_b": ORG_A_CONTACTS,
     ADMIN: (),
+    **{reviewer: PERSONAL_DATA for reviewer in REVIEWERS},
 }
 # Seen somewhere by these roles: proves the search reads the bodies it should.
 SEEN = {"agent_a": ORG_A_CONTACTS, "rep_a": ORG_A_CONTACTS, ADMIN: PERSONAL_DATA}
@@ -829,6 +860,7 @@ RECORDS_HIDDEN = {
     "revoked_token": (DRAFT, BUREAU, IMPORTED), "nobody": (DRAFT, BUREAU, IMPORTED),
     "analyst": (BUREAU, IMPORTED), "agent_a": (), "rep_a": (DRAFT, IMPORTED),
     "agent_b": (DRAFT, BUREAU, IMPORTED), "rep_b": (DRAFT, BUREAU, IMPORTED), ADMIN: (),
+    **{reviewer: (DRAFT, BUREAU, IMPORTED) for reviewer in REVIEWERS},
 }
 
 

@@ -1,0 +1,146 @@
+"""The yearly sign-off pages: the checklist as the agent sees it, the steps through the form,
+a return's reason on the agent's page, the reviewer's queue and the commune's timeline."""
+
+import pytest
+from django.urls import reverse
+from django.utils import dateformat, timezone, translation
+from django.utils.html import escape
+
+from cooperatives.models import Role
+from reports import signoff
+from reports.models import ReportRun, SignoffStep, YearSignoff
+
+from ..conftest import client_for
+from ..factories import DiagnosticFactory, EntryFactory, make_user
+
+pytestmark = pytest.mark.django_db
+YEAR = 2025
+
+
+@pytest.fixture
+def dept_reviewer(department):
+    return make_user("dept_rev", role=Role.DEPARTMENT_REVIEWER, department=department)
+
+
+@pytest.fixture
+def region_reviewer(region):
+    return make_user("region_rev", role=Role.REGION_REVIEWER, region=region)
+
+
+@pytest.fixture
+def diagnostic(commune_a, agriculture):
+    diagnostic = DiagnosticFactory(commune=commune_a, year=YEAR, validated_at=timezone.now())
+    EntryFactory(diagnostic=diagnostic, sector=agriculture, priority_rank=1, need="Pistes")
+    return diagnostic
+
+
+def _en(user):
+    client = client_for(user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    return client
+
+
+def _step(client, commune, action, reason=""):
+    return client.post(reverse("reports:signoff_step", args=[commune.pcode, YEAR]),
+                       {"action": action, "reason": reason})
+
+
+def test_the_year_page_lists_the_checklist_with_blocking_items(commune_a, agent_a):
+    DiagnosticFactory(commune=commune_a, year=YEAR, status="draft")
+    body = _en(agent_a).get(reverse("reports:signoff_year",
+                                    args=[commune_a.pcode, YEAR])).content.decode()
+    assert '<li class="blocking">✗ Diagnostic of 2025 validated (1)' in body
+    assert '<li class="ok">✓ No change request pending for more than 30 days' in body
+    assert "warning, not blocking" in body
+    response = _step(_en(agent_a), commune_a, "submit")
+    assert response.status_code == 200
+    assert ("The year cannot be submitted yet: Diagnostic of 2025 validated."
+            in response.content.decode())
+    assert not YearSignoff.objects.exists()
+
+
+def test_a_return_shows_its_reason_on_the_agents_page(diagnostic, commune_a, agent_a,
+                                                      dept_reviewer):
+    assert _step(client_for(agent_a), commune_a, "submit").status_code == 302
+    response = _step(_en(dept_reviewer), commune_a, "return", "Les effectifs sont à revoir.")
+    assert response.status_code == 302
+    body = _en(agent_a).get(reverse("reports:signoff_year",
+                                    args=[commune_a.pcode, YEAR])).content.decode()
+    with translation.override("en"):
+        when = dateformat.format(timezone.localtime(SignoffStep.objects.latest("id").at),
+                                 "j N Y")
+    assert (f'Returned on {when} by dept_rev: <q class="reason">'
+            f'{escape("Les effectifs sont à revoir.")}</q>') in body
+    assert 'value="submit"' in body  # the agent may submit again
+
+
+def test_a_return_without_a_reason_is_shown_again(diagnostic, commune_a, agent_a,
+                                                  dept_reviewer):
+    signoff.year_submit(user=agent_a, commune=commune_a, year=YEAR)
+    response = _step(_en(dept_reviewer), commune_a, "return")
+    assert response.status_code == 200
+    assert "Give a reason." in response.content.decode()
+    assert YearSignoff.objects.get().state == "submitted"
+
+
+def test_the_reviewers_queue_holds_their_step(diagnostic, commune_a, agent_a, dept_reviewer,
+                                              region_reviewer):
+    signoff.year_submit(user=agent_a, commune=commune_a, year=YEAR)
+    queue = reverse("reports:signoff_queue")
+    assert "Alpha" in client_for(dept_reviewer).get(queue).content.decode()
+    assert "Alpha" not in client_for(region_reviewer).get(queue).content.decode()
+    assert client_for(dept_reviewer).get(reverse("my_space"))["Location"] == queue
+
+
+def _run(commune, kind, year, result):
+    now = timezone.now()
+    ReportRun.objects.create(kind=kind, commune=commune, scope=commune.pcode, year=year,
+                             status="done", result=result, queued_at=now, started_at=now,
+                             finished_at=now)
+
+
+def test_the_timeline_shows_a_closed_years_figures_beside_the_year_before(
+        diagnostic, commune_a, agent_a, dept_reviewer, region_reviewer, admin_user):
+    _run(commune_a, "cooperation", 2024, {"active_organisations": 4,
+                                          "linked_share": {"num": 1, "den": 4}})
+    _run(commune_a, "convergence", 2024, {"score": None})
+    _run(commune_a, "cooperation", 2025, {"active_organisations": 5,
+                                          "linked_share": {"num": 2, "den": 5}})
+    _run(commune_a, "convergence", 2025, {"score": {"num": 1, "den": 3}})
+    for user, action in ((agent_a, "submit"), (dept_reviewer, "approve"),
+                         (region_reviewer, "approve"), (admin_user, "close")):
+        assert _step(client_for(user), commune_a, action).status_code == 302
+    rows = signoff.timeline(commune_a, current_year=2026)
+    assert [(r["year"], r["signoff"].state) for r in rows] == [
+        (2026, "open"), (2025, "closed"), (2024, "open")]
+    assert rows[1]["figures"] == {"organisations": 5, "linked_share": {"num": 2, "den": 5},
+                                  "score": {"num": 1, "den": 3}}
+    assert rows[1]["previous"] == {"organisations": 4, "linked_share": {"num": 1, "den": 4},
+                                   "score": None}
+    body = _en(agent_a).get(reverse("reports:signoff_commune",
+                                    args=[commune_a.pcode])).content.decode()
+    assert ('<td class="num">40 % (2/5)</td><td class="num">25 % (1/4)</td>'
+            in body)
+    assert '<td class="num">33 % (1/3)</td><td class="num">–</td>' in body
+    assert '<td class="num">5</td><td class="num">4</td>' in body
+    assert "Closed" in body
+    year_page = _en(agent_a).get(reverse("reports:signoff_year",
+                                         args=[commune_a.pcode, YEAR])).content.decode()
+    assert year_page.count("version 1 · ") == 2  # both reports frozen at the closure
+
+
+def test_the_commune_menu_links_its_years(commune_a, agent_a):
+    body = client_for(agent_a).get(reverse("commune_dashboard",
+                                           args=[commune_a.pcode])).content.decode()
+    assert reverse("reports:signoff_commune", args=[commune_a.pcode]) in body
+
+
+def test_the_pages_answer_404_outside_scope(commune_a, agent_b, rep_a, analyst):
+    for user in (agent_b, rep_a, analyst):
+        client = client_for(user)
+        assert client.get(reverse("reports:signoff_commune",
+                                  args=[commune_a.pcode])).status_code == 404
+        assert client.get(reverse("reports:signoff_year",
+                                  args=[commune_a.pcode, YEAR])).status_code == 404
+    assert client_for(agent_b).get(reverse("reports:signoff_year",
+                                           args=[commune_a.pcode, 1200])).status_code == 404
