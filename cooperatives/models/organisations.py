@@ -54,6 +54,22 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
 
+class OrganisationFiliere(models.Model):
+    """An organisation's filière (its primary one included). Defined before `Organisation`,
+    whose history records name it."""
+
+    organisation = models.ForeignKey("Organisation", models.CASCADE)
+    filiere = models.ForeignKey(Filiere, models.PROTECT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "filiere"],
+                                               name="org_filiere_unique")]
+        indexes = [models.Index(fields=["filiere", "organisation"])]
+
+    def __str__(self):
+        return f"{self.organisation_id}:{self.filiere_id}"
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
@@ -68,7 +84,7 @@ class Organisation(models.Model):
     primary_filiere = models.ForeignKey(Filiere, models.PROTECT, related_name="+",
                                         verbose_name=_("primary filière"))
     # Every filière of the organisation, the primary one included (maintained by services).
-    filieres = models.ManyToManyField(Filiere, through="OrganisationFiliere",
+    filieres = models.ManyToManyField(Filiere, through=OrganisationFiliere,
                                       related_name="organisations", verbose_name=_("filières"))
     status = models.CharField(_("status"), max_length=20, choices=OrganisationStatus.choices,
                               default=OrganisationStatus.ACTIVE)
@@ -92,7 +108,9 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Each history record also keeps the filières the organisation had then, so the registry
+    # of any past day can be rebuilt (PRODUCT.md, "The two reports").
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[filieres])
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
@@ -232,19 +250,6 @@ def _errors_on_fields(error: ValidationError) -> dict:
         for item in errors:
             moved.setdefault(CONSTRAINT_FIELDS.get(item.code, key), []).append(item)
     return moved
-
-
-class OrganisationFiliere(models.Model):
-    organisation = models.ForeignKey(Organisation, models.CASCADE)
-    filiere = models.ForeignKey(Filiere, models.PROTECT)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "filiere"],
-                                               name="org_filiere_unique")]
-        indexes = [models.Index(fields=["filiere", "organisation"])]
-
-    def __str__(self):
-        return f"{self.organisation_id}:{self.filiere_id}"
 
 
 class RegistryEvent(models.Model):
