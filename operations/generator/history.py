@@ -68,6 +68,8 @@ class HistoryBuilder:
         # model -> its history model (read once: `Model.history` builds a manager each time)
         self.historical: dict[type, type] = {}
         self.kept: dict[type, list[int]] = {}  # model -> positions its history keeps
+        # No conversion (the fast path, a third of the time of the whole run): the values are
+        # the generated rows' own, each already of its column's type.
         for model, names in columns:
             if not hasattr(model, "history"):
                 continue
@@ -76,9 +78,9 @@ class HistoryBuilder:
             self.columns[model] = names
             self.kept[model] = [i for i, name in enumerate(names) if name in recorded]
             self.sink.declare(history, [names[i] for i in self.kept[model]] + TRAILER,
-                              convert=True)
+                              convert=False)
         for model, names in M2M_COLUMNS.items():
-            self.sink.declare(model, names, convert=True)
+            self.sink.declare(model, names, convert=False)
         self.models = list(self.historical.values()) + list(M2M_COLUMNS)
         self.next_id = {model: (model.objects.aggregate(m=Max(model._meta.pk.attname))["m"]
                                 or 0) + 1 for model in self.models}
