@@ -9,7 +9,9 @@ Deterministic: every draw comes from a `random.Random` seeded with the seed, the
 commune P-code, and every query is ordered, so one seed gives the same rows and values (ids
 included, on a database holding the same rows beforehand). Rows are built commune by commune and
 written in bulk with ids assigned here: COPY on PostgreSQL for the big tables, bulk_create
-elsewhere. Bulk writes record no django-simple-history rows and fire no signals.
+elsewhere. Bulk writes fire no signals and django-simple-history records nothing by itself:
+`history` writes the audit history of every generated row as rows too (dated in past years,
+so past-year reports have a registry to rebuild), from a random stream of its own.
 
 The people, phones and e-mails are invented, but the platform must treat them as personal data.
 """

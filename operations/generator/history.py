@@ -62,14 +62,14 @@ class HistoryBuilder:
     """The history records of the rows the run's sink holds (see the module)."""
 
     def __init__(self, world: World, columns: list[tuple[type, list[str]]]):
-        self.world, self.sink = world, world.sink
+        self.sink = world.sink
         self.rng = world.rng("history")
         self.columns: dict[type, list[str]] = {}  # model -> its generated columns
         # model -> its history model (read once: `Model.history` builds a manager each time)
         self.historical: dict[type, type] = {}
         self.kept: dict[type, list[int]] = {}  # model -> positions its history keeps
-        # No conversion (the fast path, a third of the time of the whole run): the values are
-        # the generated rows' own, each already of its column's type.
+        # No field conversion (the fast path; converting cost more than building the records):
+        # the values are the generated rows' own, each already of its column's type.
         for model, names in columns:
             if not hasattr(model, "history"):
                 continue
