@@ -262,7 +262,9 @@ class HistoryBuilder:
 
     def record_link(self, row: tuple) -> None:
         """Proposed once both ends are in the registry (up to four months before it
-        starts), confirmed up to a month before it starts, ended on its end date."""
+        starts), confirmed by the partner up to a month before it starts but at least a day
+        after the proposal (later when it started before both ends were recorded), ended on
+        its end date."""
         rng, col = self.rng, {n: i for i, n in enumerate(self.columns[CooperationLink])}
         status, start, end = row[col["status"]], row[col["start_date"]], row[col["end_date"]]
         earliest = date.fromordinal(max(self.created[row[col["source_id"]]],
@@ -272,7 +274,8 @@ class HistoryBuilder:
         states = [(proposed, {"status": LinkStatus.PROPOSED, "target_confirmed": False,
                               "end_date": None})]
         if status != LinkStatus.PROPOSED:
-            confirmed = max(proposed, start - timedelta(days=rng.randint(0, 30)))
+            confirmed = max(proposed + timedelta(days=rng.randint(1, 45)),
+                            start - timedelta(days=rng.randint(0, 30)))
             states.append((confirmed, {"status": LinkStatus.CONFIRMED, "end_date": None}))
         if status == LinkStatus.ENDED:
             states.append((end, {}))
