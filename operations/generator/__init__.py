@@ -5,6 +5,8 @@ the demo accounts.
 - `selection`, `taxonomy`: what a scale fills and the taxonomy as plain values;
 - `world`: the state the builders share and the draws they all make;
 - `organisations`, `links`, `reless`, `pcd`, `interventions`: one builder each;
+- `history`: the audit history of every generated row (creation dated in a past year, then
+  dated changes), written before each flush from the rows waiting in the writer;
 - `names`, `texts`: the word lists; `demo`: the demo accounts. Rows go through the one bulk
   writer, `core.bulk.BulkWriter`.
 """

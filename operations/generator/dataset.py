@@ -9,7 +9,9 @@ Deterministic: every draw comes from a `random.Random` seeded with the seed, the
 commune P-code, and every query is ordered, so one seed gives the same rows and values (ids
 included, on a database holding the same rows beforehand). Rows are built commune by commune and
 written in bulk with ids assigned here: COPY on PostgreSQL for the big tables, bulk_create
-elsewhere. Bulk writes record no django-simple-history rows and fire no signals.
+elsewhere. Bulk writes fire no signals and django-simple-history records nothing by itself:
+`history` writes the audit history of every generated row as rows too (dated in past years,
+so past-year reports have a registry to rebuild), from a random stream of its own.
 
 The people, phones and e-mails are invented, but the platform must treat them as personal data.
 """
@@ -42,6 +44,7 @@ from diagnostics.models import (
     TerritorialResource,
 )
 
+from .history import HistoryBuilder
 from .interventions import BENEFICIARY, InterventionBuilder
 from .links import LinkBuilder
 from .organisations import OrganisationBuilder
@@ -99,6 +102,7 @@ class Generator:
         self.reless = RelessBuilder(self.world)
         self.diagnostics = DiagnosticBuilder(self.world)
         self.interventions = InterventionBuilder(self.world)
+        self.history = HistoryBuilder(self.world, COLUMNS)  # declared last: flushed last
 
     def run(self) -> Counter:
         plan, started = self.plan(), clock.monotonic()
@@ -108,20 +112,21 @@ class Generator:
         for commune, n in zip(self.communes, plan.organisations, strict=True):
             self.organisations.add_organisations(commune, n)
             self._maybe_flush()
-        self.sink.flush()
+        self._flush()
         self.organisations.count_federation_unions()
+        self.history.record_federation_members(self.organisations.federations)
         self._done("organisations, filières, registry events", started)
         for commune, n in zip(self.communes, plan.links, strict=True):
             self.links.add_links(commune, n)
             self._maybe_flush()
-        self.sink.flush()
+        self._flush()
         self._done("cooperation links", started)
         for i, commune in enumerate(self.communes):
             self.reless.add_reless(commune)
             self.diagnostics.add_diagnostic(commune, plan.entries[i])
             self.interventions.add_interventions(commune, plan.interventions[i])
             self._maybe_flush()
-        self.sink.flush()
+        self._flush()
         self.reset_sequences()
         self._done("RELESS, diagnostics, interventions", started)
         return self.sink.written
@@ -131,7 +136,12 @@ class Generator:
 
     def _maybe_flush(self) -> None:
         if self.sink.buffered() >= 50_000:
-            self.sink.flush()
+            self._flush()
+
+    def _flush(self) -> None:
+        """The history of the buffered rows, then every row written."""
+        self.history.record()
+        self.sink.flush()
 
     def plan(self) -> Plan:
         rng, n, scale = self.world.rng("plan"), len(self.communes), self.scale
@@ -145,9 +155,13 @@ class Generator:
             interventions=allocate(scale.interventions * factor,
                                    [s * rng.uniform(0.6, 1.4) for s in size]))
 
+    def models(self) -> list[type]:
+        """The tables written: the registry's and their history."""
+        return [model for model, _ in COLUMNS] + self.history.models
+
     def reset_sequences(self) -> None:
         with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in COLUMNS]):
+            for sql in connection.ops.sequence_reset_sql(no_style(), self.models()):
                 cursor.execute(sql)
 
 
@@ -185,16 +199,17 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
             "nothing generated."))
     taxonomy = Taxonomy.load()
     with transaction.atomic():
-        written = Generator(scale=SCALES[scale], seed=seed, communes=communes,
-                            taxonomy=taxonomy, progress=progress).run()
+        generator = Generator(scale=SCALES[scale], seed=seed, communes=communes,
+                              taxonomy=taxonomy, progress=progress)
+        written = generator.run()
     freshness.renew_all()  # bulk rows send no signals: retire every cached figure
     if connection.vendor == "postgresql":
         # VACUUM marks the new pages all-visible (index-only counts read no table pages) even
         # where autovacuum is off; it cannot run inside a transaction (tests), ANALYZE can.
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         with connection.cursor() as cursor:
-            for model, _ in COLUMNS:
+            for model in generator.models():
                 cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
     return GenerationResult(communes, {model._meta.label: written[model]
-                                       for model, _ in COLUMNS if written[model]})
+                                       for model in generator.models() if written[model]})
 
