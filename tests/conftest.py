@@ -208,6 +208,22 @@ def analyst(minader):
     return make_user("analyst", role=Role.ANALYST, ministry=minader)
 
 
+# MINPMEESA's reviewers: of commune A's department, of its region, of commune C's department.
+@pytest.fixture
+def dept_reviewer(department):
+    return make_user("dept_rev", role=Role.DEPARTMENT_REVIEWER, department=department)
+
+
+@pytest.fixture
+def region_reviewer(region):
+    return make_user("region_rev", role=Role.REGION_REVIEWER, region=region)
+
+
+@pytest.fixture
+def far_reviewer(commune_c):
+    return make_user("far_rev", role=Role.DEPARTMENT_REVIEWER, department=commune_c.department)
+
+
 @pytest.fixture
 def admin_user():
     return make_admin()

@@ -22,26 +22,10 @@ from ..factories import (
     EntryFactory,
     InterventionFactory,
     OrganisationFactory,
-    make_user,
 )
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025
-
-
-@pytest.fixture
-def dept_reviewer(department):
-    return make_user("dept_rev", role=Role.DEPARTMENT_REVIEWER, department=department)
-
-
-@pytest.fixture
-def region_reviewer(region):
-    return make_user("region_rev", role=Role.REGION_REVIEWER, region=region)
-
-
-@pytest.fixture
-def far_reviewer(commune_c):
-    return make_user("far_rev", role=Role.DEPARTMENT_REVIEWER, department=commune_c.department)
 
 
 @pytest.fixture

@@ -6,25 +6,14 @@ from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.html import escape
 
-from cooperatives.models import Role
 from reports import signoff
 from reports.models import ReportRun, SignoffStep, YearSignoff
 
 from ..conftest import client_for
-from ..factories import DiagnosticFactory, EntryFactory, make_user
+from ..factories import DiagnosticFactory, EntryFactory
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025
-
-
-@pytest.fixture
-def dept_reviewer(department):
-    return make_user("dept_rev", role=Role.DEPARTMENT_REVIEWER, department=department)
-
-
-@pytest.fixture
-def region_reviewer(region):
-    return make_user("region_rev", role=Role.REGION_REVIEWER, region=region)
 
 
 @pytest.fixture
