@@ -8,6 +8,7 @@ the reason.
 """
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from cooperatives.models import BureauMember, ChangeRequest, CooperationLink, Organisation
 from diagnostics.models import Intervention, TerritorialDiagnostic
@@ -25,7 +26,8 @@ SKIPPED = {
     "quality:duplicate_merge": "action", "quality:duplicate_dismiss": "action",
     "quality:open_data_csv": "download", "quality:open_data_jsonld": "download",
     "diagnostic_row_delete": "confirmation of a deletion", "organisation_archive": "action",
-    "change_request_review": "action", "quality:import_detail": "needs an import job",
+    "change_request_review": "action", "reports:signoff_step": "action",
+    "quality:import_detail": "needs an import job",
     "my_space": "redirects to the role's landing page",
     "api-docs-try": "developer tool (Swagger UI, about 530 KB), linked from the API reference",
 }
@@ -101,6 +103,8 @@ def catalogue(commune) -> list[tuple[str, str, str]]:
             path = path.replace("<int:pk>", str(found.pk))
         if "<slug:kind>" in path:
             path = path.replace("<slug:kind>", "entries")
+        if "<int:year>" in path:  # the year a commune signs off: the last complete one
+            path = path.replace("<int:year>", str(timezone.now().year - 1))
         if "<int:row_pk>" in path:
             if entry is None:
                 continue

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from cooperatives.models import CooperationLink, Organisation
 from reports.models import ReportRun
@@ -27,8 +28,8 @@ def test_it_dumps_drops_and_restores_the_same_data(tmp_path, org_a, org_b, commu
                                                    cassava):
     third = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
     LinkFactory(source=org_a, target=third)
-    run = ReportRun.objects.create(kind="cooperation", scope=commune_a.pcode, year=2025,
-                                   commune=commune_a)
+    run = ReportRun.objects.create(kind="cooperation", scope=commune_a.pcode,
+                                   year=timezone.now().year, commune=commune_a)
     run_report(run.pk)
     before = _snapshot()
     assert before["organisations"] == 3

@@ -159,6 +159,9 @@ class Route:
     # An accepted POST/PUT/PATCH writes: True for every role it accepts, or the set of roles
     # whose accepted write writes (others are, say, sent on to another form).
     writes: bool | frozenset = False
+    # Roles whose 403 answers the step the body names (a reviewer may approve, not submit):
+    # with a body naming no valid step at all, they get the body's 400 instead.
+    refused_by_body: frozenset = frozenset()
 
 
 # Payloads ------------------------------------------------------------------------------------
@@ -327,7 +330,8 @@ MATRIX: dict[str, Route] = {
     "api-signoff": Route(get=rule(200, A_SIGNOFF),
                          post=rule(400, A_WRITERS, dept_rev=403, region_rev=403),
                          kwargs=lambda w: {"pcode": A, "year": 2025},
-                         payload=lambda w: {"action": "submit"}),
+                         payload=lambda w: {"action": "submit"},
+                         refused_by_body=frozenset({"dept_rev", "region_rev"})),
     # API: registry quality
     "api-scorecards": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "api-scorecard": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pcode),
@@ -356,7 +360,8 @@ MATRIX: dict[str, Route] = {
     "reports:signoff_step": Route(get=SIGNED_IN_405,
                                   post=rule(200, A_WRITERS, dept_rev=403, region_rev=403),
                                   kwargs=lambda w: {"pcode": A, "year": 2025},
-                                  payload=lambda w: {"action": "submit"}),
+                                  payload=lambda w: {"action": "submit"},
+                         refused_by_body=frozenset({"dept_rev", "region_rev"})),
     # Diagnostics (HTML)
     "diagnostic_list": Route(get=COMMUNE_A_READ, post=COMMUNE_A_READ, kwargs=_pcode),
     "diagnostic_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,

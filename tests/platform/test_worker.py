@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from reports.models import ReportRun
 from reports.tasks import run_report
@@ -12,6 +13,8 @@ from ..celery_worker import requires_services, wait_for, worker_factory  # noqa:
 from ..factories import LinkFactory, OrganisationFactory
 
 pytestmark = [pytest.mark.worker, requires_services()]
+# The factories create today's registry: a past year would rightly show none of it.
+YEAR = timezone.now().year
 
 
 def _status(run_id: int) -> str:
@@ -20,6 +23,12 @@ def _status(run_id: int) -> str:
 
 def _done(run_id: int):
     return _status(run_id) == "done"
+
+
+@pytest.fixture(autouse=True)
+def _refresh_at_once(settings):
+    """Edits queue their refreshes without the debounce: the tests wait for every run."""
+    settings.REPORT_REFRESH_DEBOUNCE = 0
 
 
 @pytest.fixture
@@ -35,7 +44,7 @@ def test_it_runs_a_commune_report_from_an_api_request(worker_factory, registry, 
     worker_factory()
     client = token_client(agent_a)
     answer = client.post("/api/v1/reports/cooperation/runs/",
-                         {"commune": commune_a.pcode, "year": 2025}, format="json")
+                         {"commune": commune_a.pcode, "year": YEAR}, format="json")
     assert answer.status_code == 202
     run_id = answer.json()["id"]
     wait_for(lambda: _done(run_id))
@@ -52,14 +61,17 @@ def test_it_runs_the_national_reports_from_an_api_request(worker_factory, regist
                                                           admin_user):
     worker_factory()
     client = token_client(admin_user)
-    answer = client.post("/api/v1/reports/convergence/runs/", {"year": 2025}, format="json")
+    answer = client.post("/api/v1/reports/convergence/runs/", {"year": YEAR}, format="json")
     assert answer.status_code == 202
     national = ReportRun.objects.get(pk=answer.json()["id"])
     assert national.scope == "national"
-    # The registry's edits also queued this year's refreshes, after the debounce: not these.
-    wait_for(lambda: not ReportRun.objects.filter(year=2025).exclude(status="done").exists(),
+    # The registry's edits also queued this year's refreshes: wait for them too.
+    wait_for(lambda: not ReportRun.objects.filter(year=YEAR).exclude(status="done").exists(),
              timeout=120)
-    assert ReportRun.objects.filter(scope="national", year=2025).count() == 2
+    national.refresh_from_db()
+    assert national.status == "done" and national.kind == "convergence"
+    assert set(ReportRun.objects.filter(scope="national", year=YEAR, status="done")
+               .values_list("kind", flat=True)) == {"convergence", "cooperation"}
     report = client.get("/api/v1/reports/cooperation/").json()
     assert report["scope"] == "national"
     assert report["result"]["active_organisations"] == 3
@@ -68,14 +80,14 @@ def test_it_runs_the_national_reports_from_an_api_request(worker_factory, regist
 def test_it_finishes_a_run_after_the_worker_is_killed_mid_run(worker_factory, registry,  # noqa: F811
                                                               commune_a):
     reference, _ = ReportRun.objects.get_or_create(kind="cooperation", scope=commune_a.pcode,
-                                                   year=2025, commune=commune_a)
+                                                   year=YEAR, commune=commune_a)
     run_report.apply(args=[reference.pk])  # the same computation, in-process, for comparison
     reference.refresh_from_db()
 
     slow = dict(REPORT_TASK_DELAY=4, CELERY_VISIBILITY_TIMEOUT=3, CELERY_RESTORE_INTERVAL=1,
                 CELERY_RESTORE_THROTTLE=1)
     worker = worker_factory(**slow)
-    run = ReportRun.objects.create(kind="cooperation", scope=commune_a.pcode, year=2025,
+    run = ReportRun.objects.create(kind="cooperation", scope=commune_a.pcode, year=YEAR,
                                    commune=commune_a)
     run_report.delay(run.pk)
     wait_for(lambda: _status(run.pk) == "running")
@@ -91,7 +103,7 @@ def test_it_finishes_a_run_after_the_worker_is_killed_mid_run(worker_factory, re
 
 def test_it_marks_a_run_failed_when_its_task_raises(worker_factory, commune_a):  # noqa: F811
     worker_factory()
-    run = ReportRun.objects.create(kind="unknown-kind", scope=commune_a.pcode, year=2025,
+    run = ReportRun.objects.create(kind="unknown-kind", scope=commune_a.pcode, year=YEAR,
                                    commune=commune_a)
     run_report.delay(run.pk)
     wait_for(lambda: _status(run.pk) == "failed")
