@@ -11,6 +11,7 @@ import hashlib
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -27,9 +28,10 @@ from rest_framework.response import Response
 
 from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
 from core.renderers import CSVRenderer
+from core.years import YEAR_SCHEMA
 from sectors.models import Filiere
 
-from . import freshness
+from . import closed_years, freshness
 from .api_history import HISTORY_SCHEMA, history_response
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
 from .models import COUNT_FIELDS, Organisation, OrganisationStatus
@@ -301,10 +303,15 @@ class CommuneAggregateParamsSerializer(AggregateParamsSerializer):
 @extend_schema(
     summary="Aggregates of one commune",
     description="The commune's organisations and figures per group (one row per group). "
-                "Communes out of the caller's scope answer 404 like unknown P-codes.",
+                "Communes out of the caller's scope answer 404 like unknown P-codes. With "
+                "`year`: the current year's figures add `signed_off: false`; a past year "
+                "answers the figures kept when the commune's year was closed (`signed_off: "
+                "true`, `version`, `day`, `approval_chain`; no filters), 404 when it was not.",
     parameters=[OpenApiParameter("pcode", OpenApiTypes.STR, OpenApiParameter.PATH,
                                  description="Commune P-code, e.g. CM004005001."),
-                BY_PARAMETER, FORMAT_PARAMETER],
+                BY_PARAMETER, OpenApiParameter("year", YEAR_SCHEMA, description=(
+                    "The year: the current one (default) or a closed past year.")),
+                FORMAT_PARAMETER],
     responses={**AGGREGATE_RESPONSES, **error_responses(400, 401, 403, 404, 429)},
 )
 class CommuneAggregatesView(AggregatesBase):
@@ -325,3 +332,22 @@ class CommuneAggregatesView(AggregatesBase):
     def check_commune(self, commune_id: int | None) -> None:
         if not can_read_commune_reports(self.request.user, commune_id):
             raise Http404
+
+    def list(self, request, *args, **kwargs):
+        """`?year=`: the current year's figures say `signed_off: false`; a past year's are
+        its closed version's (see cooperatives.closed_years)."""
+        if "year" not in request.query_params:
+            return super().list(request, *args, **kwargs)
+        commune = get_commune_for_user(request.user, self.kwargs["pcode"], need="reports")
+        year = closed_years.requested_year(request)
+        if year == timezone.localdate().year:
+            response = super().list(request, *args, **kwargs)
+            response.data.update(year=year, signed_off=False)
+            return response
+        params = self.params_class(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows, signature = closed_years.closed_year(commune, year, params.validated_data["by"],
+                                                   request.query_params)
+        response = self.get_paginated_response(self.paginate_queryset(rows))
+        response.data.update(year=year, **signature)
+        return response

@@ -18,10 +18,10 @@ from cooperatives.permissions import (
 from core.api import ApiViewMixin
 from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
 
+from .frozen import approval_chain, frozen_report
 from .models import ReportRun
 from .reads import reads_country, recomputes_country
 from .runs import latest_done, pending_run
-from .signoff import frozen_report
 from .tasks import request_national_recompute, request_report
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField(),
@@ -101,9 +101,9 @@ class ReportView(ApiViewMixin, APIView):
         commune = _commune(request, request.query_params.get("commune"))
         year = parse_year(request.query_params.get("year"))
         if commune is not None and year is not None:
-            frozen, steps = frozen_report(self.kind, commune, year)
+            frozen = frozen_report(self.kind, commune, year)
             if frozen is not None:
-                return Response(_frozen_answer(frozen, commune, year, steps))
+                return Response(_frozen_answer(frozen, commune, year))
         run = latest_done(self.kind, commune=commune, year=year)
         if run is None:
             raise exceptions.NotFound(_("This report has not been computed yet."))
@@ -115,14 +115,13 @@ class ReportView(ApiViewMixin, APIView):
                          "run": run.pk, "result": run.result, "signed_off": False})
 
 
-def _frozen_answer(frozen, commune: Commune, year: int, steps: list) -> dict:
+def _frozen_answer(frozen, commune: Commune, year: int) -> dict:
     """A closed year's frozen report: the same every time it is read (no user names: the
     chain says which step, when and why)."""
     return {"kind": frozen.kind, "scope": commune.pcode, "year": year,
             "computed_at": frozen.computed_at, "run": frozen.run_id, "result": frozen.result,
             "signed_off": True, "version": frozen.version,
-            "approval_chain": [{"action": s.action, "state": s.state, "at": s.at,
-                                "reason": s.reason} for s in steps]}
+            "approval_chain": approval_chain(frozen.signoff)}
 
 
 class ConvergenceReportView(ReportView):

@@ -7,9 +7,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("reports")
 
     def ready(self):
+        from cooperatives import closed_years
         from diagnostics import locks
 
-        from . import signals, signoff  # the models are loaded only now
+        from . import frozen, signals, signoff  # the models are loaded only now
 
         signals.connect()
         locks.provide_lock_reason(signoff.lock_reason)
+        closed_years.provide_closed_year_aggregates(frozen.closed_year_aggregates)

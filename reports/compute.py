@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .convergence import convergence_for_communes, convergence_national
 from .cooperation import cooperation_for_communes, cooperation_national
+from .frozen import frozen_results, frozen_results_of
 from .models import ReportRun
 from .registry import RegistryNow
 from .registry_as_of import RegistryAsOf, registry_as_of
@@ -26,7 +27,8 @@ def report_date(year: int) -> datetime.date:
 def registry_for_year(year: int) -> RegistryNow | RegistryAsOf:
     """The registry a report for `year` reads: the registry now for the current year (links
     counted today), the registry as of 31 December for a past year, rebuilt from the audit
-    history. (The place where a signed-off snapshot of the year would be preferred.)"""
+    history. A commune whose year is closed reads its frozen copy instead (see
+    `compute_for_communes`)."""
     day = report_date(year)
     if day >= timezone.localdate():
         return RegistryNow(day)
@@ -34,7 +36,18 @@ def registry_for_year(year: int) -> RegistryNow | RegistryAsOf:
 
 
 def compute_for_communes(kind: str, commune_ids: list[int], year: int) -> dict[int, dict]:
-    registry = registry_for_year(year)
+    """Each commune's report for the year: the frozen copy where its year is closed, else
+    computed on the year's registry."""
+    kept = frozen_results_of(kind, year, commune_ids)
+    computing = [pk for pk in commune_ids if pk not in kept]
+    if computing:
+        kept.update(compute_on_registry(kind, computing, year, registry_for_year(year)))
+    return {pk: kept[pk] for pk in commune_ids}
+
+
+def compute_on_registry(kind: str, commune_ids: list[int], year: int, registry
+                        ) -> dict[int, dict]:
+    """Each commune's report computed on `registry` (no frozen copy: what a closure keeps)."""
     if kind == ReportRun.Kind.COOPERATION:
         return cooperation_for_communes(commune_ids, on=registry.day, registry=registry)
     if kind == ReportRun.Kind.CONVERGENCE:
@@ -43,11 +56,15 @@ def compute_for_communes(kind: str, commune_ids: list[int], year: int) -> dict[i
 
 
 def compute_national(kind: str, year: int) -> dict:
+    """The country's report for the year. The communes whose year is closed appear with their
+    frozen report (and the departments', regions' and country's convergence totals sum them);
+    the national graph figures of cooperation are computed on the year's registry."""
     registry = registry_for_year(year)
+    kept = frozen_results(kind, year)
     if kind == ReportRun.Kind.COOPERATION:
-        return cooperation_national(on=registry.day, registry=registry)
+        return cooperation_national(on=registry.day, registry=registry, kept=kept)
     if kind == ReportRun.Kind.CONVERGENCE:
-        return convergence_national(year=year, registry=registry)
+        return convergence_national(year=year, registry=registry, kept=kept)
     raise ValueError(f"unknown report kind {kind!r}")
 
 

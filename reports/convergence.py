@@ -84,7 +84,7 @@ def convergence_for_communes(commune_ids: Iterable[int], *, year: int, registry=
     return {c: data.report(c) for c in ids if c in data.communes}
 
 
-def convergence_national(*, year: int, registry=None) -> dict:
+def convergence_national(*, year: int, registry=None, kept: dict | None = None) -> dict:
     """The country's convergence report for year `year` (`registry` as
     `convergence_for_communes`).
 
@@ -95,10 +95,13 @@ def convergence_national(*, year: int, registry=None) -> dict:
     "states": {state: number of communes}}}, "states": {state: number of cells},
     "score": converging cells ÷ cells with needs (fraction or null), "unmet_needs": int}`.
     Beneficiaries are summed commune by commune (an organisation reached in two communes
-    counts twice), so every level is exactly the sum of its communes.
+    counts twice), so every level is exactly the sum of its communes. `kept`: P-code -> a
+    commune report to use instead of the computed one (a closed year's frozen copy).
     """
     data = _Data.load(None, year, registry or RegistryNow(timezone.localdate()))
-    reports = {c: data.report(c) for c in sorted(data.communes)}
+    kept = kept or {}
+    reports = {c: kept.get(data.communes[c].pcode) or data.report(c)
+               for c in sorted(data.communes)}
     by_department, by_region = defaultdict(list), defaultdict(list)
     for commune_id, report in reports.items():
         place = data.communes[commune_id]

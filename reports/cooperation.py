@@ -93,7 +93,7 @@ def cooperation_for_communes(commune_ids: Iterable[int], *, on: date, registry=N
     return dict(zip(snapshot.commune_ids.tolist(), snapshot.commune_reports(), strict=True))
 
 
-def cooperation_national(*, on: date, registry=None) -> dict:
+def cooperation_national(*, on: date, registry=None, kept: dict | None = None) -> dict:
     """The country's cooperation report on date `on` (`registry` as `cooperation_for_communes`).
 
     `communes`: every commune's report (as `cooperation_for_communes`) keyed by P-code. Over
@@ -101,10 +101,13 @@ def cooperation_national(*, on: date, registry=None) -> dict:
     of them: `active_organisations`, `pairs`, `density` (pairs ÷ n(n-1)/2), `components`,
     `largest_component`; `isolated`: active organisations with no counted link at all (so
     the sum of the communes' `isolated`). `links` and `links_by_kind` count every counted
-    link once. `on` is the ISO date.
+    link once. `on` is the ISO date. `kept`: P-code -> a commune report to show instead of
+    the computed one (a closed year's frozen copy).
     """
     snapshot = _Snapshot.load(on, None, registry or RegistryNow(on))
     communes = dict(zip(snapshot.pcodes, snapshot.commune_reports(), strict=True))
+    communes.update((pcode, report) for pcode, report in (kept or {}).items()
+                    if pcode in communes)
     return {"on": on.isoformat(), "communes": communes, **snapshot.national_figures()}
 
 

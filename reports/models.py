@@ -131,15 +131,17 @@ class SignoffStep(models.Model):
 
 
 class FrozenReport(models.Model):
-    """A closed year's report for its commune, copied from the run the closure found: never
-    changed. A reopening and a new closure store the next version; earlier ones are kept."""
+    """A closed year's report for its commune, computed at the closure on the year's registry
+    (the `FrozenRegistry` of the same version): never changed. A reopening and a new
+    closure store the next version; earlier ones are kept."""
 
     signoff = models.ForeignKey(YearSignoff, models.CASCADE, related_name="frozen_reports",
                                 verbose_name=_("yearly sign-off"))
     version = models.PositiveSmallIntegerField(_("version"))
     kind = models.CharField(_("kind"), max_length=20, choices=ReportRun.Kind.choices)
-    # The run copied (kept as a plain id: runs may be pruned, the copy stays).
-    run_id = models.PositiveIntegerField(_("run"))
+    # Computed at the closure on the registry snapshot (earlier copies named the run they
+    # copied, kept as a plain id: runs may be pruned, the copy stays).
+    run_id = models.PositiveIntegerField(_("run"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
     frozen_at = models.DateTimeField(_("frozen at"), default=timezone.now)
     result = models.JSONField(_("result"))
@@ -153,3 +155,31 @@ class FrozenReport(models.Model):
 
     def __str__(self):
         return f"{self.signoff} {self.kind} v{self.version}"
+
+
+class FrozenRegistry(models.Model):
+    """A closed year's registry of its commune, as it stood on the day the year's reports
+    describe (31 December, or the closing day for a year closed before its end): its
+    organisations with their status, members and filières, and the links touching them.
+    Never changed; a reopening and a new closure store the next version."""
+
+    signoff = models.ForeignKey(YearSignoff, models.CASCADE, related_name="frozen_registries",
+                                verbose_name=_("yearly sign-off"))
+    version = models.PositiveSmallIntegerField(_("version"))
+    day = models.DateField(_("day described"))
+    frozen_at = models.DateTimeField(_("frozen at"), default=timezone.now)
+    # [{"id", "name", "legal_form", "status", "members", "women", "youth", "employees",
+    #   "primary_filiere", "filieres": [codes], "union": id or null}], sorted by id.
+    organisations = models.JSONField(_("organisations"))
+    # [{"id", "source", "target", "kind", "status", "start", "end", "counted"}], sorted by id.
+    links = models.JSONField(_("links"))
+
+    class Meta:
+        ordering = ["signoff", "-version"]
+        verbose_name = _("frozen registry")
+        verbose_name_plural = _("frozen registries")
+        constraints = [models.UniqueConstraint(fields=["signoff", "version"],
+                                               name="frozen_registry_one_per_version")]
+
+    def __str__(self):
+        return f"{self.signoff} registry v{self.version}"

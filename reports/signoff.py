@@ -10,10 +10,12 @@ admin may take any reviewer's step. Each step is a `SignoffStep` row: the audit 
 """
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import dateformat, timezone
@@ -26,8 +28,8 @@ from cooperatives.permissions import scope_of
 from core.conflicts import Conflict
 from diagnostics.models import TerritorialDiagnostic
 
-from . import runs
-from .models import FrozenReport, ReportRun, SignoffStep, YearSignoff
+from . import compute, frozen, runs, snapshot, tasks
+from .models import FrozenRegistry, FrozenReport, ReportRun, SignoffStep, YearSignoff
 
 State, Action = YearSignoff.State, SignoffStep.Action
 STALE_CHANGE_REQUEST = datetime.timedelta(days=30)
@@ -252,28 +254,33 @@ def year_close(*, user, commune: Commune, year: int, reason: str = "") -> Signof
 
 
 def _freeze(signoff: YearSignoff) -> list[FrozenReport]:
-    """Copy the year's latest done run of each report as the version just closed (a report
-    never computed for the year has no copy)."""
-    frozen = []
-    for kind in ReportRun.Kind.values:
-        run = runs.latest_done(kind, commune=signoff.commune, year=signoff.year)
-        if run is not None:
-            frozen.append(FrozenReport.objects.create(
-                signoff=signoff, version=signoff.version, kind=kind, run_id=run.pk,
-                computed_at=run.finished_at, result=run.result))
+    """Keep the closed version: the commune's registry snapshot on the day the year's reports
+    describe, and both reports computed on that same registry, then refresh the stored runs
+    (which read the frozen copies from now on)."""
+    commune, year = signoff.commune, signoff.year
+    registry = compute.registry_for_year(year)
+    kept = snapshot.capture(commune, day=registry.day, registry=registry)
+    FrozenRegistry.objects.create(signoff=signoff, version=signoff.version, **kept)
+    frozen = [FrozenReport.objects.create(
+        signoff=signoff, version=signoff.version, kind=kind, run_id=None,
+        computed_at=timezone.now(),
+        result=_as_json(compute.compute_on_registry(kind, [commune.pk], year,
+                                                    registry)[commune.pk]))
+        for kind in ReportRun.Kind.values]
+    _refresh_runs(signoff)
     return frozen
 
 
-def frozen_report(kind: str, commune: Commune, year: int) -> tuple[FrozenReport | None, list]:
-    """The frozen report of a closed year (its current version) with the steps of that
-    version (the approval chain), or (None, []) when the year is not closed."""
-    signoff = YearSignoff.objects.filter(commune=commune, year=year,
-                                         state=State.CLOSED).first()
-    if signoff is None:
-        return None, []
-    frozen = signoff.frozen_reports.filter(version=signoff.version, kind=kind).first()
-    steps = list(signoff.steps.filter(version=signoff.version).order_by("id"))
-    return frozen, steps
+def _as_json(result: dict) -> dict:
+    """The result as a run stores it (JSON types only: dates as ISO strings)."""
+    return json.loads(json.dumps(result, cls=DjangoJSONEncoder))
+
+
+def _refresh_runs(signoff: YearSignoff) -> None:
+    """Once committed, the year's stored runs are brought in line with its state (frozen
+    copies after a closure, the registry again after a reopening)."""
+    commune_id, year = signoff.commune_id, signoff.year
+    transaction.on_commit(lambda: tasks.queue_commune_reports(commune_id, year))
 
 
 @transaction.atomic
@@ -283,7 +290,9 @@ def year_reopen(*, user, commune: Commune, year: int, reason: str) -> SignoffSte
     signoff = _locked(commune, year)
     _check_step(user, signoff, Action.REOPEN)
     signoff.version += 1
-    return _record(signoff, user=user, action=Action.REOPEN, state=State.OPEN, reason=reason)
+    step = _record(signoff, user=user, action=Action.REOPEN, state=State.OPEN, reason=reason)
+    _refresh_runs(signoff)
+    return step
 
 
 STEPS = {Action.SUBMIT: year_submit, Action.APPROVE: year_approve,
@@ -320,16 +329,27 @@ def awaiting(user):
 # The timeline ------------------------------------------------------------------------------
 
 def key_figures(commune: Commune, year: int) -> dict | None:
-    """The year's key figures from its stored runs: `organisations` (active), `linked_share`
-    (cooperation) and `score` (convergence), fractions as `{"num", "den"}` or null; None when
-    neither report was computed for the year."""
-    cooperation = runs.latest_done("cooperation", commune=commune, year=year)
-    convergence = runs.latest_done("convergence", commune=commune, year=year)
-    if cooperation is None and convergence is None:
-        return None
-    coop = cooperation.result if cooperation else {}
-    conv = convergence.result if convergence else {}
-    return {"organisations": coop.get("active_organisations"),
+    """The year's key figures: `organisations` (active) and their `members`, `linked_share`
+    (cooperation) and `score` (convergence), fractions as `{"num", "den"}` or null. A closed
+    year's come from its frozen copies; another year's from its registry (now, or rebuilt
+    as of 31 December) and its stored runs. None when the commune had no organisation and
+    no report of the year."""
+    kept = frozen.frozen_registry(commune.pk, year)
+    if kept is not None:
+        counts = snapshot.key_figures(kept.organisations)
+        coop = frozen.frozen_result("cooperation", commune.pk, year) or {}
+        conv = frozen.frozen_result("convergence", commune.pk, year) or {}
+    else:
+        rows = compute.registry_for_year(year).organisations([commune.pk])
+        mine = rows[(rows[:, 1] == commune.pk) & (rows[:, 3] == 1)]
+        counts = {"organisations": len(mine), "members": int(mine[:, 2].sum())}
+        cooperation = runs.latest_done("cooperation", commune=commune, year=year)
+        convergence = runs.latest_done("convergence", commune=commune, year=year)
+        coop = cooperation.result if cooperation else {}
+        conv = convergence.result if convergence else {}
+        if not (len(mine) or coop or conv):
+            return None
+    return {"organisations": counts["organisations"], "members": counts["members"],
             "linked_share": coop.get("linked_share"), "score": conv.get("score")}
 
 

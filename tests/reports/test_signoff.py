@@ -334,7 +334,12 @@ def _done_run(commune, kind, result):
 
 
 def test_a_closed_years_api_answer_is_frozen(diagnostic, commune_a, agent_a, dept_reviewer,
-                                             region_reviewer, admin_user, analyst):
+                                             region_reviewer, admin_user, analyst, cassava):
+    # Two organisations of commune A in 2025 (their history dated then); a stale stored run.
+    first = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
+    second = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
+    for organisation in (first, second):
+        _dated(organisation, datetime.datetime(YEAR, 3, 1, 12, tzinfo=datetime.UTC))
     _done_run(commune_a, "cooperation", {"active_organisations": 3})
     url = reverse("api-report-cooperation") + f"?commune={commune_a.pcode}&year={YEAR}"
     reader = client_for(analyst)
@@ -342,38 +347,52 @@ def test_a_closed_years_api_answer_is_frozen(diagnostic, commune_a, agent_a, dep
     _walk_to("closed", commune_a, agent_a, dept_reviewer, region_reviewer, admin_user)
     before = reader.get(url).content
     answer = reader.get(url).json()
-    assert (answer["signed_off"], answer["version"], answer["result"]) == (
-        True, 1, {"active_organisations": 3})
+    assert (answer["signed_off"], answer["version"], answer["run"]) == (True, 1, None)
+    assert (answer["result"]["on"], answer["result"]["active_organisations"]) == (
+        f"{YEAR}-12-31", 2)
     assert [(s["action"], s["state"]) for s in answer["approval_chain"]] == [
         ("submit", "submitted"), ("approve", "department_approved"), ("approve", "approved"),
         ("close", "closed")]
     assert "agent_a" not in before.decode()  # no user names for ministries
-    # Later edits and runs of the year leave the closed answer byte-identical.
+    # Later edits, runs of the year and even a rewritten history leave it byte-identical.
     _done_run(commune_a, "cooperation", {"active_organisations": 4})
     diagnostics.diagnostic_create(user=agent_a, commune=commune_a, year=YEAR + 1)
+    first.history.all().delete()
     assert reader.get(url).content == before
     # The current year says it is not signed off.
     current = reverse("api-report-cooperation") + f"?commune={commune_a.pcode}"
     assert reader.get(current).json()["signed_off"] is False
 
 
-def test_a_reopened_and_closed_again_year_is_version_2_and_keeps_version_1(
-        diagnostic, commune_a, agent_a, dept_reviewer, region_reviewer, admin_user, analyst):
-    from reports.models import FrozenReport
+def _dated(obj, when: datetime.datetime) -> None:
+    obj.history.update(history_date=when)
 
-    _done_run(commune_a, "convergence", {"score": None})
+
+def test_a_reopened_and_closed_again_year_is_version_2_and_keeps_version_1(
+        diagnostic, commune_a, agent_a, dept_reviewer, region_reviewer, admin_user, analyst,
+        cassava):
+    from reports.models import FrozenRegistry, FrozenReport
+
     _walk_to("closed", commune_a, agent_a, dept_reviewer, region_reviewer, admin_user)
     signoff.year_reopen(user=admin_user, commune=commune_a, year=YEAR, reason="Correction")
-    url = reverse("api-report-convergence") + f"?commune={commune_a.pcode}&year={YEAR}"
+    url = reverse("api-report-cooperation") + f"?commune={commune_a.pcode}&year={YEAR}"
+    _done_run(commune_a, "cooperation", {"active_organisations": 0})
     assert client_for(analyst).get(url).json()["signed_off"] is False
-    _done_run(commune_a, "convergence", {"score": {"num": 1, "den": 2}})
+    # The correction: an organisation of 2025 entered late (its history dated in 2025).
+    late = OrganisationFactory(commune=commune_a, primary_filiere=cassava, name="Tardive")
+    _dated(late, datetime.datetime(YEAR, 5, 1, 12, tzinfo=datetime.UTC))
     _walk_to("closed", commune_a, agent_a, dept_reviewer, region_reviewer, admin_user)
     answer = client_for(analyst).get(url).json()
-    assert (answer["version"], answer["result"]) == (2, {"score": {"num": 1, "den": 2}})
+    assert (answer["version"], answer["result"]["active_organisations"]) == (2, 1)
     assert [s["action"] for s in answer["approval_chain"]] == [
         "reopen", "submit", "approve", "approve", "close"]
-    assert list(FrozenReport.objects.order_by("version").values_list("version", "result")) == [
-        (1, {"score": None}), (2, {"score": {"num": 1, "den": 2}})]
+    assert [(version, result["active_organisations"]) for version, result in
+            FrozenReport.objects.filter(kind="cooperation").order_by("version")
+            .values_list("version", "result")] == [(1, 0), (2, 1)]
+    assert [[row["name"] for row in organisations] for organisations in
+            FrozenRegistry.objects.order_by("version").values_list("organisations",
+                                                                   flat=True)] == [
+        [], ["Tardive"]]
 
 
 def test_the_integrity_checks_count_only_the_communes_rows(commune_a, commune_b, cassava):

@@ -1,6 +1,9 @@
 """The yearly sign-off pages: the checklist as the agent sees it, the steps through the form,
 a return's reason on the agent's page, the reviewer's queue and the commune's timeline."""
 
+import datetime
+import zoneinfo
+
 import pytest
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
@@ -10,8 +13,9 @@ from reports import signoff
 from reports.models import ReportRun, SignoffStep, YearSignoff
 
 from ..conftest import client_for
-from ..factories import DiagnosticFactory, EntryFactory
+from ..factories import DiagnosticFactory, EntryFactory, LinkFactory, OrganisationFactory
 
+DOUALA = zoneinfo.ZoneInfo("Africa/Douala")
 pytestmark = pytest.mark.django_db
 YEAR = 2025
 
@@ -88,30 +92,45 @@ def _run(commune, kind, year, result):
                              finished_at=now)
 
 
+def _dated(obj, *when) -> None:
+    """Date the object's history records (oldest first) in Douala time."""
+    for record, moment in zip(obj.history.order_by("history_id"), when, strict=True):
+        type(record).objects.filter(pk=record.pk).update(
+            history_date=datetime.datetime(*moment, 12, tzinfo=DOUALA))
+
+
 def test_the_timeline_shows_a_closed_years_figures_beside_the_year_before(
-        diagnostic, commune_a, agent_a, dept_reviewer, region_reviewer, admin_user):
-    _run(commune_a, "cooperation", 2024, {"active_organisations": 4,
-                                          "linked_share": {"num": 1, "den": 4}})
+        diagnostic, commune_a, agent_a, dept_reviewer, region_reviewer, admin_user, cassava):
+    # 2024: P (10 members) and Q (20), linked from June. 2025: R (30) joins.
+    p = OrganisationFactory(commune=commune_a, primary_filiere=cassava, members_total=10)
+    q = OrganisationFactory(commune=commune_a, primary_filiere=cassava, members_total=20)
+    r = OrganisationFactory(commune=commune_a, primary_filiere=cassava, members_total=30)
+    link = LinkFactory(source=p, target=q, start_date=datetime.date(2024, 6, 1))
+    for obj, when in ((p, (2024, 3, 1)), (q, (2024, 3, 1)), (link, (2024, 6, 1)),
+                      (r, (2025, 4, 1))):
+        _dated(obj, when)
+    # The stored 2024 runs (the year is not closed: its share and score come from them).
+    _run(commune_a, "cooperation", 2024, {"linked_share": {"num": 2, "den": 2}})
     _run(commune_a, "convergence", 2024, {"score": None})
-    _run(commune_a, "cooperation", 2025, {"active_organisations": 5,
-                                          "linked_share": {"num": 2, "den": 5}})
-    _run(commune_a, "convergence", 2025, {"score": {"num": 1, "den": 3}})
     for user, action in ((agent_a, "submit"), (dept_reviewer, "approve"),
                          (region_reviewer, "approve"), (admin_user, "close")):
         assert _step(client_for(user), commune_a, action).status_code == 302
     rows = signoff.timeline(commune_a, current_year=2026)
     assert [(r["year"], r["signoff"].state) for r in rows] == [
         (2026, "open"), (2025, "closed"), (2024, "open")]
-    assert rows[1]["figures"] == {"organisations": 5, "linked_share": {"num": 2, "den": 5},
-                                  "score": {"num": 1, "den": 3}}
-    assert rows[1]["previous"] == {"organisations": 4, "linked_share": {"num": 1, "den": 4},
-                                   "score": None}
+    # 2025, frozen at the closure: one agriculture need, organisations, no intervention.
+    assert rows[1]["figures"] == {"organisations": 3, "members": 60,
+                                  "linked_share": {"num": 2, "den": 3},
+                                  "score": {"num": 0, "den": 1}}
+    assert rows[1]["previous"] == {"organisations": 2, "members": 30,
+                                   "linked_share": {"num": 2, "den": 2}, "score": None}
     body = _en(agent_a).get(reverse("reports:signoff_commune",
                                     args=[commune_a.pcode])).content.decode()
-    assert ('<td class="num">40 % (2/5)</td><td class="num">25 % (1/4)</td>'
+    assert ('<td class="num">67 % (2/3)</td><td class="num">100 % (2/2)</td>'
             in body)
-    assert '<td class="num">33 % (1/3)</td><td class="num">–</td>' in body
-    assert '<td class="num">5</td><td class="num">4</td>' in body
+    assert '<td class="num">0 % (0/1)</td><td class="num">–</td>' in body
+    assert '<td class="num">3</td><td class="num">2</td>' in body
+    assert '<td class="num">60</td><td class="num">30</td>' in body
     assert "Closed" in body
     year_page = _en(agent_a).get(reverse("reports:signoff_year",
                                          args=[commune_a.pcode, YEAR])).content.decode()
