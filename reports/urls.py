@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views, views_signoff
+from . import views, views_open_data, views_signoff
 
 
 class ReportKindConverter:
@@ -36,4 +36,7 @@ urlpatterns = [
          name="signoff_year"),
     path("reports/signoff/<str:pcode>/<int:year>/step/", views_signoff.signoff_step,
          name="signoff_step"),
+    path("open-data/signed-off/", views_open_data.closed_years, name="open_data_years"),
+    path("open-data/signed-off/<int:year>.csv", views_open_data.closed_year_csv,
+         name="open_data_year_csv"),
 ]

@@ -25,6 +25,7 @@ SKIPPED = {
     "quality:export_organisations": "download", "quality:export_report": "download",
     "quality:duplicate_merge": "action", "quality:duplicate_dismiss": "action",
     "quality:open_data_csv": "download", "quality:open_data_jsonld": "download",
+    "reports:open_data_year_csv": "download",
     "diagnostic_row_delete": "confirmation of a deletion", "organisation_archive": "action",
     "change_request_review": "action", "reports:signoff_step": "action",
     "quality:import_detail": "needs an import job",
@@ -32,7 +33,8 @@ SKIPPED = {
     "api-docs-try": "developer tool (Swagger UI, about 530 KB), linked from the API reference",
 }
 PUBLIC = {"home", "login", "password_reset", "password_reset_done", "password_reset_complete",
-          "commune_public", "reports:map", "quality:open_data", "api-docs"}
+          "commune_public", "reports:map", "quality:open_data", "reports:open_data_years",
+          "api-docs"}
 NATIONAL = {"reports:convergence_national", "reports:cooperation_national",
             "quality:scorecards", "ministry_interventions", "intervention_start"}
 ADMIN = {"organisation_list_all", "quality:import_list"}  # the national lists

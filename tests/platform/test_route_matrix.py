@@ -489,6 +489,10 @@ MATRIX: dict[str, Route] = {
     "quality:open_data": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_csv": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_jsonld": Route(get=PUBLIC, post=METHOD_405),
+    "reports:open_data_years": Route(get=PUBLIC, post=METHOD_405),
+    # The world closes no year: the file of a year no commune closed is not found, for all.
+    "reports:open_data_year_csv": Route(get=rule(404, anon=404), post=METHOD_405,
+                                        kwargs=lambda w: {"year": 2025}),
 }
 
 # Cells where the platform contradicts PRODUCT.md: (route, role, method) -> what it answers

@@ -190,3 +190,32 @@ def test_snapshot_aggregates_follow_the_live_aggregates_rule(registry, commune_a
     live = organisation_aggregates(Organisation.objects.filter(commune=commune_a),
                                    level="commune", by=by)
     assert snapshot.aggregates(taken["organisations"], commune_a, by) == live
+
+
+# Open data per closed year -----------------------------------------------------------------
+
+def test_the_open_data_lists_each_closed_year_with_its_file(closed, commune_a, client):
+    page = client.get(reverse("reports:open_data_years")).content.decode()
+    assert f'href="/open-data/signed-off/{YEAR}.csv"' in page
+    assert f'<th scope="row">{YEAR}</th><td class="num">1</td>' in page
+    assert reverse("reports:open_data_years") in client.get(
+        reverse("quality:open_data")).content.decode()
+    answer = client.get(reverse("reports:open_data_year_csv", args=[YEAR]))
+    lines = b"".join(answer.streaming_content).decode().splitlines()
+    closed_on = timezone.localdate().isoformat()
+    assert lines == [
+        "commune_pcode,commune,department_pcode,region_pcode,year,version,closed_on,day,"
+        "active_organisations,members,women,youth,counted_links,linked_organisations,"
+        "convergence_score_num,convergence_score_den",
+        f"{commune_a.pcode},Alpha,{commune_a.department.pcode},"
+        f"{commune_a.department.region.pcode},{YEAR},1,{closed_on},{YEAR}-12-31,2,30,4,3,2,2,"
+        "0,1"]
+    assert "P" not in lines[1].split(",")  # no organisation's name
+    assert client.get(reverse("reports:open_data_year_csv", args=[YEAR - 1])).status_code == 404
+
+
+def test_a_reopened_year_leaves_the_open_data(closed, commune_a, admin_user, client):
+    signoff.year_reopen(user=admin_user, commune=commune_a, year=YEAR, reason="Erreur")
+    assert client.get(reverse("reports:open_data_year_csv", args=[YEAR])).status_code == 404
+    assert "Aucune commune n'a encore clôturé d'année." in client.get(
+        reverse("reports:open_data_years")).content.decode()
