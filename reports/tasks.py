@@ -183,14 +183,16 @@ def request_report(*, kind: str, year: int, commune: Commune | None = None,
 
 
 def request_national_recompute(*, year: int, user=None) -> list[ReportRun]:
-    """Queue the national run and every commune's run of both kinds: one task per kind."""
+    """Queue the national run and every commune's run of both kinds: one task per kind. The
+    task is sent even when the national run joins one already queued (a refresh after an
+    edit, whose task was sent with other commune runs, or none): it carries the commune runs
+    queued now, and finds the national run done if the other task ran first."""
     national = []
     for kind in KINDS:
-        run, created = report_run_request(kind=kind, year=year, user=user)
+        run, _created = report_run_request(kind=kind, year=year, user=user)
         commune_run_ids = report_runs_queue_every_commune(kind=kind, year=year, user=user)
-        if created:
-            transaction.on_commit(
-                lambda k=kind, r=run.pk, c=commune_run_ids: send(run_national, k, year, r, c))
+        transaction.on_commit(
+            lambda k=kind, r=run.pk, c=commune_run_ids: send(run_national, k, year, r, c))
         national.append(run)
     return national
 

@@ -130,7 +130,9 @@ def _until_every_worker(server: Server, answer, most: int = 16) -> list[tuple[in
         if len(answers) % 2:
             host, port = server.url.removeprefix("http://").split(":")
             with socket.create_connection((host, int(port))):
-                time.sleep(0.2)  # a worker accepts it and waits for its request
+                # A worker accepts it and waits for its request (given a second: on a loaded
+                # machine a worker may take a while to come back to accept).
+                time.sleep(1.0)
                 answers.append(answer())
         else:
             answers.append(answer())

@@ -66,8 +66,11 @@ def test_it_runs_the_national_reports_from_an_api_request(worker_factory, regist
     national = ReportRun.objects.get(pk=answer.json()["id"])
     assert national.scope == "national"
     # The registry's edits also queued this year's refreshes: wait for them too.
-    wait_for(lambda: not ReportRun.objects.filter(year=YEAR).exclude(status="done").exists(),
+    wait_for(lambda: not ReportRun.objects.filter(year=YEAR,
+                                                  status__in=["queued", "running"]).exists(),
              timeout=120)
+    failed = list(ReportRun.objects.filter(status="failed").values_list("scope", "error"))
+    assert failed == []
     national.refresh_from_db()
     assert national.status == "done" and national.kind == "convergence"
     assert set(ReportRun.objects.filter(scope="national", year=YEAR, status="done")

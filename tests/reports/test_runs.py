@@ -1,5 +1,6 @@
 """Report runs in-process: coalescing, results stored, failures recorded, repeats identical."""
 
+import datetime
 import json
 
 import pytest
@@ -142,3 +143,22 @@ def test_it_starts_many_runs_at_once_leaving_finished_ones_alone(commune_a, comm
     stored = dict(ReportRun.objects.values_list("pk", "status"))
     assert stored == {queued.pk: "running", interrupted.pk: "running", done.pk: "done",
                       failed.pk: "failed"}
+
+
+def test_a_national_recompute_joining_a_waiting_refresh_still_runs_every_commune(
+        commune_a, commune_b, settings, django_capture_on_commit_callbacks):
+    """An edit's national refresh waits (debounced) when the admin asks for a national
+    recompute: the recompute joins that run, and the commune runs it queues are run too
+    (they were once left queued: the waiting refresh's task carried none of them)."""
+    settings.REPORT_REFRESH_IN_PROCESS = False  # the waiting refresh's timer never fires here
+    year = timezone.localdate().year
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = request_report(kind="cooperation", year=year, not_before=later)
+    with django_capture_on_commit_callbacks(execute=True):
+        national = tasks.request_national_recompute(year=year)
+    assert waiting in national
+    runs = ReportRun.objects.filter(year=year)
+    assert sorted(runs.values_list("kind", "scope", "status")) == sorted(
+        (kind, scope, "done") for kind in ("convergence", "cooperation")
+        for scope in ("national", commune_a.pcode, commune_b.pcode))
