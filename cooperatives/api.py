@@ -83,9 +83,10 @@ def sees_contacts(scope: Scope, organisation: Organisation) -> bool:
     list=extend_schema(
         summary="List organisations",
         description="Organisations the caller may list (analysts and admins: the country; "
-                    "CTD agents: their communes; representatives: their organisation), "
-                    "filtered and paginated. Contacts only for admins, the CTD agents of "
-                    "the organisation's commune and its representatives.",
+                    "departmental and regional reviewers: the communes of their department "
+                    "or region, read-only; CTD agents: their communes; representatives: "
+                    "their organisation), filtered and paginated. Contacts only for admins, "
+                    "the CTD agents of the organisation's commune and its representatives.",
         parameters=[FORMAT_PARAMETER],
         responses={(200, "application/json"): OrganisationSerializer(many=True),
                    (200, "text/csv"): CSV_RESPONSE,

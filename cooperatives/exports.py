@@ -6,7 +6,8 @@ it and with which scope, whether personal data is included), an empty row, then 
 Organisation lists start from `organisations_listed_for(user)` and the same
 `OrganisationFilterSet` as the registry pages and the API; contacts (personal data) are
 columns only for users who see organisations in full, and filled only on the rows they see
-in full: a ministry analyst's export never holds a name of a person, a phone or an email.
+in full: a ministry analyst's or a reviewer's export (their territory's organisations) never
+holds a name of a person, a phone or an email.
 """
 
 import io
@@ -19,7 +20,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.models import Commune
+from communes.models import Commune, Department, Region
 from core import csvsafe
 from sectors.models import Filiere, Ministry
 
@@ -70,6 +71,14 @@ def describe_scope(user) -> str:
         acronyms = Ministry.objects.filter(pk__in=scope.ministry_ids).order_by("acronym")
         parts.append(_("ministry analyst (%(ministries)s), whole country without personal "
                        "data") % {"ministries": ", ".join(m.acronym for m in acronyms)})
+    if scope.department_ids:
+        names = Department.objects.filter(pk__in=scope.department_ids).order_by("pcode")
+        parts.append(_("departmental reviewer of %(departments)s, without personal data") % {
+            "departments": ", ".join(f"{d.name} ({d.pcode})" for d in names)})
+    if scope.region_ids:
+        names = Region.objects.filter(pk__in=scope.region_ids).order_by("pcode")
+        parts.append(_("regional reviewer of %(regions)s, without personal data") % {
+            "regions": ", ".join(f"{r.name} ({r.pcode})" for r in names)})
     return f"{user.get_username()}: {'; '.join(parts) or _('no role')}"
 
 

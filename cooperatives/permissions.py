@@ -76,15 +76,23 @@ class Scope:
         return frozenset(Organisation.objects.filter(pk__in=self.organisation_ids)
                          .values_list("commune_id", flat=True))
 
+    def reviewed_territory(self, commune: str = "") -> Q:
+        """The condition "in a department or region the user reviews" on a commune reached
+        through `commune` ("" on communes themselves, "commune__" on organisations): the one
+        definition of a reviewer's territory (never true for a non-reviewer)."""
+        if not self.is_reviewer:
+            return Q(pk__in=[])
+        return (Q(**{f"{commune}department_id__in": self.department_ids})
+                | Q(**{f"{commune}department__region_id__in": self.region_ids}))
+
     @cached_property
     def reviewed_commune_ids(self) -> frozenset[int]:
         """Communes of the departments and regions a reviewer covers (one query, once per
         request)."""
         if not self.is_reviewer:
             return frozenset()
-        return frozenset(Commune.objects.filter(
-            Q(department_id__in=self.department_ids)
-            | Q(department__region_id__in=self.region_ids)).values_list("pk", flat=True))
+        return frozenset(Commune.objects.filter(self.reviewed_territory())
+                         .values_list("pk", flat=True))
 
     @cached_property
     def readable_commune_ids(self) -> frozenset[int] | None:
@@ -161,8 +169,8 @@ class HasRole(drf_permissions.BasePermission):
 
 def organisations_visible_to(user, queryset=None):
     """Organisations the user may see in full (with personal data): admins all, CTD agents
-    their communes', representatives their own. Analysts and the public get none here: they
-    read aggregates (see `organisations_listed_for`)."""
+    their communes', representatives their own. Analysts, reviewers and the public get none
+    here: they read public fields (see `organisations_listed_for`) and aggregates."""
     qs = Organisation.objects.all() if queryset is None else queryset
     scope = scope_of(user)
     if scope.is_admin:
@@ -173,13 +181,20 @@ def organisations_visible_to(user, queryset=None):
 
 
 def organisations_listed_for(user, queryset=None):
-    """Organisations whose public fields the user may list: anyone logged in with a role
-    reads the whole country's registry without contacts (analysts); others as above."""
+    """Organisations whose public fields the user may list: analysts the whole country,
+    departmental and regional reviewers their territory's (read-only, without contacts), the
+    others those of `organisations_visible_to`. Who reads which contacts is decided per
+    organisation (`sees_contacts` in the API, the exports' `_sees_in_full`), never by being
+    listed here."""
     qs = Organisation.objects.all() if queryset is None else queryset
     scope = scope_of(user)
     if scope.is_admin or scope.is_analyst:
         return qs
-    return organisations_visible_to(user, qs)
+    if not scope.is_reviewer:
+        return organisations_visible_to(user, qs)
+    # One query with the territory joined (no list of commune ids fetched first).
+    return qs.filter(Q(commune_id__in=scope.commune_ids) | Q(pk__in=scope.organisation_ids)
+                     | scope.reviewed_territory("commune__"))
 
 
 def organisations_writable_by(user, queryset=None):

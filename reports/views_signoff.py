@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from cooperatives.permissions import get_commune_for_user
+from communes.models import Commune
+from cooperatives.permissions import get_commune_for_user, scope_of
 from core.years import parse_year
 
 from . import signoff as services
@@ -29,9 +30,16 @@ def _commune_year(request, pcode: str, year: int):
 @login_required
 @require_safe
 def signoff_queue(request):
-    """The years waiting for the user's step (reviewers, the admin, agents of returned years)."""
+    """The years waiting for the user's step (reviewers, the admin, agents of returned years);
+    for a reviewer, the reviewer's landing page (`my_space`), also the communes of their
+    territory with their reports and years, and their territory's organisations as a download
+    (public fields only)."""
+    scope = scope_of(request.user)
+    territory = (Commune.objects.filter(scope.reviewed_territory())
+                 .select_related("department").defer("boundary").order_by("pcode")
+                 if scope.is_reviewer else ())
     return render(request, "reports/signoff_queue.html",
-                  {"signoffs": services.awaiting(request.user)})
+                  {"signoffs": services.awaiting(request.user), "territory": territory})
 
 
 def _percent(fraction: dict | None) -> str:

@@ -89,6 +89,84 @@ def test_it_shows_contacts_only_where_a_mixed_role_may_see_them(registry, analys
     assert "contact_name" not in rows["Coop Manioc Bêta"]
 
 
+# Reviewers: their department's or region's organisations, public fields only, read-only ----
+
+ALPHA_BETA = ["Coop Céréales Alpha", "Coop Manioc Alpha", "Coop Manioc Bêta", "GIC Poules Alpha"]
+
+
+@pytest.fixture
+def neighbour(region, maize):
+    """An organisation in another department of commune A's region: the regional reviewer's
+    territory, not the departmental one's."""
+    from ..factories import CommuneFactory, DepartmentFactory
+
+    commune = CommuneFactory(pcode="CM901002001", name_fr="Delta",
+                             department=DepartmentFactory(pcode="CM901002", region=region))
+    return OrganisationFactory(name="Coop Delta", commune=commune, primary_filiere=maize)
+
+
+@pytest.mark.parametrize(("who", "expected"), [
+    ("dept_reviewer", ALPHA_BETA),
+    ("region_reviewer", ["Coop Céréales Alpha", "Coop Delta", *ALPHA_BETA[1:]]),
+    ("far_reviewer", ["Union Gamma"]),
+])
+def test_it_lists_the_territory_without_contacts_for_a_reviewer(request, registry, neighbour,
+                                                                who, expected):
+    client = api_client(request.getfixturevalue(who))
+    response = client.get(URL)
+    assert names(response) == expected
+    assert all(set(row) == set(PUBLIC_FIELDS) for row in response.json()["results"])
+    csv_response = client.get(URL, {"format": "csv"})
+    assert csv_response.content.decode().splitlines()[0] == ",".join(PUBLIC_FIELDS)
+    assert [row["name"] for row in csv_rows(csv_response)] == expected
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"commune": "CM901001001"}, ["Coop Céréales Alpha", "Coop Manioc Alpha", "GIC Poules Alpha"]),
+    ({"department": "CM901001", "status": "active"}, ["Coop Céréales Alpha", "Coop Manioc Alpha",
+                                                      "Coop Manioc Bêta"]),
+    ({"ministry": "MINEPIA"}, ["Coop Céréales Alpha", "GIC Poules Alpha"]),
+    ({"region": "CM902"}, []),  # outside the territory: filtered to nothing, not widened
+    ({"commune": "CM902001001"}, []),
+    ({"department": "CM901002"}, []),
+])
+def test_it_filters_within_the_reviewer_territory(registry, neighbour, dept_reviewer, params,
+                                                  expected):
+    assert names(api_client(dept_reviewer).get(URL, params)) == expected
+
+
+def test_it_gives_a_reviewer_its_territory_organisation_without_contacts(
+        registry, org_a, dept_reviewer, far_reviewer):
+    body = api_client(dept_reviewer).get(f"{URL}{org_a.pk}/").json()
+    assert list(body) == list(PUBLIC_FIELDS)
+    assert body["name"] == "Coop Manioc Alpha"
+    client = api_client(far_reviewer)
+    hidden = client.get(f"{URL}{org_a.pk}/")
+    missing = client.get(f"{URL}987654/")
+    assert hidden.status_code == 404
+    assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
+    far = registry["c1"]
+    assert client.get(f"{URL}{far.pk}/").json()["name"] == "Union Gamma"
+    assert api_client(dept_reviewer).get(f"{URL}{far.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(("who", "code"), [("dept_reviewer", 403), ("region_reviewer", 403),
+                                           ("far_reviewer", 404)])
+def test_it_never_lets_a_reviewer_write(request, registry, org_a, who, code):
+    """Read-only: 403 on what the reviewer reads, 404 outside its territory, 403 on a
+    registration (the body names a public P-code); nothing changes."""
+    client = api_client(request.getfixturevalue(who))
+    before = snapshot()
+    for method, body in (("patch", {"name": "Coop Renommée"}),
+                         ("patch", {"status": "dissolved"}),
+                         ("put", payload())):
+        response = getattr(client, method)(f"{URL}{org_a.pk}/", body, format="json")
+        assert response.status_code == code, (method, body, response.content)
+    assert client.post(URL, payload(), format="json").status_code == 403
+    assert client.delete(f"{URL}{org_a.pk}/").status_code == 405
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize(("params", "expected"), [
     ({"commune": "CM901001001"}, ["Coop Céréales Alpha", "Coop Manioc Alpha", "GIC Poules Alpha"]),
     ({"department": "CM902001"}, ["Union Gamma"]),
@@ -173,12 +251,14 @@ def test_it_answers_304_for_an_unchanged_list(registry, analyst):
     assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
-def test_it_runs_the_same_queries_for_one_row_or_a_hundred(registry, analyst, agent_a):
+def test_it_runs_the_same_queries_for_one_row_or_a_hundred(registry, analyst, agent_a,
+                                                           region_reviewer):
     a2 = registry["a2"]
     for _ in range(6):
         OrganisationFactory(commune=a2.commune, primary_filiere=a2.primary_filiere,
                             filieres=list(a2.filieres.all()))
-    for user in (analyst, agent_a):
+    # The reviewer's territory is joined in the page's query, not fetched first.
+    for user in (analyst, agent_a, region_reviewer):
         client = api_client(user)
         client.get(URL)
         counts = []

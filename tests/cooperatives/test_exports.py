@@ -108,6 +108,31 @@ def test_it_gives_analysts_no_contacts_in_xlsx(cast):
     assert "analyst" in flat.lower() or "analyste" in flat.lower()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_it_exports_a_reviewer_territory_without_contacts(cast, commune_c, cassava,
+                                                         dept_reviewer, far_reviewer, fmt):
+    """The reviewers' organisations are their department's or region's, public columns only,
+    and the provenance says so."""
+    OrganisationFactory(name="Coop Gamma", commune=commune_c, primary_filiere=cassava,
+                        contact_name="Gamma Contact")
+    expected = {dept_reviewer: LISTED["analyst"], far_reviewer: {"Coop Gamma"}}
+    for reviewer, names in expected.items():
+        response = client_for(reviewer).get(f"/quality/exports/organisations.{fmt}",
+                                            HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        provenance, table = (read_csv if fmt == "csv" else read_xlsx)(response)
+        header, rows = table[0], table[1:]
+        assert {str(row[1]).removeprefix("'") for row in rows} == names
+        assert not [column for column in header if "contact" in str(column).lower()]
+        flat = " ".join(str(v) for row in provenance + table for v in row if v is not None)
+        for secret in (*SECRETS, "Dormant Contact", "Gamma Contact"):
+            assert secret not in flat
+        assert "reviewer of" in flat and "without personal data" in flat
+    response = client_for(far_reviewer).get("/quality/exports/organisations.csv?commune="
+                                            "CM901001001")
+    assert read_csv(response)[1][1:] == []  # a filter outside the territory lists nothing
+
+
 # Reports ----------------------------------------------------------------------------------------
 
 @pytest.fixture

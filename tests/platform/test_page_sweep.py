@@ -31,8 +31,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 # One of each kind of user: anonymous, CTD agent, cooperative representative, ministry
-# analyst, national admin.
-ROLES = ("anonymous", "agent_a", "rep_a", "analyst", ADMIN)
+# analyst, national admin, departmental reviewer.
+ROLES = ("anonymous", "agent_a", "rep_a", "analyst", ADMIN, "dept_rev")
 LANGUAGES = ("fr", "en")
 # A quicker local loop: PAGE_SWEEP=admin_user:en sweeps one role in one language.
 if os.environ.get("PAGE_SWEEP"):

@@ -107,8 +107,10 @@ A_WRITERS = {"agent_a", ADMIN}  # may change commune A's registry
 ORG_A_SIDE = {"agent_a", "rep_a", ADMIN}  # may see org_a with its contacts
 # Read commune A's reports and aggregates (its reviewers: read-only, their territory).
 A_READERS = {"agent_a", "rep_a", "analyst", ADMIN, "dept_rev", "region_rev"}
-# Organisations themselves: the reviewers read reports, not the registry's records.
-ORG_READERS = {"agent_a", "rep_a", "analyst", ADMIN}
+# Organisations through the API (public fields; contacts only for ORG_A_SIDE): commune A's
+# reviewers read their territory's read-only, like analysts the country (404 until reviewers
+# could read the registry); far_rev, whose department holds neither A nor B, gets 404.
+ORG_READERS = {"agent_a", "rep_a", "analyst", ADMIN, "dept_rev", "region_rev"}
 A_SIGNOFF = {"agent_a", ADMIN, "dept_rev", "region_rev"}  # see commune A's yearly sign-off
 COUNTRY = {"analyst", ADMIN}  # read every commune
 AGENTS = {"agent_a", "agent_b", ADMIN}
@@ -274,12 +276,15 @@ MATRIX: dict[str, Route] = {
         post=rule(201, A_WRITERS, other=403), writes=True),
     "api-organisation-detail": Route(
         get=rule(200, ORG_READERS), post=SIGNED_IN_405, kwargs=_org_a,
-        # rep_a and the analyst read org_a but may not change it: 403.
-        put=rule(200, A_WRITERS, rep_a=403, analyst=403), put_payload=_organisation_api,
-        patch=rule(200, A_WRITERS, rep_a=403, analyst=403),
+        # rep_a, the analyst and commune A's reviewers read org_a but may not change it: 403
+        # (the reviewers' cells were 404 while they could not read it); far_rev: 404.
+        put=rule(200, A_WRITERS, rep_a=403, analyst=403, dept_rev=403, region_rev=403),
+        put_payload=_organisation_api,
+        patch=rule(200, A_WRITERS, rep_a=403, analyst=403, dept_rev=403, region_rev=403),
         patch_payload=lambda w: {"name": "Coop Renommée"},
         delete=SIGNED_IN_405, writes=True),
-    # API: audit histories, read like the object (out of scope: 404)
+    # API: audit histories, read like the object (out of scope: 404); the reviewers read
+    # org_a's as the analyst does (no contacts, no authors).
     "api-organisation-history": Route(get=rule(200, ORG_READERS), post=SIGNED_IN_405,
                                       kwargs=_org_a),
     "api-link-history": Route(get=rule(200, LINK_SIDES), post=SIGNED_IN_405,
@@ -472,7 +477,8 @@ MATRIX: dict[str, Route] = {
                                     kwargs=_pk("import_job"), writes=True),
     "quality:import_template": Route(get=rule(200, AGENTS), post=SIGNED_IN_405,
                                      kwargs=lambda w: {"fmt": "csv"}),
-    # What the role may list: an account with no role lists nothing.
+    # What the role may list: an account with no role lists nothing; a reviewer its
+    # territory's organisations, without contacts.
     "quality:export_organisations": Route(get=rule(200, nobody=404), post=SIGNED_IN_405,
                                           kwargs=lambda w: {"fmt": "csv"}),
     "quality:export_report": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
@@ -968,7 +974,21 @@ def test_it_hides_another_commune_from_an_agent_list(world):
     assert filtered.json()["count"] == 0
 
 
-@pytest.mark.parametrize("role", ["agent_b", "rep_b"])
+def test_it_lists_a_reviewer_its_territory_only(world):
+    """Commune A and B share the reviewers' department: both are listed, without contacts;
+    far_rev's department has neither, and a filter cannot widen that."""
+    everything = {world.org_a.name, world.org_b.name, world.org_a2.name, world.twin.name}
+    for role, names in (("dept_rev", everything), ("region_rev", everything),
+                        ("far_rev", set())):
+        client = client_of(world, role, api=True)
+        response = client.get("/api/v1/organisations/", {"page_size": 100})
+        assert {row["name"] for row in response.json()["results"]} == names, role
+        assert not [row for row in response.json()["results"] if "contact_name" in row]
+        assert client.get("/api/v1/organisations/", {"commune": A}).json()["count"] == (
+            3 if names else 0)
+
+
+@pytest.mark.parametrize("role", ["agent_b", "rep_b", "far_rev"])
 def test_it_answers_out_of_scope_like_missing(world, role):
     client = client_of(world, role, api=True)
     hidden = client.get(f"/api/v1/organisations/{world.org_a.pk}/")
@@ -976,7 +996,8 @@ def test_it_answers_out_of_scope_like_missing(world, role):
     assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
 
 
-@pytest.mark.parametrize("role", ["agent_a", "agent_b", "rep_a", "analyst", "nobody"])
+@pytest.mark.parametrize("role", ["agent_a", "agent_b", "rep_a", "analyst", "nobody",
+                                  "dept_rev", "far_rev"])
 @pytest.mark.parametrize(("name", "method"), [
     ("api-organisation-detail", "GET"), ("api-organisation-detail", "PATCH"),
     ("api-organisation-list", "POST"), ("api-commune-aggregates", "GET"),

@@ -80,9 +80,37 @@ def test_the_reviewers_queue_holds_their_step(diagnostic, commune_a, agent_a, de
                                               region_reviewer):
     signoff.year_submit(user=agent_a, commune=commune_a, year=YEAR)
     queue = reverse("reports:signoff_queue")
-    assert "Alpha" in client_for(dept_reviewer).get(queue).content.decode()
-    assert "Alpha" not in client_for(region_reviewer).get(queue).content.decode()
+
+    def waiting(user) -> str:  # the queue's table, before the reviewer's territory
+        body = client_for(user).get(queue).content.decode()
+        return body.split('<section id="waiting">')[1].split("</section>")[0]
+
+    assert "Alpha" in waiting(dept_reviewer)
+    assert "Alpha" not in waiting(region_reviewer)
     assert client_for(dept_reviewer).get(reverse("my_space"))["Location"] == queue
+
+
+def test_the_reviewers_landing_page_lists_their_territory(commune_a, commune_b, commune_c,
+                                                         dept_reviewer, region_reviewer,
+                                                         far_reviewer, agent_a):
+    """Each commune of the reviewer's department or region with its reports, diagnostics,
+    interventions and years, and the territory's organisations as a download; not another
+    territory's communes, and no such list for a CTD agent."""
+    queue = reverse("reports:signoff_queue")
+    for reviewer in (dept_reviewer, region_reviewer):
+        body = client_for(reviewer).get(queue).content.decode()
+        territory = body.split('<section id="territory"')[1]
+        for commune in (commune_a, commune_b):
+            for name in ("reports:convergence_commune", "reports:cooperation_commune",
+                         "diagnostic_list", "commune_interventions",
+                         "reports:signoff_commune"):
+                assert f'href="{reverse(name, args=[commune.pcode])}"' in territory
+        assert commune_c.pcode not in territory
+        assert f'href="{reverse("quality:export_organisations", args=["xlsx"])}"' in territory
+    far = client_for(far_reviewer).get(queue).content.decode()
+    assert reverse("reports:signoff_commune", args=[commune_c.pcode]) in far
+    assert commune_a.pcode not in far
+    assert '<section id="territory"' not in client_for(agent_a).get(queue).content.decode()
 
 
 def _run(commune, kind, year, result):
