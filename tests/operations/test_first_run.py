@@ -73,8 +73,8 @@ def test_make_run_serves_styled_pages_and_every_asset(first_run, browser):
     # Babadjou's reviewers, and its previous year signed off (its generated diagnostic, seed 1,
     # is of 2025: the demo cannot submit a later year, and says so).
     assert re.search(r"^reviewer\.bamboutos\s+demo-relecteur-reless\s+"
-                     r"Departmental reviewer Bamboutos$", output, re.MULTILINE)
-    assert re.search(r"^reviewer\.ouest\s+demo-relecteur-reless\s+Regional reviewer Ouest$",
+                     r"Relecteur départemental Bamboutos$", output, re.MULTILINE)
+    assert re.search(r"^reviewer\.ouest\s+demo-relecteur-reless\s+Relecteur régional Ouest$",
                      output, re.MULTILINE)
     last = datetime.date.today().year - 1
     assert (f"Demo sign-off: Babadjou {last} submitted, approved and closed." if last == 2025

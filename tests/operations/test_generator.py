@@ -308,10 +308,11 @@ def test_it_prints_the_demo_accounts(territory):
     assert "DEMO ACCOUNTS — demo only, never in production" in text
     for username, password, _ in accounts:
         assert re.search(rf"^{re.escape(username)}\s+{re.escape(password)}\s", text, re.M)
-    # With Mfou alone, the reviewers are those of its department and region (Centre).
+    # With Mfou alone, the reviewers are those of its department and region (Centre), their
+    # roles in the active language (French by default).
     assert re.search(r"^reviewer\.departement-centre\s+demo-relecteur-reless\s+"
-                     r"Departmental reviewer Département Centre$", text, re.M)
-    assert re.search(r"^reviewer\.centre\s+demo-relecteur-reless\s+Regional reviewer Centre$",
+                     r"Relecteur départemental Département Centre$", text, re.M)
+    assert re.search(r"^reviewer\.centre\s+demo-relecteur-reless\s+Relecteur régional Centre$",
                      text, re.M)
 
 
