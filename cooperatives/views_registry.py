@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 from core import csvsafe
 from core.forms import add_service_errors
 
-from . import freshness, services
+from . import freshness, services, year_notes
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
 from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
@@ -90,6 +90,7 @@ def commune_dashboard(request, pcode):
         "pending": pending[:10],
         "pending_count": pending.count(),
         "awaiting": _with_actions(request.user, awaiting_links(commune)),
+        "year_notes": year_notes.year_notes(commune, scope_of(request.user).commune_ids),
         **scorecard_context(commune),
     })
 

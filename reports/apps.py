@@ -7,11 +7,12 @@ class ReportsConfig(AppConfig):
     verbose_name = _("reports")
 
     def ready(self):
-        from cooperatives import closed_years
+        from cooperatives import closed_years, year_notes
         from diagnostics import locks
 
-        from . import frozen, signals, signoff  # the models are loaded only now
+        from . import frozen, signals, signoff, signoff_notes  # the models are loaded only now
 
         signals.connect()
         locks.provide_lock_reason(signoff.lock_reason)
         closed_years.provide_closed_year_aggregates(frozen.closed_year_aggregates)
+        year_notes.provide_year_notes(signoff_notes.dashboard_notes)

@@ -7,6 +7,7 @@ the demo accounts.
 - `organisations`, `links`, `reless`, `pcd`, `interventions`: one builder each;
 - `history`: the audit history of every generated row (creation dated in a past year, then
   dated changes), written before each flush from the rows waiting in the writer;
-- `names`, `texts`: the word lists; `demo`: the demo accounts. Rows go through the one bulk
-  writer, `core.bulk.BulkWriter`.
+- `names`, `texts`: the word lists; `demo`: the demo accounts; `demo_signoff`: the demo's
+  signed-off year (through the sign-off services). Rows go through the one bulk writer,
+  `core.bulk.BulkWriter`.
 """

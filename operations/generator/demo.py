@@ -1,7 +1,9 @@
 """Demo accounts: fixed passwords, for demonstrations only, never in production.
 
-A national admin, a CTD agent per demo commune, two cooperative representatives and two
-ministry analysts, named like the generated people; `print_demo_accounts` lists them."""
+A national admin, a CTD agent per demo commune, the departmental and regional reviewers of the
+sign-off demo commune (Babadjou, CM008001001, with the official territory), two cooperative
+representatives and two ministry analysts, named like the generated people;
+`print_demo_accounts` lists them."""
 
 from collections.abc import Iterable
 
@@ -16,11 +18,12 @@ from sectors.models import Ministry
 
 from .names import FIRST_NAMES, LAST_NAMES, REGION_AREA
 from .organisations import COOPERATIVE_FORMS
-from .selection import demo_departments
+from .selection import DEMO_REGIONS, demo_departments
 
 DEMO_EMAIL_DOMAIN = "demo.reless.invalid"  # marks the demo accounts (and cannot receive mail)
 DEMO_PASSWORDS = {"admin": "demo-admin-reless", "agent": "demo-agent-reless",
-                  "rep": "demo-representant", "analyst": "demo-analyste-reless"}
+                  "reviewer": "demo-relecteur-reless", "rep": "demo-representant",
+                  "analyst": "demo-analyste-reless"}
 DEMO_ANALYST_MINISTRIES = ("MINADER", "MINEPIA")
 
 def demo_password(username: str) -> str:
@@ -43,9 +46,22 @@ def default_demo_communes(limit: int = 3) -> list[Commune]:
     return sorted(chosen[:limit], key=lambda c: c.pcode)
 
 
+# The demo commune whose year goes up the sign-off chain (and whose department and region get
+# the demo reviewers): the one of the Ouest region, Babadjou with the official territory.
+SIGNOFF_DEMO_REGION = DEMO_REGIONS[1]
+
+
+def signoff_demo_commune(communes: Iterable[Commune]) -> Commune | None:
+    """The demo commune of the sign-off: the first of SIGNOFF_DEMO_REGION, else the first."""
+    communes = sorted(communes, key=lambda c: c.pcode)
+    in_region = [c for c in communes if c.pcode.startswith(SIGNOFF_DEMO_REGION)]
+    return (in_region or communes or [None])[0]
+
+
 def create_demo_accounts(*, communes: Iterable[Commune]) -> list[tuple[str, str, str]]:
-    """The demo cast, created once: a national admin, a CTD agent per given commune, two
-    cooperative representatives (organisations of those communes) and MINADER and MINEPIA
+    """The demo cast, created once: a national admin, a CTD agent per given commune, the
+    departmental and regional reviewers of the sign-off demo commune's department and region,
+    two cooperative representatives (organisations of those communes) and MINADER and MINEPIA
     analysts. Returns (username, password, role) for each demo account; running it again
     creates nothing. An existing user with a demo username but not made here is left alone."""
     communes = list(communes)
@@ -59,6 +75,7 @@ def create_demo_accounts(*, communes: Iterable[Commune]) -> list[tuple[str, str,
         accounts.append(_demo_account(f"agent.{slug}", f"Agent CTD (CTD agent) — {commune}",
                                       role=Role.CTD_AGENT, commune=commune,
                                       person=_demo_person(len(accounts), commune.pcode[:5])))
+    accounts += _demo_reviewers(signoff_demo_commune(communes), start=len(accounts))
     for n, organisation in enumerate(_demo_organisations(communes), start=1):
         accounts.append(_demo_account(
             f"rep.{n}", f"Représentant (cooperative representative) — {organisation}",
@@ -72,6 +89,28 @@ def create_demo_accounts(*, communes: Iterable[Commune]) -> list[tuple[str, str,
             f"Analyste ministériel (ministry analyst) — {ministry.acronym}, lecture seule",
             role=Role.ANALYST, ministry=ministry, person=_demo_person(len(accounts), "CM003")))
     return [account for account in accounts if account]
+
+
+def _demo_reviewers(commune: Commune | None, *, start: int) -> list:
+    """The departmental reviewer of the commune's department and the regional reviewer of its
+    region, named `reviewer.<department>` and `reviewer.<region>`."""
+    if commune is None:
+        return []
+    department, region = commune.department, commune.department.region
+    region_slug = slugify(region.name_fr) or region.pcode.lower()
+    department_slug = slugify(department.name_fr) or department.pcode.lower()
+    if department_slug == region_slug:
+        department_slug = f"{department_slug}-{department.pcode.lower()}"
+    return [
+        _demo_account(f"reviewer.{department_slug}",
+                      f"Relecteur départemental (departmental reviewer) — {department}",
+                      role=Role.DEPARTMENT_REVIEWER, department=department,
+                      person=_demo_person(start, region.pcode)),
+        _demo_account(f"reviewer.{region_slug}",
+                      f"Relecteur régional (regional reviewer) — {region}",
+                      role=Role.REGION_REVIEWER, region=region,
+                      person=_demo_person(start + 1, region.pcode)),
+    ]
 
 
 def _demo_organisations(communes: list[Commune]) -> list[Organisation]:
@@ -113,7 +152,8 @@ def _demo_account(username: str, description: str, *, role: str, superuser: bool
 def existing_demo_accounts() -> list[tuple[str, str, str]]:
     """(username, password, roles) of the demo accounts in the database, by username."""
     users = (User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
-             .prefetch_related("roles__commune", "roles__organisation", "roles__ministry")
+             .prefetch_related("roles__commune", "roles__organisation", "roles__ministry",
+                               "roles__department", "roles__region")
              .order_by("username"))
     rows = []
     for user in users:

@@ -5,6 +5,7 @@ a new SQLite file with no service configured, as on a newcomer's machine; then C
 the home page, an agent's dashboard and the API docs and every asset they load must answer 200.
 """
 
+import datetime
 import os
 import re
 import signal
@@ -69,6 +70,15 @@ def test_make_run_serves_styled_pages_and_every_asset(first_run, browser):
     accounts = dict(re.findall(r"^(agent\.\S+)\s+(\S+)", output, re.MULTILINE))
     assert accounts, output[-2000:]
     username, password = next(iter(accounts.items()))
+    # Babadjou's reviewers, and its previous year signed off (its generated diagnostic, seed 1,
+    # is of 2025: the demo cannot submit a later year, and says so).
+    assert re.search(r"^reviewer\.bamboutos\s+demo-relecteur-reless\s+"
+                     r"Relecteur départemental Bamboutos$", output, re.MULTILINE)
+    assert re.search(r"^reviewer\.ouest\s+demo-relecteur-reless\s+Relecteur régional Ouest$",
+                     output, re.MULTILINE)
+    last = datetime.date.today().year - 1
+    assert (f"Demo sign-off: Babadjou {last} submitted, approved and closed." if last == 2025
+            else f"Demo sign-off: Babadjou {last} not submitted: ") in output
     page = browser.new_page()
     seen, failures = [], []
     page.on("response", lambda r: seen.append((r.status, r.url)))
@@ -84,6 +94,9 @@ def test_make_run_serves_styled_pages_and_every_asset(first_run, browser):
     page.click("main form [type=submit]")
     page.wait_for_load_state("networkidle")
     assert "/accounts/login/" not in page.url  # landed on the agent's dashboard
+    if last == 2025:  # the agent's timeline shows the closed year
+        page.goto(base + "/reports/signoff/CM008001001/", wait_until="networkidle")
+        assert page.locator(f"li:has(a:text-is('{last}')) .signoff-closed").count() == 1
     page.goto(base + "/api/v1/docs/", wait_until="networkidle")
     page.goto(base + "/api/v1/docs/try/", wait_until="networkidle")
 

@@ -251,12 +251,22 @@ def test_it_creates_the_demo_accounts_once(territory):
     communes = default_demo_communes()
     accounts = create_demo_accounts(communes=communes)
     usernames = [username for username, _, _ in accounts]
-    assert usernames == ["admin", "agent.mfou", "agent.dschang", "rep.1", "rep.2",
-                         "analyst.minader", "analyst.minepia"]
+    assert usernames == ["admin", "agent.mfou", "agent.dschang", "reviewer.departement-ouest",
+                         "reviewer.ouest", "rep.1", "rep.2", "analyst.minader",
+                         "analyst.minepia"]
     roles = {(r.user.username, r.role): r for r in RoleAssignment.objects.select_related("user")}
     admin = roles["admin", Role.ADMIN].user
     assert admin.is_superuser and admin.is_staff
     assert roles["agent.mfou", Role.CTD_AGENT].commune.name_fr == "Mfou"
+    # The reviewers of the sign-off demo commune (the Ouest one: Dschang here, Babadjou with
+    # the official territory): its department and its region.
+    assert roles["reviewer.departement-ouest", Role.DEPARTMENT_REVIEWER].department.pcode == (
+        "CM008001")
+    assert roles["reviewer.ouest", Role.REGION_REVIEWER].region.pcode == "CM008"
+    descriptions = {username: description for username, _, description in accounts}
+    assert descriptions["reviewer.departement-ouest"] == (
+        "Relecteur départemental (departmental reviewer) — Département Ouest")
+    assert descriptions["reviewer.ouest"] == "Relecteur régional (regional reviewer) — Ouest"
     assert roles["rep.1", Role.REPRESENTATIVE].organisation.commune_id in {c.pk for c in communes}
     assert roles["analyst.minepia", Role.ANALYST].ministry.acronym == "MINEPIA"
     for username, password, _ in accounts:
@@ -271,7 +281,7 @@ def test_it_names_the_demo_people_so_pages_show_names_not_usernames(territory):
     generate_dataset(scale="tiny", seed=1)
     create_demo_accounts(communes=default_demo_communes())
     roles = RoleAssignment.objects.select_related("user", "organisation").exclude(role=Role.ADMIN)
-    assert roles.count() == 6
+    assert roles.count() == 8
     for role in roles:
         assert role.user.display_name != role.user.username
         assert len(role.user.display_name.split(" ")) >= 2
@@ -298,6 +308,12 @@ def test_it_prints_the_demo_accounts(territory):
     assert "DEMO ACCOUNTS — demo only, never in production" in text
     for username, password, _ in accounts:
         assert re.search(rf"^{re.escape(username)}\s+{re.escape(password)}\s", text, re.M)
+    # With Mfou alone, the reviewers are those of its department and region (Centre), their
+    # roles in the active language (French by default).
+    assert re.search(r"^reviewer\.departement-centre\s+demo-relecteur-reless\s+"
+                     r"Relecteur départemental Département Centre$", text, re.M)
+    assert re.search(r"^reviewer\.centre\s+demo-relecteur-reless\s+Relecteur régional Centre$",
+                     text, re.M)
 
 
 def test_it_generates_data_that_passes_every_integrity_check(territory):

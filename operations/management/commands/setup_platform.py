@@ -1,4 +1,5 @@
-"""First-run set-up behind `make run`: reference data, taxonomy, optional demo data.
+"""First-run set-up behind `make run`: reference data, taxonomy, optional demo data (the
+dataset, the demo accounts, the first reports and a demo year signed off).
 
 Idempotent and quick on a second run: what is loaded already is left alone."""
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from communes.importers import import_admin_tables, import_boundaries
 from communes.models import Commune
+from operations.generator.demo_signoff import sign_off_demo_year
 from reports.models import ReportRun
 from reports.tasks import request_national_recompute
 from sectors.taxonomy import load_taxonomy
@@ -37,6 +39,7 @@ class Command(BaseCommand):
             call_command("generate_dataset", scale="demo", seed=seed, demo_accounts=True,
                          stdout=self.stdout)
             self._first_reports()
+            self.stdout.write(sign_off_demo_year())
 
     def _first_reports(self) -> None:
         """Compute both reports once for every commune and the country, if never done (in
