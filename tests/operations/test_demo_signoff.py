@@ -68,11 +68,12 @@ def test_it_closes_the_year_with_the_demo_accounts_through_every_step(babadjou):
         ("approve", "approved", 1, "reviewer.ouest"),
         ("close", "closed", 1, "admin")]
     # Both reports of the year and of the year before were computed, and the year's frozen.
-    done = {(run.kind, run.year): run.pk for run in ReportRun.objects.filter(
+    done = {(run.kind, run.year): run.result for run in ReportRun.objects.filter(
         scope="CM008001001", status="done")}
     assert set(done) == {(kind, y) for kind in ("convergence", "cooperation")
                          for y in (year - 1, year)}
-    assert sorted(FrozenReport.objects.values_list("kind", "version", "run_id")) == [
+    # The frozen copies, computed at the closure on the same registry, equal those runs.
+    assert sorted(FrozenReport.objects.values_list("kind", "version", "result")) == [
         ("convergence", 1, done["convergence", year]),
         ("cooperation", 1, done["cooperation", year])]
     # The timeline shows the closed year with its figures beside the year before's.
@@ -126,8 +127,8 @@ def test_it_leaves_a_returned_year_returned(babadjou):
 def test_it_takes_the_previous_year_and_says_why_it_cannot_submit_it(babadjou):
     TerritorialDiagnostic.objects.filter(commune=babadjou).update(status="draft")
     assert sign_off_demo_year() == (
-        f"Demo sign-off: Babadjou {LAST} not submitted: The year cannot be submitted yet: "
-        f"Diagnostic of {LAST} validated.")
+        f"Demo sign-off: Babadjou {LAST} not submitted: L'année ne peut pas encore être "
+        f"soumise : Diagnostic {LAST} validé.")  # the platform's language, as make run says it
     assert not YearSignoff.objects.exists() and not SignoffStep.objects.exists()
 
 
