@@ -100,19 +100,6 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def _default_language():
-    """Each test starts in the site's default language: a request in English by an earlier
-    test leaves English active in this thread (the locale middleware activates, nothing
-    deactivates)."""
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Tasks run in-process unless a test is marked `worker` (then a real worker runs them)."""
     from reless_platform.celery import app

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import translation
 
 from cooperatives.models import (
     BureauMember,
@@ -246,6 +247,7 @@ def test_it_refuses_unknown_communes(territory):
         call_command("generate_dataset", scale="tiny", seed=1, communes="CM999001001")
 
 
+@translation.override("fr")  # the names and roles as make run prints them
 def test_it_creates_the_demo_accounts_once(territory):
     generate_dataset(scale="tiny", seed=1)
     communes = default_demo_communes()
@@ -297,6 +299,7 @@ def test_it_leaves_a_real_account_with_a_demo_name_alone(territory):
     assert real.check_password("correct horse battery") and not real.roles.exists()
 
 
+@translation.override("fr")  # the names and roles as make run prints them
 def test_it_prints_the_demo_accounts(territory):
     out = StringIO()
     call_command("print_demo_accounts", stdout=out)
