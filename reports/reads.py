@@ -7,7 +7,6 @@ processes (kept in the shared cache, `shared`) and kept in each process by run i
 presenters: a done run never changes.
 """
 
-import datetime
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -17,7 +16,8 @@ from cooperatives import freshness
 from cooperatives.models import Organisation
 from cooperatives.permissions import scope_of
 
-from .models import ReportRun
+from .frozen import frozen_report
+from .models import FrozenReport, ReportRun
 from .runs import NATIONAL, latest_done, scope_key
 
 SHARED_VERSION = 1  # part of the shared cache keys: change it when a cached shape changes
@@ -53,6 +53,8 @@ class RunState:
     failed: ReportRun | None = None
     changed: bool = False
     years: list[int] = field(default_factory=list)
+    # The frozen report of a closed year (what the run shows): its version and closure date.
+    frozen: FrozenReport | None = None
 
 
 def run_state(kind: str, *, commune: Commune | None = None, year: int | None = None) -> RunState:
@@ -79,21 +81,27 @@ def run_state(kind: str, *, commune: Commune | None = None, year: int | None = N
                                                             ReportRun.Status.RUNNING)), None)
     state.failed = next((r for r in others if r.status == ReportRun.Status.FAILED and (
         run is None or (r.finished_at and r.finished_at > run.finished_at))), None)
+    if commune is not None:
+        state.frozen = frozen_report(kind, commune, shown_year)
     if run is not None:
-        state.changed = state.pending is not None or _changed_since(kind, commune,
-                                                                    run.finished_at)
+        state.changed = state.pending is not None or (
+            state.frozen is None and _changed_since(kind, commune, run))
     return state
 
 
-def _changed_since(kind: str, commune: Commune | None, moment: datetime.datetime) -> bool:
-    """Organisations created, edited or deleted after `moment` (their history rows, indexed
-    by date, so no scan of the registry), or for the country a commune run queued after it
-    (every edit queues its commune's runs: reports.signals)."""
-    history = Organisation.history.filter(history_date__gt=moment)
+def _changed_since(kind: str, commune: Commune | None, run: ReportRun) -> bool:
+    """Since the run finished: organisations created, edited or deleted (their history rows,
+    indexed by date, so no scan of the registry) when the run is of the current year (a past
+    year's registry is its history up to 31 December: today's edits leave it as it was), or
+    for the country a commune run of its year queued after it (every edit queues its
+    commune's runs: reports.signals)."""
+    current = run.year >= timezone.localdate().year
+    history = Organisation.history.filter(history_date__gt=run.finished_at)
     if commune is not None:
-        return history.filter(commune_id=commune.pk).exists()
-    later = ReportRun.objects.filter(kind=kind, queued_at__gt=moment).exclude(scope=NATIONAL)
-    return later.exists() or history.exists()
+        return current and history.filter(commune_id=commune.pk).exists()
+    later = ReportRun.objects.filter(kind=kind, year=run.year,
+                                     queued_at__gt=run.finished_at).exclude(scope=NATIONAL)
+    return later.exists() or (current and history.exists())
 
 
 def shared(key: str, compute):

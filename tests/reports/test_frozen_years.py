@@ -12,7 +12,7 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 
 from cooperatives.models import Organisation
 from cooperatives.selectors import organisation_aggregates
@@ -219,3 +219,19 @@ def test_a_reopened_year_leaves_the_open_data(closed, commune_a, admin_user, cli
     assert client.get(reverse("reports:open_data_year_csv", args=[YEAR])).status_code == 404
     assert "Aucune commune n'a encore clôturé d'année." in client.get(
         reverse("reports:open_data_years")).content.decode()
+
+
+def test_a_closed_years_page_says_its_figures_are_signed_off(
+        registry, commune_a, agent_a, dept_reviewer, region_reviewer, admin_user, cassava,
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _close(commune_a, agent_a, dept_reviewer, region_reviewer, admin_user)
+    OrganisationFactory(commune=commune_a, primary_filiere=cassava)  # an edit today
+    url = reverse("reports:cooperation_commune", args=[commune_a.pcode]) + f"?year={YEAR}"
+    body = client_for(agent_a, "en").get(url).content.decode()
+    with translation.override("en"):
+        day = dateformat.format(timezone.localtime(), "j N Y")
+    assert (f"Signed-off figures of {YEAR} (version 1), kept at the closure on {day}: they "
+            "no longer change.") in body
+    assert reverse("reports:signoff_year", args=[commune_a.pcode, YEAR]) in body
+    assert "Data changed since" not in body

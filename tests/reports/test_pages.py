@@ -45,6 +45,10 @@ def fresh_caches():
     forget_cached()
 
 
+# The runs of these tests that finish "now" are of the current year.
+THIS_YEAR = timezone.localdate().year
+
+
 def _run(kind, result, *, commune=None, year=2025, status=DONE, finished_at=FINISHED):
     return ReportRun.objects.create(
         kind=kind, commune=commune, scope=commune.pcode if commune else "national", year=year,
@@ -210,7 +214,7 @@ def test_it_says_data_changed_when_an_organisation_was_updated_after_the_run(
     organisation = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
     elsewhere = OrganisationFactory(commune=commune_b, primary_filiere=cassava)
     _run(COOPERATION, _cooperation_result([], []), commune=commune_a,
-         finished_at=timezone.now())
+         finished_at=timezone.now(), year=THIS_YEAR)
     client = english_client(agent_a)
     assert "Data changed" not in _text(client.get("/reports/cooperation/CM901001001/"))
     elsewhere.members_total = 12
@@ -227,25 +231,35 @@ def test_it_says_data_changed_when_an_organisation_was_deleted_after_the_run(
         agent_a, commune_a, cassava):
     organisation = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
     _run(COOPERATION, _cooperation_result([], []), commune=commune_a,
-         finished_at=timezone.now())
+         finished_at=timezone.now(), year=THIS_YEAR)
     organisation.delete()
     page = _text(english_client(agent_a).get("/reports/cooperation/CM901001001/"))
     assert "Data changed since this report was computed." in page
 
 
+def test_a_past_years_report_is_not_changed_by_todays_edits(agent_a, commune_a, cassava):
+    """A past year is the registry as of its 31 December: an edit today leaves it as it was."""
+    _run(COOPERATION, _cooperation_result([], []), commune=commune_a,
+         finished_at=timezone.now(), year=THIS_YEAR - 1)
+    OrganisationFactory(commune=commune_a, primary_filiere=cassava)
+    page = _text(english_client(agent_a).get("/reports/cooperation/CM901001001/"))
+    assert f"for the year {THIS_YEAR - 1}." in page
+    assert "Data changed" not in page
+
+
 def test_it_says_the_country_changed_when_a_commune_run_was_queued_after(analyst, commune_a):
     national = _run(CONVERGENCE, {"ministries": [], "communes": {}, "country": {}},
-                    finished_at=timezone.now())
+                    finished_at=timezone.now(), year=THIS_YEAR)
     client = english_client(analyst)
     assert "Data changed" not in _text(client.get("/reports/convergence/"))
-    _run(CONVERGENCE, None, commune=commune_a, status=QUEUED,
+    _run(CONVERGENCE, None, commune=commune_a, status=QUEUED, year=THIS_YEAR,
          finished_at=national.finished_at + datetime.timedelta(minutes=5))
     assert "Data changed since" in _text(client.get("/reports/convergence/"))
 
 
 def test_it_says_the_country_changed_when_an_organisation_was_imported_after(
         analyst, commune_a, cassava):
-    _run(COOPERATION, {"communes": {}}, finished_at=timezone.now())
+    _run(COOPERATION, {"communes": {}}, finished_at=timezone.now(), year=THIS_YEAR)
     client = english_client(analyst)
     assert "Data changed" not in _text(client.get("/reports/cooperation/"))
     OrganisationFactory(commune=commune_a, primary_filiere=cassava)
