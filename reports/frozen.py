@@ -1,10 +1,12 @@
 """The frozen copies of closed years (PRODUCT.md: a past year's report reads the signed-off
 snapshot of the year where the commune's year was signed off): the current version of each
-closed year's reports and registry snapshot. Models only, so `compute` and `signoff` share it."""
+closed year's reports and registry snapshot, shared by `compute`, `signoff`, the pages and
+the API."""
 
 from django.db.models import F
 
 from .models import FrozenRegistry, FrozenReport, YearSignoff
+from .snapshot import aggregates
 
 CLOSED = YearSignoff.State.CLOSED
 
@@ -57,8 +59,6 @@ def closed_year_aggregates(commune, year: int, by: str) -> tuple[list[dict], dic
     """The aggregate rows of the commune's closed year (from its registry snapshot) and what
     the API says of them (`signed_off`, `version`, `day`, `approval_chain`); None when the
     year is not closed."""
-    from .snapshot import aggregates  # snapshot reads the registry's models and taxonomy
-
     kept = frozen_registry(commune.pk, year)
     if kept is None:
         return None

@@ -24,6 +24,10 @@ def closed_years() -> list[dict]:
                 .annotate(communes=Count("id")).order_by("-year"))
 
 
+def is_closed_anywhere(year: int) -> bool:
+    return YearSignoff.objects.filter(state=CLOSED, year=year).exists()
+
+
 def year_rows(year: int) -> Iterator[dict]:
     """One row per commune whose `year` is closed, by P-code (the current version)."""
     registries = (FrozenRegistry.objects.filter(signoff__year=year, signoff__state=CLOSED,

@@ -17,7 +17,7 @@ def closed_years(request):
 @require_safe
 def closed_year_csv(request, year: int):
     """Public: one row per commune whose `year` is closed (404 when none is)."""
-    if not any(row["year"] == year for row in open_data.closed_years()):
+    if not open_data.is_closed_anywhere(year):
         raise Http404
     response = StreamingHttpResponse(open_data.year_csv(year),
                                      content_type="text/csv; charset=utf-8")

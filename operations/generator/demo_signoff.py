@@ -59,8 +59,9 @@ def _demo_cast(commune: Commune) -> dict:
 
 
 def _compute_reports(commune: Commune, years: list[int]) -> None:
-    """The commune's two reports of each year, computed now where none is stored: the closure
-    freezes the year's reports, and the timeline sets them beside the year before's."""
+    """The commune's two reports of each year, computed now where none is stored: the report
+    pages of both years show figures at once, and the timeline sets the closed year's beside
+    the year before's (whose linked share and score come from its stored runs)."""
     for year in years:
         for kind in ReportRun.Kind.values:
             if runs.latest_done(kind, commune=commune, year=year) is None:
