@@ -21,6 +21,7 @@ urlpatterns = [
     # Possible duplicates
     path("quality/communes/<str:pcode>/duplicates/", views.duplicate_queue,
          name="duplicate_queue"),
+    path("quality/duplicates/", views.duplicates_national, name="duplicates_national"),
     path("quality/duplicates/<int:pk>/merge/", views.duplicate_merge, name="duplicate_merge"),
     path("quality/duplicates/<int:pk>/dismiss/", views.duplicate_dismiss,
          name="duplicate_dismiss"),

@@ -15,6 +15,7 @@ urlpatterns = [
          name="organisation_create"),
     path("communes/<str:pcode>/change-requests/", views_requests.commune_change_requests,
          name="commune_change_requests"),
+    path("communes/<str:pcode>/links/", views_links.commune_links, name="commune_links"),
     path("communes/<str:pcode>/reless/", views_reless.reless_detail, name="reless_detail"),
     path("communes/<str:pcode>/reless/edit/", views_reless.reless_edit, name="reless_edit"),
     path("communes/<str:pcode>/reless/members/", views_reless.reless_membership,

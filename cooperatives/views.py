@@ -1,10 +1,12 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from communes.models import Commune
+from sectors.models import Ministry
 
 from . import freshness
 from .models import Organisation
@@ -46,8 +48,9 @@ def commune_public(request, pcode):
 
 def my_space(request):
     """Send a signed-in user to where their work is: CTD agents to their commune's dashboard,
-    representatives to their organisation, admins to the national list, reviewers to the
-    years waiting for their step, others home."""
+    representatives to their space, admins to the national list, analysts to the national
+    convergence report of their ministry, reviewers to the years waiting for their step, others
+    home."""
     if not request.user.is_authenticated:
         return redirect("login")
     scope = scope_of(request.user)
@@ -55,9 +58,13 @@ def my_space(request):
         commune = Commune.objects.filter(pk__in=scope.commune_ids).order_by("pcode").first()
         return redirect("commune_dashboard", pcode=commune.pcode)
     if scope.organisation_ids:
-        return redirect("organisation_detail", pk=min(scope.organisation_ids))
+        return redirect("our_space")
     if scope.is_admin:
         return redirect("organisation_list_all")
+    if scope.ministry_ids:
+        acronym = (Ministry.objects.filter(pk__in=scope.ministry_ids).order_by("acronym")
+                   .values_list("acronym", flat=True).first())
+        return redirect(f"{reverse('reports:convergence_national')}?ministry={acronym}")
     if scope.is_reviewer:
         return redirect("reports:signoff_queue")
     return redirect("home")

@@ -4,6 +4,7 @@ sides' confirmation; the services decide which sides a user speaks for."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -13,9 +14,10 @@ from core.forms import add_service_errors
 
 from . import services
 from .forms import LinkNoteForm, LinkProposeForm, PartnerCommuneForm
-from .models import LinkStatus
-from .permissions import get_link_for_user, get_organisation_for_user
+from .models import CooperationLink, LinkStatus
+from .permissions import get_commune_for_user, get_link_for_user, get_organisation_for_user
 from .views_common import history_entries, mark_link_actions
+from .views_registry import awaiting_links
 
 
 @login_required
@@ -88,3 +90,33 @@ def link_refuse(request, pk):
 def link_end(request, pk):
     return _act(request, pk, lambda link, note: services.link_end(
         user=request.user, link=link, note=note), _("The link has ended."))
+
+
+@login_required
+@require_safe
+def commune_links(request, pcode):
+    """The commune's cooperation links for its CTD agents: the proposals waiting for the
+    commune's confirmation (with the actions), those waiting for the partner, and the
+    confirmed links, paginated."""
+    commune = get_commune_for_user(request.user, pcode, need="write")
+    ends = [CooperationLink.objects.filter(**{f"{end}__commune": commune}).order_by()
+            for end in ("source", "target")]
+    waiting_partner = (ends[0].filter(status=LinkStatus.PROPOSED, source_confirmed=True,
+                                      target_confirmed=False)
+                       .union(ends[1].filter(status=LinkStatus.PROPOSED, target_confirmed=True,
+                                             source_confirmed=False)))
+    confirmed = ends[0].filter(status=LinkStatus.CONFIRMED).union(
+        ends[1].filter(status=LinkStatus.CONFIRMED))
+    partner_ids = list(waiting_partner.values_list("id", flat=True))
+    page = Paginator(CooperationLink.objects.filter(
+        pk__in=list(confirmed.values_list("id", flat=True)))
+        .select_related("source", "target").order_by("-created_at", "-id"), 50) \
+        .get_page(request.GET.get("page"))
+    awaiting = awaiting_links(commune, limit=100)
+    for link in awaiting:
+        mark_link_actions(request.user, link)
+    return render(request, "cooperatives/commune_links.html", {
+        "commune": commune, "awaiting": awaiting, "page": page,
+        "waiting_partner": CooperationLink.objects.filter(pk__in=partner_ids[:100])
+        .select_related("source", "target").order_by("created_at", "id"),
+        "waiting_partner_count": len(partner_ids)})

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -270,3 +272,19 @@ def open_data_jsonld(request):
     vocab = request.build_absolute_uri(reverse("quality:open_data")) + "#"
     return _open_response(opendata.dataset_jsonld(dataset_url=dataset_url, vocab=vocab),
                           "application/ld+json; charset=utf-8", "reless-organisations.jsonld")
+
+
+@login_required
+@require_safe
+def duplicates_national(request):
+    """The national admin's view of possible duplicates: the communes with open flags, most
+    first, each leading to its queue (where the commune's agents decide)."""
+    if not scope_of(request.user).is_admin:
+        raise Http404
+    rows = list(DuplicateFlag.objects.filter(status=DuplicateFlag.Status.OPEN)
+            .values("org_a__commune__pcode", "org_a__commune__name_fr",
+                    "org_a__commune__department__region__name_fr")
+            .annotate(open=Count("id")).order_by("-open", "org_a__commune__pcode"))  # ≤ 360
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(request, "quality/duplicates_national.html", {
+        "page": page, "total": sum(r["open"] for r in rows)})

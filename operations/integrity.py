@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cooperatives.models import (
     CooperationLink,
@@ -166,35 +167,35 @@ def stored_reports_differ():
 
 
 CHECKS = [
-    Check("organisations_without_commune", "Organisations without a commune",
+    Check("organisations_without_commune", _("Organisations without a commune"),
           organisations_without_commune),
-    Check("self_links", "Links from an organisation to itself", self_links),
-    Check("duplicate_links", "Duplicate links (same pair, same kind)", duplicate_links),
-    Check("confirmed_links_to_dissolved", "Confirmed links to dissolved organisations",
+    Check("self_links", _("Links from an organisation to itself"), self_links),
+    Check("duplicate_links", _("Duplicate links (same pair, same kind)"), duplicate_links),
+    Check("confirmed_links_to_dissolved", _("Confirmed links to dissolved organisations"),
           confirmed_links_to_dissolved),
-    Check("active_below_legal_minimum", "Active cooperatives below their legal minimum",
+    Check("active_below_legal_minimum", _("Active cooperatives below their legal minimum"),
           active_below_legal_minimum),
-    Check("member_counts_above_total", "Women or under-35 members above the total",
+    Check("member_counts_above_total", _("Women or under-35 members above the total"),
           member_counts_above_total),
-    Check("primary_filiere_missing", "Organisations whose primary filière is not listed",
+    Check("primary_filiere_missing", _("Organisations whose primary filière is not listed"),
           primary_filiere_missing),
-    Check("parent_not_a_union", "Parent unions that are not unions (or federations)",
+    Check("parent_not_a_union", _("Parent unions that are not unions (or federations)"),
           parent_not_a_union),
-    Check("phones_not_normalised", "Contact phones that are not a Cameroonian number",
+    Check("phones_not_normalised", _("Contact phones that are not a Cameroonian number"),
           phones_not_normalised),
-    Check("points_outside_cameroon", "Map points outside Cameroon", points_outside_cameroon),
-    Check("entries_with_unknown_sector", "Diagnostic entries with no sector",
+    Check("points_outside_cameroon", _("Map points outside Cameroon"), points_outside_cameroon),
+    Check("entries_with_unknown_sector", _("Diagnostic entries with no sector"),
           entries_with_unknown_sector),
     Check("validated_diagnostics_without_validator",
-          "Validated diagnostics without a validation date",
+          _("Validated diagnostics without a validation date"),
           validated_diagnostics_without_validator),
-    Check("beneficiaries_outside_commune", "Interventions reaching organisations of another "
-          "commune", beneficiaries_outside_commune),
-    Check("roles_without_target", "Role assignments to missing objects or inactive users",
+    Check("beneficiaries_outside_commune", _("Interventions reaching organisations of another "
+          "commune"), beneficiaries_outside_commune),
+    Check("roles_without_target", _("Role assignments to missing objects or inactive users"),
           roles_without_target),
-    Check("runs_pending_too_long", "Report runs pending longer than their time limit",
+    Check("runs_pending_too_long", _("Report runs pending longer than their time limit"),
           runs_pending_too_long),
-    Check("stored_reports_differ", "Stored commune reports that differ from a recomputation",
+    Check("stored_reports_differ", _("Stored commune reports that differ from a recomputation"),
           stored_reports_differ),
 ]
 

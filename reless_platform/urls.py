@@ -2,13 +2,21 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cooperatives import quality_urls
+from operations import views as operations_views
 from reports import export_urls as report_export_urls
+
+from . import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("reless_platform.api_urls")),
+    path("me/space/", views.our_space, name="our_space"),
+    path("me/suggestions/", views.my_suggestions, name="my_suggestions"),
+    path("me/requests/", views.my_requests, name="my_requests"),
+    path("operations/integrity/", operations_views.integrity, name="integrity"),
+    path("operations/runs/", operations_views.report_runs, name="report_runs"),
     path("", include("reports.urls")),
     path("", include("diagnostics.urls")),
     path("", include("cooperatives.urls")),

@@ -418,6 +418,14 @@ MATRIX: dict[str, Route] = {
                                  payload=_organisation_form, writes=True),
     "commune_change_requests": Route(get=COMMUNE_A_PRIVATE, post=SIGNED_IN_405,
                                      kwargs=_pcode),
+    "commune_links": Route(get=COMMUNE_A_PRIVATE, post=SIGNED_IN_405, kwargs=_pcode),
+    # A representative's own pages (their space, suggested partners, their requests).
+    "our_space": Route(get=rule(200, {"rep_a", "rep_b"}), post=SIGNED_IN_405),
+    "my_suggestions": Route(get=rule(200, {"rep_a", "rep_b"}), post=SIGNED_IN_405),
+    "my_requests": Route(get=rule(200, {"rep_a", "rep_b"}), post=SIGNED_IN_405),
+    # The national admin's operations pages.
+    "integrity": Route(get=rule(200, {ADMIN}), post=SIGNED_IN_405),
+    "report_runs": Route(get=rule(200, {ADMIN}), post=SIGNED_IN_405),
     "reless_detail": Route(get=ORG_A, post=SIGNED_IN_405, kwargs=_pcode),
     "reless_edit": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_pcode,
                          payload=lambda w: {"name": "RELESS d'Alpha", "status": "active"},
@@ -484,6 +492,7 @@ MATRIX: dict[str, Route] = {
     "quality:export_report": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
                                    kwargs=lambda w: {"kind": "convergence", "fmt": "csv"},
                                    query=lambda w: f"commune={A}"),
+    "quality:duplicates_national": Route(get=rule(200, {ADMIN}), post=SIGNED_IN_405),
     "quality:duplicate_queue": Route(get=COMMUNE_A_PRIVATE, post=SIGNED_IN_405,
                                      kwargs=_pcode),
     "quality:duplicate_merge": Route(get=SIGNED_IN_405, post=A_WRITE,
@@ -944,8 +953,9 @@ def test_it_keeps_the_django_admin_for_staff(world, page, role):
 
 def test_it_sends_each_role_to_its_own_space(world):
     spaces = {"agent_a": reverse("commune_dashboard", args=[A]),
-              "rep_a": reverse("organisation_detail", args=[world.org_a.pk]),
-              "analyst": reverse("home"), "nobody": reverse("home"),
+              "rep_a": reverse("our_space"),
+              "analyst": reverse("reports:convergence_national") + "?ministry=MINADER",
+              "nobody": reverse("home"),
               ADMIN: reverse("organisation_list_all")}
     for role, space in spaces.items():
         assert client_of(world, role, api=False).get("/me/")["Location"] == space, role
