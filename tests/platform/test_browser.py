@@ -56,6 +56,8 @@ def test_it_registers_a_cooperative_and_approves_a_representatives_change(
 
     # The representative proposes a new member count; it waits for review.
     rep = _log_in(browser, live_server, "rep_a")
+    expect(rep.locator("h1")).to_contain_text("Our space")
+    rep.click(f"main h2 >> text={org_a.name}")
     expect(rep.locator("h1")).to_contain_text(org_a.name)
     rep.click("text=Propose a change")
     rep.fill("#id_members_total", "12")
