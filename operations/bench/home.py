@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from cooperatives import freshness
 
 from .context import Context, add_row
+from .web import ensure_static_collected
 
 COLD_REQUESTS = 5
 WARM_REQUESTS = 200
@@ -41,6 +42,8 @@ def _percentile(times: list[float], share: float) -> float:
 
 def measure_home(ctx: Context, *, warm_requests: int = WARM_REQUESTS,
                  cold_requests: int = COLD_REQUESTS) -> None:
+    if settings.STORAGES["staticfiles"]["BACKEND"].endswith("ManifestStaticFilesStorage"):
+        ensure_static_collected(ctx)  # pages name the hashed files of the manifest
     client = Client(HTTP_ACCEPT_LANGUAGE="fr", SERVER_NAME=_host())
     cold = []
     for _ in range(cold_requests):
