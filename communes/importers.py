@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from .models import Commune, Department, Region
+from .signals import territory_bulk_changed
 
 # ISO 3166-2:CM subdivision codes; admin1.csv does not carry them.
 REGION_ISO_CODES = {
@@ -130,6 +131,7 @@ def import_admin_tables(*, admin_dir: str | Path) -> AdminImportReport:
             wanted = _admin_rows(level, rows, parent_ids, report)
             _sync_level(level, wanted, counts[level])
             parent_ids = dict(LEVELS[level][0].objects.values_list("pcode", "pk"))
+        territory_bulk_changed.send(sender=Commune)
     return report
 
 
@@ -234,6 +236,7 @@ def import_boundaries(*, boundaries: str | Path | None = None, points: str | Pat
         located.update({pcode: (point, "from_csv") for pcode, point in csv_points.items()})
     with transaction.atomic():
         _apply_geometry(shapes, located, report)
+        territory_bulk_changed.send(sender=Commune)
     pcodes = Commune.objects.order_by("pcode").values_list("pcode", flat=True)
     report.without_point = list(pcodes.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True)))
     report.without_boundary = list(pcodes.filter(boundary__isnull=True))

@@ -34,14 +34,15 @@ the open-data page):
 import json
 from collections.abc import Iterator
 
-from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.db.models import Max, Prefetch
 from django.utils import timezone, translation
 
 from communes.models import Region
 from core import csvsafe
 from sectors.models import Filiere
 
-from .models import LegalForm, Organisation, OrganisationStatus, Reless
+from .models import LegalForm, Organisation, Reless
+from .selectors_public import FIGURES, figures_by_commune, sum_figures
 
 LICENCE_URL = "https://opendatacommons.org/licenses/odbl/1-0/"
 LICENCE_NAME = "Open Database License (ODbL) 1.0"
@@ -59,40 +60,27 @@ READ_FIELDS = ("id", "name", "acronym", "legal_form", "status", "members_total",
                "primary_filiere__code", "commune__pcode", "commune__name_fr",
                "commune__department__pcode", "commune__department__region__pcode",
                "commune__department__region__name_fr")
-FIGURES = ("organisations", "active", "members", "women", "youth", "reless_members")
 
 
 # Figures ----------------------------------------------------------------------------------------
 
 def open_figures() -> dict:
-    """Country, regions and communes: organisations registered (not dissolved), active ones,
-    their members, women and members under 35 (summed over active organisations) and
-    RELESS members. Two queries (the territory, one grouped count)."""
-    active = Q(status=OrganisationStatus.ACTIVE)
-    rows = (Organisation.objects.exclude(status=OrganisationStatus.DISSOLVED)
-            .values("commune_id")
-            .annotate(organisations=Count("id"), active=Count("id", filter=active),
-                      members=Sum("members_total", filter=active),
-                      women=Sum("members_women", filter=active),
-                      youth=Sum("members_youth", filter=active),
-                      reless_members=Count("id", filter=Q(reless_member_since__isnull=False)))
-            .order_by())
-    by_commune = {r["commune_id"]: {k: r[k] or 0 for k in FIGURES} for r in rows}
+    """Country, regions and communes: registered organisations (`registered()`: not
+    dissolved), active ones, their members, women and members under 35 (summed over active
+    organisations) and RELESS members: the home page's figures (selectors_public), grouped by
+    region. Two queries (the territory, one grouped count)."""
+    by_commune = figures_by_commune()
     regions = []
     for region in Region.objects.prefetch_related("departments__communes").order_by("pcode"):
         communes = [{"commune": c, **by_commune.get(c.pk, dict.fromkeys(FIGURES, 0))}
                     for d in sorted(region.departments.all(), key=lambda d: d.pcode)
                     for c in sorted(d.communes.all(), key=lambda c: c.pcode)]
-        regions.append({"region": region, "communes": communes, **_sum(communes)})
-    return {"country": {**_sum(regions), "regions": len(regions),
+        regions.append({"region": region, "communes": communes, **sum_figures(communes)})
+    return {"country": {**sum_figures(regions), "regions": len(regions),
                         "communes": sum(len(r["communes"]) for r in regions),
                         "communes_with_organisations": sum(
                             1 for r in regions for c in r["communes"] if c["organisations"])},
             "regions": regions}
-
-
-def _sum(rows: list[dict]) -> dict:
-    return {k: sum(row[k] for row in rows) for k in FIGURES}
 
 
 def last_modified():

@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from communes.models import Commune
 
-from .models import ChangeRequest, DuplicateFlag, LegalForm, Organisation, OrganisationStatus
+from .models import ChangeRequest, DuplicateFlag, LegalForm, Organisation
 
 WEIGHTS = {"completeness": 35, "freshness": 25, "map_points": 10, "requests": 10,
            "duplicates": 10, "diagnostic": 10}
@@ -112,8 +112,7 @@ def scorecards(commune_ids=None, *, now: datetime.datetime | None = None) -> lis
 
 def _add_organisations(cards: dict, ids: list[int], now) -> None:
     rsc_form = Q(legal_form__in=RSC_FORMS)
-    rows = (Organisation.objects.filter(commune_id__in=ids)
-            .exclude(status=OrganisationStatus.DISSOLVED)
+    rows = (Organisation.objects.registered().filter(commune_id__in=ids)
             .values("commune_id")
             .annotate(n=Count("id"), rsc_forms=Count("id", filter=rsc_form),
                       locality=Count("id", filter=~Q(locality="")),

@@ -14,6 +14,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import Signal
 
 from communes.models import Commune, Department, Region
+from communes.signals import territory_bulk_changed
 from sectors.models import Filiere, Ministry, Sector
 
 from .freshness import renew, renew_roles
@@ -77,3 +78,4 @@ def connect() -> None:
             signal.connect(on_reference_change, sender=model,
                            dispatch_uid=f"{uid}-{model.__name__}")
     organisations_bulk_changed.connect(on_bulk_change, dispatch_uid=f"{uid}-bulk")
+    territory_bulk_changed.connect(on_reference_change, dispatch_uid=f"{uid}-territory")

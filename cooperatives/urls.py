@@ -5,7 +5,6 @@ from . import views, views_links, views_registry, views_reless, views_requests
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_space, name="my_space"),
-    path("c/<str:pcode>/", views.commune_public, name="commune_public"),
     # A CTD agent's commune
     path("communes/<str:pcode>/dashboard/", views_registry.commune_dashboard,
          name="commune_dashboard"),

@@ -1,5 +1,4 @@
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -9,41 +8,37 @@ from communes.models import Commune
 from sectors.models import Ministry
 
 from . import freshness
-from .models import Organisation
 from .permissions import scope_of
-from .selectors_public import territory_tree
+from .selectors_public import national_figures, pick_commune_by_name, territory_tree
 
 
 @require_safe
 def home(request):
-    """Public: the regions with their departments and communes and organisation counts."""
-    territory = freshness.cached(f"home:territory:v1:{get_language()}", [freshness.NATIONAL],
-                                 _territory_html)
-    return render(request, "cooperatives/home.html", {"territory": territory})
+    """Public: what the registry is, a commune search by name (?q=), the national figures,
+    the map and the regions with their departments and communes. Without ?q= every figure
+    comes from the cache (no query on a warm hit)."""
+    text = request.GET.get("q", "").strip()[:100]
+    pick = pick_commune_by_name(text) if text else None
+    if pick and pick.chosen:
+        return redirect("commune_public", pcode=pick.chosen.pcode)
+    overview = freshness.cached(f"home:overview:v2:{get_language()}", [freshness.NATIONAL],
+                                _overview_html)
+    return render(request, "cooperatives/home.html",
+                  {"overview": overview, "q": text, "pick": pick})
 
 
-def _territory_html() -> str:
-    """The home page's territory list, rendered in the active language.
+def _overview_html() -> str:
+    """The home page's national figures and territory tree, rendered in the active language.
 
-    Cached as HTML (about 400 names and counts render in tens of milliseconds) and kept as
+    Cached as HTML (about 400 names and figures render in tens of milliseconds) and kept as
     long as no organisation and no reference data changed; a plain `str`, marked safe where
     it is shown (every value is escaped here)."""
     tree = territory_tree()
     html = render_to_string("cooperatives/_territory.html",
-                            {"tree": tree, "total": sum(r["organisations"] for r in tree)})
+                            {"tree": tree, "country": national_figures(tree),
+                             "names": sorted({c["commune"].name for r in tree
+                                              for d in r["departments"] for c in d["communes"]})})
     return str.__str__(html)  # the text without its SafeString class
-
-
-@require_safe
-def commune_public(request, pcode):
-    """Public: a commune and the names of its organisations (no contacts)."""
-    commune = get_object_or_404(Commune.objects.select_related("department__region"),
-                                pcode=pcode)
-    organisations = (Organisation.objects.in_commune(commune)
-                     .select_related("primary_filiere").order_by("name", "id"))
-    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
-    return render(request, "cooperatives/commune_public.html",
-                  {"commune": commune, "page": page})
 
 
 def my_space(request):

@@ -260,3 +260,28 @@ def latest_validated_years(commune_ids: Iterable[int]) -> dict[int, int]:
     rows = (TerritorialDiagnostic.objects.validated().filter(commune_id__in=list(commune_ids))
             .values("commune_id").annotate(year=Max("year")).order_by())
     return {row["commune_id"]: row["year"] for row in rows}
+
+
+@dataclass
+class PublicNeeds:
+    """A commune's latest validated diagnostic (None when it has none) and its priority
+    needs (rank 1 to 3) grouped by sector, in sector code order then rank."""
+
+    diagnostic: TerritorialDiagnostic | None
+    by_sector: list[tuple[Sector, list[DiagnosticEntry]]]
+
+
+def public_priority_needs(commune_id: int) -> PublicNeeds:
+    """What the public commune page shows of the diagnostics: the sector, its ministry, the
+    rank and the need of each priority entry of the latest validated diagnostic (drafts are
+    never shown; no actor, no person). Two queries."""
+    diagnostic = (TerritorialDiagnostic.objects.validated().filter(commune_id=commune_id)
+                  .order_by("-year", "-id").only("id", "year", "source").first())
+    if diagnostic is None:
+        return PublicNeeds(None, [])
+    entries = (DiagnosticEntry.objects.filter(diagnostic=diagnostic, priority_rank__lte=3)
+               .select_related("sector__ministry").order_by("sector__code", "priority_rank", "pk"))
+    groups: dict[int, tuple[Sector, list[DiagnosticEntry]]] = {}
+    for entry in entries:
+        groups.setdefault(entry.sector_id, (entry.sector, []))[1].append(entry)
+    return PublicNeeds(diagnostic, list(groups.values()))

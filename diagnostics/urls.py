@@ -1,8 +1,9 @@
 from django.urls import path, re_path
 
-from . import views
+from . import views, views_public
 
 urlpatterns = [
+    path("c/<str:pcode>/", views_public.commune_public, name="commune_public"),
     path("diagnostics/c/<str:pcode>/", views.diagnostic_list, name="diagnostic_list"),
     path("diagnostics/c/<str:pcode>/new/", views.diagnostic_create, name="diagnostic_create"),
     path("diagnostics/<int:pk>/", views.diagnostic_detail, name="diagnostic_detail"),

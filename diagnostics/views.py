@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Model
 from django.forms import BaseForm
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communes.models import Commune
+from communes.search import CommunePick
 from cooperatives.permissions import can_write_commune, get_commune_for_user, scope_of
+from cooperatives.selectors_public import commune_names, pick_commune_by_name
 from core.forms import add_service_errors
 
 from . import imports, services
@@ -319,10 +321,50 @@ def import_template(request, fmt):
 # ---- interventions
 
 
-def _intervention_page(request, queryset):
-    filterset = InterventionFilter(request.GET, queryset=queryset)
-    rows = interventions_for_list(filterset.qs if filterset.is_valid() else queryset.none())
-    return filterset, Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+def _intervention_page(request, queryset, *, params=None, pick: CommunePick | None = None):
+    """The filtered list, a page of it and the query of its pager; a commune typed by name
+    that did not resolve to one commune (`pick`) shows no row (its choices are shown)."""
+    params = params if params is not None else request.GET.copy()
+    filterset = InterventionFilter(params, queryset=queryset)
+    valid = filterset.is_valid() and pick is None
+    rows = interventions_for_list(filterset.qs if valid else queryset.none())
+    query = params.copy()
+    query.pop("page", None)
+    return filterset, Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), {
+        "query": query.urlencode(), "pick": pick, "pick_query": _without(params, "commune"),
+        "commune_names": commune_names,  # called by the template where it shows the box
+        "commune_shown": _commune_shown(filterset, pick)}
+
+
+def _named_commune(request) -> tuple[QueryDict, CommunePick | None]:
+    """The GET parameters with a commune typed by name (`commune_name`) resolved to its
+    P-code (`commune`), and the pick when the name gave several communes or none."""
+    params = request.GET.copy()
+    text = params.pop("commune_name", [""])[-1].strip()[:100]
+    if not text or params.get("commune"):
+        return params, None
+    pick = pick_commune_by_name(text)
+    if pick.chosen:
+        params["commune"] = pick.chosen.pcode
+        return params, None
+    return params, pick
+
+
+def _without(params: QueryDict, *names: str) -> str:
+    """The parameters as a query string without these names and the page, ending with '&'
+    when not empty (a link then appends its own parameter)."""
+    rest = params.copy()
+    for name in (*names, "page"):
+        rest.pop(name, None)
+    return rest.urlencode() + "&" if rest else ""
+
+
+def _commune_shown(filterset, pick: CommunePick | None) -> str:
+    """What the commune box shows: the name typed, or the chosen commune's name."""
+    if pick is not None:
+        return pick.text
+    chosen = filterset.form.cleaned_data.get("commune") if filterset.is_valid() else None
+    return chosen.name if chosen else filterset.data.get("commune", "")
 
 
 @login_required
@@ -330,38 +372,42 @@ def commune_interventions(request, pcode):
     """The interventions of every ministry in a commune."""
     commune = get_commune_for_user(request.user, pcode, need="reports")
     visible = interventions_visible_to(request.user).filter(commune=commune)
-    filterset, page = _intervention_page(request, visible)
+    filterset, page, extra = _intervention_page(request, visible)
     return render(request, "diagnostics/intervention_list.html", {
-        "commune": commune, "filterset": filterset, "page": page,
+        "commune": commune, "filterset": filterset, "page": page, **extra,
         "can_record": scope_of(request.user).may("record", commune.pk)})
 
 
 @login_required
 def ministry_interventions(request, acronym):
-    """One ministry's interventions in every commune (admins and analysts)."""
+    """One ministry's interventions in every commune (admins and analysts); the commune
+    filter takes a name (`commune_name`) or, from a pick list, a P-code (`commune`)."""
     ministry = get_ministry_for_reader(request.user, acronym)
     visible = interventions_visible_to(request.user).filter(ministry=ministry)
-    filterset, page = _intervention_page(request, visible)
+    params, pick = _named_commune(request)
+    filterset, page, extra = _intervention_page(request, visible, params=params, pick=pick)
     scope = scope_of(request.user)
     return render(request, "diagnostics/intervention_list.html", {
-        "ministry": ministry, "filterset": filterset, "page": page,
+        "ministry": ministry, "filterset": filterset, "page": page, **extra,
         "can_record": scope.is_admin or ministry.pk in scope.ministry_ids})
 
 
 @login_required
 def intervention_start(request):
-    """Choose the commune of a new intervention."""
+    """Choose the commune of a new intervention by its name (`commune_name`); a pick list
+    sends its P-code (`commune`)."""
     scope = scope_of(request.user)
     if not (scope.is_admin or scope.is_analyst or scope.is_agent):
         raise Http404
-    pcode = request.GET.get("commune", "")
+    params, pick = _named_commune(request)
+    pcode = params.get("commune", "")
+    ministry = request.GET.get("ministry", "")
     if pcode and Commune.objects.filter(pcode=pcode).exists():
         target = reverse("intervention_create", args=[pcode])
-        ministry = request.GET.get("ministry", "")
         return redirect(f"{target}?ministry={ministry}" if ministry.isalnum() else target)
-    communes = Commune.objects.order_by("name_fr", "pcode").values_list("pcode", "name_fr")
     return render(request, "diagnostics/intervention_start.html", {
-        "communes": communes, "ministry": request.GET.get("ministry", "")})
+        "pick": pick, "pick_query": _without(params, "commune"), "ministry": ministry,
+        "commune_names": commune_names()})
 
 
 @login_required

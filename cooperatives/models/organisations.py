@@ -38,6 +38,12 @@ class OrganisationStatus(models.TextChoices):
 
 
 class OrganisationQuerySet(models.QuerySet):
+    def registered(self):
+        """The registry's organisations in every public count: all but the dissolved ones
+        (in creation, active and dormant; an organisation merged away as a duplicate is
+        dissolved). The one definition of "registered organisations" (docs/architecture.md)."""
+        return self.exclude(status=OrganisationStatus.DISSOLVED)
+
     def active(self):
         """Organisations whose status is active now."""
         return self.filter(status=OrganisationStatus.ACTIVE)

@@ -32,6 +32,7 @@ from sectors.models import Ministry
 from . import load, procs
 from .context import Context, Options, Say
 from .dataset import BenchError, bench_communes, check_database, ensure_dataset
+from .home import measure_home
 from .measures import measure_p3, measure_p6, measure_p8
 from .pages import ensure_draft_diagnostic
 from .refresh import measure_p5_burst
@@ -83,6 +84,8 @@ def _measure_all(ctx: Context) -> None:
         _guard(ctx, "P3", lambda: measure_p3(ctx))
     if "P8" in only:
         _guard(ctx, "P8", lambda: measure_p8(ctx))
+    if "HOME" in only:
+        _guard(ctx, "HOME", lambda: measure_home(ctx))
     loads = {"P1", "P2", "P7", SOAK} & only
     if loads:
         if ctx.options.skip_load or not load.wrk_available():

@@ -23,7 +23,7 @@ from .rows import SOAK, not_measured
 
 def measure_http(ctx: Context, which: set[str]) -> None:
     if {"P7", SOAK} & which:
-        _collectstatic(ctx)
+        ensure_static_collected(ctx)
     workers = 2 * (os.cpu_count() or 1) + 1
     # The per-token limit (6,000/hour by default) would answer 429 within a minute: the
     # benchmark keeps the throttle's work but counts over one second.
@@ -68,7 +68,7 @@ def _wrk(ctx: Context, base: str, paths: list[str], **kwargs) -> load.LoadResult
     return result
 
 
-def _collectstatic(ctx: Context) -> None:
+def ensure_static_collected(ctx: Context) -> None:
     """WhiteNoise serves the hashed, compressed files `collectstatic` writes (as in
     production); run it with the server's settings unless the manifest is newer than the
     project's static files."""

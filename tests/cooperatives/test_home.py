@@ -19,8 +19,13 @@ def _home(lang: str = "en") -> str:
     return response.content.decode()
 
 
-def _commune(pcode: str, name: str, n: int) -> str:
-    return f'<a href="/c/{pcode}/">{name}</a> <span class="help">{n}</span>'
+def _commune(pcode: str, name: str, n: int, label: str = "") -> str:
+    label = label or ("organisation" if n == 1 else "organisations")
+    return f'<a href="/c/{pcode}/">{name}</a> <span class="help">{n} {label}</span>'
+
+
+def _total(n: int, label: str = "registered organisations") -> str:
+    return f"<b>{n}</b>{label}</div>"
 
 
 @pytest.fixture
@@ -38,10 +43,10 @@ def test_it_counts_the_organisations_of_each_commune_department_and_region(regis
     assert _commune("CM901001001", "Alpha", 2) in html
     assert _commune("CM901001002", "Bêta", 1) in html
     assert _commune("CM902001001", "Gamma", 0) in html
-    assert 'Centre Test <span class="help">(3)</span></summary>' in html
-    assert 'Département A <span class="help">(3)</span></h3>' in html
-    assert 'North Test <span class="help">(0)</span></summary>' in html
-    assert "<p>3 organisations registered.</p>" in html
+    assert 'Centre Test <span class="help">3 organisations</span></summary>' in html
+    assert 'Département A <span class="help">3 organisations</span></h3>' in html
+    assert 'North Test <span class="help">0 organisations</span></summary>' in html
+    assert _total(3) in html
 
 
 def test_it_shows_no_personal_data(registry):
@@ -60,13 +65,13 @@ def test_it_serves_the_list_from_the_cache(registry):
 
 def test_it_counts_an_organisation_registered_after_the_list_was_cached(
         registry, agent_a, commune_a, cassava):
-    assert "<p>3 organisations registered.</p>" in _home()
+    assert _total(3) in _home()
     services.organisation_create(user=agent_a, commune=commune_a, name="Coop Nouvelle",
                                  legal_form="scoops", primary_filiere=cassava, members_total=9)
     html = _home()
     assert _commune("CM901001001", "Alpha", 3) in html
-    assert 'Centre Test <span class="help">(4)</span></summary>' in html
-    assert "<p>4 organisations registered.</p>" in html
+    assert 'Centre Test <span class="help">4 organisations</span></summary>' in html
+    assert _total(4) in html
 
 
 def test_it_forgets_a_deleted_organisation(registry, org_b):
@@ -74,7 +79,7 @@ def test_it_forgets_a_deleted_organisation(registry, org_b):
     org_b.delete()
     html = _home()
     assert _commune("CM901001002", "Bêta", 0) in html
-    assert "<p>2 organisations registered.</p>" in html
+    assert _total(2) in html
 
 
 def test_it_shows_a_renamed_commune(registry, commune_a):
@@ -89,11 +94,11 @@ def test_it_keeps_one_list_per_language(registry, commune_a):
     commune_a.save()
     for _ in range(2):  # the second round is read from the cache
         french, english = _home("fr"), _home("en")
-        assert "<p>3 organisations enregistrées.</p>" in french
-        assert 'Centre-Test <span class="help">(3)</span></summary>' in french
+        assert _total(3, "organisations enregistrées") in french
+        assert 'Centre-Test <span class="help">3 organisations</span></summary>' in french
         assert _commune("CM901001001", "Alpha", 2) in french
-        assert "<p>3 organisations registered.</p>" in english
-        assert 'Centre Test <span class="help">(3)</span></summary>' in english
+        assert _total(3) in english
+        assert 'Centre Test <span class="help">3 organisations</span></summary>' in english
         assert _commune("CM901001001", "Alpha Town", 2) in english
         assert "registered" not in french and "enregistrées" not in english
 

@@ -74,6 +74,9 @@ def test_it_measures_every_target_and_the_baseline_agrees(territory, tmp_path, s
     assert rows_of(results, "P3")[0]["details"]["endpoints"]
     for skipped in ("P1", "P2", "P7", SOAK):
         assert all(row["figure"] is None for row in rows_of(results, skipped))
+    warm, cold = rows_of(results, "HOME")
+    assert warm["figure"] is not None and warm["target"] == 10, warm["note"]
+    assert cold["figure"] is not None and cold["target"] == 200, cold["note"]
     (p8,) = rows_of(results, "P8")
     if "not available" not in p8["note"]:
         assert p8["details"]["errors"] == 0, p8["details"]["first_errors"]
