@@ -2,7 +2,7 @@
 and the national table per commune with the country's graph figures."""
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from django.urls import reverse
@@ -41,25 +41,47 @@ def cooperation_page(result: dict) -> dict:
     filieres = _filiere_names({code for code, _group in outside}
                               | {c for o in opportunities for c in o.get("filieres", [])})
     kinds = dict(LinkKind.choices)
+
+    def named(ids: Iterable[int]) -> list[dict]:
+        return [{"id": i, "name": names.get(i, f"#{i}")} for i in ids]
+
     return {
         **{key: result.get(key, 0) for key in COOPERATION_FIGURES},
         "linked_share": Ratio.of(result.get("linked_share")),
         "density": Ratio.of(result.get("density")),
         "links_chart": links_chart(result.get("links_by_kind") or {}),
-        "isolated_names": [names.get(i, f"#{i}") for i in isolated[:NAMES_SHOWN]],
+        "isolated_list": named(isolated[:NAMES_SHOWN]),
         "isolated_more": max(len(isolated) - NAMES_SHOWN, 0),
         "opportunities": [{
-            "names": o.get("names") or [f"#{i}" for i in o["organisations"]],
+            "organisations": [
+                {"id": i, "name": name} for i, name in zip(
+                    o["organisations"],
+                    o.get("names") or [f"#{i}" for i in o["organisations"]], strict=False)],
             "members": o.get("members", 0),
             "filieres": [filieres.get(c, c) for c in o.get("filieres", [])],
+            "kind": o.get("suggested_kind"),
             "suggested_kind": kinds.get(o.get("suggested_kind"), o.get("suggested_kind")),
         } for o in opportunities],
         "outside_unions": sorted(({
             "filiere": filieres.get(code, code), "count": group["count"],
-            "names": [names.get(i, f"#{i}") for i in group["organisations"][:NAMES_SHOWN]],
+            "organisations": named(group["organisations"][:NAMES_SHOWN]),
             "more": max(len(group["organisations"]) - NAMES_SHOWN, 0),
         } for code, group in outside), key=lambda row: _sort_key(row["filiere"])),
     }
+
+
+def named_organisations(page: dict) -> Iterator[dict]:
+    """Every `{"id", "name"}` a shaped commune page shows, in page order (repeats kept)."""
+    yield from page["isolated_list"]
+    for pair in page["opportunities"]:
+        yield from pair["organisations"]
+    for row in page["outside_unions"]:
+        yield from row["organisations"]
+
+
+def organisation_ids_on_page(page: dict) -> set[int]:
+    """Every organisation a shaped commune page names (for one permission query)."""
+    return {o["id"] for o in named_organisations(page)}
 
 
 def _sort_key(text: str) -> str:

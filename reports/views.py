@@ -23,6 +23,7 @@ from .cooperation_presenter import cooperation_page, national_cooperation_page
 from .exports import report_table
 from .maps import map_page
 from .models import ReportRun
+from .opportunities import link_names
 from .reads import reads_country, recomputes_country, run_state
 from .tasks import request_national_recompute, request_report
 from .territory import territory
@@ -53,12 +54,13 @@ def _queued_year(request) -> int | None:
 def _commune_page(request, kind: str, pcode: str):
     commune = get_commune_for_user(request.user, pcode, need="reports")
     state = run_state(kind, commune=commune, year=_shown_year(request))
+    report = SHAPERS[kind](state.run.result or {}) if state.run else None
     return render(request, f"reports/{kind}_commune.html", {
         "commune": commune, "kind": kind, "state": state, "legend": state_legend(),
-        "reads_country": reads_country(request.user),
-        "report": SHAPERS[kind](state.run.result or {}) if state.run else None,
+        "reads_country": reads_country(request.user), "report": report,
         "can_recompute": can_write_commune(request.user, commune.pk),
         "recompute_url": reverse("reports:recompute_commune", args=[kind, commune.pcode]),
+        "openable": link_names(request.user, report) if report else set(),
     })
 
 
