@@ -30,6 +30,29 @@ STATE_HELP = {
     "unplanned": gettext_lazy("organisations or interventions without needs"),
     "absent": gettext_lazy("nothing"),
 }
+# What a CTD agent can do about a ministry in each state (the commune page's cards).
+STATE_ACTIONS = {
+    "converging": "",
+    "unmet": gettext_lazy("No organisation works in these sectors: the unmet needs below name "
+                          "the nearest communes that have one."),
+    "unsupported": gettext_lazy("Organisations are there but no intervention: point the "
+                                "ministry to them."),
+    "unplanned": gettext_lazy("Activity without a need in the diagnostic: check whether the "
+                              "diagnostic misses one."),
+    "absent": "",
+}
+# One line on what each figure of a ministry row counts (commune and national pages).
+FIGURE_MEANINGS = (
+    (gettext_lazy("Organisations"), gettext_lazy("active organisations with a filière of "
+                                                 "the ministry's sectors")),
+    (gettext_lazy("Members"), gettext_lazy("their members; women and under 35 among them")),
+    (gettext_lazy("Needs"), gettext_lazy("needs of the diagnostic in the ministry's sectors; "
+                                         "priority needs are those ranked 1 to 3")),
+    (gettext_lazy("Interventions"), gettext_lazy("the ministry's interventions running in the "
+                                                 "year")),
+    (gettext_lazy("Beneficiaries"), gettext_lazy("distinct organisations these interventions "
+                                                 "reach")),
+)
 # Colour is never the only cue: each state also has a symbol (legend on every page).
 STATE_SYMBOLS = {"converging": "●", "unmet": "✕", "unsupported": "◐", "unplanned": "○",
                  "absent": ""}
@@ -60,8 +83,9 @@ def convergence_page(result: dict) -> dict:
     return {
         "rows": rows, "absent": absent, "chart": chart,
         "score": Ratio.of(result.get("score")),
-        "states": [(s, STATE_LABELS[s], STATE_SYMBOLS[s], result.get("states", {}).get(s, 0))
-                   for s in STATES],
+        "states": [{"code": s, "label": STATE_LABELS[s], "symbol": STATE_SYMBOLS[s],
+                    "count": result.get("states", {}).get(s, 0), "help": STATE_HELP[s],
+                    "action": STATE_ACTIONS[s]} for s in STATES],
         "diagnostic": result.get("diagnostic"),
         "unmet_needs": _unmet_needs(result.get("unmet_needs") or []),
     }

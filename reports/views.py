@@ -18,7 +18,12 @@ from cooperatives.exports import export_name, table_response
 from cooperatives.permissions import can_write_commune, get_commune_for_user
 from core.years import parse_year, year_message
 
-from .convergence_presenter import convergence_page, national_convergence_page, state_legend
+from .convergence_presenter import (
+    FIGURE_MEANINGS,
+    convergence_page,
+    national_convergence_page,
+    state_legend,
+)
 from .cooperation_presenter import cooperation_page, national_cooperation_page
 from .exports import report_table
 from .maps import map_page
@@ -57,6 +62,7 @@ def _commune_page(request, kind: str, pcode: str):
     report = SHAPERS[kind](state.run.result or {}) if state.run else None
     return render(request, f"reports/{kind}_commune.html", {
         "commune": commune, "kind": kind, "state": state, "legend": state_legend(),
+        "figure_meanings": FIGURE_MEANINGS,
         "reads_country": reads_country(request.user), "report": report,
         "can_recompute": can_write_commune(request.user, commune.pk),
         "recompute_url": reverse("reports:recompute_commune", args=[kind, commune.pcode]),
