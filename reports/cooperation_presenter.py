@@ -16,7 +16,7 @@ from sectors.models import Filiere
 from .charts import bar_columns
 from .models import ReportRun
 from .reads import shared, stored_result
-from .shaping import Ratio, num_cell, percent_text, table_rows
+from .shaping import Ratio, Sort, num_cell, percent_text, split_by_data, table_rows
 from .territory import Territory
 
 NAMES_SHOWN = 200  # organisation names listed per list on a commune page
@@ -143,13 +143,27 @@ def _cooperation_cells(run_id: int, lang: str) -> dict[str, str]:
             for pcode, r in national_cooperation(run_id)["communes"].items()}
 
 
-def national_cooperation_page(run: ReportRun, place: Territory) -> dict:
-    """Cooperation figures of the selected communes and the country's graph figures."""
+SORTS = ("linked_share", "density")
+
+
+def national_cooperation_page(run: ReportRun, place: Territory, sort: Sort | None) -> dict:
+    """Cooperation figures of the selected communes and the country's graph figures.
+
+    Communes with data (an active organisation or a counted link) come first, in the
+    territory's order or by `sort` (linked share or density); the others after."""
     data = national_cooperation(run.pk)
-    selected = [p for p in place.selected if p.pcode in data["communes"]]
+    communes = data["communes"]
+    selected = [p for p in place.selected if p.pcode in communes]
     href = reverse("reports:cooperation_commune", args=["PCODE"]).replace("PCODE/", "")
+    cells = _cooperation_cells(run.pk, get_language())
+    present, absent = split_by_data(selected, {
+        pcode for pcode, r in communes.items() if r["active_organisations"] or r["links"]})
+    if sort:
+        present = sort.order(present, {p: r[sort.column] for p, r in communes.items()})
     return {"count": len(selected), "national": data["national"],
-            "rows": table_rows(selected, _cooperation_cells(run.pk, get_language()), href),
+            "count_with": len(present), "count_without": len(absent),
+            "rows": table_rows(present, cells, href),
+            "rows_without": table_rows(absent, cells, href),
             "links_chart": links_chart(data["national"]["links_by_kind"])}
 
 
