@@ -2,6 +2,7 @@
 map's legend in plain words, and the national tables (communes with data first, the others
 collapsed behind a count, sortable by score on the server)."""
 
+import html
 import re
 
 import pytest
@@ -76,8 +77,8 @@ def test_it_explains_the_cooperation_figures_with_the_communes_numbers(agent_a, 
 def test_it_says_it_in_french(agent_a, commune_a):
     _run("cooperation", _cooperation(), commune_a)
     page = _text(client_for(agent_a, "fr").get("/reports/cooperation/CM901001001/"))
-    assert "52 des 820 paires possibles d’organisations travaillent ensemble (6,3 %)." in page
-    assert ("5 groupes d’organisations reliées par des liens ; le plus grand en compte 37."
+    assert "52 des 820 paires possibles d'organisations travaillent ensemble (6,3 %)." in page
+    assert ("5 groupes d'organisations reliées par des liens ; le plus grand en compte 37."
             in page)
     assert "Aucun partenariat confirmé : voir les opportunités ci-dessous." in page
 
@@ -136,7 +137,7 @@ def test_the_maps_legend_says_it_in_plain_words(commune_a):
 def test_the_french_legend(commune_a):
     _run("convergence", {"ministries": [], "communes": {}, "country": {}})
     page = _text(client_for(None, "fr").get("/reports/map/"))
-    assert "aucun ministère concerné par un besoin pour l’instant" in page
+    assert "aucun ministère concerné par un besoin pour l'instant" in html.unescape(page)
 
 
 # National tables -----------------------------------------------------------------------------
