@@ -49,13 +49,15 @@ def opportunity_propose(*, user, commune: Commune, opportunity: dict) -> Coopera
     """Propose the opportunity's suggested link, from the organisation of the pair the user
     speaks for (the first one when both), through the registry's one `link_propose`: the
     other side confirms as for any proposal. PermissionDenied when the user speaks for
-    neither."""
+    neither; 404 when one of them has left the commune since the run."""
     pair = Organisation.objects.filter(pk__in=opportunity["organisations"], commune=commune)
     organisations = {o.pk: o for o in pair}
+    if len(organisations) != 2:
+        raise Http404
     mine = set(organisations_visible_to(user, pair).values_list("pk", flat=True))
-    ordered = [organisations[i] for i in opportunity["organisations"] if i in organisations]
+    ordered = [organisations[i] for i in opportunity["organisations"]]
     source = next((o for o in ordered if o.pk in mine), None)
-    if source is None or len(ordered) != 2:
+    if source is None:
         raise PermissionDenied
     target = next(o for o in ordered if o is not source)
     return services.link_propose(user=user, source=source, target=target,

@@ -202,3 +202,11 @@ def test_the_names_cost_the_same_queries_however_many(world, request, commune_a,
     many = _page_queries(user)
     assert many == few
     assert few <= 12
+
+
+def test_it_answers_404_when_one_of_the_pair_has_left_the_commune(world, agent_a, commune_b):
+    world["three"].commune = commune_b
+    world["three"].save()
+    response = _post(agent_a, world["two"], world["three"])
+    assert response.status_code == 404
+    assert CooperationLink.objects.count() == 2
