@@ -12,7 +12,7 @@ from sectors.models import Ministry, Sector
 from .charts import bar_columns
 from .models import ReportRun
 from .reads import shared, stored_result
-from .shaping import Ratio, num_cell, percent_text, table_rows
+from .shaping import Ratio, Sort, num_cell, percent_text, split_by_data, table_rows
 from .territory import Territory
 
 STATES = ("converging", "unmet", "unsupported", "unplanned", "absent")
@@ -30,6 +30,29 @@ STATE_HELP = {
     "unplanned": gettext_lazy("organisations or interventions without needs"),
     "absent": gettext_lazy("nothing"),
 }
+# What a CTD agent can do about a ministry in each state (the commune page's cards).
+STATE_ACTIONS = {
+    "converging": "",
+    "unmet": gettext_lazy("No organisation works in these sectors: the unmet needs below name "
+                          "the nearest communes that have one."),
+    "unsupported": gettext_lazy("Organisations are there but no intervention: point the "
+                                "ministry to them."),
+    "unplanned": gettext_lazy("Activity without a need in the diagnostic: check whether the "
+                              "diagnostic misses one."),
+    "absent": "",
+}
+# One line on what each figure of a ministry row counts (commune and national pages).
+FIGURE_MEANINGS = (
+    (gettext_lazy("Organisations"), gettext_lazy("active organisations with a filière of "
+                                                 "the ministry's sectors")),
+    (gettext_lazy("Members"), gettext_lazy("their members; women and under 35 among them")),
+    (gettext_lazy("Needs"), gettext_lazy("needs of the diagnostic in the ministry's sectors; "
+                                         "priority needs are those ranked 1 to 3")),
+    (gettext_lazy("Interventions"), gettext_lazy("the ministry's interventions running in the "
+                                                 "year")),
+    (gettext_lazy("Beneficiaries"), gettext_lazy("distinct organisations these interventions "
+                                                 "reach")),
+)
 # Colour is never the only cue: each state also has a symbol (legend on every page).
 STATE_SYMBOLS = {"converging": "●", "unmet": "✕", "unsupported": "◐", "unplanned": "○",
                  "absent": ""}
@@ -60,8 +83,9 @@ def convergence_page(result: dict) -> dict:
     return {
         "rows": rows, "absent": absent, "chart": chart,
         "score": Ratio.of(result.get("score")),
-        "states": [(s, STATE_LABELS[s], STATE_SYMBOLS[s], result.get("states", {}).get(s, 0))
-                   for s in STATES],
+        "states": [{"code": s, "label": STATE_LABELS[s], "symbol": STATE_SYMBOLS[s],
+                    "count": result.get("states", {}).get(s, 0), "help": STATE_HELP[s],
+                    "action": STATE_ACTIONS[s]} for s in STATES],
         "diagnostic": result.get("diagnostic"),
         "unmet_needs": _unmet_needs(result.get("unmet_needs") or []),
     }
@@ -89,15 +113,17 @@ def national_convergence(run_id: int) -> dict:
 def _shape_convergence(run_id: int) -> dict:
     result = stored_result(run_id)
     acronyms = list(result.get("ministries") or [])
-    states, scores, unmet = {}, {}, {}
+    states, scores, unmet, with_data = {}, {}, {}, []
     for pcode, report in (result.get("communes") or {}).items():
         cells = report.get("ministries") or {}
-        states[pcode] = "".join(
-            f'<td class="st {s}">{STATE_SYMBOLS[s]}</td>'
-            for s in (cells.get(a, {}).get("state", "absent") for a in acronyms))
+        codes = [cells.get(a, {}).get("state", "absent") for a in acronyms]
+        states[pcode] = "".join(f'<td class="st {s}">{STATE_SYMBOLS[s]}</td>' for s in codes)
         scores[pcode] = Ratio.of(report.get("score"))
         unmet[pcode] = len(report.get("unmet_needs") or [])
+        if any(s != "absent" for s in codes):
+            with_data.append(pcode)
     return {"ministries": acronyms, "states": states, "scores": scores, "unmet": unmet,
+            "with_data": with_data,
             "departments": result.get("departments") or {},
             "regions": result.get("regions") or {}, "country": result.get("country") or {}}
 
@@ -111,14 +137,27 @@ def _convergence_cells(run_id: int, lang: str) -> dict[str, str]:
             for pcode, cells in data["states"].items()}
 
 
-def national_convergence_page(run: ReportRun, place: Territory) -> dict:
-    """The communes × ministries matrix of the selected communes and the matching totals."""
+SORTS = ("score",)
+
+
+def national_convergence_page(run: ReportRun, place: Territory, sort: Sort | None) -> dict:
+    """The communes × ministries matrix of the selected communes and the matching totals.
+
+    Communes with data (a ministry with needs, organisations or interventions) come first,
+    in the territory's order or by `sort`; the others (`rows_without`) after, in the
+    territory's order."""
     data = national_convergence(run.pk)
     selected = [p for p in place.selected if p.pcode in data["states"]]
     href = reverse("reports:convergence_commune", args=["PCODE"]).replace("PCODE/", "")
     totals = _total_rows(data, place)
+    cells = _convergence_cells(run.pk, get_language())
+    present, absent = split_by_data(selected, set(data["with_data"]))
+    if sort:
+        present = sort.order(present, data["scores"])
     return {"ministries": data["ministries"], "count": len(selected),
-            "rows": table_rows(selected, _convergence_cells(run.pk, get_language()), href),
+            "count_with": len(present), "count_without": len(absent),
+            "rows": table_rows(present, cells, href),
+            "rows_without": table_rows(absent, cells, href),
             "totals": totals, "focus": totals[0],
             "ministry_totals": _ministry_totals(totals[0]["data"], data)}
 

@@ -26,18 +26,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from communes.models import Commune
-from cooperatives.models import (
-    LinkKind,
-    Organisation,
-)
+from cooperatives.models import Organisation
 from sectors.models import Filiere
 
 from .cooperation_rows import KINDS, positions, unique_counts
 from .registry import RegistryNow
+from .suggestions import suggested_kind
 
 OPPORTUNITY_LIMIT = 20
-# Organisations sharing a filière produce the same thing: selling together is the first step.
-SUGGESTED_KIND = LinkKind.JOINT_SALE.value
 # A batch of 1/32 of the communes or more reads the whole country: measured on the national
 # dataset, one commune's filtered read costs about 1/8 of the whole read, and grows with it.
 _WHOLE_COUNTRY_FROM = 32
@@ -81,7 +77,8 @@ def cooperation_for_communes(commune_ids: Iterable[int], *, on: date, registry=N
     - `opportunities`: at most 20 pairs of active organisations sharing a filière with no
       counted link between them, by combined members (descending) then ids: each
       `{"organisations": [id, id], "names": [str, str], "members": int,
-      "filieres": [codes], "suggested_kind": "joint_sale"}`;
+      "filieres": [codes], "suggested_kind": kind}`, the kind from the pair's shared
+      filières and the kinds of counted links each already has (reports.suggestions);
     - `outside_unions`: for every filière of the commune's active organisations,
       `{"count": int, "organisations": [ids]}` of those (other than unions and federations)
       with no parent union.
@@ -132,6 +129,7 @@ class _Snapshot:
     memb_org: np.ndarray
     memb_fil: np.ndarray
     filiere_codes: list[str]
+    filiere_sectors: list[str]
     src: np.ndarray
     dst: np.ndarray
     kind: np.ndarray
@@ -155,7 +153,7 @@ class _Snapshot:
         link_rows = np.ascontiguousarray(link_rows.T)
         src, dst = positions(org_ids, link_rows[1]), positions(org_ids, link_rows[2])
         known = (src >= 0) & (dst >= 0)
-        codes = list(Filiere.objects.order_by("code").values_list("id", "code"))
+        codes = list(Filiere.objects.order_by("code").values_list("id", "code", "sector__code"))
         memb_org, memb_fil = cls._memberships(registry.memberships(commune_ids), org_ids, codes)
         return cls(
             on=on, commune_ids=cids, pcodes=[c[1] for c in communes], org_ids=org_ids,
@@ -163,6 +161,7 @@ class _Snapshot:
             members=org_rows[2], active=org_rows[3].astype(bool), outside=org_rows[4].astype(bool),
             masks=_filiere_masks(len(org_ids), len(codes), memb_org, memb_fil),
             memb_org=memb_org, memb_fil=memb_fil, filiere_codes=[c[1] for c in codes],
+            filiere_sectors=[c[2] for c in codes],
             src=src[known], dst=dst[known], kind=link_rows[3][known],
         )
 
@@ -309,12 +308,26 @@ class _Snapshot:
 
     def _opportunity(self, a: int, b: int) -> dict:
         shared = sorted(set(self._filieres_of(a)) & set(self._filieres_of(b)))
+        kind = suggested_kind([self.filiere_sectors[f] for f in shared],
+                              self._practised(a), self._practised(b))
         return {
             "organisations": [int(self.org_ids[a]), int(self.org_ids[b])],
             "members": int(self.members[a] + self.members[b]),
             "filieres": [self.filiere_codes[f] for f in shared],
-            "suggested_kind": SUGGESTED_KIND,
+            "suggested_kind": kind,
         }
+
+    @cached_property
+    def _kind_counts(self) -> np.ndarray:
+        """Counted links per organisation (position) and kind (index in KINDS), with anyone:
+        every counted link of a requested commune's organisation is loaded."""
+        n, k = len(self.org_ids), len(KINDS)
+        ends = np.concatenate([self.src * k + self.kind, self.dst * k + self.kind])
+        return np.bincount(ends, minlength=n * k).reshape(n, k)
+
+    def _practised(self, org: int) -> dict[str, int]:
+        return {kind: int(count) for kind, count in zip(KINDS, self._kind_counts[org],
+                                                        strict=True) if count}
 
     @cached_property
     def _members_list(self) -> list[int]:

@@ -2,7 +2,7 @@
 and the national table per commune with the country's graph figures."""
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from django.urls import reverse
@@ -16,7 +16,7 @@ from sectors.models import Filiere
 from .charts import bar_columns
 from .models import ReportRun
 from .reads import shared, stored_result
-from .shaping import Ratio, num_cell, percent_text, table_rows
+from .shaping import Ratio, Sort, num_cell, percent_text, split_by_data, table_rows
 from .territory import Territory
 
 NAMES_SHOWN = 200  # organisation names listed per list on a commune page
@@ -41,25 +41,47 @@ def cooperation_page(result: dict) -> dict:
     filieres = _filiere_names({code for code, _group in outside}
                               | {c for o in opportunities for c in o.get("filieres", [])})
     kinds = dict(LinkKind.choices)
+
+    def named(ids: Iterable[int]) -> list[dict]:
+        return [{"id": i, "name": names.get(i, f"#{i}")} for i in ids]
+
     return {
         **{key: result.get(key, 0) for key in COOPERATION_FIGURES},
         "linked_share": Ratio.of(result.get("linked_share")),
         "density": Ratio.of(result.get("density")),
         "links_chart": links_chart(result.get("links_by_kind") or {}),
-        "isolated_names": [names.get(i, f"#{i}") for i in isolated[:NAMES_SHOWN]],
+        "isolated_list": named(isolated[:NAMES_SHOWN]),
         "isolated_more": max(len(isolated) - NAMES_SHOWN, 0),
         "opportunities": [{
-            "names": o.get("names") or [f"#{i}" for i in o["organisations"]],
+            "organisations": [
+                {"id": i, "name": name} for i, name in zip(
+                    o["organisations"],
+                    o.get("names") or [f"#{i}" for i in o["organisations"]], strict=False)],
             "members": o.get("members", 0),
             "filieres": [filieres.get(c, c) for c in o.get("filieres", [])],
+            "kind": o.get("suggested_kind"),
             "suggested_kind": kinds.get(o.get("suggested_kind"), o.get("suggested_kind")),
         } for o in opportunities],
         "outside_unions": sorted(({
             "filiere": filieres.get(code, code), "count": group["count"],
-            "names": [names.get(i, f"#{i}") for i in group["organisations"][:NAMES_SHOWN]],
+            "organisations": named(group["organisations"][:NAMES_SHOWN]),
             "more": max(len(group["organisations"]) - NAMES_SHOWN, 0),
         } for code, group in outside), key=lambda row: _sort_key(row["filiere"])),
     }
+
+
+def named_organisations(page: dict) -> Iterator[dict]:
+    """Every `{"id", "name"}` a shaped commune page shows, in page order (repeats kept)."""
+    yield from page["isolated_list"]
+    for pair in page["opportunities"]:
+        yield from pair["organisations"]
+    for row in page["outside_unions"]:
+        yield from row["organisations"]
+
+
+def organisation_ids_on_page(page: dict) -> set[int]:
+    """Every organisation a shaped commune page names (for one permission query)."""
+    return {o["id"] for o in named_organisations(page)}
 
 
 def _sort_key(text: str) -> str:
@@ -121,13 +143,27 @@ def _cooperation_cells(run_id: int, lang: str) -> dict[str, str]:
             for pcode, r in national_cooperation(run_id)["communes"].items()}
 
 
-def national_cooperation_page(run: ReportRun, place: Territory) -> dict:
-    """Cooperation figures of the selected communes and the country's graph figures."""
+SORTS = ("linked_share", "density")
+
+
+def national_cooperation_page(run: ReportRun, place: Territory, sort: Sort | None) -> dict:
+    """Cooperation figures of the selected communes and the country's graph figures.
+
+    Communes with data (an active organisation or a counted link) come first, in the
+    territory's order or by `sort` (linked share or density); the others after."""
     data = national_cooperation(run.pk)
-    selected = [p for p in place.selected if p.pcode in data["communes"]]
+    communes = data["communes"]
+    selected = [p for p in place.selected if p.pcode in communes]
     href = reverse("reports:cooperation_commune", args=["PCODE"]).replace("PCODE/", "")
+    cells = _cooperation_cells(run.pk, get_language())
+    present, absent = split_by_data(selected, {
+        pcode for pcode, r in communes.items() if r["active_organisations"] or r["links"]})
+    if sort:
+        present = sort.order(present, {p: r[sort.column] for p, r in communes.items()})
     return {"count": len(selected), "national": data["national"],
-            "rows": table_rows(selected, _cooperation_cells(run.pk, get_language()), href),
+            "count_with": len(present), "count_without": len(absent),
+            "rows": table_rows(present, cells, href),
+            "rows_without": table_rows(absent, cells, href),
             "links_chart": links_chart(data["national"]["links_by_kind"])}
 
 

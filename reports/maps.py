@@ -76,7 +76,7 @@ def map_page(kind: str, run: ReportRun | None, place: Territory, *,
     counts = dict.fromkeys([f"b{i}" for i in range(MAP_BANDS)] + ["bx", "bn"], 0)
     areas = []
     for commune in place.communes:
-        css, value = _band(commune.pcode, ratios)
+        css, value = _band(commune.pcode, ratios, kind)
         if commune.pcode in shapes.paths:
             counts[css] += 1
         areas.append(MapArea(commune.pcode, css, f"{commune.name}: {value}",
@@ -84,7 +84,7 @@ def map_page(kind: str, run: ReportRun | None, place: Territory, *,
     label = _("Communes by convergence score") if kind == ReportRun.Kind.CONVERGENCE else _(
         "Communes by share of linked organisations")
     return {"svg": choropleth(shapes, areas, label=label), "label": label,
-            "legend": _legend(counts), "drawn": len(shapes.paths),
+            "legend": _legend(counts, kind), "drawn": len(shapes.paths),
             "summary": _map_summary(kind, run)}
 
 
@@ -111,12 +111,20 @@ def _map_summary(kind: str, run: ReportRun | None) -> list[tuple[str, str]]:
     ]
 
 
-def _band(pcode: str, ratios: dict) -> tuple[str, str]:
+def _no_ratio(kind: str) -> str:
+    """Why a commune has no ratio, in the words of its report."""
+    if kind == ReportRun.Kind.CONVERGENCE:
+        return _("no ministry concerned by a need yet (no validated diagnostic, or one "
+                 "without needs)")
+    return _("no active organisation yet")
+
+
+def _band(pcode: str, ratios: dict, kind: str) -> tuple[str, str]:
     if pcode not in ratios:
-        return "bn", _("not computed yet")
+        return "bn", _("report not computed yet")
     ratio = ratios[pcode]
     if ratio is None:
-        return "bx", _("no ratio")
+        return "bx", _no_ratio(kind)
     return f"b{ratio.band()}", f"{number_format(ratio.percent, 0)} % ({ratio.num}/{ratio.den})"
 
 
@@ -128,11 +136,17 @@ def _href_pattern(kind: str, link_reports: bool) -> str:
     return reverse("commune_public", args=["PCODE"])
 
 
-def _legend(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+def _legend(counts: dict[str, int], kind: str) -> list[tuple[str, str, int]]:
+    """(CSS class, plain words, communes drawn) per colour: the bands say what share of what
+    they are, then the communes without a ratio and those not computed."""
     step = 100 // MAP_BANDS
-    legend = [(f"b{i}", f"{i * step}–{(i + 1) * step} %", counts[f"b{i}"])
+    if kind == ReportRun.Kind.CONVERGENCE:
+        band = _("%(low)s to %(high)s %% of the ministries with needs converge")
+    else:
+        band = _("%(low)s to %(high)s %% of the active organisations have a link")
+    legend = [(f"b{i}", band % {"low": i * step, "high": (i + 1) * step}, counts[f"b{i}"])
               for i in range(MAP_BANDS)]
-    legend.append(("bx", _("no ratio (nothing to divide by)"), counts["bx"]))
-    legend.append(("bn", _("not computed yet"), counts["bn"]))
+    legend.append(("bx", _no_ratio(kind), counts["bx"]))
+    legend.append(("bn", _("report not computed yet for this commune"), counts["bn"]))
     return legend
 

@@ -50,3 +50,43 @@ def table_rows(places: list[Place], cells: dict[str, str], href: str) -> SafeStr
 def num_cell(value) -> str:
     return f'<td class="num">{int(value or 0)}</td>'
 
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A national table's `?sort=`: a column name, `-name` for the highest first."""
+
+    column: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, value: str | None, columns: tuple[str, ...]) -> "Sort | None":
+        """The sort asked for among `columns`; None (the territory's order) for anything
+        else: like the region and department filters, an unknown value is ignored."""
+        value = (value or "").strip()
+        column = value.removeprefix("-")
+        return cls(column, value.startswith("-")) if column in columns else None
+
+    def order(self, places: list[Place], ratios: dict[str, "Ratio | None"]) -> list[Place]:
+        """`places` by their ratio (communes without one last, whatever the direction),
+        ties in the territory's order."""
+        def key(place: Place) -> tuple:
+            ratio = ratios.get(place.pcode)
+            if ratio is None:
+                return (1, 0)
+            value = ratio.num / ratio.den
+            return (0, -value if self.descending else value)
+        return sorted(places, key=key)  # stable: ties keep the territory's order
+
+    def link(self, column: str) -> str:
+        """The `sort` value of the column's header link: highest first, then the reverse."""
+        return column if self.column == column and self.descending else f"-{column}"
+
+
+NO_SORT = Sort("", False)  # the territory's order; its header links ask for the highest first
+
+
+def split_by_data(places: list[Place], with_data: set[str]) -> tuple[list[Place], list[Place]]:
+    """(places with data, places without), each in the given order."""
+    return ([p for p in places if p.pcode in with_data],
+            [p for p in places if p.pcode not in with_data])

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views, views_open_data, views_signoff
+from . import views, views_open_data, views_opportunities, views_signoff
 
 
 class ReportKindConverter:
@@ -30,6 +30,8 @@ urlpatterns = [
          name="convergence_commune"),
     path("reports/cooperation/<str:pcode>/", views.cooperation_commune,
          name="cooperation_commune"),
+    path("reports/cooperation/<str:pcode>/opportunities/propose/",
+         views_opportunities.propose, name="opportunity_propose"),
     path("reports/signoff/", views_signoff.signoff_queue, name="signoff_queue"),
     path("reports/signoff/<str:pcode>/", views_signoff.signoff_commune, name="signoff_commune"),
     path("reports/signoff/<str:pcode>/<int:year>/", views_signoff.signoff_year,

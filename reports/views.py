@@ -18,12 +18,21 @@ from cooperatives.exports import export_name, table_response
 from cooperatives.permissions import can_write_commune, get_commune_for_user
 from core.years import parse_year, year_message
 
-from .convergence_presenter import convergence_page, national_convergence_page, state_legend
+from .convergence_presenter import (
+    FIGURE_MEANINGS,
+    convergence_page,
+    national_convergence_page,
+    state_legend,
+)
+from .convergence_presenter import SORTS as CONVERGENCE_SORTS
+from .cooperation_presenter import SORTS as COOPERATION_SORTS
 from .cooperation_presenter import cooperation_page, national_cooperation_page
 from .exports import report_table
 from .maps import map_page
 from .models import ReportRun
+from .opportunities import link_names
 from .reads import reads_country, recomputes_country, run_state
+from .shaping import NO_SORT, Sort
 from .tasks import request_national_recompute, request_report
 from .territory import territory
 
@@ -53,12 +62,14 @@ def _queued_year(request) -> int | None:
 def _commune_page(request, kind: str, pcode: str):
     commune = get_commune_for_user(request.user, pcode, need="reports")
     state = run_state(kind, commune=commune, year=_shown_year(request))
+    report = SHAPERS[kind](state.run.result or {}) if state.run else None
     return render(request, f"reports/{kind}_commune.html", {
         "commune": commune, "kind": kind, "state": state, "legend": state_legend(),
-        "reads_country": reads_country(request.user),
-        "report": SHAPERS[kind](state.run.result or {}) if state.run else None,
+        "figure_meanings": FIGURE_MEANINGS,
+        "reads_country": reads_country(request.user), "report": report,
         "can_recompute": can_write_commune(request.user, commune.pk),
         "recompute_url": reverse("reports:recompute_commune", args=[kind, commune.pcode]),
+        "openable": link_names(request.user, report) if report else set(),
     })
 
 
@@ -83,26 +94,41 @@ def _national_context(request, kind: str) -> dict:
     }
 
 
-def _national_page(request, kind: str, present, **extra):
+def _sorting(request, columns: tuple[str, ...]) -> tuple[Sort | None, dict[str, str]]:
+    """The table's `?sort=` (bad values ignored) and each sortable header's query string,
+    keeping the other parameters (region, department, year)."""
+    sort = Sort.parse(request.GET.get("sort"), columns)
+    links = {}
+    for column in columns:
+        query = request.GET.copy()
+        query["sort"] = (sort or NO_SORT).link(column)
+        links[column] = query.urlencode()
+    return sort, links
+
+
+def _national_page(request, kind: str, present, columns: tuple[str, ...], **extra):
     if not reads_country(request.user):
         raise Http404
     context = _national_context(request, kind)
     place = territory(request.GET)
     run = context["state"].run
-    context.update(place=place, report=present(run, place) if run else None, **extra)
+    sort, sort_links = _sorting(request, columns)
+    context.update(place=place, report=present(run, place, sort) if run else None, sort=sort,
+                   sort_links=sort_links, **extra)
     return render(request, f"reports/{kind}_national.html", context)
 
 
 @require_safe
 def convergence_national(request):
     """The communes × ministries matrix of states, filtered by region or department."""
-    return _national_page(request, CONVERGENCE, national_convergence_page, legend=state_legend())
+    return _national_page(request, CONVERGENCE, national_convergence_page, CONVERGENCE_SORTS,
+                          legend=state_legend(), figure_meanings=FIGURE_MEANINGS)
 
 
 @require_safe
 def cooperation_national(request):
     """Cooperation figures per commune, filtered by region or department, and the country's."""
-    return _national_page(request, COOPERATION, national_cooperation_page)
+    return _national_page(request, COOPERATION, national_cooperation_page, COOPERATION_SORTS)
 
 
 @require_safe

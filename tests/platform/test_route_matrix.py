@@ -354,6 +354,13 @@ MATRIX: dict[str, Route] = {
                                          kwargs=_pcode),
     "reports:cooperation_commune": Route(get=rule(200, A_READERS, anon=404), post=METHOD_405,
                                          kwargs=_pcode),
+    # Commune A's one opportunity (org_a2 + twin, both maize): whoever speaks for one of them
+    # proposes it; the other readers of A's reports are refused (403), everyone else 404.
+    "reports:opportunity_propose": Route(
+        get=SIGNED_IN_405, post=rule(302, A_WRITERS, other=404,
+                                     **dict.fromkeys(A_READERS - A_WRITERS, 403)),
+        kwargs=_pcode, writes=True,
+        payload=lambda w: {"year": "2025", "organisations": [w.org_a2.pk, w.twin.pk]}),
     # Yearly sign-off (HTML): commune A's year 2025. Submitting it is refused by the checklist
     # (its 2025 diagnostic is a draft): the page is shown again (200), nothing written; the
     # reviewers play no part in a submission: 403.
