@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("", include("accounts.notification_urls")),
     path("api/v1/", include("reless_platform.api_urls")),
     path("", include("reports.urls")),
     path("", include("diagnostics.urls")),
