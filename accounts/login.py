@@ -5,6 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import throttle
@@ -57,6 +58,15 @@ class ThrottledPasswordResetForm(PasswordResetForm):
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """Signed in: the language of the page is the person's, for the e-mails of their
+        notices (accounts/tasks.py) until they choose another."""
+        user = form.get_user()
+        if user.language != get_language():
+            user.language = get_language()
+            user.save(update_fields=["language"])
+        return super().form_valid(form)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

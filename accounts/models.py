@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import notice_texts
 from .stamps import retire_tokens
 
 
@@ -25,6 +26,13 @@ class UserManagerWithUpdates(UserManager.from_queryset(UserQuerySet)):
 
 class User(AbstractUser):
     """A person with an account. What they may do comes from their role assignments."""
+
+    # Notices always appear on the platform; this says whether they are also e-mailed.
+    email_notifications = models.BooleanField(_("e-mail me my notices"), default=True)
+    # The language of the e-mails sent to the person: the one of their last login or of
+    # their notice settings; empty (never known) means French.
+    language = models.CharField(_("language"), max_length=8, blank=True,
+                                choices=settings.LANGUAGES)
 
     objects = UserManagerWithUpdates()
 
@@ -122,3 +130,61 @@ class CacheEntry(models.Model):
 
     def __str__(self):
         return self.cache_key
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        """Notices not read yet."""
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A notice to one person about an event of the registry (a decision on their change
+    request, a link naming their organisation, a new cooperation opportunity). Its text is
+    made, in the reader's language, from `kind` and `params` (accounts/notice_texts.py); it
+    names the objects it is about by id only, as this app sits below the registry."""
+
+    class Kind(models.TextChoices):
+        CHANGE_APPROVED = "change_approved", _("Change request approved")
+        CHANGE_REJECTED = "change_rejected", _("Change request rejected")
+        LINK_PROPOSED = "link_proposed", _("Link proposed")
+        LINK_CONFIRMED = "link_confirmed", _("Link confirmed")
+        LINK_REFUSED = "link_refused", _("Link refused")
+        LINK_ENDED = "link_ended", _("Link ended")
+        OPPORTUNITY = "opportunity", _("New cooperation opportunity")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE,
+                                  related_name="notifications", verbose_name=_("recipient"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The organisation the notice concerns (the recipient's), and the object it is about:
+    # ("change_request", id), ("link", id) or ("organisation", the partner's id).
+    organisation_id = models.PositiveBigIntegerField(_("organisation"), null=True, blank=True)
+    object_type = models.CharField(_("object type"), max_length=20, blank=True)
+    object_id = models.PositiveBigIntegerField(_("object"), null=True, blank=True)
+    # Values of the text: a string, or {"fr": ..., "en": ...} for a name in both languages.
+    params = models.JSONField(_("text values"), default=dict)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_unread_idx"),
+                   models.Index(fields=["recipient", "-created_at"], name="notice_latest_idx")]
+
+    def __str__(self):
+        return f"{self.recipient_id} {self.kind} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def title(self) -> str:
+        return notice_texts.title(self.kind)
+
+    @property
+    def text(self) -> str:
+        """The notice in the active language."""
+        return notice_texts.text(self.kind, self.params)

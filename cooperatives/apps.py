@@ -7,6 +7,9 @@ class CooperativesConfig(AppConfig):
     verbose_name = _("cooperatives")
 
     def ready(self):
-        from . import signals  # the models are loaded only now
+        from accounts import notifications
+
+        from . import notices, signals  # the models are loaded only now
 
         signals.connect()
+        notifications.provide_awaiting(notices.awaiting)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from sectors.models import Filiere
 
+from . import notices
 from .duplicates import duplicates_flag_for
 from .history import history_filieres_refresh
 from .models import (
@@ -209,7 +210,9 @@ def change_request_approve(*, user, change_request: ChangeRequest) -> ChangeRequ
     if "filieres" in change_request.changes:
         filieres = list(Filiere.objects.filter(code__in=change_request.changes["filieres"]["new"]))
     organisation_update(user=user, organisation=organisation, filieres=filieres, **fields)
-    return _close(change_request, user, ChangeRequest.Status.APPROVED, "")
+    _close(change_request, user, ChangeRequest.Status.APPROVED, "")
+    notices.change_request_decided(change_request, by=user)
+    return change_request
 
 
 @transaction.atomic
@@ -218,7 +221,9 @@ def change_request_reject(*, user, change_request: ChangeRequest, reason: str) -
     _check_reviewer(user, change_request)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the request is rejected.")})
-    return _close(change_request, user, ChangeRequest.Status.REJECTED, reason)
+    _close(change_request, user, ChangeRequest.Status.REJECTED, reason)
+    notices.change_request_decided(change_request, by=user)
+    return change_request
 
 
 def _check_reviewer(user, change_request: ChangeRequest) -> None:
@@ -264,6 +269,8 @@ def link_propose(*, user, source: Organisation, target: Organisation, kind: str,
     link._history_user = user
     link.full_clean()
     link.save()
+    notices.link_changed(link, notices.Kind.LINK_CONFIRMED if link.status == LinkStatus.CONFIRMED
+                         else notices.Kind.LINK_PROPOSED, by=user)
     return link
 
 
@@ -275,11 +282,14 @@ def link_confirm(*, user, link: CooperationLink) -> CooperationLink:
         raise PermissionDenied
     if link.status == LinkStatus.ENDED:
         raise ValidationError(_("This link has ended."))
+    was = link.status
     link.source_confirmed |= "source" in sides
     link.target_confirmed |= "target" in sides
     _update_status(link)
     link._history_user = user
     link.save()
+    if was != LinkStatus.CONFIRMED and link.status == LinkStatus.CONFIRMED:
+        notices.link_changed(link, notices.Kind.LINK_CONFIRMED, by=user)
     return link
 
 
@@ -295,6 +305,7 @@ def link_end(*, user, link: CooperationLink, on: datetime.date | None = None,
     """End a link (either side may); ended links no longer count in reports."""
     if not _sides_user_speaks_for(user, link):
         raise PermissionDenied
+    was = link.status
     link.status = LinkStatus.ENDED
     link.end_date = on or timezone.localdate()
     if link.start_date and link.end_date < link.start_date:
@@ -303,6 +314,10 @@ def link_end(*, user, link: CooperationLink, on: datetime.date | None = None,
         link.note = f"{link.note}\n{note}".strip()
     link._history_user = user
     link.save()
+    if was != LinkStatus.ENDED:
+        # A proposal ended before both sides confirmed it was refused; a counted link ended.
+        notices.link_changed(link, notices.Kind.LINK_REFUSED if was == LinkStatus.PROPOSED
+                             else notices.Kind.LINK_ENDED, by=user)
     return link
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("", include("accounts.notification_urls")),
     path("api/v1/", include("reless_platform.api_urls")),
     path("me/space/", views.our_space, name="our_space"),
     path("me/suggestions/", views.my_suggestions, name="my_suggestions"),

@@ -7,6 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("reports")
 
     def ready(self):
+        from accounts import notifications
         from cooperatives import closed_years, year_notes
         from diagnostics import locks
 
@@ -16,3 +17,4 @@ class ReportsConfig(AppConfig):
         locks.provide_lock_reason(signoff.lock_reason)
         closed_years.provide_closed_year_aggregates(frozen.closed_year_aggregates)
         year_notes.provide_year_notes(signoff_notes.dashboard_notes)
+        notifications.provide_awaiting(signoff_notes.awaiting)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from communes.models import Commune
 
 from .models import ReportRun
+from .opportunity_notices import previous_opportunities, tell_new_opportunities
 
 NATIONAL = "national"
 logger = logging.getLogger(__name__)
@@ -108,12 +109,21 @@ def report_runs_start(run_ids: list[int]) -> list[ReportRun]:
 
 
 def report_run_finish(run: ReportRun, result: dict) -> ReportRun:
-    run.status = ReportRun.Status.DONE
-    run.result = result
-    run.error = ""
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "result", "error", "finished_at"])
-    return run
+    return report_runs_finish([run], [result])[0]
+
+
+def report_runs_finish(runs: list[ReportRun], results: list[dict]) -> list[ReportRun]:
+    """Store the results of the runs, done now; the representatives named by a new
+    cooperation opportunity are told (reports/opportunity_notices.py)."""
+    previous = previous_opportunities(runs)
+    for run, result in zip(runs, results, strict=True):
+        run.status = ReportRun.Status.DONE
+        run.result = result
+        run.error = ""
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "result", "error", "finished_at"])
+    tell_new_opportunities(runs, previous)
+    return runs
 
 
 def report_run_fail(run_id: int, error: BaseException | str) -> None:
@@ -207,4 +217,8 @@ def report_runs_store_changed(kind: str, year: int, results: dict[str, dict], *,
                if pcode in ids and pcode not in skip
                and stored.get(ids[pcode]) != json.loads(json.dumps(result))]
     ReportRun.objects.bulk_create(changed, batch_size=200)
+    if kind == ReportRun.Kind.COOPERATION:
+        tell_new_opportunities(changed, {pcode: (stored[ids[pcode]] or {}).get("opportunities")
+                                         for pcode in results
+                                         if pcode in ids and ids[pcode] in stored})
     return len(changed)

@@ -6,10 +6,14 @@ waiting for the departmental reviewer."). One query: the last step of each of th
 from collections.abc import Iterable
 
 from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.notifications import Awaiting, count_of
 from communes.models import Commune
+from cooperatives.permissions import scope_of
 
 from .models import SignoffStep, YearSignoff
 
@@ -55,3 +59,32 @@ def _latest_line(year: int, step: SignoffStep | None) -> str:
     if state == State.CLOSED:
         return _("Sign-off of %(year)s: closed on %(date)s.") % values
     return _("Sign-off of %(year)s: reopened on %(date)s, to be submitted again.") % values
+
+
+def awaiting(user) -> Awaiting | None:
+    """For a CTD agent's menu: the years returned to each of their communes (see
+    `accounts.notifications.menu_counts`)."""
+    communes = sorted(scope_of(user).commune_ids)
+    if not communes:
+        return None
+    values = {}
+    for pk in communes:
+        values[f"r{pk}_pcode"] = Subquery(Commune.objects.filter(pk=pk).values("pcode")[:1])
+        values[f"r{pk}_fr"] = Subquery(Commune.objects.filter(pk=pk).values("name_fr")[:1])
+        values[f"r{pk}_en"] = Subquery(Commune.objects.filter(pk=pk).values("name_en")[:1])
+        values[f"r{pk}_returned"] = count_of(YearSignoff.objects.filter(
+            commune_id=pk, state=State.RETURNED))
+
+    def items(row: dict) -> list[tuple[str, str, int]]:
+        found = []
+        for pk in communes:
+            where = ""
+            if len(communes) > 1:
+                english = get_language() == "en" and row[f"r{pk}_en"]
+                where = f" ({english or row[f'r{pk}_fr']})"
+            found.append((_("Years returned for correction") + where,
+                          reverse("reports:signoff_commune", args=[row[f"r{pk}_pcode"]]),
+                          row[f"r{pk}_returned"]))
+        return found
+
+    return Awaiting(values=values, items=items)

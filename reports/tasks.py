@@ -29,6 +29,7 @@ from .runs import (
     report_run_request,
     report_run_start,
     report_runs_fail_stale,
+    report_runs_finish,
     report_runs_queue_every_commune,
     report_runs_queued_before,
     report_runs_start,
@@ -95,8 +96,8 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
         by_pcode = result["communes"]
         for start in range(0, len(communes), STORE_CHUNK):
             with transaction.atomic():
-                for run in communes[start:start + STORE_CHUNK]:
-                    report_run_finish(run, by_pcode[run.scope])
+                chunk = communes[start:start + STORE_CHUNK]
+                report_runs_finish(chunk, [by_pcode[run.scope] for run in chunk])
         with transaction.atomic():
             report_runs_store_changed(kind, year, by_pcode,
                                       skip=frozenset(run.scope for run in communes))

@@ -47,7 +47,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Notification
 from cooperatives.models import (
     BureauMember,
     ChangeRequest,
@@ -259,6 +259,13 @@ MATRIX: dict[str, Route] = {
         get=rule(302, anon=302), post=rule(302, anon=302),
         kwargs=lambda w: {"uidb64": w.reset_uid, "token": w.reset_token}),
     "password_reset_complete": Route(get=PUBLIC, post=METHOD_405),
+    # The person's own notices: rep_a's notice answers 404 to everyone else.
+    "notifications": Route(get=SIGNED_IN, post=rule(302), writes=True,
+                           payload=lambda w: {"language": "en"}),
+    "notifications_read_all": Route(get=SIGNED_IN_405, post=rule(302),
+                                    writes=frozenset({"rep_a"})),
+    "notification_read": Route(get=SIGNED_IN_405, post=rule(302, {"rep_a"}), writes=True,
+                               kwargs=lambda w: {"pk": w.notice.pk}),
     # API: schema, docs, communes (public reference data)
     "api-schema": Route(get=PUBLIC, post=METHOD_405),
     "api-docs": Route(get=PUBLIC, post=METHOD_405),
@@ -615,6 +622,11 @@ def build_world() -> SimpleNamespace:
     w.change_request = ChangeRequest.objects.create(
         organisation=w.org_a, requested_by=w.users["rep_a"],
         changes={"members_total": {"old": 10, "new": 12}})
+    w.notice = Notification.objects.create(
+        recipient=w.users["rep_a"], kind=Notification.Kind.LINK_PROPOSED,
+        params={"source": w.org_a.name, "target": w.org_b.name, "link_kind": "Vente groupée"},
+        url=f"/links/{w.link_ab.pk}/", organisation_id=w.org_a.pk, object_type="link",
+        object_id=w.link_ab.pk)
     w.reless = Reless.objects.create(commune=w.commune_a, name="RELESS Alpha")
     w.bureau = BureauMember.objects.create(reless=w.reless, person_name="Chantal Bureau",
                                            office="president",

@@ -1,0 +1,53 @@
+"""New cooperation opportunities, told to the representatives they name.
+
+When a commune's cooperation run of the current year is stored, its opportunities (pairs of
+organisations sharing a filière with no counted link) are compared with those of the
+commune's previous done run of the same year: each pair absent from it is new, and the
+representatives of both organisations are told (`cooperatives.notices.opportunities_found`,
+once per organisation and partner, whatever later runs do). A commune's first run of a year
+has nothing to compare with: it tells no one (otherwise each new year, or the first run on
+a new platform, would tell every representative of the country at once).
+"""
+
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from cooperatives import notices
+
+from .models import ReportRun
+
+
+def _told_about(run: ReportRun) -> bool:
+    return (run.kind == ReportRun.Kind.COOPERATION and run.commune_id is not None
+            and run.year == timezone.localdate().year)
+
+
+def previous_opportunities(runs: list[ReportRun]) -> dict[str, list]:
+    """The opportunities of the latest done run of each run's commune (by P-code), for the
+    cooperation runs of the current year among `runs`, read before they are stored (one
+    query; none when no run is such)."""
+    scopes = {run.scope for run in runs if _told_about(run)}
+    if not scopes:
+        return {}
+    done = ReportRun.objects.filter(kind=ReportRun.Kind.COOPERATION, scope__in=scopes,
+                                    year=timezone.localdate().year,
+                                    status=ReportRun.Status.DONE)
+    latest = (done.filter(scope=OuterRef("scope")).order_by("-finished_at", "-id")
+              .values("pk")[:1])
+    return dict(done.filter(pk=Subquery(latest)).exclude(pk__in=[run.pk for run in runs])
+                .values_list("scope", "result__opportunities"))
+
+
+def tell_new_opportunities(runs: list[ReportRun], previous: dict[str, list]) -> int:
+    """Tell the representatives named by the opportunities of `runs` (just stored) that
+    `previous` (by P-code, as `previous_opportunities`) lacks; how many notices were made."""
+    found = []
+    for run in runs:
+        if not _told_about(run) or run.scope not in previous:
+            continue
+        before = {tuple(sorted(o["organisations"])) for o in previous[run.scope] or ()}
+        url = reverse("reports:cooperation_commune", args=[run.scope])
+        found += [(o, url) for o in (run.result or {}).get("opportunities", ())
+                  if tuple(sorted(o["organisations"])) not in before]
+    return notices.opportunities_found(found)
