@@ -156,11 +156,10 @@ def awaiting(user) -> Awaiting | None:
             if len(communes) > 1:
                 english = translation.get_language() == "en" and row[f"c{pk}_en"]
                 where = f" ({english or row[f'c{pk}_fr']})"
-            dashboard = reverse("commune_dashboard", args=[pcode])
             found += [
                 (_("Change requests to review") + where,
                  reverse("commune_change_requests", args=[pcode]), row[f"c{pk}_requests"]),
-                (_("Links to confirm") + where, dashboard,
+                (_("Links to confirm") + where, reverse("commune_links", args=[pcode]),
                  row[f"c{pk}_links_in"] + row[f"c{pk}_links_out"]),
                 (_("Possible duplicates to decide") + where,
                  reverse("quality:duplicate_queue", args=[pcode]), row[f"c{pk}_duplicates"]),

@@ -16,6 +16,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.notifications import menu_counts
 from communes.models import Commune
 from cooperatives import freshness
 from cooperatives.models import Organisation
@@ -72,7 +73,16 @@ def menu_for(request) -> Menu:
         menu = Menu(entries=_reviewer() + _account(user, counts), role="reviewer")
     else:
         menu = Menu(entries=_public(signed_in=True) + _account(user, counts), role="none")
-    return _marked(menu, path)
+    return _marked(_counted(menu, counts["by_path"]), path)
+
+
+def _counted(menu: Menu, by_path: dict[str, int]) -> Menu:
+    """Each entry and tab with the count of what awaits on its page (notices keep theirs)."""
+    def count(entries):
+        return tuple(Entry(e.label, e.url, e.count or by_path.get(_path(e.url), 0))
+                     for e in entries)
+    return Menu(entries=count(menu.entries), tabs=count(menu.tabs), tabs_label=menu.tabs_label,
+                role=menu.role)
 
 
 def _marked(menu: Menu, path: str) -> Menu:
@@ -119,8 +129,13 @@ def _places(user, scope) -> dict:
 
 
 def _counts(user) -> dict:
-    """What awaits the user and their unread notices (accounts.notifications)."""
-    return {}
+    """What awaits the user and their unread notices (accounts.notifications, one query),
+    with the awaiting counts keyed by the path of the page where they are dealt with."""
+    counts = menu_counts(user)
+    by_path = {}
+    for _label, url, n in counts["awaiting_items"]:
+        by_path[_path(url)] = by_path.get(_path(url), 0) + n
+    return {**counts, "by_path": by_path}
 
 
 def _public(*, signed_in: bool = False) -> tuple[Entry, ...]:
@@ -133,7 +148,8 @@ def _public(*, signed_in: bool = False) -> tuple[Entry, ...]:
 
 
 def _account(user, counts: dict) -> tuple[Entry, ...]:
-    return (Entry(_("Password"), reverse("password_change")),)
+    return (Entry(_("Notifications"), reverse("notifications"), counts.get("unread", 0)),
+            Entry(_("Password"), reverse("password_change")))
 
 
 def _admin() -> tuple[Entry, ...]:
@@ -155,22 +171,18 @@ def _agent_entries(commune: dict) -> tuple[Entry, ...]:
 
 def _agent_tabs(commune: dict, counts: dict) -> tuple[Entry, ...]:
     pcode = commune["pcode"]
-    waiting = {key: n for key, n in counts.get("awaiting_by_key", {}).items()}
     return (
         Entry(_("Dashboard"), reverse("commune_dashboard", args=[pcode])),
         Entry(_("Registry"), reverse("organisation_list", args=[pcode])),
         Entry("RELESS", reverse("reless_detail", args=[pcode])),
-        Entry(_("Links"), reverse("commune_links", args=[pcode]), waiting.get("links", 0)),
-        Entry(_("Change requests"), reverse("commune_change_requests", args=[pcode]),
-              waiting.get("change_requests", 0)),
+        Entry(_("Links"), reverse("commune_links", args=[pcode])),
+        Entry(_("Change requests"), reverse("commune_change_requests", args=[pcode])),
         Entry(_("Diagnostics"), reverse("diagnostic_list", args=[pcode])),
         Entry(_("Interventions"), reverse("commune_interventions", args=[pcode])),
         Entry(_("Reports"), reverse("reports:convergence_commune", args=[pcode])),
-        Entry(_("Sign-off"), reverse("reports:signoff_commune", args=[pcode]),
-              waiting.get("signoff", 0)),
+        Entry(_("Sign-off"), reverse("reports:signoff_commune", args=[pcode])),
         Entry(_("Import"), reverse("quality:import_start", args=[pcode])),
-        Entry(_("Quality"), reverse("quality:duplicate_queue", args=[pcode]),
-              waiting.get("duplicates", 0)),
+        Entry(_("Quality"), reverse("quality:duplicate_queue", args=[pcode])),
     )
 
 

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.notifications import latest_unread
 from cooperatives.models import ChangeRequest, Organisation
 from cooperatives.permissions import scope_of
 from reports.partners import opportunities_naming
@@ -44,6 +45,7 @@ def our_space(request):
         "suggestion_count": len(suggestions),
         "requests": requests[:REQUESTS_ON_LANDING],
         "request_count": requests.count(),
+        "notices": latest_unread(request.user),
     })
 
 

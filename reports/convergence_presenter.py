@@ -114,16 +114,19 @@ def _shape_convergence(run_id: int) -> dict:
     result = stored_result(run_id)
     acronyms = list(result.get("ministries") or [])
     states, scores, unmet, with_data = {}, {}, {}, []
+    by_ministry = {a: {} for a in acronyms}  # acronym -> state -> communes, for ?ministry=
     for pcode, report in (result.get("communes") or {}).items():
         cells = report.get("ministries") or {}
         codes = [cells.get(a, {}).get("state", "absent") for a in acronyms]
+        for acronym, code in zip(acronyms, codes, strict=True):
+            by_ministry[acronym].setdefault(code, []).append(pcode)
         states[pcode] = "".join(f'<td class="st {s}">{STATE_SYMBOLS[s]}</td>' for s in codes)
         scores[pcode] = Ratio.of(report.get("score"))
         unmet[pcode] = len(report.get("unmet_needs") or [])
         if any(s != "absent" for s in codes):
             with_data.append(pcode)
     return {"ministries": acronyms, "states": states, "scores": scores, "unmet": unmet,
-            "with_data": with_data,
+            "with_data": with_data, "by_ministry": by_ministry,
             "departments": result.get("departments") or {},
             "regions": result.get("regions") or {}, "country": result.get("country") or {}}
 
@@ -140,12 +143,15 @@ def _convergence_cells(run_id: int, lang: str) -> dict[str, str]:
 SORTS = ("score",)
 
 
-def national_convergence_page(run: ReportRun, place: Territory, sort: Sort | None) -> dict:
+def national_convergence_page(run: ReportRun, place: Territory, sort: Sort | None,
+                              ministry: str = "") -> dict:
     """The communes × ministries matrix of the selected communes and the matching totals.
 
     Communes with data (a ministry with needs, organisations or interventions) come first,
     in the territory's order or by `sort`; the others (`rows_without`) after, in the
-    territory's order."""
+    territory's order. `ministry` (an acronym of the report; anything else is ignored) adds
+    that ministry's own view: its figures and the selected communes where it is unsupported
+    (needs and organisations, no intervention) or unmet (needs, no organisation)."""
     data = national_convergence(run.pk)
     selected = [p for p in place.selected if p.pcode in data["states"]]
     href = reverse("reports:convergence_commune", args=["PCODE"]).replace("PCODE/", "")
@@ -159,7 +165,23 @@ def national_convergence_page(run: ReportRun, place: Territory, sort: Sort | Non
             "rows": table_rows(present, cells, href),
             "rows_without": table_rows(absent, cells, href),
             "totals": totals, "focus": totals[0],
-            "ministry_totals": _ministry_totals(totals[0]["data"], data)}
+            "ministry_totals": _ministry_totals(totals[0]["data"], data, ministry),
+            "ministry_focus": _ministry_focus(data, selected, ministry)}
+
+
+def _ministry_focus(data: dict, selected: list, ministry: str) -> dict | None:
+    if ministry not in data["ministries"]:
+        return None
+    names = {c.pcode: c.name for c in selected}
+    cells = data["by_ministry"][ministry]
+
+    def communes(state: str) -> list[dict]:
+        return sorted(({"pcode": p, "name": names[p]} for p in cells.get(state, ())
+                       if p in names), key=lambda c: c["name"])
+
+    return {"acronym": ministry, "name": _ministry_names().get(ministry, ministry),
+            "unsupported": communes("unsupported"), "unmet": communes("unmet"),
+            "converging": len([p for p in cells.get("converging", ()) if p in names])}
 
 
 def _total_rows(data: dict, place: Territory) -> list[dict]:
@@ -189,7 +211,7 @@ def _total_rows(data: dict, place: Territory) -> list[dict]:
                         for p, n in place.regions]
 
 
-def _ministry_totals(totals: dict, data: dict) -> list[dict]:
+def _ministry_totals(totals: dict, data: dict, selected: str = "") -> list[dict]:
     ministries = _ministry_names()
     out = []
     for acronym in data["ministries"]:
@@ -197,7 +219,8 @@ def _ministry_totals(totals: dict, data: dict) -> list[dict]:
         states = cell.get("states") or {}
         out.append({"acronym": acronym, "name": ministries.get(acronym, acronym),
                     "figures": [cell.get(f, 0) for f in FIGURES],
-                    "states": [states.get(s, 0) for s in STATES]})
+                    "states": [states.get(s, 0) for s in STATES],
+                    "selected": acronym == selected})
     return out
 
 

@@ -33,7 +33,8 @@ def opportunities_naming(organisation_ids) -> list[dict]:
                                   "partner_name": names[1 - side],
                                   "filiere_codes": opportunity.get("filieres") or [],
                                   "kind": opportunity.get("suggested_kind", ""),
-                                  "members": opportunity.get("members", 0)})
+                                  "members": opportunity.get("members", 0),
+                                  "year": timezone.localdate().year})
     filieres = _filiere_names({c for f in found for c in f["filiere_codes"]})
     kinds = dict(LinkKind.choices)
     for f in found:

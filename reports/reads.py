@@ -20,7 +20,7 @@ from .frozen import frozen_report
 from .models import FrozenReport, ReportRun
 from .runs import NATIONAL, latest_done, scope_key
 
-SHARED_VERSION = 1  # part of the shared cache keys: change it when a cached shape changes
+SHARED_VERSION = 2  # part of the shared cache keys: change it when a cached shape changes
 
 
 # Who may see what -------------------------------------------------------------------------

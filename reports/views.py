@@ -120,8 +120,14 @@ def _national_page(request, kind: str, present, columns: tuple[str, ...], **extr
 
 @require_safe
 def convergence_national(request):
-    """The communes × ministries matrix of states, filtered by region or department."""
-    return _national_page(request, CONVERGENCE, national_convergence_page, CONVERGENCE_SORTS,
+    """The communes × ministries matrix of states, filtered by region or department; with
+    `?ministry=` (an analyst's landing page) that ministry's own view first."""
+    ministry = request.GET.get("ministry", "")
+
+    def present(run, place, sort):
+        return national_convergence_page(run, place, sort, ministry=ministry)
+
+    return _national_page(request, CONVERGENCE, present, CONVERGENCE_SORTS,
                           legend=state_legend(), figure_meanings=FIGURE_MEANINGS)
 
 

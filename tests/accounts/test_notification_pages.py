@@ -63,7 +63,7 @@ def test_an_agent_sees_what_awaits_each_of_their_communes_in_one_query(
     counts = _counts(agent_a, django_assert_num_queries, 1)
     assert counts == {"unread": 1, "awaiting": 5, "awaiting_items": [
         ("Change requests to review", "/communes/CM901001001/change-requests/", 2),
-        ("Links to confirm", "/communes/CM901001001/dashboard/", 1),
+        ("Links to confirm", "/communes/CM901001001/links/", 1),
         ("Possible duplicates to decide", "/quality/communes/CM901001001/duplicates/", 1),
         ("Years returned for correction", "/reports/signoff/CM901001001/", 1)]}
 
@@ -77,7 +77,7 @@ def test_an_agent_of_two_communes_reads_each_by_name_still_in_one_query(
     freshness.renew_all()
     counts = _counts(agent_a, django_assert_num_queries, 1)
     assert counts["awaiting"] == 6
-    assert ("Links to confirm (Bêta)", "/communes/CM901001002/dashboard/", 1) in (
+    assert ("Links to confirm (Bêta)", "/communes/CM901001002/links/", 1) in (
         counts["awaiting_items"])
 
 

@@ -75,16 +75,16 @@ def labels(menus: dict) -> dict:
 
 ROLE_MENUS = {
     "anonymous": ["Overview", "Map", "Open data", "Log in"],
-    "agent_a": ["Dashboard", "Password", "Log out"],
+    "agent_a": ["Dashboard", "Notifications", "Password", "Log out"],
     "rep_a": ["Our space", "Our organisation", "Suggested partners", "Our requests",
-              "Reports of the commune", "Password", "Log out"],
+              "Reports of the commune", "Notifications", "Password", "Log out"],
     "analyst": ["Convergence (national)", "Cooperation (national)", "Map", "Our interventions",
-                "Record an intervention", "API and tokens", "Password", "Log out"],
+                "Record an intervention", "API and tokens", "Notifications", "Password", "Log out"],
     "admin_user": ["Organisations", "National quality", "Possible duplicates", "Imports",
                    "Integrity checks", "Report runs", "Convergence (national)",
                    "Cooperation (national)", "Years to sign off", "Administration",
-                   "Password", "Log out"],
-    "region_reviewer": ["Years to sign off", "Map", "Password", "Log out"],
+                   "Notifications", "Password", "Log out"],
+    "region_reviewer": ["Years to sign off", "Map", "Notifications", "Password", "Log out"],
 }
 AGENT_TABS = ["Dashboard", "Registry", "RELESS", "Links", "Change requests", "Diagnostics",
               "Interventions", "Reports", "Sign-off", "Import", "Quality"]
@@ -127,3 +127,13 @@ def test_landing_pages(cast, region_reviewer, commune_a, minader):
     assert landing(cast["analyst"]) == f"/reports/convergence/?ministry={minader.acronym}"
     assert landing(cast["admin_user"]) == "/organisations/"
     assert landing(region_reviewer) == "/reports/signoff/"
+
+
+def test_the_menu_counts_what_awaits(agent_a, rep_a, org_a, org_b, commune_a):
+    from cooperatives.models import ChangeRequest, CooperationLink
+    ChangeRequest.objects.create(organisation=org_a, requested_by=rep_a, changes={})
+    CooperationLink.objects.create(source=org_b, target=org_a, kind="joint_sale",
+                                   source_confirmed=True)
+    html = client_for(agent_a, language="en").get("/me/", follow=True).content.decode()
+    tabs = labels(menus_of(html))["tabs"]
+    assert tabs[1:5] == ["Registry", "RELESS", "Links 1 waiting", "Change requests 1 waiting"]

@@ -43,7 +43,8 @@ def test_suggested_partners_are_the_latest_runs_opportunities_naming_the_organis
              s["filieres"], s["members"]) for s in suggestions] == [
         (org_a.pk, partner.pk, "Coop Gamma", "Joint sale", ["Cassava"], 41)]
     html = response.content.decode()
-    assert f"/organisations/{org_a.pk}/links/new/?partner={partner.pk}&amp;kind=joint_sale" in html
+    assert f'action="/reports/cooperation/{commune_a.pcode}/opportunities/propose/"' in html
+    assert f'name="organisations" value="{partner.pk}"' in html
     assert "Coop Delta" not in html
 
 
