@@ -184,8 +184,8 @@ def many(commune_a, cassava):
 
 
 @pytest.mark.parametrize("lang, text", [
-    ("en", "1,234 organisations registered."),
-    ("fr", f"1{NNBSP}234 organisations enregistrées.")])
+    ("en", "<b>1,234</b>registered organisations"),
+    ("fr", f"<b>1{NNBSP}234</b>organisations enregistrées")])
 def test_the_national_page_groups_thousands(many, lang, text):
     client = client_for(None, lang)
     html = client.get(reverse("home")).content.decode()
