@@ -1,0 +1,35 @@
+"""The agent's commune tabs in Chromium at 360 px: the tab bar scrolls inside itself, counts
+and all, and the page never scrolls sideways (issue 14)."""
+
+import os
+
+import pytest
+
+from cooperatives.models import ChangeRequest
+
+from ..conftest import PASSWORD
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+@pytest.fixture
+def waiting(org_a, rep_a, agent_a):
+    ChangeRequest.objects.create(organisation=org_a, requested_by=rep_a, changes={})
+
+
+def test_the_tab_bar_never_widens_the_page(waiting, browser, live_server, agent_a, commune_a):
+    page = browser.new_page(viewport={"width": 360, "height": 740}, locale="en-US")
+    page.set_default_timeout(20000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", agent_a.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    tabs = page.locator("nav.tabbar")
+    text = tabs.locator("a", has_text="Change requests").text_content()
+    assert " ".join(text.split()) == "Change requests 1 waiting"
+    assert page.evaluate("document.documentElement.scrollWidth") == 360
+    tabs.locator("a", has_text="Quality").click()
+    assert page.url.endswith(f"/quality/communes/{commune_a.pcode}/duplicates/")
+    assert page.evaluate("document.documentElement.scrollWidth") == 360
