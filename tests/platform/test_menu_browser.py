@@ -7,7 +7,7 @@ import pytest
 
 from cooperatives.models import ChangeRequest
 
-from ..conftest import PASSWORD
+from ..signed_in import signed_in_page
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -19,13 +19,8 @@ def waiting(org_a, rep_a, agent_a):
 
 
 def test_the_tab_bar_never_widens_the_page(waiting, browser, live_server, agent_a, commune_a):
-    page = browser.new_page(viewport={"width": 360, "height": 740}, locale="en-US")
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", agent_a.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    page = signed_in_page(browser, live_server, agent_a.username,
+                          viewport={"width": 360, "height": 740})
     tabs = page.locator("nav.tabbar")
     text = tabs.locator("a", has_text="Change requests").text_content()
     assert " ".join(text.split()) == "Change requests 1 waiting"

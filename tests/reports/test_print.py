@@ -20,7 +20,6 @@ from reports.models import ReportRun
 from sectors.models import Filiere, Ministry, Sector
 from sectors.taxonomy import load_taxonomy
 
-from ..conftest import PASSWORD
 from ..factories import (
     DiagnosticFactory,
     EntryFactory,
@@ -28,6 +27,7 @@ from ..factories import (
     LinkFactory,
     OrganisationFactory,
 )
+from ..signed_in import signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -69,14 +69,7 @@ def commune_year(commune_a, agent_a):
 
 @pytest.fixture
 def agent_page(browser, live_server, agent_a):
-    page = browser.new_page(locale="fr-FR")
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", agent_a.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    return page
+    return signed_in_page(browser, live_server, agent_a.username, locale="fr-FR")
 
 
 def _overflowing_tables(page):

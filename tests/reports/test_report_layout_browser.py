@@ -9,7 +9,7 @@ from reports.models import ReportRun
 from sectors.models import Ministry
 from sectors.taxonomy import load_taxonomy
 
-from ..conftest import PASSWORD
+from ..signed_in import signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -46,14 +46,7 @@ def national(analyst, commune_a, commune_b, commune_c):
 
 @pytest.fixture
 def analyst_page(national, browser, live_server, analyst):
-    page = browser.new_page(locale="fr-FR")
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", analyst.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    return page
+    return signed_in_page(browser, live_server, analyst.username, locale="fr-FR")
 
 
 WIDE_TABLES = """() => [...document.querySelectorAll('table.ministries')]
