@@ -4,6 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make test` runs the tests on every core (pytest-xdist), a whole file per worker process in
+# its order (--dist loadfile: many tests rely on the order of their file; module fixtures such
+# as gunicorn servers start once). Each worker has its own test database and Redis database
+# (tests/settings.py). `make test PYTEST_WORKERS=0` runs them in this one process.
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 # Where `make run` serves; WhiteNoise serves the collected (hashed, compressed) static files,
 # as in production, so the pages look the same as they will for users.
@@ -70,7 +75,7 @@ test: install messages
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) manage.py check
 	$(PY) manage.py collectstatic --no-input -v 0
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
