@@ -7,7 +7,8 @@ PYTEST_ARGS ?=
 # `make test` runs the tests on every core (pytest-xdist), a whole file per worker process in
 # its order (--dist loadfile: many tests rely on the order of their file; module fixtures such
 # as gunicorn servers start once). Each worker has its own test database and Redis database
-# (tests/settings.py). `make test PYTEST_WORKERS=0` runs them in this one process.
+# (tests/settings.py): at most 15 workers, Redis's default 16 databases less the run's own.
+# `make test PYTEST_WORKERS=0` runs them in this one process.
 PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 # Where `make run` serves; WhiteNoise serves the collected (hashed, compressed) static files,
@@ -75,7 +76,7 @@ test: install messages
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) manage.py check
 	$(PY) manage.py collectstatic --no-input -v 0
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --maxprocesses 15 --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
