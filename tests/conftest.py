@@ -51,9 +51,11 @@ os.environ.setdefault("CACHE_PREFIX", settings.CACHES["default"].get("KEY_PREFIX
 collect_ignore = [] if os.environ.get("RELESS_FAULTS") == "1" else ["faults"]
 
 # The longest files (seconds in one process on the 2-core CI machine, from --durations): under
-# pytest-xdist (`make test`, --dist loadfile) they go to the workers first. pytest-django puts
-# transactional tests last, and these are transactional: the page sweep, sent last, ran alone
-# for its last 4 minutes while the other worker sat idle. A run in one process keeps the order.
+# pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder, files sent in this order)
+# they go to the workers first. pytest-django puts transactional tests last, and these are
+# transactional; xdist's own reordering sends the files with the most tests first: either way
+# the page sweep (three tests) went last and ran alone for its last minutes while the other
+# worker sat idle. A run in one process keeps the usual order.
 SLOW_FILES = (
     "tests/platform/test_page_sweep.py",  # 222: every page, role, language and width
     "tests/platform/test_api_fuzz.py",  # 71: schemathesis against gunicorn
