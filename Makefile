@@ -4,6 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make test` runs the tests on every core (pytest-xdist), a whole file per worker process in
+# its order (--dist loadfile: many tests rely on the order of their file; module fixtures such
+# as gunicorn servers start once). Files go out in the order collected (--no-loadscope-reorder):
+# the longest first (tests/conftest.py), where xdist would send the files with the most tests
+# first and the page sweep (three tests, the longest) last. Each worker has its own test
+# database and Redis database (tests/settings.py): at most 15 workers, Redis's default 16
+# databases less the run's own. `make test PYTEST_WORKERS=0` runs them in this one process.
+PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 # Where `make run` serves; WhiteNoise serves the collected (hashed, compressed) static files,
 # as in production, so the pages look the same as they will for users.
@@ -70,7 +78,8 @@ test: install messages
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(PY) manage.py check
 	$(PY) manage.py collectstatic --no-input -v 0
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --maxprocesses 15 --dist loadfile \
+	  --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

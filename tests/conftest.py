@@ -50,6 +50,30 @@ os.environ.setdefault("CACHE_PREFIX", settings.CACHES["default"].get("KEY_PREFIX
 # The fault scenarios stop PostgreSQL and Redis: only `make faults` (RELESS_FAULTS=1) runs them.
 collect_ignore = [] if os.environ.get("RELESS_FAULTS") == "1" else ["faults"]
 
+# The longest files (seconds in one process on the 2-core CI machine, from --durations): under
+# pytest-xdist (`make test`: --dist loadfile --no-loadscope-reorder, files sent in this order)
+# they go to the workers first. pytest-django puts transactional tests last, and these are
+# transactional; xdist's own reordering sends the files with the most tests first: either way
+# the page sweep (three tests) went last and ran alone for its last minutes while the other
+# worker sat idle. A run in one process keeps the usual order.
+SLOW_FILES = (
+    "tests/platform/test_page_sweep.py",  # 222: every page, role, language and width
+    "tests/platform/test_api_fuzz.py",  # 71: schemathesis against gunicorn
+    "tests/accounts/test_auth_workers.py",  # 51: gunicorn with two workers, twice
+    "tests/platform/test_worker.py",  # 35: real Celery workers
+    "tests/operations/test_bench_smoke.py",  # 33: the benchmark, wrk included
+    "tests/operations/test_first_run.py",  # 22: `make run` on a fresh database
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's ordering
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    first = {path: rank for rank, path in enumerate(SLOW_FILES)}
+    # A stable sort: the tests of a file keep their order, the other files theirs.
+    items.sort(key=lambda item: first.get(item.nodeid.split("::", 1)[0], len(first)))
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

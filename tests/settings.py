@@ -4,8 +4,31 @@ Processes the tests start (gunicorn, Celery workers) inherit RELESS_DEV with the
 the environment."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("RELESS_DEV", "1")
+
+
+def _redis_url_of_xdist_worker(url: str, worker: str) -> str:
+    """REDIS_URL with the database index of this pytest-xdist worker: the given index + 1 + N
+    for worker gwN (redis://host:6379/0 -> /1 for gw0, /2 for gw1).
+
+    Every worker has its own test database (pytest-django names it test_<name>_gwN), so its
+    cached figures, login counters and Celery queues must not meet another worker's either:
+    `cache.clear()` empties the whole Redis database, queues included. A serial run keeps the
+    given index. Redis has 16 databases by default: up to 15 workers on index 0."""
+    parts = urlsplit(url)
+    index = int(parts.path.strip("/") or 0) + 1 + int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{index}"))
+
+
+# Set before the platform's settings read it, and inherited by the servers and Celery workers
+# the tests start. Derived from the run's own URL, kept aside: a Celery worker loading these
+# settings again (it inherits PYTEST_XDIST_WORKER) finds the same index, not the next one.
+if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["REDIS_URL"] = _redis_url_of_xdist_worker(
+        os.environ.setdefault("RELESS_TESTS_REDIS_URL", os.environ["REDIS_URL"]),
+        os.environ["PYTEST_XDIST_WORKER"])
 
 from reless_platform.settings import *  # noqa: E402, F403
 from reless_platform.settings import REDIS_URL  # noqa: E402

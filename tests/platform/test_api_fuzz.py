@@ -70,9 +70,18 @@ def registry(commune_a, commune_b, org_a, org_b, cassava, minader):
 
 
 def random_seed() -> int:
-    """RELESS_FUZZ_SEED when set (to replay a failure), else a new random seed."""
+    """RELESS_FUZZ_SEED when set (to replay a failure), else a new random seed.
+
+    Under pytest-xdist every worker collects every test and the seed names them: the seed
+    comes from the run's id (PYTEST_XDIST_TESTRUNUID, the same in every worker, new each run),
+    so the workers collect the same tests."""
     value = os.environ.get("RELESS_FUZZ_SEED")
-    return int(value) if value else random.SystemRandom().randrange(2**31)
+    if value:
+        return int(value)
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id:
+        return int(run_id, 16) % 2**31
+    return random.SystemRandom().randrange(2**31)
 
 
 RANDOM_SEED = random_seed()  # once per session: it names the tests, so every log shows it
