@@ -11,6 +11,8 @@ PYTEST_ARGS ?=
 # first and the page sweep (three tests, the longest) last. Each worker has its own test
 # database and Redis database (tests/settings.py): at most 15 workers, Redis's default 16
 # databases less the run's own. `make test PYTEST_WORKERS=0` runs them in this one process.
+# Tests marked `serial` run afterwards in a fresh process of their own: the import's memory
+# limit on a child process, whose outcome depends on what the parent process holds.
 PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 # Where `make run` serves; WhiteNoise serves the collected (hashed, compressed) static files,
@@ -79,7 +81,8 @@ test: install messages
 	$(PY) manage.py check
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --maxprocesses 15 --dist loadfile \
-	  --no-loadscope-reorder $(PYTEST_ARGS)
+	  --no-loadscope-reorder -m "not serial" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]  # 5: none selected
 
 lint: install
 	$(VENV)/bin/ruff check .

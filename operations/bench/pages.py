@@ -30,6 +30,8 @@ SKIPPED = {
     "change_request_review": "action", "reports:signoff_step": "action",
     "quality:import_detail": "needs an import job",
     "my_space": "redirects to the role's landing page",
+    "notification_read": "action", "notifications_read_all": "action",
+    "reports:opportunity_propose": "action",
     "api-docs-try": "developer tool (Swagger UI, about 530 KB), linked from the API reference",
 }
 PUBLIC = {"home", "login", "password_reset", "password_reset_done", "password_reset_complete",

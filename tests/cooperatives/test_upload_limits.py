@@ -306,6 +306,10 @@ def test_it_reads_the_same_table_in_a_child_process():
     assert str(refused.value) == "Ce fichier n'a pas pu être lu comme un classeur XLSX."
 
 
+# A child's address-space limit is counted from what the parent process maps: after a worker
+# of the parallel run has held other files' data, a 70 MB read could fit. These run in a fresh
+# process of their own after the parallel run (make test: -m serial).
+@pytest.mark.serial
 @override_settings(IMPORT_READ_MEMORY_MB=16)
 def test_it_stops_a_child_that_needs_more_memory_than_allowed():
     with translation.override("en"), pytest.raises(OutOfMemory) as refused:
@@ -314,6 +318,7 @@ def test_it_stops_a_child_that_needs_more_memory_than_allowed():
                                   "allows: split it into smaller files.")
 
 
+@pytest.mark.serial
 @override_settings(IMPORT_READ_MEMORY_MB=16)
 def test_it_records_a_job_that_ran_out_of_memory_as_failed(
         agent_a, commune_a, django_capture_on_commit_callbacks):
