@@ -39,8 +39,9 @@ PUBLIC = {"home", "login", "password_reset", "password_reset_done", "password_re
           "api-docs"}
 NATIONAL = {"reports:convergence_national", "reports:cooperation_national",
             "quality:scorecards", "ministry_interventions", "intervention_start"}
-ADMIN = {"organisation_list_all", "quality:import_list"}  # the national lists
-REPRESENTATIVE = {"change_propose"}
+ADMIN = {"organisation_list_all", "quality:import_list",  # the national lists and pages
+         "quality:duplicates_national", "integrity", "report_runs"}
+REPRESENTATIVE = {"change_propose", "our_space", "my_suggestions", "my_requests"}
 
 
 def _routes(patterns, prefix="", namespace=""):
