@@ -4,7 +4,6 @@ name known in both languages (a filière, a kind of link), read in the language 
 or of the e-mail."""
 
 from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 
 TITLES = {
     "change_approved": gettext_lazy("Change request approved"),
@@ -21,29 +20,27 @@ def title(kind: str) -> str:
     return str(TITLES.get(kind, kind))
 
 
-def _sentence(kind: str) -> str:
-    # One gettext per sentence, so that makemessages finds each.
-    if kind == "change_approved":
-        return _("Your change request for %(organisation)s has been approved: the new "
-                 "values are in the registry.")
-    if kind == "change_rejected":
-        return _("Your change request for %(organisation)s has been rejected. "
-                 "Reason: %(reason)s")
-    if kind == "link_proposed":
-        return _("%(source)s proposes a link “%(link_kind)s” with %(target)s: it counts "
-                 "once both sides have confirmed it.")
-    if kind == "link_confirmed":
-        return _("The link “%(link_kind)s” between %(source)s and %(target)s is confirmed "
-                 "by both sides: it now counts in the reports.")
-    if kind == "link_refused":
-        return _("The proposed link “%(link_kind)s” between %(source)s and %(target)s has "
-                 "been refused.")
-    if kind == "link_ended":
-        return _("The link “%(link_kind)s” between %(source)s and %(target)s has ended.")
-    if kind == "opportunity":
-        return _("New cooperation opportunity: %(organisation)s and %(partner)s share "
-                 "%(filieres)s and have no link yet.")
-    return kind
+SENTENCES = {
+    "change_approved": gettext_lazy(
+        "Your change request for %(organisation)s has been approved: the new values are in "
+        "the registry."),
+    "change_rejected": gettext_lazy(
+        "Your change request for %(organisation)s has been rejected. Reason: %(reason)s"),
+    "link_proposed": gettext_lazy(
+        "%(source)s proposes a link “%(link_kind)s” with %(target)s: it counts once both "
+        "sides have confirmed it."),
+    "link_confirmed": gettext_lazy(
+        "The link “%(link_kind)s” between %(source)s and %(target)s is confirmed by both "
+        "sides: it now counts in the reports."),
+    "link_refused": gettext_lazy(
+        "The proposed link “%(link_kind)s” between %(source)s and %(target)s has been "
+        "refused."),
+    "link_ended": gettext_lazy(
+        "The link “%(link_kind)s” between %(source)s and %(target)s has ended."),
+    "opportunity": gettext_lazy(
+        "New cooperation opportunity: %(organisation)s and %(partner)s share %(filieres)s and "
+        "have no link yet."),
+}
 
 
 def _value(value) -> str:
@@ -62,4 +59,5 @@ class _Values(dict):
 
 def text(kind: str, params: dict) -> str:
     """The notice's sentence in the active language."""
-    return _sentence(kind) % _Values({k: _value(v) for k, v in (params or {}).items()})
+    values = _Values({k: _value(v) for k, v in (params or {}).items()})
+    return str(SENTENCES.get(kind, kind)) % values
