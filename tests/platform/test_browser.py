@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ..conftest import PASSWORD
+from ..signed_in import signed_in_page
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -18,15 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
 def _log_in(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    return page
+    return signed_in_page(browser, live_server, username,
+                          viewport={"width": 360, "height": 740}, timeout=15000)
 
 
 def test_it_registers_a_cooperative_and_approves_a_representatives_change(

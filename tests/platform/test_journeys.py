@@ -24,8 +24,8 @@ from reports.models import ReportRun
 from reports.runs import latest_done
 from reports.tasks import queue_commune_reports
 
-from ..conftest import PASSWORD
 from ..factories import DiagnosticFactory, EntryFactory, LinkFactory, OrganisationFactory
+from ..signed_in import signed_in_page
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -38,16 +38,8 @@ DESKTOP = {"width": 1280, "height": 800}
 
 def _log_in(browser, live_server, username, viewport):
     """The login page is the only address ever typed."""
-    context = browser.new_context(viewport=viewport, locale="en-US")
-    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    return page
+    return signed_in_page(browser, live_server, username, viewport=viewport, language="en",
+                          timeout=15000)
 
 
 def _menu(page, label):
