@@ -2,6 +2,7 @@
 registry events), networks (RELESS, bureau, cooperation links) and workflow (roles, change
 requests, import jobs, duplicate flags). Django finds them through this package."""
 
+from .consent import ContactConsent
 from .networks import (
     BureauMember,
     CooperationLink,
@@ -13,6 +14,7 @@ from .networks import (
 from .organisations import (
     COUNT_FIELDS,
     LEGAL_MINIMUM_MEMBERS,
+    ContactConsentState,
     LegalForm,
     Organisation,
     OrganisationFiliere,
@@ -22,7 +24,8 @@ from .organisations import (
 from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignment
 
 __all__ = [
-    "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS", "BureauMember", "ChangeRequest", "CooperationLink",
+    "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS", "BureauMember", "ChangeRequest", "ContactConsent",
+    "ContactConsentState", "CooperationLink",
     "DuplicateFlag", "ImportJob", "LegalForm", "LinkKind", "LinkStatus", "Organisation",
     "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",
     "RoleAssignment", "link_counted_on",

@@ -37,6 +37,12 @@ class OrganisationStatus(models.TextChoices):
     DISSOLVED = "dissolved", _("Dissolved")
 
 
+class ContactConsentState(models.TextChoices):
+    MISSING = "missing", _("no consent recorded")
+    GIVEN = "given", _("consent given")
+    WITHDRAWN = "withdrawn", _("consent withdrawn")
+
+
 class OrganisationQuerySet(models.QuerySet):
     def registered(self):
         """The registry's organisations in every public count: all but the dissolved ones
@@ -108,6 +114,12 @@ class Organisation(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # Whether the contact person's consent stands (cooperatives.consent keeps it in step with
+    # the ContactConsent records): the contact is shown to nobody unless it is "given".
+    contact_consent = models.CharField(_("contact's consent"), max_length=10,
+                                       choices=ContactConsentState.choices,
+                                       default=ContactConsentState.MISSING,
+                                       db_default=ContactConsentState.MISSING)
     description = models.TextField(_("description"), blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
