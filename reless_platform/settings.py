@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "cooperatives",
     "diagnostics",
     "reports",
+    "privacy",
     "operations",  # last: what runs the platform (set-up, generator, backups, bench)
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("me/requests/", views.my_requests, name="my_requests"),
     path("operations/integrity/", operations_views.integrity, name="integrity"),
     path("operations/runs/", operations_views.report_runs, name="report_runs"),
+    path("", include("privacy.urls")),
     path("", include("reports.urls")),
     path("", include("diagnostics.urls")),
     path("", include("cooperatives.urls")),
