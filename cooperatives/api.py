@@ -33,6 +33,7 @@ from sectors.models import Filiere
 
 from . import closed_years, freshness
 from .api_history import HISTORY_SCHEMA, history_response
+from .consent import CONTACT_FIELDS, contact_shown
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
 from .models import COUNT_FIELDS, Organisation, OrganisationStatus
 from .permissions import (
@@ -52,6 +53,7 @@ from .selectors import (
     organisations_aggregated_for,
 )
 from .serializers import (
+    CONSENT_FIELD,
     PERSONAL_FIELDS,
     PUBLIC_FIELDS,
     AggregateParamsSerializer,
@@ -59,6 +61,7 @@ from .serializers import (
     OrganisationPublicSerializer,
     OrganisationSavedSerializer,
     OrganisationSerializer,
+    consent_from,
 )
 from .services import (
     organisation_archive,
@@ -137,7 +140,7 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     def csv_columns(self, request):
         personal = scope_of(request.user).sees_personal_data
-        return PUBLIC_FIELDS + PERSONAL_FIELDS if personal else PUBLIC_FIELDS
+        return PUBLIC_FIELDS + PERSONAL_FIELDS + (CONSENT_FIELD,) if personal else PUBLIC_FIELDS
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -154,8 +157,9 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = {**dict.fromkeys(COUNT_FIELDS), **serializer.validated_data}
+        consent = consent_from(data)
         organisation = organisation_create(user=request.user, filieres=data.pop("filieres", None),
-                                           **data)
+                                           consent=consent, **data)
         return Response(self._saved(organisation), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -175,7 +179,9 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
             renderer_classes=[JSONRenderer])
     def history(self, request, *args, **kwargs):
         organisation = self.get_object()
-        hidden = () if sees_contacts(scope_of(request.user), organisation) else PERSONAL_FIELDS
+        hidden = (() if sees_contacts(scope_of(request.user), organisation) else PERSONAL_FIELDS)
+        if not contact_shown(organisation):
+            hidden = tuple({*hidden, *CONTACT_FIELDS})
         return history_response(request.user, organisation.history.all(), exclude=hidden)
 
     def _writable_object(self) -> Organisation:
@@ -211,13 +217,15 @@ def _apply_changes(user, organisation: Organisation, data: dict) -> None:
     """Save the validated fields through the services; a new dormant or dissolved status
     archives the organisation (with its registry event) after the other changes."""
     filieres = data.pop("filieres", None)
+    consent = consent_from(data)
     archive_as = data.get("status")
     if archive_as in ARCHIVED and archive_as != organisation.status:
         data.pop("status")
     else:
         archive_as = None
-    if data or filieres is not None:
-        organisation_update(user=user, organisation=organisation, filieres=filieres, **data)
+    if data or filieres is not None or consent:
+        organisation_update(user=user, organisation=organisation, filieres=filieres,
+                            consent=consent, **data)
     if archive_as:
         organisation_archive(user=user, organisation=organisation, status=archive_as)
 

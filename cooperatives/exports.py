@@ -24,6 +24,7 @@ from communes.models import Commune, Department, Region
 from core import csvsafe
 from sectors.models import Filiere, Ministry
 
+from .consent import CONTACT_FIELDS, contact_shown
 from .filters import OrganisationFilterSet
 from .models import Organisation
 from .permissions import (
@@ -33,7 +34,6 @@ from .permissions import (
 )
 
 PLATFORM = "RELESS"
-CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 ORGANISATION_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date",
                        "ues_number", "locality", "members_total", "members_women",
                        "members_youth", "employees", "share_capital", "reless_member_since",
@@ -121,6 +121,7 @@ def organisation_table(user, params) -> Table:
                *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[8:])]
     if personal:
         columns += [str(meta.get_field(f).verbose_name) for f in CONTACT_FIELDS]
+        columns.append(str(meta.get_field("contact_consent").verbose_name))
     organisations = (filterset.qs.select_related("commune__department__region",
                                                  "primary_filiere")
                      .prefetch_related(Prefetch("filieres",
@@ -142,7 +143,9 @@ def _organisation_rows(organisations, scope: Scope, personal: bool) -> Iterator[
                *(getattr(o, f) for f in ORGANISATION_FIELDS[8:])]
         if personal:
             full = _sees_in_full(scope, o.commune_id, o.pk)
-            row += [getattr(o, f) if full else "" for f in CONTACT_FIELDS]
+            shown = full and contact_shown(o)
+            row += [getattr(o, f) if shown else "" for f in CONTACT_FIELDS]
+            row.append(o.get_contact_consent_display() if full else "")
         yield row
 
 

@@ -10,10 +10,13 @@ from communes.models import Commune
 from core.forms import on_unique_fields
 from sectors.models import Filiere
 
+from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown
 from .models import (
     COUNT_FIELDS,
     LEGAL_MINIMUM_MEMBERS,
     BureauMember,
+    ContactConsent,
+    ContactConsentState,
     CooperationLink,
     LegalForm,
     Organisation,
@@ -90,10 +93,23 @@ class OrganisationForm(forms.ModelForm):
                              "converted_from_gic", "reless_member_since")),
         (_("Members and means"), ("members_total", "members_women", "members_youth",
                                   "employees", "share_capital")),
-        (_("Contact"), ("contact_name", "contact_phone", "contact_email")),
+        (_("Contact"), ("contact_name", "contact_phone", "contact_email", "consent_method",
+                        "consent_document")),
         (_("Map point"), ("latitude", "longitude")),
     )
     map_title = fieldsets[-1][0]
+    contact_title = fieldsets[-2][0]
+
+    # The contact person's consent, asked while none stands (cooperatives.consent).
+    consent_method = forms.ChoiceField(
+        label=_("How the contact person consented"), required=False,
+        choices=[("", "—"), *((m.value, m.label) for m in ContactConsent.Method
+                              if m != ContactConsent.Method.ONLINE)],
+        help_text=_("Required with a contact: the contact is kept and shown only with its "
+                    "person's consent."))
+    consent_document = forms.CharField(
+        label=_("Where the signed form is kept"), required=False, max_length=120,
+        help_text=_("For a paper form: the file or binder at the commune, e.g. RELESS 2026/14."))
 
     class Meta:
         model = Organisation
@@ -120,6 +136,20 @@ class OrganisationForm(forms.ModelForm):
         self._limit_related(organisation)
         _count_fields_optional(self, organisation)
         _point_and_phone_hints(self)
+        self.contact_note = ""
+        if organisation.pk and contact_shown(organisation):
+            del self.fields["consent_method"], self.fields["consent_document"]
+        elif organisation.pk and organisation.contact_consent != ContactConsentState.MISSING:
+            # A withdrawn consent: the stored contact stays hidden, and is not typed over.
+            for name in (*CONTACT_FIELDS, "consent_method", "consent_document"):
+                del self.fields[name]
+            self.contact_note = contact_hidden_reason(organisation)
+        elif organisation.pk and any(getattr(organisation, f) for f in CONTACT_FIELDS):
+            for name in CONTACT_FIELDS:  # hidden until its consent is recorded here
+                del self.fields[name]
+            self.contact_note = contact_hidden_reason(organisation)
+            self.fields["consent_method"].help_text = _(
+                "Record how its person consented to show the stored contact again.")
 
     def _limit_related(self, organisation: Organisation) -> None:
         """Unions of the department and GICs of the commune, plus the current values, so the
@@ -139,10 +169,33 @@ class OrganisationForm(forms.ModelForm):
 
     def grouped(self):
         """(title, bound fields) for each fieldset, for the template."""
-        return [(title, [self[name] for name in names]) for title, names in self.fieldsets]
+        return [(title, [self[name] for name in names if name in self.fields])
+                for title, names in self.fieldsets]
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self._meta.fields
+                if name in self.fields}
+
+    def clean(self):
+        data = super().clean()
+        if "consent_method" in self.fields and any(data.get(f) for f in CONTACT_FIELDS):
+            if not data.get("consent_method"):
+                self.add_error("consent_method", _(
+                    "Say how the contact person consented, or leave the contact empty."))
+            elif (data["consent_method"] == ContactConsent.Method.PAPER
+                  and not data.get("consent_document", "").strip()):
+                self.add_error("consent_document", _(
+                    "Say where the signed form is kept at the commune."))
+        return data
+
+    def consent(self) -> dict | None:
+        """The consent to record with the contact, or None."""
+        data = self.cleaned_data
+        contact_typed = any(data.get(f) for f in CONTACT_FIELDS)
+        if data.get("consent_method") and (contact_typed or "contact_name" not in self.fields):
+            return {"method": data["consent_method"],
+                    "document_reference": data.get("consent_document", "")}
+        return None
 
 
 class ArchiveForm(forms.Form):
@@ -189,9 +242,15 @@ class ChangeProposalForm(forms.Form):
         self.fields["filieres"].queryset = filiere_queryset()
         _count_fields_optional(self, organisation)
         _point_and_phone_hints(self)
+        # Without its person's consent the contact is neither shown nor proposed: the
+        # representative records the consent first (the consent page).
+        self.contact_note = contact_hidden_reason(organisation)
+        if self.contact_note:
+            for name in CONTACT_FIELDS:
+                del self.fields[name]
 
     def instant(self):
-        return [self[name] for name in self.instant_fields]
+        return [self[name] for name in self.instant_fields if name in self.fields]
 
     def reviewed(self):
         return [self[name] for name in self.reviewed_fields]

@@ -7,13 +7,16 @@ from rest_framework import exceptions, serializers
 from communes.models import Commune
 from sectors.models import Filiere
 
-from .models import COUNT_FIELDS, Organisation
+from .consent import CONTACT_FIELDS, contact_shown
+from .models import COUNT_FIELDS, ContactConsent, Organisation
 from .permissions import can_write_commune
 from .selectors import GROUPINGS, LEVELS
 
 # Personal data: only users who may see the organisation in full get these fields. The
 # description is free text its representatives write, so it may name people too.
 PERSONAL_FIELDS = ("contact_name", "contact_phone", "contact_email", "description")
+# The contact is shown only while its person's consent stands (cooperatives.consent).
+CONSENT_FIELD = "contact_consent"
 PUBLIC_FIELDS = (
     "id", "name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "ues_number",
     "commune", "commune_name", "department", "region", "locality", "primary_filiere",
@@ -59,10 +62,31 @@ class OrganisationSerializer(OrganisationPublicSerializer):
     """An organisation in full, contacts and description included: for admins, the CTD agents
     of its commune and its representatives. These four fields are absent for other readers."""
 
+    contact_consent = serializers.CharField(
+        read_only=True, help_text=_("The contact person's consent: given, withdrawn or "
+                                    "missing. The contact is null unless it is given."))
+
+    consent_method = serializers.ChoiceField(
+        write_only=True, required=False,
+        choices=[m for m in ContactConsent.Method.choices
+                 if m[0] != ContactConsent.Method.ONLINE],
+        help_text=_("With a contact: how its person consented (recorded with the write); "
+                    "without a consent the contact is kept but hidden."))
+    consent_document = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=120,
+        help_text=_("For a paper form: where it is kept at the commune."))
+
     class Meta(OrganisationPublicSerializer.Meta):
-        fields = PUBLIC_FIELDS + PERSONAL_FIELDS
+        fields = PUBLIC_FIELDS + PERSONAL_FIELDS + (CONSENT_FIELD, "consent_method",
+                                                    "consent_document")
         extra_kwargs = {**OrganisationPublicSerializer.Meta.extra_kwargs,
                         **{name: {"required": False} for name in PERSONAL_FIELDS}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not contact_shown(instance):
+            data.update(dict.fromkeys(CONTACT_FIELDS))
+        return data
 
     def validate_commune(self, commune: Commune) -> Commune:
         request = self.context.get("request")
@@ -74,6 +98,12 @@ class OrganisationSerializer(OrganisationPublicSerializer):
         return commune
 
 
+def consent_from(data: dict) -> dict | None:
+    """Pop the consent fields of validated data: the consent to record, or None."""
+    method, document = data.pop("consent_method", ""), data.pop("consent_document", "")
+    return {"method": method, "document_reference": document} if method else None
+
+
 class OrganisationSavedSerializer(OrganisationSerializer):
     """The answer to a creation or change: the organisation and what deserves a second look."""
 
@@ -82,7 +112,8 @@ class OrganisationSavedSerializer(OrganisationSerializer):
         help_text=_("Saved, but worth checking: a map point outside the commune's boundary."))
 
     class Meta(OrganisationSerializer.Meta):
-        fields = PUBLIC_FIELDS + PERSONAL_FIELDS + ("warnings",)
+        fields = PUBLIC_FIELDS + PERSONAL_FIELDS + (CONSENT_FIELD, "consent_method",
+                                                    "consent_document", "warnings")
 
 
 class AggregateRowSerializer(serializers.Serializer):

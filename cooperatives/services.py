@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sectors.models import Filiere
 
 from . import notices
+from .consent import consent_record
 from .duplicates import duplicates_flag_for
 from .history import history_filieres_refresh
 from .models import (
@@ -58,8 +59,9 @@ def _save(organisation: Organisation, user) -> None:
 
 @transaction.atomic
 def organisation_create(*, user, filieres: Iterable[Filiere] | None = None,
-                        **fields) -> Organisation:
-    """Register an organisation in a commune the user may write to."""
+                        consent: dict | None = None, **fields) -> Organisation:
+    """Register an organisation in a commune the user may write to (`consent`: the contact
+    person's consent to record with it, cooperatives.consent.consent_record's arguments)."""
     organisation = Organisation(**fields)
     if organisation.commune_id is None or not can_write_commune(user, organisation.commune_id):
         raise PermissionDenied
@@ -73,6 +75,8 @@ def organisation_create(*, user, filieres: Iterable[Filiere] | None = None,
         RegistryEvent.objects.create(
             organisation=organisation, kind=RegistryEvent.Kind.REGISTRATION,
             date=organisation.rsc_date or timezone.localdate(), reference=organisation.rsc_number)
+    if consent:
+        consent_record(user=user, organisation=organisation, **consent)
     return organisation
 
 
@@ -80,7 +84,7 @@ def organisation_create(*, user, filieres: Iterable[Filiere] | None = None,
 def organisation_update(*, user, organisation: Organisation,
                         filieres: Iterable[Filiere] | None = None,
                         dissolved_on: datetime.date | None = None, dissolution_note: str = "",
-                        **fields) -> Organisation:
+                        consent: dict | None = None, **fields) -> Organisation:
     """Change an organisation's fields (and filières when given). A change of status to
     dissolved records the dissolution in the registry (dated `dissolved_on`, today when
     None), whichever path asked for it: the archive action, the API or a change request."""
@@ -101,6 +105,8 @@ def organisation_update(*, user, organisation: Organisation,
                                      kind=RegistryEvent.Kind.DISSOLUTION,
                                      date=dissolved_on or timezone.localdate(),
                                      note=dissolution_note)
+    if consent:
+        consent_record(user=user, organisation=organisation, **consent)
     return organisation
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_links, views_registry, views_reless, views_requests
+from . import views, views_consent, views_links, views_registry, views_reless, views_requests
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -29,6 +29,10 @@ urlpatterns = [
          name="organisation_detail"),
     path("organisations/<int:pk>/edit/", views_registry.organisation_edit,
          name="organisation_edit"),
+    path("organisations/<int:pk>/consent/", views_consent.organisation_consent,
+         name="organisation_consent"),
+    path("organisations/<int:pk>/consent/withdraw/", views_consent.organisation_consent_withdraw,
+         name="organisation_consent_withdraw"),
     path("organisations/<int:pk>/archive/", views_registry.organisation_archive,
          name="organisation_archive"),
     path("organisations/<int:pk>/events/new/", views_registry.registry_event_create,

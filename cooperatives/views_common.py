@@ -11,6 +11,7 @@ from simple_history.models import ModelChange
 
 from sectors.models import Filiere
 
+from .consent import CONTACT_FIELDS, contact_shown
 from .display import readable
 from .models import CooperationLink, LinkStatus, Organisation
 from .services import link_sides_for, organisation_warnings
@@ -151,8 +152,16 @@ def with_change_rows(change_requests) -> list:
         codes.update(change.get("new") or [])
     filieres = {f.code: f.name for f in Filiere.objects.filter(code__in=codes)} if codes else {}
     for cr in change_requests:
-        cr.rows = [_change_row(key, change, filieres) for key, change in cr.changes.items()]
+        shown = contact_shown(cr.organisation)
+        cr.rows = [_change_row(key, change, filieres) if shown or key not in CONTACT_FIELDS
+                   else _hidden_row(key) for key, change in cr.changes.items()]
     return change_requests
+
+
+def _hidden_row(key: str) -> tuple:
+    """A contact change of an organisation whose contact is hidden (no consent)."""
+    hidden = _("hidden (no consent)")
+    return (capfirst(Organisation._meta.get_field(key).verbose_name), hidden, hidden)
 
 
 def _change_row(key: str, change: dict, filieres: dict) -> tuple:

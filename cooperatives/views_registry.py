@@ -20,6 +20,7 @@ from core import csvsafe
 from core.forms import add_service_errors
 
 from . import freshness, services, year_notes
+from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
 from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
@@ -193,6 +194,7 @@ CSV_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date
               "locality", "members_total", "members_women", "members_youth", "employees",
               "share_capital", "reless_member_since", "contact_name", "contact_phone",
               "contact_email", "latitude", "longitude")
+CONTACT_COLUMNS = slice(CSV_FIELDS.index("contact_name"), CSV_FIELDS.index("contact_email") + 1)
 
 
 def _csv_response(organisations, commune) -> StreamingHttpResponse:
@@ -200,7 +202,8 @@ def _csv_response(organisations, commune) -> StreamingHttpResponse:
     meta = Organisation._meta
     header = ["id", _("Commune (P-code)"),
               *(str(meta.get_field(f).verbose_name) for f in CSV_FIELDS),
-              _("Primary filière"), _("Filières")]
+              _("Primary filière"), _("Filières"),
+              str(meta.get_field("contact_consent").verbose_name)]
     rows = organisations.prefetch_related("filieres").iterator(chunk_size=2000)
     writer = csvsafe.writer()
 
@@ -209,9 +212,12 @@ def _csv_response(organisations, commune) -> StreamingHttpResponse:
         for o in rows:
             values = [getattr(o, f) for f in CSV_FIELDS]
             values[2], values[3] = o.get_legal_form_display(), o.get_status_display()
+            if not contact_shown(o):
+                values[CONTACT_COLUMNS] = [""] * len(CONTACT_FIELDS)
             yield writer.writerow([
                 o.pk, o.commune.pcode, *("" if v is None else v for v in values),
-                o.primary_filiere.code, " ".join(sorted(f.code for f in o.filieres.all()))])
+                o.primary_filiere.code, " ".join(sorted(f.code for f in o.filieres.all())),
+                o.get_contact_consent_display()])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"organisations-{commune.pcode}.csv" if commune else "organisations.csv"
@@ -229,6 +235,9 @@ def organisation_detail(request, pk):
         Q(source=organisation) | Q(target=organisation))
         .select_related("source__commune", "target__commune"))
     scope = scope_of(request.user)
+    can_write = can_write_commune(request.user, organisation.commune_id)
+    is_representative = organisation.pk in scope.organisation_ids
+    hidden = () if contact_shown(organisation) else CONTACT_FIELDS
     return render(request, "cooperatives/organisation_detail.html", {
         "organisation": organisation,
         "filieres": organisation.filieres.all(),
@@ -236,9 +245,11 @@ def organisation_detail(request, pk):
         "links": links,
         "change_requests": with_change_rows(
             organisation.change_requests.select_related("requested_by", "reviewer")[:20]),
-        "history": history_entries(organisation.history.all()),
-        "can_write": can_write_commune(request.user, organisation.commune_id),
-        "is_representative": organisation.pk in scope.organisation_ids,
+        "history": history_entries(organisation.history.all(), exclude=hidden),
+        "can_write": can_write,
+        "is_representative": is_representative,
+        "contact_reason": contact_hidden_reason(organisation),
+        "can_consent": can_write or is_representative,
     })
 
 
@@ -250,7 +261,7 @@ def organisation_create(request, pcode):
         try:
             organisation = services.organisation_create(
                 user=request.user, commune=commune, filieres=form.cleaned_data["filieres"],
-                **form.service_fields())
+                consent=form.consent(), **form.service_fields())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -270,7 +281,8 @@ def organisation_edit(request, pk):
         try:
             services.organisation_update(
                 user=request.user, organisation=organisation,
-                filieres=form.cleaned_data["filieres"], **form.service_fields())
+                filieres=form.cleaned_data["filieres"], consent=form.consent(),
+                **form.service_fields())
         except ValidationError as error:
             add_service_errors(form, error)
         else:

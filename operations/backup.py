@@ -4,9 +4,10 @@ import os
 import subprocess
 from pathlib import Path
 
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from cooperatives import freshness
+from privacy.services import erasures_as_entries, replay
 
 
 class BackupError(RuntimeError):
@@ -33,13 +34,22 @@ def dump(path: str | Path, *, alias: str = "default") -> Path:
     return path
 
 
-def restore(path: str | Path, *, alias: str = "default") -> None:
-    """Replace the database's tables with the dump's (drops what exists first)."""
+def restore(path: str | Path, *, alias: str = "default") -> int:
+    """Replace the database's tables with the dump's (drops what exists first), then carry
+    out again every erasure of personal data done since the dump was taken: those the
+    database recorded before the restore and those of the erasure log kept outside it
+    (privacy.services.replay). Returns the number of erasures replayed."""
     env, name = _libpq_env(alias)
+    try:
+        erased = erasures_as_entries()
+    except DatabaseError:  # a broken database is what restores are for
+        erased = []
     connections[alias].close()
     _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
           "--single-transaction", f"--dbname={name}", str(path)], env)
+    replayed = replay(erased)
     freshness.renew_all()  # the figures cached before the restore are not the restored ones
+    return replayed
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:

@@ -26,6 +26,7 @@ from cooperatives.models import (
 )
 from cooperatives.rules import LATITUDE_RANGE, LONGITUDE_RANGE
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+from privacy.retention import past_retention_ids
 from reports.compute import compute_for_communes
 from reports.models import ReportRun
 
@@ -197,6 +198,10 @@ CHECKS = [
           runs_pending_too_long),
     Check("stored_reports_differ", _("Stored commune reports that differ from a recomputation"),
           stored_reports_differ),
+    Check("personal_data_past_retention",
+          _("Personal data kept past its retention (contacts of organisations dissolved, "
+            "bureau members whose mandate ended, longer ago than the retention period)"),
+          lambda: past_retention_ids(SAMPLE + 1)),
 ]
 
 

@@ -165,6 +165,15 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000
 
 # Reference data (OCHA tables and boundaries) for the first-run command; never copied here.
+# Personal data (Law No. 2024/017, docs/personal-data.md): years after a dissolution or the end
+# of a bureau mandate before the nightly task pseudonymises the person's data; days to answer a
+# person's request; the erasure log that `restore_db` replays, kept outside the database and
+# its backups (an empty value keeps no file: only the database's own records are replayed).
+PERSONAL_DATA_RETENTION_YEARS = int(env("PERSONAL_DATA_RETENTION_YEARS", "5"))
+PERSONAL_DATA_REQUEST_DAYS = int(env("PERSONAL_DATA_REQUEST_DAYS", "30"))
+PERSONAL_DATA_ERASURE_LOG = env("PERSONAL_DATA_ERASURE_LOG",
+                                str(BASE_DIR / "var" / "erasures.jsonl"))
+
 RELESS_REFERENCE_DIR = env("RELESS_REFERENCE_DIR", str(BASE_DIR.parent / "shared" / "data"))
 
 REDIS_URL = env("REDIS_URL")
@@ -229,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-national-reports": {
         "task": "reports.tasks.nightly_reports",
         "schedule": crontab(hour=1, minute=30),
+    },
+    "nightly-personal-data-retention": {
+        "task": "privacy.tasks.nightly_retention",
+        "schedule": crontab(hour=2, minute=30),
     },
     "nightly-integrity-check": {
         "task": "operations.tasks.nightly_integrity_check",

@@ -102,6 +102,7 @@ class OrganisationFactory(DjangoModelFactory):
     members_women = 4
     members_youth = 3
     employees = 1
+    contact_consent = "given"  # the contact (when a test gives one) is shown
 
     @factory.post_generation
     def filieres(self, create, extracted, **kwargs):

@@ -41,3 +41,6 @@ if not REDIS_URL:
     # are those of a deployment with Redis (no cache table to read). The multi-worker tests
     # switch to the database cache themselves (tests/accounts/test_auth_workers.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# No erasure log file unless a test gives one (tests/privacy/test_backup_erasure.py).
+PERSONAL_DATA_ERASURE_LOG = ""

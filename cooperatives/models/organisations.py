@@ -172,6 +172,12 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def shows_contact(self) -> bool:
+        """Whether the contact may be shown at all: its person's consent stands (who may
+        see it is the scope's business, cooperatives.permissions)."""
+        return self.contact_consent == ContactConsentState.GIVEN
+
     def validate_constraints(self, exclude=None):
         """Database rules, with each member-count error shown next to its field."""
         try:

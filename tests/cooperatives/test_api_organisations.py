@@ -35,7 +35,7 @@ def snapshot() -> tuple:
 
 def test_it_gives_the_agent_the_organisation_with_contacts(org_a, agent_a):
     body = api_client(agent_a).get(f"{URL}{org_a.pk}/").json()
-    assert list(body) == list(PUBLIC_FIELDS + PERSONAL_FIELDS)
+    assert list(body) == list(PUBLIC_FIELDS + PERSONAL_FIELDS + ("contact_consent",))
     assert {k: v for k, v in body.items() if k not in ("created_at", "updated_at")} == {
         "id": org_a.pk, "name": "Coop Manioc Alpha", "acronym": "", "legal_form": "scoops",
         "status": "active", "rsc_number": None, "rsc_date": None, "ues_number": "",
@@ -47,6 +47,7 @@ def test_it_gives_the_agent_the_organisation_with_contacts(org_a, agent_a):
         "latitude": None, "longitude": None,
         "contact_name": "Awa Secret", "contact_phone": "+237 699 000 111",
         "contact_email": "awa.secret@example.org", "description": "",
+        "contact_consent": "given",
     }
 
 
@@ -69,7 +70,7 @@ def test_it_lists_the_country_for_an_analyst(registry, analyst):
 def test_it_lists_the_commune_for_an_agent(registry, agent_a):
     response = api_client(agent_a).get(URL)
     assert names(response) == ["Coop Céréales Alpha", "Coop Manioc Alpha", "GIC Poules Alpha"]
-    assert all(set(row) == set(PUBLIC_FIELDS + PERSONAL_FIELDS)
+    assert all(set(row) == set(PUBLIC_FIELDS + PERSONAL_FIELDS + ("contact_consent",))
                for row in response.json()["results"])
 
 
@@ -277,7 +278,7 @@ def payload(**changes) -> dict:
             "primary_filiere": "manioc", "filieres": ["aviculture"], "members_total": 12,
             "members_women": 5, "members_youth": 4, "employees": 2,
             "rsc_number": "RSC/CE/2025/0100", "rsc_date": "2025-03-01",
-            "contact_name": "Jeanne Test", **changes}
+            "contact_name": "Jeanne Test", "consent_method": "in_person", **changes}
 
 
 def test_it_registers_an_organisation_through_the_service(registry, agent_a):

@@ -65,7 +65,8 @@ def bounded(commune_a):
 
 def _body(**values) -> dict:
     return {"name": "Coop Neuve", "legal_form": "association", "status": "active",
-            "commune": "CM901001001", "primary_filiere": "manioc", **values}
+            "commune": "CM901001001", "primary_filiere": "manioc",
+            "consent_method": "in_person", **values}
 
 
 def _api_post(user, lang="en", **values):
@@ -75,7 +76,7 @@ def _api_post(user, lang="en", **values):
 
 def _form(cassava, **values) -> dict:
     base = {"name": "Coop Tapée Ici", "legal_form": "association", "status": "active",
-            "primary_filiere": cassava.pk}
+            "primary_filiere": cassava.pk, "consent_method": "in_person"}
     return {**base, **values}
 
 

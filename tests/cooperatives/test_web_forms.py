@@ -43,7 +43,8 @@ def _payload(cassava, **values) -> dict:
     base = {"name": "Coop Tapée Ici", "acronym": "CTI", "legal_form": "scoops",
             "status": "active", "primary_filiere": cassava.pk, "locality": "Nkolbisson",
             "members_total": 9, "members_women": 0, "members_youth": 0, "employees": 2,
-            "share_capital": 150000, "contact_phone": "+237 655 000 999"}
+            "share_capital": 150000, "contact_phone": "+237 655 000 999",
+            "consent_method": "in_person"}
     return {**base, **values}
 
 

@@ -14,10 +14,11 @@ class Command(BaseCommand):
         if not yes and input_is_refused():
             raise CommandError("Restore cancelled.")
         try:
-            restore(input)
+            replayed = restore(input)
         except BackupError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"Database restored from {input}.")
+        self.stdout.write(f"Database restored from {input}; {replayed} erasures of personal "
+                          "data carried out again.")
 
 
 def input_is_refused() -> bool:
