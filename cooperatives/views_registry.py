@@ -20,7 +20,7 @@ from core import csvsafe
 from core.forms import add_service_errors
 
 from . import freshness, services, year_notes
-from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown
+from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown, latest_consent
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
 from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
@@ -248,7 +248,8 @@ def organisation_detail(request, pk):
         "history": history_entries(organisation.history.all(), exclude=hidden),
         "can_write": can_write,
         "is_representative": is_representative,
-        "contact_reason": contact_hidden_reason(organisation),
+        "contact_reason": contact_hidden_reason(organisation, latest_consent(organisation))
+        if not contact_shown(organisation) else "",
         "can_consent": can_write or is_representative,
     })
 
