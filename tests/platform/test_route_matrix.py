@@ -58,6 +58,7 @@ from cooperatives.models import (
     Reless,
     Role,
 )
+from privacy.models import RightsRequest
 from reports.models import ReportRun
 
 from .. import factories
@@ -460,6 +461,14 @@ MATRIX: dict[str, Route] = {
     "organisation_edit": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                                payload=lambda w: _organisation_form(w, name="Coop Renommée"),
                                writes=True),
+    # The contact person's consent: the organisation's agents and admin record paper or
+    # in-person consents, its representatives online ones (a paper one re-shows the form).
+    "organisation_consent": Route(get=ORG_A, post=rule(302, {"agent_a", ADMIN}, rep_a=200),
+                                  kwargs=_org_a, writes=frozenset({"agent_a", ADMIN}),
+                                  payload=lambda w: {"method": "paper",
+                                                     "document_reference": "Classeur 3"}),
+    "organisation_consent_withdraw": Route(get=SIGNED_IN_405, post=rule(302, ORG_A_SIDE),
+                                           kwargs=_org_a, writes=True),
     "organisation_archive": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                                   payload=lambda w: {"status": "dormant"}, writes=True),
     "registry_event_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
@@ -514,6 +523,23 @@ MATRIX: dict[str, Route] = {
                                      payload=lambda w: {"keep": str(w.org_a2.pk)}, writes=True),
     "quality:duplicate_dismiss": Route(get=SIGNED_IN_405, post=A_WRITE,
                                        kwargs=_pk("flag"), writes=True),
+    # People's requests about their data: the CTD agents and the national admin; a request
+    # is its commune's agents' and the admin's (agent_b finds no record of commune A).
+    "privacy:notice": Route(get=PUBLIC, post=METHOD_405),
+    "privacy:request_list": Route(get=rule(200, AGENTS), post=SIGNED_IN_405),
+    "privacy:request_new": Route(get=rule(200, AGENTS),
+                                 post=rule(302, {"agent_a", ADMIN}, agent_b=200),
+                                 writes=frozenset({"agent_a", ADMIN}),
+                                 payload=lambda w: {
+                                     "record": f"organisation_contact:{w.org_a.pk}",
+                                     "kind": "access", "subject": "The contact of org A"}),
+    "privacy:request_detail": Route(get=COMMUNE_A_PRIVATE, post=SIGNED_IN_405,
+                                    kwargs=_pk("rights_request")),
+    "privacy:request_export": Route(get=COMMUNE_A_PRIVATE, post=SIGNED_IN_405,
+                                    kwargs=_pk("rights_request")),
+    "privacy:request_act": Route(get=SIGNED_IN_405, post=A_WRITE, kwargs=_pk("rights_request"),
+                                 payload=lambda w: {"action": "close", "text": "Corrected"},
+                                 writes=True),
     "quality:scorecards": Route(get=COUNTRY_READ, post=SIGNED_IN_405),
     "quality:open_data": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_csv": Route(get=PUBLIC, post=METHOD_405),
@@ -662,6 +688,10 @@ def build_world() -> SimpleNamespace:
     w.flag = DuplicateFlag.objects.create(org_a=min(w.org_a2, w.twin, key=lambda o: o.pk),
                                           org_b=max(w.org_a2, w.twin, key=lambda o: o.pk),
                                           reasons=["name"])
+    w.rights_request = RightsRequest.objects.create(
+        commune=w.commune_a, kind="rectification", subject="The contact person of org A",
+        targets=[{"entry": "organisation_contact", "model": "cooperatives.Organisation",
+                  "id": w.org_a.pk}], handled_by=agent_a)
     # Sessions (HTML) and tokens (API) of each role, made once; every test rolls back.
     w.sessions, w.tokens = {}, {}
     for role, user in w.users.items():
