@@ -28,6 +28,7 @@ from communes.models import Commune
 from cooperatives import freshness
 from cooperatives.models import (
     BureauMember,
+    ContactConsent,
     CooperationLink,
     Organisation,
     OrganisationFiliere,
@@ -59,11 +60,13 @@ ORGANISATION_COLUMNS = [
     "id", "name", "acronym", "legal_form", "rsc_number", "rsc_date", "ues_number", "commune_id",
     "locality", "primary_filiere_id", "status", "members_total", "members_women",
     "members_youth", "employees", "share_capital", "reless_member_since", "parent_union_id",
-    "converted_from_gic_id", "contact_name", "contact_phone", "contact_email", "description",
-    "latitude", "longitude", "created_at", "updated_at"]
+    "converted_from_gic_id", "contact_name", "contact_phone", "contact_email",
+    "contact_consent", "description", "latitude", "longitude", "created_at", "updated_at"]
 COLUMNS = [
     (Organisation, ORGANISATION_COLUMNS),
     (OrganisationFiliere, ["id", "organisation_id", "filiere_id"]),
+    (ContactConsent, ["id", "organisation_id", "purpose", "method", "given_on",
+                      "document_reference", "note", "recorded_by_id", "recorded_at"]),
     (RegistryEvent, ["id", "organisation_id", "kind", "date", "reference", "note"]),
     (CooperationLink, ["id", "source_id", "target_id", "kind", "status", "source_confirmed",
                        "target_confirmed", "start_date", "end_date", "note", "created_at"]),

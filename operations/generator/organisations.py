@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 from communes.models import Commune
 from cooperatives.models import (
+    ContactConsent,
+    ContactConsentState,
     LegalForm,
     Organisation,
     OrganisationFiliere,
@@ -196,12 +198,22 @@ class OrganisationBuilder(Builder):
         else:
             lat = round(lat + rng.uniform(-0.04, 0.04), 5)
             lon = round(lon + rng.uniform(-0.04, 0.04), 5)
-        self.sink.add(Organisation, (
-            d.id, d.name, make_acronym(d.name), d.form, rsc_number, rsc_date,
-            self.ues(rng, region, d), commune.pk, d.locality, d.primary, d.status, d.members,
-            d.women, d.youth, self.employees(rng, d), self.capital(rng, d),
-            self.member_since(rng, commune, d), d.parent, d.converted_from, *contact,
-            self.description(rng, d), lat, lon, draw_moment(rng), self.world.now))
+        # Most contacts come with their person's consent, signed on the commune's paper form;
+        # one in eight waits for it (hidden until recorded). No draw: the stream is unchanged.
+        consented = bool(contact[0]) and d.id % 8 != 0
+        row = (d.id, d.name, make_acronym(d.name), d.form, rsc_number, rsc_date,
+               self.ues(rng, region, d), commune.pk, d.locality, d.primary, d.status, d.members,
+               d.women, d.youth, self.employees(rng, d), self.capital(rng, d),
+               self.member_since(rng, commune, d), d.parent, d.converted_from, *contact,
+               ContactConsentState.GIVEN if consented else ContactConsentState.MISSING,
+               self.description(rng, d), lat, lon, draw_moment(rng), self.world.now)
+        self.sink.add(Organisation, row)
+        if consented:
+            created = row[-2]
+            self.sink.add(ContactConsent, (
+                self.take_id(ContactConsent), d.id, ContactConsent.Purpose.CONTACT,
+                ContactConsent.Method.PAPER, created.date(),
+                f"RELESS {commune.pcode} {created.year}/{d.id}", "", None, created))
         for filiere in d.filieres:
             self.sink.add(OrganisationFiliere, (self.take_id(OrganisationFiliere), d.id, filiere))
         if rsc_number:
