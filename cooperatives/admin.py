@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import User
 
+from .consent import CONTACT_FIELDS, contact_shown
 from .history import history_filieres_refresh
 from .models import (
     BureauMember,
@@ -63,6 +64,13 @@ class OrganisationAdmin(SimpleHistoryAdmin):
     list_select_related = ["commune"]
     inlines = [FiliereInline, EventInline]
     show_full_result_count = False  # no COUNT(*) over 200,000 rows on every page
+    readonly_fields = ["contact_consent"]  # the consent page records it, with its proof
+
+    def get_exclude(self, request, obj=None):
+        """A contact without its person's consent is not shown here either."""
+        if obj is not None and not contact_shown(obj):
+            return [*CONTACT_FIELDS]
+        return super().get_exclude(request, obj)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
