@@ -5,6 +5,11 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+# SQLite rebuilds the history table to add (or drop) the column, losing the raw index of
+# migration 0009: put it back after either rebuild (a no-op on PostgreSQL, which keeps it).
+LATEST_INDEX = ("CREATE INDEX IF NOT EXISTS cooperatives_historicalorganisation_latest ON "
+                "cooperatives_historicalorganisation (id, history_date DESC, history_id DESC)")
+
 
 class Migration(migrations.Migration):
 
@@ -14,11 +19,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunSQL(migrations.RunSQL.noop, LATEST_INDEX),
         migrations.AddField(
             model_name='historicalorganisation',
             name='contact_consent',
             field=models.CharField(choices=[('missing', 'no consent recorded'), ('given', 'consent given'), ('withdrawn', 'consent withdrawn')], db_default='missing', default='missing', max_length=10, verbose_name="contact's consent"),
         ),
+        migrations.RunSQL(LATEST_INDEX, migrations.RunSQL.noop),
         migrations.AddField(
             model_name='organisation',
             name='contact_consent',
