@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -41,6 +42,14 @@ class RequestForm(forms.Form):
 class OutcomeForm(forms.Form):
     text = forms.CharField(label=_lazy("What was done, or the legal reason of the refusal"),
                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# Where a record's data is corrected: the usual forms.
+EDIT_URLS = {
+    "organisation_contact": lambda h, obj: reverse("organisation_edit", args=[h.pk]),
+    "bureau_member": lambda h, obj: reverse("bureau_member_edit", args=[h.pk]),
+    "diagnostic_actor": lambda h, obj: reverse("diagnostic_detail", args=[obj.diagnostic_id]),
+}
 
 
 def _handler_only(request):
@@ -103,7 +112,8 @@ def request_detail(request, pk):
     for h in holdings:
         obj = records.apps_object(h)
         rows.append({"holding": h, "refusal": services.refusal_reason(h, obj),
-                     "organisation_id": h.pk if h.entry == "organisation_contact" else None})
+                     "organisation_id": h.pk if h.entry == "organisation_contact" else None,
+                     "edit_url": EDIT_URLS[h.entry](h, obj) if obj is not None else ""})
     return render(request, "privacy/request_detail.html", {
         "r": rights_request, "rows": rows, "form": OutcomeForm(),
         "open": rights_request.status == RightsRequest.Status.OPEN})
