@@ -3,7 +3,9 @@
 Columns: the template's French headers (nom, sigle, forme_juridique, numero_rsc, date_rsc,
 commune, localite, filiere_principale, autres_filieres, statut, membres, femmes, jeunes,
 employes, capital_social, membre_reless_depuis, contact_nom, contact_telephone,
-contact_email) or their English names; case, accents, spaces and underscores do not matter.
+contact_email, contact_consentement) or their English names; case, accents, spaces and
+underscores do not matter. contact_consentement (papier, en personne) records the contact
+person's consent with the row; without it a contact is kept hidden.
 Only `nom` is required as a column. The commune is a P-code or a name (empty: the import's
 commune); filières, legal forms and statuses are codes or labels in French or English; dates
 are YYYY-MM-DD or DD/MM/YYYY; numbers may carry thousands separators.

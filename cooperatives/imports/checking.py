@@ -17,6 +17,7 @@ from communes.models import Commune
 from ..duplicates import name_key, rsc_key
 from ..models import (
     LEGAL_MINIMUM_MEMBERS,
+    ContactConsent,
     LegalForm,
     Organisation,
     OrganisationFiliere,
@@ -25,6 +26,7 @@ from ..models import (
 from ..rules import PHONE_MESSAGE, normalise_phone
 from .columns import (
     COLUMNS,
+    CONSENT_WORDS,
     COUNT_DIGITS,
     DEFAULTS,
     LEGAL_FORM_WORDS,
@@ -100,6 +102,8 @@ class Checker:
         self.result = result
         self.legal_forms = choice_lookup(LEGAL_FORM_WORDS, LegalForm)
         self.statuses = choice_lookup(STATUS_WORDS, OrganisationStatus)
+        self.consents = {k: v for k, v in choice_lookup(CONSENT_WORDS, ContactConsent.Method)
+                         .items() if v != ContactConsent.Method.ONLINE}
         self.filieres = filiere_lookup()
         self.communes = commune_lookup()
         self._load_registry()
@@ -123,7 +127,7 @@ class Checker:
         self.local: dict[int, dict] = {}
         self.local_names: dict[str, list[int]] = defaultdict(list)
         for values in Organisation.objects.filter(commune=self.commune).values(
-                "pk", *MODEL_FIELDS):
+                "pk", "contact_consent", *MODEL_FIELDS):
             self.local[values["pk"]] = values
             self.local_names[name_key(values["name"])].append(values["pk"])
         self.local_filieres: dict[int, set[int]] = defaultdict(set)
@@ -267,6 +271,14 @@ class Checker:
             self.error(line, "status", _(
                 "Unknown status “%(value)s”: use en création, active, en sommeil or dissoute.")
                 % {"value": text})
+        return value
+
+    def _parse_contact_consent(self, line: int, text: str):
+        value = self.consents.get(normalize(text))
+        if value is None:
+            self.error(line, "contact_consent", _(
+                "Unknown consent “%(value)s”: use papier (a signed form kept at the commune) "
+                "or en personne, or leave the cell empty.") % {"value": text})
         return value
 
     def _parse_commune(self, line: int, text: str):
@@ -441,4 +453,6 @@ class Checker:
         model = row.model
         if any(current[k] != v for k, v in model.items()):
             return True
+        if "contact_consent" in row.values and current["contact_consent"] != "given":
+            return True  # a consent to record
         return row.filieres is not None and row.filieres != self.local_filieres[row.target]

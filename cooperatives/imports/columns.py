@@ -9,7 +9,7 @@ from django.utils import translation
 from communes.models import Commune
 from sectors.models import Filiere
 
-from ..models import LegalForm, OrganisationStatus
+from ..models import ContactConsent, LegalForm, OrganisationStatus
 from .reading import header_aliases, normalize
 
 # field -> (the template's French header, other accepted headers); normalised like `normalize`.
@@ -38,6 +38,9 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "contact_name": ("contact_nom", ("contact name", "contact", "personne de contact")),
     "contact_phone": ("contact_telephone", ("contact phone", "telephone", "phone", "tel")),
     "contact_email": ("contact_email", ("contact email", "email", "e mail", "courriel")),
+    # How the contact person consented (papier, en personne): recorded with the row.
+    "contact_consent": ("contact_consentement", ("contact consent", "consent", "consentement",
+                                                 "consentement du contact")),
 }
 TEMPLATE_HEADERS = [french for french, _others in COLUMNS.values()]
 REQUIRED_COLUMNS = ("name",)
@@ -47,8 +50,9 @@ COUNT_FIELDS = ("members_total", "members_women", "members_youth", "employees")
 # Plain digits shorter than this are a valid count as they are (below the column's maximum).
 COUNT_DIGITS = {**dict.fromkeys(COUNT_FIELDS, 10), "share_capital": 19}
 # Fields whose valid cells repeat (codes, labels, dates): parsed once per distinct text.
-MEMO_FIELDS = frozenset({"legal_form", "status", "commune", "primary_filiere", "other_filieres",
-                         "rsc_date", "reless_member_since"})
+MEMO_FIELDS = frozenset({"contact_consent", "legal_form", "status", "commune",
+                         "primary_filiere", "other_filieres", "rsc_date",
+                         "reless_member_since"})
 # The organisation's fields an import sets (the commune and filières are set apart).
 MODEL_FIELDS = ("name", "acronym", "legal_form", "rsc_number", "rsc_date", "locality",
                 "primary_filiere_id", "status", "members_total", "members_women",
@@ -71,6 +75,11 @@ LEGAL_FORM_WORDS = {
     LegalForm.GIC: ("gic", "groupe d initiative commune", "common initiative group"),
     LegalForm.ASSOCIATION: ("association",),
     LegalForm.OTHER: ("other", "autre", "autres"),
+}
+CONSENT_WORDS = {
+    ContactConsent.Method.PAPER: ("papier", "paper", "formulaire papier", "formulaire signe",
+                                  "fiche signee", "signed form"),
+    ContactConsent.Method.IN_PERSON: ("en personne", "in person", "oral", "verbal"),
 }
 STATUS_WORDS = {
     OrganisationStatus.IN_CREATION: ("in creation", "en creation", "en cours de creation"),

@@ -8,6 +8,7 @@ import operator
 from collections.abc import Iterator
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from communes.models import Commune
@@ -15,7 +16,13 @@ from core.bulk import BulkWriter
 
 from ..duplicates import flag_duplicates
 from ..history import history_filieres_refresh
-from ..models import Organisation, OrganisationFiliere, RegistryEvent
+from ..models import (
+    ContactConsent,
+    ContactConsentState,
+    Organisation,
+    OrganisationFiliere,
+    RegistryEvent,
+)
 from ..signals import organisations_bulk_changed
 from .checking import Plan, Row
 from .columns import DEFAULTS
@@ -32,9 +39,29 @@ def write_plan(plan: Plan, user, commune: Commune, result: ImportResult) -> None
     created = _create(plan.creates, user, commune)
     updated = _update(plan.updates, user)
     history_filieres_refresh(created + updated)  # their history records' filière sets
+    _record_consents([*zip(created, plan.creates, strict=True),
+                      *((row.target, row) for row in plan.updates)], user)
     organisations_bulk_changed.send(sender=Organisation, commune_ids=[commune.pk])
     result.duplicates_flagged = flag_duplicates(commune.pk, created + updated)
     result.written = True
+
+
+def _record_consents(written: list[tuple[int, Row]], user) -> None:
+    """The consents the file gives (column contact_consentement), as the consent page records
+    them: the earlier consent closed, a new record, the contact shown again."""
+    given = [(pk, row) for pk, row in written if row.values.get("contact_consent")]
+    if not given:
+        return
+    ids = [pk for pk, _row in given]
+    today = timezone.localdate()
+    ContactConsent.objects.filter(organisation_id__in=ids, withdrawn_on__isnull=True).update(
+        withdrawn_on=today, withdrawn_by=user)
+    ContactConsent.objects.bulk_create([ContactConsent(
+        organisation_id=pk, method=row.values["contact_consent"], given_on=today,
+        document_reference=(gettext("Organisation import, line %(line)s") % {"line": row.line}
+                            if row.values["contact_consent"] == ContactConsent.Method.PAPER
+                            else ""), recorded_by=user) for pk, row in given], batch_size=BATCH)
+    Organisation.objects.filter(pk__in=ids).update(contact_consent=ContactConsentState.GIVEN)
 
 
 def _columns(model) -> list[str]:
