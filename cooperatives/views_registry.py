@@ -20,6 +20,7 @@ from core import csvsafe
 from core.forms import add_service_errors
 
 from . import freshness, services, year_notes
+from .access import ExportLog, log_organisations
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
 from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
@@ -168,7 +169,8 @@ def organisation_list(request, pcode=None):
     filterset = _organisation_filterset(request, commune)
     organisations = filterset.qs.select_related("primary_filiere", "commune")
     if request.GET.get("format") == "csv":
-        return _csv_response(organisations, commune)
+        return _csv_response(organisations, commune,
+                             ExportLog(request.user, request.get_full_path()))
     per_page = _per_page(request)
     page = Paginator(organisations, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -195,7 +197,7 @@ CSV_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date
               "contact_email", "latitude", "longitude")
 
 
-def _csv_response(organisations, commune) -> StreamingHttpResponse:
+def _csv_response(organisations, commune, log: ExportLog) -> StreamingHttpResponse:
     """Streams every row of the filtered list, filières included (prefetched per chunk)."""
     meta = Organisation._meta
     header = ["id", _("Commune (P-code)"),
@@ -212,6 +214,8 @@ def _csv_response(organisations, commune) -> StreamingHttpResponse:
             yield writer.writerow([
                 o.pk, o.commune.pcode, *("" if v is None else v for v in values),
                 o.primary_filiere.code, " ".join(sorted(f.code for f in o.filieres.all()))])
+            log.add(o)
+        log.close()
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"organisations-{commune.pcode}.csv" if commune else "organisations.csv"
@@ -229,6 +233,7 @@ def organisation_detail(request, pk):
         Q(source=organisation) | Q(target=organisation))
         .select_related("source__commune", "target__commune"))
     scope = scope_of(request.user)
+    log_organisations(request, [organisation])
     return render(request, "cooperatives/organisation_detail.html", {
         "organisation": organisation,
         "filieres": organisation.filieres.all(),
@@ -277,6 +282,7 @@ def organisation_edit(request, pk):
             messages.success(request, _("The changes are saved."))
             warn_after_save(request, organisation)
             return redirect("organisation_detail", pk=organisation.pk)
+    log_organisations(request, [organisation])
     return render(request, "cooperatives/organisation_form.html", {
         "form": form, "commune": organisation.commune, "organisation": organisation,
         "saved_name": saved_name})
