@@ -162,11 +162,13 @@ def _admin() -> tuple[Entry, ...]:
             Entry(_("Convergence (national)"), reverse("reports:convergence_national")),
             Entry(_("Cooperation (national)"), reverse("reports:cooperation_national")),
             Entry(_("Years to sign off"), reverse("reports:signoff_queue")),
+            Entry(_("Access log"), reverse("privacy:access_log")),
             Entry(_("Administration"), reverse("admin:index")))  # Django's own pages
 
 
 def _agent_entries(commune: dict) -> tuple[Entry, ...]:
-    return (Entry(_("Dashboard"), reverse("commune_dashboard", args=[commune["pcode"]])),)
+    return (Entry(_("Dashboard"), reverse("commune_dashboard", args=[commune["pcode"]])),
+            Entry(_("Access log"), reverse("privacy:access_log")))
 
 
 def _agent_tabs(commune: dict, counts: dict) -> tuple[Entry, ...]:

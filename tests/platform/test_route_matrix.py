@@ -516,6 +516,10 @@ MATRIX: dict[str, Route] = {
                                        kwargs=_pk("flag"), writes=True),
     "quality:scorecards": Route(get=COUNTRY_READ, post=SIGNED_IN_405),
     "quality:open_data": Route(get=PUBLIC, post=METHOD_405),
+    # Personal data: the privacy notice (public); the access log for the national admin (all
+    # communes) and CTD agents (their communes' rows).
+    "privacy:notice": Route(get=PUBLIC, post=METHOD_405),
+    "privacy:access_log": Route(get=rule(200, AGENTS), post=SIGNED_IN_405),
     "quality:open_data_csv": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_jsonld": Route(get=PUBLIC, post=METHOD_405),
     "reports:open_data_years": Route(get=PUBLIC, post=METHOD_405),
