@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import secrets
 
@@ -188,3 +189,41 @@ class Notification(models.Model):
     def text(self) -> str:
         """The notice in the active language."""
         return notice_texts.text(self.kind, self.params)
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def older_than(self, days: int):
+        """Rows written more than `days` days ago (the nightly purge's)."""
+        return self.filter(at__lt=timezone.now() - datetime.timedelta(days=days))
+
+
+class AccessLog(models.Model):
+    """One person's data shown to a user: who, when, which record, which fields (their names,
+    never their values), through which channel. Written in batches by `access_log`; the commune
+    is a plain integer (this app stands below the communes' and the registry's)."""
+
+    class Channel(models.TextChoices):
+        PAGE = "page", _("page")
+        API = "api", _("API")
+        EXPORT = "export", _("export")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                             related_name="+", verbose_name=_("user"))
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    model = models.CharField(_("record type"), max_length=60)
+    object_id = models.PositiveBigIntegerField(_("record"))
+    commune_id = models.PositiveIntegerField(_("commune"), null=True, db_index=True)
+    fields = models.CharField(_("fields"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    path = models.CharField(_("address"), max_length=200)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access to personal data")
+        verbose_name_plural = _("accesses to personal data")
+        indexes = [models.Index(fields=["model", "object_id"], name="accesslog_record")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.model} {self.object_id} {self.fields}"

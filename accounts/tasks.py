@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Notification
+from .models import AccessLog, Notification
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 300
@@ -51,3 +51,10 @@ def _message(notice: Notification) -> tuple[str, str]:
             "link": f"{site}{notice.url}" if notice.url else "",
             "settings_link": f"{site}{reverse('notifications')}"})
         return f"RELESS · {notice.title}", body
+
+
+@shared_task
+def purge_access_log() -> int:
+    """Delete the access log's rows older than ACCESS_LOG_KEEP_DAYS (365); how many."""
+    deleted, _ = AccessLog.objects.older_than(settings.ACCESS_LOG_KEEP_DAYS).delete()
+    return deleted

@@ -32,6 +32,7 @@ from core.years import YEAR_SCHEMA
 from sectors.models import Filiere
 
 from . import closed_years, freshness
+from .access import log_history, log_organisations
 from .api_history import HISTORY_SCHEMA, history_response
 from .consent import CONTACT_FIELDS, contact_shown
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
@@ -182,7 +183,9 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         hidden = (() if sees_contacts(scope_of(request.user), organisation) else PERSONAL_FIELDS)
         if not contact_shown(organisation):
             hidden = tuple({*hidden, *CONTACT_FIELDS})
-        return history_response(request.user, organisation.history.all(), exclude=hidden)
+        response = history_response(request.user, organisation.history.all(), exclude=hidden)
+        log_history(request, organisation, response.data, hidden)
+        return response
 
     def _writable_object(self) -> Organisation:
         """The organisation to change; 404 when out of the caller's reach, 403 when the caller
@@ -208,6 +211,9 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         context = self.get_serializer_context()
         full = OrganisationSerializer(context=context)
         public = OrganisationPublicSerializer(context=context)
+        organisations = list(organisations)
+        log_organisations(self.request, (o for o in organisations if sees_contacts(scope, o)),
+                          channel="api")
         return [(full if sees_contacts(scope, o) else public).to_representation(o)
                 for o in organisations]
 

@@ -24,6 +24,7 @@ from communes.models import Commune, Department, Region
 from core import csvsafe
 from sectors.models import Filiere, Ministry
 
+from .access import ExportLog
 from .consent import CONTACT_FIELDS, contact_shown
 from .filters import OrganisationFilterSet
 from .models import Organisation
@@ -104,7 +105,7 @@ def _sees_in_full(scope: Scope, commune_id: int, organisation_id: int) -> bool:
             or organisation_id in scope.organisation_ids)
 
 
-def organisation_table(user, params) -> Table:
+def organisation_table(user, params, path: str = "") -> Table:
     """The organisations the user may list, filtered by `params` (the filters of the list
     and the API). Raises ValidationError on a bad filter."""
     scope = scope_of(user)
@@ -128,12 +129,12 @@ def organisation_table(user, params) -> Table:
                                                 queryset=Filiere.objects.order_by("code"))))
     return Table(
         title=_("Organisations"), columns=columns,
-        rows=_organisation_rows(organisations, scope, personal),
+        rows=_organisation_rows(organisations, scope, personal and ExportLog(user, path)),
         provenance=provenance(user, dataset=_("Organisations of the registry"), filters=used,
                               personal=personal))
 
 
-def _organisation_rows(organisations, scope: Scope, personal: bool) -> Iterator[list]:
+def _organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Iterator[list]:
     for o in organisations.iterator(chunk_size=2000):
         commune = o.commune
         row = [o.pk, o.name, o.acronym, o.get_legal_form_display(), o.get_status_display(),
@@ -141,12 +142,16 @@ def _organisation_rows(organisations, scope: Scope, personal: bool) -> Iterator[
                commune.department.pcode, commune.department.region.pcode,
                o.primary_filiere.code, " ".join(f.code for f in o.filieres.all()),
                *(getattr(o, f) for f in ORGANISATION_FIELDS[8:])]
-        if personal:
+        if log:
             full = _sees_in_full(scope, o.commune_id, o.pk)
             shown = full and contact_shown(o)
             row += [getattr(o, f) if shown else "" for f in CONTACT_FIELDS]
             row.append(o.get_contact_consent_display() if full else "")
+            if full:
+                log.add(o)
         yield row
+    if log:
+        log.close()
 
 
 # Writing ----------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from communes.models import Region
 from core import csvsafe
 
 from . import duplicate_decisions, exports, imports, opendata, scorecards
+from .access import log_organisations
 from .models import DuplicateFlag, ImportJob, Organisation
 from .permissions import get_commune_for_user, scope_of
 
@@ -155,7 +156,7 @@ def export_organisations(request, fmt):
     if not scope_of(request.user).has_role:
         raise Http404
     try:
-        table = exports.organisation_table(request.user, request.GET)
+        table = exports.organisation_table(request.user, request.GET, request.get_full_path())
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain")
     commune = request.GET.get("commune", "")
@@ -178,6 +179,8 @@ def duplicate_queue(request, pcode):
     flags = list(duplicate_decisions.duplicate_flags_of_commune(commune))
     for flag in flags:
         flag.reason_labels = [labels.get(code, code) for code in flag.reasons]
+    log_organisations(request, (o for f in flags for o in (f.org_a, f.org_b)),
+                      fields=("contact_phone",))
     return render(request, "quality/duplicates.html", {
         "commune": commune, "flags": flags, "decided": decided[:20]})
 

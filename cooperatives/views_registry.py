@@ -20,6 +20,7 @@ from core import csvsafe
 from core.forms import add_service_errors
 
 from . import freshness, services, year_notes
+from .access import ExportLog, log_organisations
 from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown, latest_consent
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
@@ -169,7 +170,8 @@ def organisation_list(request, pcode=None):
     filterset = _organisation_filterset(request, commune)
     organisations = filterset.qs.select_related("primary_filiere", "commune")
     if request.GET.get("format") == "csv":
-        return _csv_response(organisations, commune)
+        return _csv_response(organisations, commune,
+                             ExportLog(request.user, request.get_full_path()))
     per_page = _per_page(request)
     page = Paginator(organisations, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -197,7 +199,7 @@ CSV_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date
 CONTACT_COLUMNS = slice(CSV_FIELDS.index("contact_name"), CSV_FIELDS.index("contact_email") + 1)
 
 
-def _csv_response(organisations, commune) -> StreamingHttpResponse:
+def _csv_response(organisations, commune, log: ExportLog) -> StreamingHttpResponse:
     """Streams every row of the filtered list, filières included (prefetched per chunk)."""
     meta = Organisation._meta
     header = ["id", _("Commune (P-code)"),
@@ -218,6 +220,8 @@ def _csv_response(organisations, commune) -> StreamingHttpResponse:
                 o.pk, o.commune.pcode, *("" if v is None else v for v in values),
                 o.primary_filiere.code, " ".join(sorted(f.code for f in o.filieres.all())),
                 o.get_contact_consent_display()])
+            log.add(o)
+        log.close()
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"organisations-{commune.pcode}.csv" if commune else "organisations.csv"
@@ -238,6 +242,7 @@ def organisation_detail(request, pk):
     can_write = can_write_commune(request.user, organisation.commune_id)
     is_representative = organisation.pk in scope.organisation_ids
     hidden = () if contact_shown(organisation) else CONTACT_FIELDS
+    log_organisations(request, [organisation])
     return render(request, "cooperatives/organisation_detail.html", {
         "organisation": organisation,
         "filieres": organisation.filieres.all(),
@@ -290,6 +295,7 @@ def organisation_edit(request, pk):
             messages.success(request, _("The changes are saved."))
             warn_after_save(request, organisation)
             return redirect("organisation_detail", pk=organisation.pk)
+    log_organisations(request, [organisation])
     return render(request, "cooperatives/organisation_form.html", {
         "form": form, "commune": organisation.commune, "organisation": organisation,
         "saved_name": saved_name})

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from core.forms import add_service_errors
 
 from . import services
+from .access import log_bureau
 from .forms import BureauMemberForm, RelessForm, RelessMemberForm
 from .models import BureauMember, Organisation, Reless
 from .permissions import can_write_commune, get_bureau_member_for_user, get_commune_for_user
@@ -30,9 +31,12 @@ def reless_detail(request, pcode):
                .filter(reless_member_since__isnull=False)
                .select_related("primary_filiere").order_by("reless_member_since", "name"))
     can_write = can_write_commune(request.user, commune.pk)
+    bureau = _bureau_by_mandate(reless)
+    log_bureau(request, chain(bureau["bureau"], *(g for _, _, g in bureau["past_mandates"])),
+               commune.pk)
     return render(request, "cooperatives/reless_detail.html", {
         "commune": commune, "reless": reless, "members": members, "can_write": can_write,
-        **_bureau_by_mandate(reless),
+        **bureau,
         "member_form": RelessMemberForm(commune=commune) if can_write else None,
         "history": _reless_history(reless),
     })

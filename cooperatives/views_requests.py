@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.forms import add_service_errors
 
 from . import services
+from .access import log_organisations, log_proposals
 from .forms import ChangeProposalForm, ReviewForm
 from .models import ChangeRequest, Organisation
 from .permissions import (
@@ -43,6 +44,7 @@ def change_propose(request, pk):
             messages.success(request, _message_for(created))
             warn_after_save(request, organisation)
             return redirect("organisation_detail", pk=organisation.pk)
+    log_organisations(request, [organisation])
     return render(request, "cooperatives/change_propose.html",
                   {"form": form, "organisation": organisation})
 
@@ -68,6 +70,7 @@ def commune_change_requests(request, pcode):
         ChangeRequest.objects.filter(organisation__commune=commune,
                                      status=ChangeRequest.Status.PENDING)
         .select_related("organisation", "requested_by").order_by("created_at", "id"))
+    log_proposals(request, pending)
     return render(request, "cooperatives/change_requests_pending.html", {
         "commune": commune, "pending": pending, "form": ReviewForm()})
 
@@ -82,6 +85,7 @@ def change_request_detail(request, pk):
 def _render_detail(request, change_request, form, status=200):
     can_review = (change_request.status == ChangeRequest.Status.PENDING
                   and can_write_commune(request.user, change_request.organisation.commune_id))
+    log_proposals(request, [change_request])
     return render(request, "cooperatives/change_request_detail.html", {
         "cr": with_change_rows([change_request])[0],
         "form": form, "can_review": can_review,

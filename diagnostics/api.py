@@ -13,6 +13,7 @@ from cooperatives.permissions import HasRole, can_write_commune, scope_of
 from core.api import ApiViewMixin
 
 from . import services
+from .access import log_actors
 from .filters import DiagnosticFilter, InterventionFilter
 from .models import Intervention, TerritorialDiagnostic
 from .permissions import (
@@ -101,6 +102,17 @@ class DiagnosticViewSet(_Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixi
         visible = diagnostics_visible_to(self.request.user).order_by("commune__pcode", "-year",
                                                                      "-id")
         return diagnostics_for_api(visible)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        for diagnostic in page:
+            log_actors(request, diagnostic, diagnostic.actors.all(), channel="api")
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        diagnostic = self.get_object()
+        log_actors(request, diagnostic, diagnostic.actors.all(), channel="api")
+        return Response(self.get_serializer(diagnostic).data)
 
     def create(self, request, *args, **kwargs):
         scope = scope_of(request.user)

@@ -27,6 +27,7 @@ from cooperatives.selectors_public import commune_names, pick_commune_by_name
 from core.forms import add_service_errors
 
 from . import imports, services
+from .access import log_actors
 from .filters import InterventionFilter
 from .forms import (
     ActorForm,
@@ -173,6 +174,7 @@ def diagnostic_detail(request, pk):
         "copy_form": CopyForm(initial={"year": diagnostic.year + 1}),
         "edit_refused": services.EDIT_REFUSED,
     }
+    log_actors(request, diagnostic, context["actors"])
     template = "diagnostic_print.html" if printing else "diagnostic_detail.html"
     return render(request, f"diagnostics/{template}", context)
 

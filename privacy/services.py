@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import AccessLog
 from cooperatives.models import (
     ChangeRequest,
     ContactConsent,
@@ -98,11 +99,7 @@ def _consents(h: Holding) -> list[dict]:
 
 
 def _views(h: Holding) -> list[dict]:
-    try:  # TEMPORARY until the access log lands
-        access_log = apps.get_model("accounts", "AccessLog")
-    except LookupError:
-        return []
-    logs = (access_log.objects.filter(model=h.model, object_id=h.pk).select_related("user")
+    logs = (AccessLog.objects.filter(model=h.model, object_id=h.pk).select_related("user")
             .order_by("-at")[:500])
     return [{"at": log.at.isoformat(), "by": log.user.get_username() if log.user else None,
              "fields": log.fields} for log in logs]

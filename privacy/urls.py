@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_requests
+from . import views, views_access, views_requests
 
 app_name = "privacy"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("privacy/requests/<int:pk>/export/", views_requests.request_export,
          name="request_export"),
     path("privacy/requests/<int:pk>/act/", views_requests.request_act, name="request_act"),
+    path("privacy/access-log/", views_access.access_log, name="access_log"),
 ]

@@ -259,7 +259,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.fail_stale_runs",
         "schedule": timedelta(minutes=15),
     },
+    "nightly-access-log-purge": {
+        "task": "accounts.tasks.purge_access_log",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+
+# The access log of personal data (accounts/access_log.py): its writer thread writes what
+# waits every this many seconds (0: no thread, entries wait for an explicit flush, as in the
+# tests); rows are kept this many days (Law No. 2024/017, docs/personal-data.md).
+ACCESS_LOG_FLUSH_SECONDS = float(env("ACCESS_LOG_FLUSH_SECONDS", "1"))
+ACCESS_LOG_KEEP_DAYS = int(env("ACCESS_LOG_KEEP_DAYS", "365"))
 
 # Uploaded spreadsheets (organisation and PCD grid imports): a file beyond one of these limits
 # is refused, with the reason, before any parsing (docs/security.md, "Files"). The largest real

@@ -97,6 +97,15 @@ def _fresh_registry_cache():
 
 
 @pytest.fixture(autouse=True)
+def _empty_access_log_queue():
+    """Views seen by one test never reach another's database (nor the exit's flush)."""
+    from accounts import access_log
+
+    yield
+    access_log._queue.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_login_counters():
     """Bad tokens and passwords sent by earlier tests (all from the test client's address)
     never lock this one's requests."""

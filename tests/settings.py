@@ -35,6 +35,8 @@ from reless_platform.settings import REDIS_URL  # noqa: E402
 
 # No timer threads outliving a test: a delayed refresh stays a queued row the test can see.
 REPORT_REFRESH_IN_PROCESS = False
+# No access-log writer thread: the tests write the log with access_log.flush().
+ACCESS_LOG_FLUSH_SECONDS = 0
 
 if not REDIS_URL:
     # One process: its own memory is the shared cache, and the query counts the tests assert

@@ -542,6 +542,9 @@ MATRIX: dict[str, Route] = {
                                  writes=True),
     "quality:scorecards": Route(get=COUNTRY_READ, post=SIGNED_IN_405),
     "quality:open_data": Route(get=PUBLIC, post=METHOD_405),
+    # The access log of personal data: the national admin (all communes) and CTD agents
+    # (their communes' rows).
+    "privacy:access_log": Route(get=rule(200, AGENTS), post=SIGNED_IN_405),
     "quality:open_data_csv": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_jsonld": Route(get=PUBLIC, post=METHOD_405),
     "reports:open_data_years": Route(get=PUBLIC, post=METHOD_405),

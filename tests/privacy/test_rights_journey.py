@@ -9,6 +9,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from accounts import access_log
+from accounts.models import AccessLog
 from cooperatives.models import ChangeRequest, ContactConsent, Organisation
 from privacy.models import Erasure, RightsRequest
 
@@ -90,7 +92,12 @@ def test_a_person_consents_is_exported_corrected_withdraws_and_is_erased(
     detail = client_for(agent_a, "en").get(reverse("organisation_detail", args=[org.pk]))
     assert NAME in detail.content.decode()
 
-    # Access: everything held, as JSON and as a page.
+    access_log.flush()
+    viewed = list(AccessLog.objects.filter(object_id=org.pk, model="cooperatives.Organisation")
+                  .values_list("user__username", "fields", "channel"))
+    assert viewed == [("agent_a", "contact_name,contact_phone,contact_email", "page")]
+
+    # Access: everything held, as JSON and as a page (with who viewed the data).
     access = _request(agent_a, "access", "tchoupo")
     exported = client_for(agent_a, "en").get(
         reverse("privacy:request_export", args=[access.pk]) + "?format=json")
@@ -101,6 +108,8 @@ def test_a_person_consents_is_exported_corrected_withdraws_and_is_erased(
     assert (record["legal_basis"], [c["method"] for c in record["consents"]]) == (
         "consent", ["Paper form signed and kept at the commune"])
     assert [h["values"]["contact_phone"] for h in record["history"]] == [PHONE]
+    assert [(v["by"], v["fields"]) for v in record["viewed"]] == [
+        ("agent_a", "contact_name,contact_phone,contact_email")]
     page = client_for(agent_a, "en").get(reverse("privacy:request_export", args=[access.pk]))
     assert EMAIL in page.content.decode()
     assert _act(agent_a, access, action="exported").status == "done"
@@ -124,7 +133,14 @@ def test_a_person_consents_is_exported_corrected_withdraws_and_is_erased(
     org.refresh_from_db()
     assert org.contact_consent == "withdrawn"
     assert ContactConsent.objects.get(organisation=org).withdrawn_on is not None
+    access_log.flush()
+    before = AccessLog.objects.count()
     pages = _crawl(org, {"agent": agent_a, "admin": admin_user, "rep": rep_a})
+    access_log.flush()
+    assert not AccessLog.objects.filter(pk__gt=0, object_id=org.pk).exclude(
+        fields="").filter(fields__contains="contact").exclude(
+        at__lt=withdrawal.created_at).exists()  # a hidden contact is never logged as viewed
+    assert AccessLog.objects.count() >= before
     assert len(pages) >= 20
     for where, body in pages.items():
         for value in (NAME, NEW_PHONE, EMAIL):
