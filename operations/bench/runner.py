@@ -32,6 +32,7 @@ from sectors.models import Ministry
 from . import load, procs
 from .context import Context, Options, Say
 from .dataset import BenchError, bench_communes, check_database, ensure_dataset
+from .access import measure_access
 from .home import measure_home
 from .measures import measure_p3, measure_p6, measure_p8
 from .pages import ensure_draft_diagnostic
@@ -86,6 +87,8 @@ def _measure_all(ctx: Context) -> None:
         _guard(ctx, "P8", lambda: measure_p8(ctx))
     if "HOME" in only:
         _guard(ctx, "HOME", lambda: measure_home(ctx))
+    if "ACCESS" in only:
+        _guard(ctx, "ACCESS", lambda: measure_access(ctx))
     loads = {"P1", "P2", "P7", SOAK} & only
     if loads:
         if ctx.options.skip_load or not load.wrk_available():
