@@ -45,6 +45,10 @@ class Entry:
     history: bool = True      # whether simple_history keeps copies of the fields
     copies: tuple[str, ...] = ()  # other "app.Model.field" that may hold copies of the values
 
+    @property
+    def basis_label(self) -> str:
+        return Basis(self.basis).label
+
 
 REGISTER: tuple[Entry, ...] = (
     Entry(
@@ -174,7 +178,11 @@ NOT_PERSONAL: dict[str, str] = {
     "communes.Commune.name_fr": "a place", "communes.Commune.name_en": "a place",
     "cooperatives.ImportJob.file_name": "the name of an uploaded file",
     "accounts.ApiToken.name": "a label the user gives to a token",
-    "diagnostics.Intervention.title": "a programme's title",
+    "accounts.User.email_notifications": "a yes/no preference, not an address",
+    "accounts.Notification.emailed_at": "when a notice was e-mailed, not to which address",
+    "cooperatives.Organisation.contact_consent": "the state of the contact's consent (given, "
+    "missing, withdrawn), kept in step with the ContactConsent records of the `consent` "
+    "entry: it names nobody",
     "sectors.Filiere.name_fr": "a value chain", "sectors.Filiere.name_en": "a value chain",
     "sectors.Sector.name_fr": "a sector", "sectors.Sector.name_en": "a sector",
     "sectors.Ministry.name_fr": "a ministry", "sectors.Ministry.name_en": "a ministry",
