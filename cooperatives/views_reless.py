@@ -113,7 +113,8 @@ def _bureau_form(request, commune, reless, member):
             return redirect("reless_detail", pcode=commune.pcode)
     title = _("Bureau member of %(commune)s's RELESS")
     return _form_page(request, form, commune, title, _("Save"),
-                      _("When a mandate ends, record its end date: bureau members are kept."))
+                      _("When a mandate ends, record its end date: bureau members are kept."),
+                      privacy_entry="bureau_member")
 
 
 @login_required
@@ -135,8 +136,9 @@ def reless_membership(request, pcode):
                       _("Save"))
 
 
-def _form_page(request, form, commune, title, submit, intro=""):
+def _form_page(request, form, commune, title, submit, intro="", privacy_entry=""):
     return render(request, "cooperatives/simple_form.html", {
         "form": form, "title": title % {"commune": commune.name}, "submit": submit,
         "intro": intro, "back": reverse("reless_detail", args=[commune.pcode]),
+        "privacy_entry": privacy_entry,  # the register's entry the notice link points at
     })

@@ -130,7 +130,7 @@ REGISTER: tuple[Entry, ...] = (
     Entry(
         code="access_log",
         model="accounts.AccessLog",
-        fields=("user", "object_id", "fields"),
+        fields=("user", "object_id", "fields", "path"),
         category=_("Who viewed which person's data, when"),
         purpose=_("Show each person and the authority who read their data."),
         basis=Basis.LEGAL_OBLIGATION,

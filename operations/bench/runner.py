@@ -30,9 +30,9 @@ from reports.compute import report_date
 from sectors.models import Ministry
 
 from . import load, procs
+from .access import measure_access
 from .context import Context, Options, Say
 from .dataset import BenchError, bench_communes, check_database, ensure_dataset
-from .access import measure_access
 from .home import measure_home
 from .measures import measure_p3, measure_p6, measure_p8
 from .pages import ensure_draft_diagnostic
