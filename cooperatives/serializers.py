@@ -8,7 +8,7 @@ from communes.models import Commune
 from sectors.models import Filiere
 
 from .consent import CONTACT_FIELDS, contact_shown
-from .models import COUNT_FIELDS, ContactConsent, Organisation
+from .models import COUNT_FIELDS, ContactConsent, ContactConsentState, Organisation
 from .permissions import can_write_commune
 from .selectors import GROUPINGS, LEVELS
 
@@ -62,9 +62,12 @@ class OrganisationSerializer(OrganisationPublicSerializer):
     """An organisation in full, contacts and description included: for admins, the CTD agents
     of its commune and its representatives. These four fields are absent for other readers."""
 
-    contact_consent = serializers.CharField(
-        read_only=True, help_text=_("The contact person's consent: given, withdrawn or "
-                                    "missing. The contact is null unless it is given."))
+    # Not read-only only so that the schema does not require it where the reader gets the
+    # public shape; a value sent is ignored (`consent_method` records a consent).
+    contact_consent = serializers.ChoiceField(
+        choices=ContactConsentState.choices, required=False,
+        help_text=_("The contact person's consent: given, withdrawn or missing. The contact "
+                    "is null unless it is given. Ignored on writes: send consent_method."))
 
     consent_method = serializers.ChoiceField(
         write_only=True, required=False,
@@ -100,6 +103,7 @@ class OrganisationSerializer(OrganisationPublicSerializer):
 
 def consent_from(data: dict) -> dict | None:
     """Pop the consent fields of validated data: the consent to record, or None."""
+    data.pop("contact_consent", None)  # read only in effect: the consent page sets it
     method, document = data.pop("consent_method", ""), data.pop("consent_document", "")
     return {"method": method, "document_reference": document} if method else None
 
