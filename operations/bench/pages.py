@@ -16,6 +16,7 @@ from diagnostics.services import diagnostic_copy_to_year
 
 # Routes that are not pages to weigh: actions (POST only), downloads, one-time links.
 SKIPPED = {
+    "organisation_consent_withdraw": "action", "privacy:request_act": "action",
     "set_language": "action", "logout": "action", "password_reset_confirm": "one-time link",
     "reports:recompute_national": "action", "reports:recompute_commune": "action",
     "diagnostic_validate": "action", "diagnostic_copy": "action",
