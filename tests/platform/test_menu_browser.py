@@ -26,5 +26,6 @@ def test_the_tab_bar_never_widens_the_page(waiting, browser, live_server, agent_
     assert " ".join(text.split()) == "Change requests 1 waiting"
     assert page.evaluate("document.documentElement.scrollWidth") == 360
     tabs.locator("a", has_text="Quality").click()
-    assert page.url.endswith(f"/quality/communes/{commune_a.pcode}/duplicates/")
+    page.wait_for_url(f"**/quality/communes/{commune_a.pcode}/duplicates/")
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") == 360
