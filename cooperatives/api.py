@@ -26,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from communes.models import Commune
 from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
 from core.renderers import CSVRenderer
 from core.years import YEAR_SCHEMA
@@ -70,6 +71,7 @@ from .services import (
     organisation_update,
     organisation_warnings,
 )
+from .summaries import summed_aggregates
 
 ARCHIVED = (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED)
 # Query parameters that shape the answer, not the rows (handled on every request).
@@ -251,6 +253,14 @@ AGGREGATE_RESPONSES = {
 }
 
 
+# The territory filters, which the summary rows answer (they choose communes), and the
+# aggregates' other filters, which they cannot (they choose organisations within a commune).
+TERRITORY_FILTER_PATHS = {"commune": "pcode", "department": "department__pcode",
+                          "region": "department__region__pcode"}
+SUMMARY_UNUSABLE_FILTERS = tuple(name for name in AggregateFilterSet.base_filters
+                                 if name not in TERRITORY_FILTER_PATHS)
+
+
 class AggregatesBase(ApiViewMixin, generics.ListAPIView):
     queryset = Organisation.objects.none()  # the schema's model; requests use get_queryset
     permission_classes = [HasRole]
@@ -305,6 +315,28 @@ class AggregatesView(AggregatesBase):
 
     def stamps(self) -> list[str]:
         return [freshness.NATIONAL]
+
+    def compute(self) -> "tuple[None, list[dict]]":
+        """Without filters other than the territory, the sum of the communes' summary rows
+        (cooperatives.summaries: the same figures, without a national scan); with others,
+        the grouped query over the filtered organisations."""
+        params = self.params_class(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        organisations = self.filter_queryset(self.get_queryset())  # validates the filters
+        query = self.request.query_params
+        if any(query.get(name) for name in SUMMARY_UNUSABLE_FILTERS):
+            return None, organisation_aggregates(
+                organisations, **{"level": "commune", **params.validated_data})
+        readable = scope_of(self.request.user).readable_commune_ids  # None: the country
+        territory = {path: query[name] for name, path in TERRITORY_FILTER_PATHS.items()
+                     if query.get(name)}
+        if territory:
+            communes = Commune.objects.filter(**territory)
+            if readable is not None:
+                communes = communes.filter(pk__in=readable)
+            readable = set(communes.values_list("pk", flat=True))
+        return None, summed_aggregates(commune_ids=readable,
+                                       **{"level": "commune", **params.validated_data})
 
     def scope_key(self):
         """What the caller may aggregate: the country, or these communes."""

@@ -17,6 +17,7 @@ from communes.models import Commune, Department, Region
 from communes.signals import territory_bulk_changed
 from sectors.models import Filiere, Ministry, Sector
 
+from . import summaries
 from .freshness import renew, renew_roles
 from .models import Organisation, OrganisationFiliere, RoleAssignment
 
@@ -36,21 +37,28 @@ def remember_old_commune(sender, instance, raw=False, **kwargs) -> None:
                                        .values_list("commune_id", flat=True).first())
 
 
+def _changed(pcodes: list[str]) -> None:
+    """These communes' figures changed: their aggregates' summaries are out of date (marked
+    in the writing transaction) and their cached figures retired."""
+    summaries.mark_pcodes(pcodes)
+    renew(pcodes)
+
+
 def on_organisation_change(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
-    renew(_pcodes([instance.commune_id, getattr(instance, "_freshness_old_commune", None)]))
+    _changed(_pcodes([instance.commune_id, getattr(instance, "_freshness_old_commune", None)]))
 
 
 def on_filiere_change(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
-    renew(_pcodes(Organisation.objects.filter(pk=instance.organisation_id)
-                  .values_list("commune_id", flat=True)))
+    _changed(_pcodes(Organisation.objects.filter(pk=instance.organisation_id)
+                     .values_list("commune_id", flat=True)))
 
 
 def on_bulk_change(sender, commune_ids, **kwargs) -> None:
-    renew(_pcodes(commune_ids))
+    _changed(_pcodes(commune_ids))
     renew_roles()  # a merge hands the dropped organisation's representatives to the kept one
 
 
@@ -61,6 +69,7 @@ def on_roles_change(sender, raw=False, **kwargs) -> None:
 
 def on_reference_change(sender, raw=False, **kwargs) -> None:
     if not raw:
+        summaries.mark_all()  # a filière may have moved to another sector or ministry
         renew(reference=True)
 
 

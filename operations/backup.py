@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.db import DatabaseError, connections
 
-from cooperatives import freshness
+from cooperatives import freshness, summaries
 from privacy.services import erasures_as_entries, replay
 
 
@@ -49,6 +49,7 @@ def restore(path: str | Path, *, alias: str = "default") -> int:
           "--single-transaction", f"--dbname={name}", str(path)], env)
     replayed = replay(erased)
     freshness.renew_all()  # the figures cached before the restore are not the restored ones
+    summaries.mark_all()  # the restored summaries are the dump's; recounted on the next read
     return replayed
 
 

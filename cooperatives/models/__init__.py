@@ -21,10 +21,12 @@ from .organisations import (
     OrganisationStatus,
     RegistryEvent,
 )
+from .summaries import AggregateDirty, AggregateSummary
 from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignment
 
 __all__ = [
-    "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS", "BureauMember", "ChangeRequest", "ContactConsent",
+    "AggregateDirty", "AggregateSummary", "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS",
+    "BureauMember", "ChangeRequest", "ContactConsent",
     "ContactConsentState", "CooperationLink",
     "DuplicateFlag", "ImportJob", "LegalForm", "LinkKind", "LinkStatus", "Organisation",
     "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",

@@ -31,6 +31,7 @@ from sectors.models import Ministry
 
 from . import load, procs
 from .access import measure_access
+from .cold import measure_p10
 from .context import Context, Options, Say
 from .dataset import BenchError, bench_communes, check_database, ensure_dataset
 from .home import measure_home
@@ -90,6 +91,8 @@ def _measure_all(ctx: Context) -> None:
         _guard(ctx, "HOME", lambda: measure_home(ctx))
     if "ACCESS" in only:
         _guard(ctx, "ACCESS", lambda: measure_access(ctx))
+    if "P10" in only:
+        _guard(ctx, "P10", lambda: measure_p10(ctx))
     if "SEARCH" in only:
         _guard(ctx, "SEARCH", lambda: measure_search(ctx))
     loads = {"P1", "P2", "P7", SOAK} & only

@@ -25,7 +25,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from communes.models import Commune
-from cooperatives import freshness
+from cooperatives import freshness, summaries
 from cooperatives.models import (
     BureauMember,
     ContactConsent,
@@ -206,6 +206,7 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
                               taxonomy=taxonomy, progress=progress)
         written = generator.run()
     freshness.renew_all()  # bulk rows send no signals: retire every cached figure
+    summaries.mark_all()  # ... and every aggregate summary, computed again below
     if connection.vendor == "postgresql":
         # VACUUM marks the new pages all-visible (index-only counts read no table pages) even
         # where autovacuum is off; it cannot run inside a transaction (tests), ANALYZE can.
@@ -213,6 +214,7 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
         with connection.cursor() as cursor:
             for model in generator.models():
                 cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+    summaries.refresh()  # the first national figures then read summaries, not every row
     return GenerationResult(communes, {model._meta.label: written[model]
                                        for model in generator.models() if written[model]})
 

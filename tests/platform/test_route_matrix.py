@@ -49,6 +49,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import ApiToken, Notification
 from cooperatives.models import (
+    AggregateDirty,
+    AggregateSummary,
     BureauMember,
     ChangeRequest,
     CooperationLink,
@@ -755,7 +757,10 @@ def _fresh_caches():
 # Left out, because a denied request may legitimately touch them:
 # - sessions: a visit may create or refresh the visitor's session (login form, messages);
 # - ApiToken.last_used_at: authenticating a valid token records its use, whatever the answer.
-EXCLUDED_TABLES = {Session._meta.db_table}
+# Sessions, and the aggregates' summary rows and marks (cooperatives.summaries): derived
+# from the organisations, refreshed by the reads that need them.
+EXCLUDED_TABLES = {Session._meta.db_table, AggregateSummary._meta.db_table,
+                   AggregateDirty._meta.db_table}
 EXCLUDED_COLUMNS = {(ApiToken._meta.db_table, ApiToken._meta.get_field("last_used_at").column)}
 
 
