@@ -6,13 +6,14 @@ Filters select organisations; scoping (what the user may see) happens before, in
 """
 
 import django_filters
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from communes.models import Commune, Department, Region
-from core.search import Folded
+from core.search import SEARCH_SEPARATOR, Folded
 from sectors.models import Filiere, Ministry
 
 from .models import LegalForm, Organisation, OrganisationFiliere, OrganisationStatus
@@ -68,23 +69,22 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Organisations whose name, acronym, locality or RSC number holds the text, accents
-        and case aside (core.search: a trigram index scan on PostgreSQL). Without an explicit
-        ordering, ranked: the name equal to the text, then starting with it, then holding
-        it, then the other fields; by name within each rank."""
+        and case aside (the folded `search_text` column: a trigram index scan on
+        PostgreSQL). Without an explicit ordering, ranked: a field equal to the text (name,
+        acronym, locality or RSC number), then names starting with it, then holding it, then
+        the other fields; by name within each rank."""
         text = value.strip()
         if not text:
             return queryset
         folded = Folded(Value(text))
-        queryset = queryset.alias(
-            _name=Folded("name"), _acronym=Folded("acronym"), _locality=Folded("locality"),
-            _rsc=Folded("rsc_number"),
-        ).filter(Q(_name__contains=folded) | Q(_acronym__contains=folded)
-                 | Q(_locality__contains=folded) | Q(_rsc__contains=folded))
+        queryset = queryset.filter(search_text__contains=folded)
         if self.data.get("ordering"):
             return queryset
-        rank = Case(When(_name=folded, then=Value(0)), When(_acronym=folded, then=Value(0)),
-                    When(_name__startswith=folded, then=Value(1)),
-                    When(_name__contains=folded, then=Value(2)),
+        rank = Case(When(name_folded=folded, then=Value(0)),
+                    When(search_text__contains=Concat(Value(SEARCH_SEPARATOR), folded,
+                                                      Value(SEARCH_SEPARATOR)), then=Value(0)),
+                    When(name_folded__startswith=folded, then=Value(1)),
+                    When(name_folded__contains=folded, then=Value(2)),
                     default=Value(3), output_field=IntegerField())
         return queryset.alias(_rank=rank).order_by("_rank", "name", "id")
 

@@ -155,7 +155,7 @@ def _organisation_filterset(request, commune=None):
             fields[name].label = label
     fields["ordering"].choices = ORDERING_CHOICES
     if not data.get("ordering"):  # a search, ranked (filters.py)
-        fields["ordering"].choices = [("", _("Best match first")), *ORDERING_CHOICES]
+        fields["ordering"].empty_label = _("Best match first")
     return filterset
 
 

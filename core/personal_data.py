@@ -172,6 +172,8 @@ REGISTER: tuple[Entry, ...] = (
 # Fields whose names look personal but which hold no data about a person, with the reason.
 NOT_PERSONAL: dict[str, str] = {
     "cooperatives.Organisation.name": "the organisation's name (a legal person)",
+    "cooperatives.Organisation.name_folded": "the organisation's name folded for the search "
+    "(accents and case aside), computed by the database",
     "cooperatives.Reless.name": "the network's name",
     "communes.Region.name_fr": "a place", "communes.Region.name_en": "a place",
     "communes.Department.name_fr": "a place", "communes.Department.name_en": "a place",

@@ -22,6 +22,11 @@ def fold(text: str | None) -> str | None:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+# Between the fields of `Organisation.search_text`: a character nobody types, so a searched
+# text never matches across two fields.
+SEARCH_SEPARATOR = "\x1f"
+
+
 class Folded(Func):
     function = "reless_fold"
     output_field = CharField()

@@ -65,7 +65,7 @@ def _record_consents(written: list[tuple[int, Row]], user) -> None:
 
 
 def _columns(model) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
+    return [f.attname for f in model._meta.concrete_fields if not f.generated]
 
 
 def _history_columns(model) -> list[str]:

@@ -2,12 +2,14 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from communes.models import Commune
+from core.search import SEARCH_SEPARATOR, Folded
 from sectors.models import Filiere, Ministry
 
 from ..rules import PHONE_MESSAGE, geometry_contains, normalise_phone, point_errors
@@ -125,10 +127,22 @@ class Organisation(models.Model):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # What the search compares (core.search): the name, and the name, acronym, locality and
+    # RSC number, folded (accents and case aside), computed by the database on every write,
+    # bulk ones included; trigram-indexed on PostgreSQL (migration 0014).
+    name_folded = models.GeneratedField(expression=Folded("name"),
+                                        output_field=models.TextField(), db_persist=True)
+    search_text = models.GeneratedField(
+        expression=Folded(Concat("name", Value(SEARCH_SEPARATOR), "acronym",
+                                 Value(SEARCH_SEPARATOR), "locality", Value(SEARCH_SEPARATOR),
+                                 Coalesce("rsc_number", Value("")),
+                                 output_field=models.TextField())),
+        output_field=models.TextField(), db_persist=True)
 
     # Each history record also keeps the filières the organisation had then, so the registry
     # of any past day can be rebuilt (PRODUCT.md, "The two reports").
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[filieres])
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_folded", "search_text"],
+                                m2m_fields=[filieres])
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
