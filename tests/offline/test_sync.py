@@ -251,3 +251,12 @@ def test_filieres_in_another_order_are_no_change(agent_a, admin_user, org_a, mai
     assert (result["status"], result["merged_fields"]) == ("merged", ["Members"])
     assert sorted(org_a.filieres.values_list("code", flat=True)) == [
         "aviculture", "mais", "manioc"]
+
+
+@pytest.mark.parametrize("target", [10**30, -1, True, "1 ", "x", None, [1], {"a": 1}, 1.5])
+@pytest.mark.parametrize("kind", ["registry_event.add", "organisation.update", "link.propose",
+                                  "diagnostic_entry.add", "organisation.create"])
+def test_a_target_that_is_no_id_is_refused(agent_a, org_a, kind, target):
+    """`True` is not organisation 1, nor `[1]`; a P-code is a text."""
+    result = sync_apply(user=agent_a, item=item(kind, {}, target=target, commune=target))
+    assert result["status"] == "refused"
