@@ -19,6 +19,7 @@ urlpatterns = [
     path("operations/integrity/", operations_views.integrity, name="integrity"),
     path("operations/runs/", operations_views.report_runs, name="report_runs"),
     path("", include("privacy.urls")),
+    path("", include("offline.urls")),
     path("", include("reports.urls")),
     path("", include("diagnostics.urls")),
     path("", include("cooperatives.urls")),
