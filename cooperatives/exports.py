@@ -15,19 +15,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from communes.models import Commune, Department, Region
 from core import csvsafe
-from sectors.models import Filiere, Ministry
+from sectors.models import Ministry
 
+from . import export_rows
 from .access import ExportLog
-from .consent import CONTACT_FIELDS, contact_shown
+from .consent import CONTACT_FIELDS
 from .filters import OrganisationFilterSet
-from .models import Organisation
+from .models import ContactConsentState, LegalForm, Organisation, OrganisationStatus
 from .permissions import (
     Scope,
     organisations_listed_for,
@@ -123,35 +124,76 @@ def organisation_table(user, params, path: str = "") -> Table:
     if personal:
         columns += [str(meta.get_field(f).verbose_name) for f in CONTACT_FIELDS]
         columns.append(str(meta.get_field("contact_consent").verbose_name))
-    organisations = (filterset.qs.select_related("commune__department__region",
-                                                 "primary_filiere")
-                     .prefetch_related(Prefetch("filieres",
-                                                queryset=Filiere.objects.order_by("code"))))
     return Table(
         title=_("Organisations"), columns=columns,
-        rows=_organisation_rows(organisations, scope, personal and ExportLog(user, path)),
+        rows=organisation_rows(filterset.qs, scope, personal and ExportLog(user, path)),
         provenance=provenance(user, dataset=_("Organisations of the registry"), filters=used,
                               personal=personal))
 
 
-def _organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Iterator[list]:
-    for o in organisations.iterator(chunk_size=2000):
-        commune = o.commune
-        row = [o.pk, o.name, o.acronym, o.get_legal_form_display(), o.get_status_display(),
-               o.rsc_number, o.rsc_date, o.ues_number, o.locality, commune.pcode, commune.name,
-               commune.department.pcode, commune.department.region.pcode,
-               o.primary_filiere.code, " ".join(f.code for f in o.filieres.all()),
-               *(getattr(o, f) for f in ORGANISATION_FIELDS[8:])]
+ROW_FIELDS = (*ORGANISATION_FIELDS, "commune_id", "primary_filiere__code", *CONTACT_FIELDS,
+              "contact_consent")
+
+
+def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Iterator[list]:
+    """The table's rows, read with `.values()` (export_rows): no model instance per row."""
+    communes = export_rows.territory()
+    legal_forms = {k: str(v) for k, v in LegalForm.choices}
+    statuses = {k: str(v) for k, v in OrganisationStatus.choices}
+    consents = {k: str(v) for k, v in ContactConsentState.choices}
+    fields = ROW_FIELDS if log else ROW_FIELDS[:-len(CONTACT_FIELDS) - 1]
+    for o, filieres in export_rows.with_filieres(organisations, fields):
+        commune = communes[o["commune_id"]]
+        row = [o["id"], o["name"], o["acronym"], legal_forms.get(o["legal_form"], o["legal_form"]),
+               statuses.get(o["status"], o["status"]), o["rsc_number"], o["rsc_date"],
+               o["ues_number"], o["locality"], commune["pcode"], export_rows.commune_name(commune),
+               commune["department__pcode"], commune["department__region__pcode"],
+               o["primary_filiere__code"], " ".join(code for code, _name in filieres),
+               *(o[f] for f in ORGANISATION_FIELDS[8:])]
         if log:
-            full = _sees_in_full(scope, o.commune_id, o.pk)
-            shown = full and contact_shown(o)
-            row += [getattr(o, f) if shown else "" for f in CONTACT_FIELDS]
-            row.append(o.get_contact_consent_display() if full else "")
+            full = _sees_in_full(scope, o["commune_id"], o["id"])
+            shown = full and o["contact_consent"] == ContactConsentState.GIVEN
+            row += [o[f] if shown else "" for f in CONTACT_FIELDS]
+            row.append(consents.get(o["contact_consent"], o["contact_consent"]) if full else "")
             if full:
-                log.add(o)
+                log.add_values(o)
         yield row
     if log:
         log.close()
+
+
+# The registry list's CSV (`/organisations/?format=csv`) ---------------------------------------
+
+LIST_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "ues_number",
+               "locality", "members_total", "members_women", "members_youth", "employees",
+               "share_capital", "reless_member_since", "contact_name", "contact_phone",
+               "contact_email", "latitude", "longitude")
+
+
+def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
+    """The header, then every organisation of the list (its scope: the user's communes, in
+    full): contacts only where their person's consent stands; every row goes to `log`."""
+    meta = Organisation._meta
+    yield ["id", _("Commune (P-code)"), *(str(meta.get_field(f).verbose_name)
+                                          for f in LIST_FIELDS),
+           _("Primary filière"), _("Filières"),
+           str(meta.get_field("contact_consent").verbose_name)]
+    pcodes = {pk: c["pcode"] for pk, c in export_rows.territory().items()}
+    legal_forms = {k: str(v) for k, v in LegalForm.choices}
+    statuses = {k: str(v) for k, v in OrganisationStatus.choices}
+    consents = {k: str(v) for k, v in ContactConsentState.choices}
+    fields = (*LIST_FIELDS, "commune_id", "primary_filiere__code", "contact_consent")
+    for o, filieres in export_rows.with_filieres(organisations, fields):
+        values = [o[f] for f in LIST_FIELDS]
+        values[2] = legal_forms.get(values[2], values[2])
+        values[3] = statuses.get(values[3], values[3])
+        if o["contact_consent"] != ContactConsentState.GIVEN:
+            values[14:17] = ["", "", ""]
+        yield [o["id"], pcodes[o["commune_id"]], *("" if v is None else v for v in values),
+               o["primary_filiere__code"], " ".join(code for code, _name in filieres),
+               consents.get(o["contact_consent"], o["contact_consent"])]
+        log.add_values(o)
+    log.close()
 
 
 # Writing ----------------------------------------------------------------------------------------
@@ -187,7 +229,10 @@ def csv_response(table: Table, filename: str) -> StreamingHttpResponse:
     return response
 
 
-def xlsx_bytes(table: Table) -> bytes:
+def xlsx_write(table: Table, out, progress=None) -> None:
+    """The table as XLSX into the file `out`: openpyxl's write-only mode with plain values
+    (a cell object only for bold headers and for text openpyxl would take as a formula);
+    `progress(rows_done)` is called every 1,000 rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -196,22 +241,42 @@ def xlsx_bytes(table: Table) -> bytes:
     sheet = workbook.create_sheet(table.title[:31] or "export")
     bold = Font(bold=True)
 
-    def cell(value, font=None):
-        if hasattr(value, "tzinfo") and value.tzinfo is not None:
-            value = timezone.localtime(value).replace(tzinfo=None)
-        result = csvsafe.as_text(WriteOnlyCell(sheet, value=value))
-        if font:
-            result.font = font
+    def header(value):
+        result = csvsafe.as_text(WriteOnlyCell(sheet, value=_plain(value)))
+        result.font = bold
         return result
 
+    def plain(value):
+        if isinstance(value, str):
+            if value.startswith("="):  # a formula for openpyxl: written as text
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                return cell
+            return value
+        return _plain(value)
+
     for key, value in table.provenance:
-        sheet.append([cell(key, bold), cell(value)])
+        sheet.append([header(key), plain(_plain(value))])
     sheet.append([])
-    sheet.append([cell(c, bold) for c in table.columns])
-    for row in table.rows:
-        sheet.append([cell(v) for v in row])
+    sheet.append([header(c) for c in table.columns])
+    for done, row in enumerate(table.rows, 1):
+        sheet.append([plain(v) for v in row])
+        if progress and not done % 1000:
+            progress(done)
+    workbook.save(out)
+
+
+def _plain(value):
+    if isinstance(value, Promise):
+        return str(value)
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+def xlsx_bytes(table: Table) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    xlsx_write(table, buffer)
     return buffer.getvalue()
 
 
