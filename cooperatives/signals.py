@@ -4,7 +4,8 @@
 merge) once organisations were written in bulk (no `post_save` for those rows): listeners
 refresh what depends on the communes' registries. The receivers here renew the freshness
 stamps (cooperatives.freshness) on every write to organisations, their filières, roles,
-accounts and reference data; upper apps connect their own receivers.
+accounts and reference data, and mark the open-data files stale (open_data_files.changed);
+upper apps connect their own receivers.
 """
 
 from collections.abc import Iterable
@@ -36,20 +37,29 @@ def remember_old_commune(sender, instance, raw=False, **kwargs) -> None:
                                        .values_list("commune_id", flat=True).first())
 
 
+def _open_data_changed() -> None:
+    from . import open_data_files  # imports the open-data module, which reads the models
+
+    open_data_files.changed()
+
+
 def on_organisation_change(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
+    _open_data_changed()
     renew(_pcodes([instance.commune_id, getattr(instance, "_freshness_old_commune", None)]))
 
 
 def on_filiere_change(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
+    _open_data_changed()
     renew(_pcodes(Organisation.objects.filter(pk=instance.organisation_id)
                   .values_list("commune_id", flat=True)))
 
 
 def on_bulk_change(sender, commune_ids, **kwargs) -> None:
+    _open_data_changed()
     renew(_pcodes(commune_ids))
     renew_roles()  # a merge hands the dropped organisation's representatives to the kept one
 
@@ -61,6 +71,7 @@ def on_roles_change(sender, raw=False, **kwargs) -> None:
 
 def on_reference_change(sender, raw=False, **kwargs) -> None:
     if not raw:
+        _open_data_changed()
         renew(reference=True)
 
 

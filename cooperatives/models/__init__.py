@@ -3,6 +3,7 @@ registry events), networks (RELESS, bureau, cooperation links) and workflow (rol
 requests, import jobs, duplicate flags). Django finds them through this package."""
 
 from .consent import ContactConsent
+from .exports import ExportJob
 from .networks import (
     BureauMember,
     CooperationLink,
@@ -26,7 +27,8 @@ from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignm
 __all__ = [
     "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS", "BureauMember", "ChangeRequest", "ContactConsent",
     "ContactConsentState", "CooperationLink",
-    "DuplicateFlag", "ImportJob", "LegalForm", "LinkKind", "LinkStatus", "Organisation",
+    "DuplicateFlag", "ExportJob", "ImportJob", "LegalForm", "LinkKind", "LinkStatus",
+    "Organisation",
     "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",
     "RoleAssignment", "link_counted_on",
 ]
