@@ -37,20 +37,6 @@ def file_path(job: ExportJob) -> Path:
     return Path(settings.EXPORT_DIR) / job.file_name
 
 
-def start(user, *, kind: str, fmt: str, query: QueryDict, path: str, total: int,
-          download_name: str, pcode: str = "") -> ExportJob:
-    """Record the job and queue its task once the request's transaction commits."""
-    from .tasks import run_export_job
-
-    params = {"query": [[k, v] for k, values in query.lists() for v in values
-                        if k != "format"],
-              "pcode": pcode, "path": path, "language": translation.get_language() or "fr"}
-    job = ExportJob.objects.create(user=user, kind=kind, fmt=fmt, params=params,
-                                   rows_total=total, download_name=download_name)
-    transaction.on_commit(lambda: run_export_job.delay(job.pk))
-    return job
-
-
 def list_queryset(user, query: QueryDict, pcode: str = ""):
     """The registry list's organisations (views_registry.organisation_list), for a job."""
     queryset = organisations_visible_to(user)

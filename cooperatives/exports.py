@@ -12,7 +12,7 @@ holds a name of a person, a phone or an email.
 
 import datetime
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -52,6 +52,11 @@ class Table:
     columns: list[str]
     rows: Iterable[list]
     provenance: list[tuple[str, str]] = field(default_factory=list)
+    # How many rows (one COUNT query) when `rows` is lazy: large exports become jobs.
+    counter: Callable[[], int] | None = None
+
+    def count(self) -> int:
+        return self.counter() if self.counter else len(self.rows)
 
 
 # Provenance -------------------------------------------------------------------------------------
@@ -129,7 +134,8 @@ def organisation_table(user, params, path: str = "") -> Table:
         title=_("Organisations"), columns=columns,
         rows=organisation_rows(filterset.qs, scope, personal and ExportLog(user, path)),
         provenance=provenance(user, dataset=_("Organisations of the registry"), filters=used,
-                              personal=personal))
+                              personal=personal),
+        counter=filterset.qs.count)
 
 
 ROW_FIELDS = (*ORGANISATION_FIELDS, "commune_id", "primary_filiere__code", *CONTACT_FIELDS,

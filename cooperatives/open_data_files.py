@@ -2,7 +2,8 @@
 ahead of the requests and served as files: `Content-Length`, an `ETag` and a `Last-Modified`
 that name the registry's state they were written from, `Cache-Control`.
 
-When the registry changes (cooperatives.signals, after the commit), `changed()` queues one
+When the registry changes (cooperatives.signals, after the commit), the files are marked
+stale and one
 generation on the `exports` queue: at most one is in flight (a cache key held while it runs),
 and a change during it marks the files stale, so the running one writes them once more before
 it stops. Without a broker (Celery in-process), nothing runs at the write: the next request
@@ -19,9 +20,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -103,9 +104,10 @@ def write_jsonld(base: str, state: str | None = None) -> dict:
     return _write(jsonld_name(base), chunks, state or fingerprint())
 
 
-def generate() -> str:
+def generate() -> tuple[int, bool]:
     """Write the CSV and the site's JSON-LD again, and again while changes came in during the
-    writing (the task; coalesced by `changed`)."""
+    writing (the task, cooperatives.tasks; coalesced by `claim`). Returns the rounds written
+    and whether one more generation must be queued (a change after the last check)."""
     rounds = 0
     try:
         while True:
@@ -118,28 +120,17 @@ def generate() -> str:
                 break
     finally:
         cache.delete(RUNNING)
-    if cache.get(STALE) and cache.add(RUNNING, 1, RUNNING_SECONDS):
-        _queue()
-    return f"{rounds} generation(s)"
+    return rounds, bool(cache.get(STALE)) and claim()
 
 
-def _queue() -> None:
-    from .tasks import generate_open_data
+def claim() -> bool:
+    """Whether a generation should be queued now: never without a broker (the next request
+    writes the files), and only when none is in flight."""
+    return not current_app.conf.task_always_eager and cache.add(RUNNING, 1, RUNNING_SECONDS)
 
-    generate_open_data.delay()
 
-
-def changed() -> None:
-    """The registry changed: after the commit, mark the files stale and, with a broker, queue
-    one generation unless one is in flight (which then runs once more)."""
-    def after_commit():
-        cache.set(STALE, 1, timeout=None)
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            return  # no worker: the next request writes the files
-        if cache.add(RUNNING, 1, RUNNING_SECONDS):
-            _queue()
-
-    transaction.on_commit(after_commit)
+def mark_stale() -> None:
+    cache.set(STALE, 1, timeout=None)
 
 
 def current(name: str, write) -> tuple[dict | None, Path | None]:

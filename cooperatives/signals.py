@@ -4,7 +4,7 @@
 merge) once organisations were written in bulk (no `post_save` for those rows): listeners
 refresh what depends on the communes' registries. The receivers here renew the freshness
 stamps (cooperatives.freshness) on every write to organisations, their filières, roles,
-accounts and reference data, and mark the open-data files stale (open_data_files.changed);
+accounts and reference data, and mark the open-data files stale (tasks.open_data_changed);
 upper apps connect their own receivers.
 """
 
@@ -38,9 +38,9 @@ def remember_old_commune(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _open_data_changed() -> None:
-    from . import open_data_files  # imports the open-data module, which reads the models
+    from .tasks import open_data_changed  # imports the open-data modules, which read models
 
-    open_data_files.changed()
+    open_data_changed()
 
 
 def on_organisation_change(sender, instance, raw=False, **kwargs) -> None:

@@ -5,6 +5,7 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import transaction
 
 from . import export_jobs, open_data_files
 
@@ -31,5 +32,21 @@ def expire_export_jobs() -> int:
 
 @shared_task
 def generate_open_data() -> str:
-    """Write the open-data files again (coalesced: open_data_files.generate)."""
-    return open_data_files.generate()
+    """Write the open-data files again (coalesced: open_data_files.generate), and queue
+    itself once more when a change came after its last round."""
+    rounds, again = open_data_files.generate()
+    if again:
+        generate_open_data.delay()
+    return f"{rounds} generation(s)"
+
+
+def open_data_changed() -> None:
+    """The registry changed (cooperatives.signals): after the commit, the open-data files are
+    stale; with a broker, one generation is queued unless one is in flight (which then runs
+    once more)."""
+    def after_commit():
+        open_data_files.mark_stale()
+        if open_data_files.claim():
+            generate_open_data.delay()
+
+    transaction.on_commit(after_commit)

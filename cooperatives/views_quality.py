@@ -26,9 +26,17 @@ from django.views.decorators.http import (
 from communes.models import Region
 from core import csvsafe
 
-from . import duplicate_decisions, exports, imports, open_data_files, opendata, scorecards
+from . import (
+    duplicate_decisions,
+    exports,
+    imports,
+    open_data_files,
+    opendata,
+    scorecards,
+    views_exports,
+)
 from .access import log_organisations
-from .models import DuplicateFlag, ImportJob, Organisation
+from .models import DuplicateFlag, ExportJob, ImportJob, Organisation
 from .permissions import get_commune_for_user, scope_of
 
 SHOWN_ROWS = 200
@@ -161,9 +169,15 @@ def export_organisations(request, fmt):
         table = exports.organisation_table(request.user, request.GET, request.get_full_path())
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain")
+    if fmt not in exports.FORMATS:
+        raise Http404
     commune = request.GET.get("commune", "")
-    return exports.table_response(
-        table, exports.export_name(f"organisations-{commune}" if commune else "organisations"), fmt)
+    name = exports.export_name(f"organisations-{commune}" if commune else "organisations")
+    total = table.count()
+    if views_exports.needs_job(total):
+        return views_exports.start_job(request, kind=ExportJob.Kind.ORGANISATIONS, fmt=fmt,
+                                       total=total, download_name=name)
+    return exports.table_response(table, name, fmt)
 
 
 # Duplicates -------------------------------------------------------------------------------------

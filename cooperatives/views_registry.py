@@ -19,12 +19,19 @@ from django.views.decorators.http import require_safe
 from core import csvsafe
 from core.forms import add_service_errors
 
-from . import exports, freshness, services, year_notes
+from . import exports, freshness, services, views_exports, year_notes
 from .access import ExportLog, log_organisations
 from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown, latest_consent
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
-from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
+from .models import (
+    ChangeRequest,
+    CooperationLink,
+    ExportJob,
+    LinkStatus,
+    Organisation,
+    Reless,
+)
 from .permissions import (
     can_write_commune,
     get_commune_for_user,
@@ -173,6 +180,11 @@ def organisation_list(request, pcode=None):
     organisations = filterset.qs.select_related("primary_filiere", "commune").defer(
         "commune__boundary")
     if request.GET.get("format") == "csv":
+        total = filterset.qs.count()
+        if views_exports.needs_job(total):
+            return views_exports.start_job(
+                request, kind=ExportJob.Kind.LIST, fmt="csv", total=total, pcode=pcode or "",
+                download_name=f"organisations-{commune.pcode}" if commune else "organisations")
         return _csv_response(filterset.qs, commune,
                              ExportLog(request.user, request.get_full_path()))
     per_page = _per_page(request)
