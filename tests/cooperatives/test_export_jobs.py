@@ -83,6 +83,8 @@ def test_the_page_refreshes_while_the_job_runs(admin_user):
     assert '<meta http-equiv="refresh" content="2">' in html
     assert '<progress max="100" value="25">' in html
     assert "/download" not in html
+    french = client_for(admin_user, "fr").get(f"/quality/exports/jobs/{job.pk}/").content.decode()
+    assert "2\u202f500 lignes écrites sur 10\u202f000" in french or "lignes écrites" in french
     assert client_for(admin_user).get(
         f"/quality/exports/jobs/{job.pk}/download").status_code == 404
 
