@@ -79,8 +79,8 @@ def run(job_id: int) -> ExportJob | None:
             if job.fmt == "xlsx":
                 exports.xlsx_write(table, str(target), _progress(job.pk))
             else:
-                _write_csv(exports._lines(table), target, job.pk, skip=len(table.provenance) + 2,
-                           bom=True)
+                write_csv_file(exports._lines(table), target, job.pk,
+                               skip=len(table.provenance) + 2, bom=True)
     done = timezone.now()
     rows = ExportJob.objects.filter(pk=job.pk)
     rows.update(status=ExportJob.Status.DONE, finished_at=done, rows_done=job.rows_total)
@@ -90,18 +90,20 @@ def run(job_id: int) -> ExportJob | None:
 def _write_list(job: ExportJob, target: Path) -> None:
     organisations = list_queryset(job.user, _query(job), job.params.get("pcode", ""))
     log = ExportLog(job.user, job.params.get("path", ""))
-    _write_csv(exports.registry_list_rows(organisations, log), target, job.pk, skip=1)
+    write_csv_file(exports.registry_list_rows(organisations, log), target, job.pk, skip=1)
 
 
-def _write_csv(lines, target: Path, job_id: int, *, skip: int, bom: bool = False) -> None:
-    tell = _progress(job_id)
+def write_csv_file(lines, target: Path, job_id: int | None, *, skip: int,
+                   bom: bool = False) -> None:
+    """Write CSV `lines` (the first `skip` are no rows) into `target`, telling the job."""
+    tell = _progress(job_id) if job_id else None
     with open(target, "w", encoding="utf-8", newline="") as out:
         if bom:
             out.write("\ufeff")
         writer = csvsafe.writer(out)
         for number, line in enumerate(lines, 1 - skip):
             writer.writerow([exports._text(v) for v in line])
-            if number > 0 and not number % 1000:
+            if tell and number > 0 and not number % 1000:
                 tell(number)
 
 
