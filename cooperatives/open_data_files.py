@@ -79,6 +79,7 @@ def _write(name: str, chunks, state: str) -> dict:
                                      delete=False, suffix=".part") as out:
         for chunk in chunks:
             out.write(chunk)
+    os.chmod(out.name, 0o644)  # public data, read by the web processes
     os.replace(out.name, folder / data)
     now = timezone.now()
     described = {"file": data, "state": state, "size": (folder / data).stat().st_size,
@@ -87,6 +88,7 @@ def _write(name: str, chunks, state: str) -> dict:
                  "last_modified": (opendata.last_modified() or now).isoformat()}
     with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".part") as out:
         json.dump(described, out)
+    os.chmod(out.name, 0o644)
     os.replace(out.name, folder / f"{name}.json")
     for old in folder.glob(f"{name}.*"):
         if old.name not in (data, f"{name}.json") and not old.name.endswith(".part"):

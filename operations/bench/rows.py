@@ -84,7 +84,7 @@ UNMEASURED = {
     "SEARCH": ("name search over the whole registry: p95", 50, "ms", "<"),
     "EXPORT_CSV": ("national CSV export as the admin: time", 10, "s", "<"),
     "EXPORT_XLSX": ("national XLSX export as the admin: time", 10, "s", "<"),
-    "OPENDATA": ("open-data CSV served as a file: median time", 1, "s", "<"),
+    "OPENDATA": ("open-data CSV served as a file: median time", 1000, "ms", "<"),
     SOAK: ("16-client soak: errors", 0, "errors", "=="),
 }
 
