@@ -102,7 +102,7 @@ def write_csv_file(lines, target: Path, job_id: int | None, *, skip: int,
             out.write("\ufeff")
         writer = csvsafe.writer(out)
         for number, line in enumerate(lines, 1 - skip):
-            writer.writerow([exports._text(v) for v in line])
+            writer.writerow(exports.csv_cells(line))
             if tell and number > 0 and not number % 1000:
                 tell(number)
 

@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -143,27 +144,33 @@ ROW_FIELDS = (*ORGANISATION_FIELDS, "commune_id", "primary_filiere__code", *CONT
 
 
 def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Iterator[list]:
-    """The table's rows, read with `.values()` (export_rows): no model instance per row."""
-    communes = export_rows.territory()
+    """The table's rows, read with `.values()` (export_rows): no model instance per row;
+    labels, places and fields fetched with dictionaries and `itemgetter`s made once."""
+    places = {pk: (c["pcode"], export_rows.commune_name(c), c["department__pcode"],
+                   c["department__region__pcode"])
+              for pk, c in export_rows.territory().items()}
     legal_forms = {k: str(v) for k, v in LegalForm.choices}
     statuses = {k: str(v) for k, v in OrganisationStatus.choices}
     consents = {k: str(v) for k, v in ContactConsentState.choices}
+    given = str(ContactConsentState.GIVEN.value)
+    head, middle = itemgetter("id", "name", "acronym"), itemgetter(*ORGANISATION_FIELDS[4:8])
+    tail, contacts = itemgetter(*ORGANISATION_FIELDS[8:]), itemgetter(*CONTACT_FIELDS)
+    hidden = [""] * len(CONTACT_FIELDS)
     fields = ROW_FIELDS if log else ROW_FIELDS[:-len(CONTACT_FIELDS) - 1]
     for o, filieres in export_rows.with_filieres(organisations, fields):
-        commune = communes[o["commune_id"]]
-        row = [o["id"], o["name"], o["acronym"], legal_forms.get(o["legal_form"], o["legal_form"]),
-               statuses.get(o["status"], o["status"]), o["rsc_number"], o["rsc_date"],
-               o["ues_number"], o["locality"], commune["pcode"], export_rows.commune_name(commune),
-               commune["department__pcode"], commune["department__region__pcode"],
-               o["primary_filiere__code"], " ".join(code for code, _name in filieres),
-               *(o[f] for f in ORGANISATION_FIELDS[8:])]
+        legal_form, status = o["legal_form"], o["status"]
+        row = [*head(o), legal_forms.get(legal_form, legal_form), statuses.get(status, status),
+               *middle(o), *places[o["commune_id"]], o["primary_filiere__code"],
+               " ".join([code for code, _name in filieres]), *tail(o)]
         if log:
-            full = _sees_in_full(scope, o["commune_id"], o["id"])
-            shown = full and o["contact_consent"] == ContactConsentState.GIVEN
-            row += [o[f] if shown else "" for f in CONTACT_FIELDS]
-            row.append(consents.get(o["contact_consent"], o["contact_consent"]) if full else "")
-            if full:
+            consent = o["contact_consent"]
+            if scope.is_admin or _sees_in_full(scope, o["commune_id"], o["id"]):
+                row += contacts(o) if consent == given else hidden
+                row.append(consents.get(consent, consent))
                 log.add_values(o)
+            else:
+                row += hidden
+                row.append("")
         yield row
     if log:
         log.close()
@@ -208,9 +215,16 @@ def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
 def _text(value):
     if value is None:
         return ""
-    if hasattr(value, "isoformat"):
+    if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     return value
+
+
+def csv_cells(line: list) -> list:
+    """`_text` of every cell, for the CSV writer (which writes None as an empty cell and a
+    date as its ISO form already): only datetimes and times need converting."""
+    return [v.isoformat() if isinstance(v, datetime.datetime | datetime.time) else v
+            for v in line]
 
 
 def _lines(table: Table) -> Iterator[list]:
@@ -229,7 +243,7 @@ def csv_response(table: Table, filename: str) -> StreamingHttpResponse:
     def chunks():
         yield "\ufeff"
         for line in _lines(table):
-            yield writer.writerow([_text(v) for v in line])
+            yield writer.writerow(csv_cells(line))
 
     response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
