@@ -140,7 +140,8 @@ def current(name: str, write) -> tuple[dict | None, Path | None]:
     with no generation in flight (one request at a time); (None, None) while another request
     writes the very first one."""
     found = meta(name)
-    if found is None or found["state"] != fingerprint():
+    if (found is None or found["state"] != fingerprint()
+            or not (directory() / found["file"]).exists()):
         if cache.add(RUNNING, 1, RUNNING_SECONDS):
             try:
                 found = write()
