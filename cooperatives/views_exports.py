@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from . import export_jobs
 from .models import ExportJob
+from .permissions import scope_of
 from .tasks import run_export_job
 
 CONTENT_TYPES = {
@@ -46,6 +47,10 @@ def _start(user, *, kind: str, fmt: str, query: QueryDict, path: str, total: int
 
 
 def _own_job(request, pk) -> ExportJob:
+    """The user's own job, while they still hold a role (a file written under a role they
+    lost is not theirs to read any more)."""
+    if not scope_of(request.user).has_role:
+        raise Http404
     return get_object_or_404(ExportJob, pk=pk, user=request.user)
 
 

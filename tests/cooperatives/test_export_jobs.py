@@ -72,6 +72,10 @@ def test_a_large_export_becomes_a_job_its_owner_downloads(
     other = client_for(agent_a)
     assert other.get(f"/quality/exports/jobs/{job.pk}/").status_code == 404
     assert other.get(f"/quality/exports/jobs/{job.pk}/download").status_code == 404
+    # The owner without a role any more: 404 too.
+    admin_user.roles.all().delete()
+    type(admin_user).objects.filter(pk=admin_user.pk).update(is_superuser=False)
+    assert client.get(f"/quality/exports/jobs/{job.pk}/download").status_code == 404
 
 
 def test_the_page_refreshes_while_the_job_runs(admin_user):
