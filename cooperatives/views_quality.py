@@ -275,7 +275,9 @@ def _open_file(request, name: str, write, content_type: str, filename: str) -> H
             status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "30"
         return response
-    modified = datetime.datetime.fromisoformat(found["last_modified"]).timestamp()
+    # When the file was written: a deletion leaves the organisations' latest update as it
+    # was, and the file changed all the same.
+    modified = datetime.datetime.fromisoformat(found["written_at"]).timestamp()
     response = get_conditional_response(request, etag=found["etag"],
                                         last_modified=int(modified))
     if response is None:
