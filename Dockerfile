@@ -12,7 +12,10 @@ COPY . .
 RUN RELESS_DEV=1 python manage.py compilemessages -v 0 \
     && RELESS_DEV=1 python manage.py collectstatic --no-input -v 0
 # The processes run as an unprivileged user that cannot change the code nor the static files.
-RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin reless
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin reless \
+    && mkdir -p /srv/files && chown reless /srv/files
+# Export and open-data files (docker-compose.yml mounts one volume here for web and worker).
+ENV RELESS_EXPORT_DIR=/srv/files/exports RELESS_OPEN_DATA_DIR=/srv/files/open-data
 USER reless
 EXPOSE 8000
 CMD ["gunicorn", "reless_platform.wsgi:application", "-c", "gunicorn.conf.py"]

@@ -69,7 +69,7 @@ run: data
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py print_demo_accounts
 ifneq ($(REDIS_URL),)
-	$(VENV)/bin/celery -A reless_platform worker -l warning --concurrency 2 -B & \
+	$(VENV)/bin/celery -A reless_platform worker -l warning --concurrency 2 -B -Q reless,exports & \
 	  trap 'kill %1' EXIT; $(PY) manage.py runserver $(RUN_ADDR)
 else
 	$(PY) manage.py runserver $(RUN_ADDR)

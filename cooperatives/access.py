@@ -71,10 +71,21 @@ class ExportLog:
 
     def add(self, organisation: Organisation) -> None:
         if shown := shown_fields(organisation, self.fields):
-            rows = self.groups[shown]
-            rows.append((organisation.pk, organisation.commune_id))
-            if len(rows) >= EXPORT_BATCH:
-                self._write(shown)
+            self._add(shown, organisation.pk, organisation.commune_id)
+
+    def add_values(self, record: dict) -> None:
+        """`add` for a row read with `.values()`: "id", "commune_id", "contact_consent" and
+        the logged fields (the same rule as `shown_fields`)."""
+        consent = record["contact_consent"] == ContactConsentState.GIVEN
+        if shown := tuple(f for f in self.fields
+                          if record[f] and (consent or f not in CONTACTS)):
+            self._add(shown, record["id"], record["commune_id"])
+
+    def _add(self, shown: tuple, pk: int, commune_id: int) -> None:
+        rows = self.groups[shown]
+        rows.append((pk, commune_id))
+        if len(rows) >= EXPORT_BATCH:
+            self._write(shown)
 
     def close(self) -> None:
         for shown in list(self.groups):

@@ -4,7 +4,7 @@ The dataset lists every organisation of the registry (dissolved ones included, w
 status) with: id, name, acronym, legal form, commune (P-code and name), department and
 region P-codes, filières (primary and all), status, members, women, members under 35 and
 RELESS membership. Contacts are never read from the database here (`.only()` leaves them
-out of the query), nor bureau members, nor anyone's name.
+out of the `.values()` query), nor bureau members, nor anyone's name.
 
 Licence: Open Database License (ODbL) 1.0 for the data; territory names and P-codes come
 from OCHA COD-AB Cameroon (INC), CC BY-IGO 3.0, and must be attributed.
@@ -34,13 +34,13 @@ the open-data page):
 import json
 from collections.abc import Iterator
 
-from django.db.models import Max, Prefetch
+from django.db.models import Max
 from django.utils import timezone, translation
 
 from communes.models import Region
 from core import csvsafe
-from sectors.models import Filiere
 
+from . import export_rows
 from .models import LegalForm, Organisation, Reless
 from .selectors_public import FIGURES, figures_by_commune, sum_figures
 
@@ -57,9 +57,7 @@ CSV_COLUMNS = ("id", "name", "acronym", "legal_form", "legal_form_label", "commu
 # The only columns the dataset reads: no contact, no person.
 READ_FIELDS = ("id", "name", "acronym", "legal_form", "status", "members_total",
                "members_women", "members_youth", "reless_member_since",
-               "primary_filiere__code", "commune__pcode", "commune__name_fr",
-               "commune__department__pcode", "commune__department__region__pcode",
-               "commune__department__region__name_fr")
+               "primary_filiere__code", "commune_id")
 
 
 # Figures ----------------------------------------------------------------------------------------
@@ -95,28 +93,26 @@ def dataset_records() -> Iterator[dict]:
     with translation.override("fr"):
         legal_labels = {value: str(label).split(" (")[0] for value, label in LegalForm.choices}
     relesses = dict(Reless.objects.values_list("commune_id", "name"))
-    organisations = (Organisation.objects.order_by("pk")
-                     .select_related("commune__department__region", "primary_filiere")
-                     .only(*READ_FIELDS)
-                     .prefetch_related(Prefetch("filieres", queryset=Filiere.objects.only(
-                         "pk", "code", "name_fr").order_by("code"))))
-    for o in organisations.iterator(chunk_size=2000):
-        commune = o.commune
-        filieres = list(o.filieres.all())
+    communes = export_rows.territory()
+    organisations = Organisation.objects.order_by("pk")
+    for o, filieres in export_rows.with_filieres(organisations, READ_FIELDS):
+        commune = communes[o["commune_id"]]
+        since = o["reless_member_since"]
         yield {
-            "id": o.pk, "name": o.name, "acronym": o.acronym, "legal_form": o.legal_form,
-            "legal_form_label": legal_labels.get(o.legal_form, o.legal_form),
-            "commune_pcode": commune.pcode, "commune": commune.name_fr,
-            "department_pcode": commune.department.pcode,
-            "region_pcode": commune.department.region.pcode,
-            "region": commune.department.region.name_fr,
-            "primary_filiere": o.primary_filiere.code,
-            "filieres": [f.code for f in filieres],
-            "filiere_names": [f.name_fr for f in filieres],
-            "status": o.status, "members": o.members_total, "women": o.members_women,
-            "youth": o.members_youth, "reless_member": o.reless_member_since is not None,
-            "reless_member_since": o.reless_member_since,
-            "reless": relesses.get(o.commune_id) or f"RELESS {commune.name_fr}",
+            "id": o["id"], "name": o["name"], "acronym": o["acronym"],
+            "legal_form": o["legal_form"],
+            "legal_form_label": legal_labels.get(o["legal_form"], o["legal_form"]),
+            "commune_pcode": commune["pcode"], "commune": commune["name_fr"],
+            "department_pcode": commune["department__pcode"],
+            "region_pcode": commune["department__region__pcode"],
+            "region": commune["department__region__name_fr"],
+            "primary_filiere": o["primary_filiere__code"],
+            "filieres": [code for code, _name in filieres],
+            "filiere_names": [name for _code, name in filieres],
+            "status": o["status"], "members": o["members_total"], "women": o["members_women"],
+            "youth": o["members_youth"], "reless_member": since is not None,
+            "reless_member_since": since,
+            "reless": relesses.get(o["commune_id"]) or f"RELESS {commune['name_fr']}",
         }
 
 

@@ -4,6 +4,7 @@ The report exports (reports.export_urls) share this URL namespace, `quality`."""
 
 from django.urls import path
 
+from . import views_exports
 from . import views_quality as views
 
 app_name = "quality"
@@ -18,6 +19,9 @@ urlpatterns = [
     # Exports
     path("quality/exports/organisations.<str:fmt>", views.export_organisations,
          name="export_organisations"),
+    path("quality/exports/jobs/<int:pk>/", views_exports.export_job, name="export_job"),
+    path("quality/exports/jobs/<int:pk>/download", views_exports.export_job_download,
+         name="export_job_download"),
     # Possible duplicates
     path("quality/communes/<str:pcode>/duplicates/", views.duplicate_queue,
          name="duplicate_queue"),

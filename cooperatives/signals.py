@@ -4,7 +4,8 @@
 merge) once organisations were written in bulk (no `post_save` for those rows): listeners
 refresh what depends on the communes' registries. The receivers here renew the freshness
 stamps (cooperatives.freshness) on every write to organisations, their filières, roles,
-accounts and reference data; upper apps connect their own receivers.
+accounts and reference data, and mark the open-data files stale (tasks.open_data_changed);
+upper apps connect their own receivers.
 """
 
 from collections.abc import Iterable
@@ -37,10 +38,17 @@ def remember_old_commune(sender, instance, raw=False, **kwargs) -> None:
                                        .values_list("commune_id", flat=True).first())
 
 
+def _open_data_changed() -> None:
+    from .tasks import open_data_changed  # imports the open-data modules, which read models
+
+    open_data_changed()
+
+
 def _changed(pcodes: list[str]) -> None:
     """These communes' figures changed: their aggregates' summaries are out of date (marked
     in the writing transaction) and their cached figures retired."""
     summaries.mark_pcodes(pcodes)
+    _open_data_changed()
     renew(pcodes)
 
 
@@ -70,6 +78,7 @@ def on_roles_change(sender, raw=False, **kwargs) -> None:
 def on_reference_change(sender, raw=False, **kwargs) -> None:
     if not raw:
         summaries.mark_all()  # a filière may have moved to another sector or ministry
+        _open_data_changed()
         renew(reference=True)
 
 

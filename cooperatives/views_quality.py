@@ -3,19 +3,21 @@
 Thin views: fetch and check with the `get_*_for_user` helpers (404 out of scope), call the
 functions of imports, exports, duplicates, scorecards and opendata, render."""
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import (
-    condition,
     require_http_methods,
     require_POST,
     require_safe,
@@ -24,9 +26,17 @@ from django.views.decorators.http import (
 from communes.models import Region
 from core import csvsafe
 
-from . import duplicate_decisions, exports, imports, opendata, scorecards
+from . import (
+    duplicate_decisions,
+    exports,
+    imports,
+    open_data_files,
+    opendata,
+    scorecards,
+    views_exports,
+)
 from .access import log_organisations
-from .models import DuplicateFlag, ImportJob, Organisation
+from .models import DuplicateFlag, ExportJob, ImportJob, Organisation
 from .permissions import get_commune_for_user, scope_of
 
 SHOWN_ROWS = 200
@@ -159,9 +169,15 @@ def export_organisations(request, fmt):
         table = exports.organisation_table(request.user, request.GET, request.get_full_path())
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages), content_type="text/plain")
+    if fmt not in exports.FORMATS:
+        raise Http404
     commune = request.GET.get("commune", "")
-    return exports.table_response(
-        table, exports.export_name(f"organisations-{commune}" if commune else "organisations"), fmt)
+    name = exports.export_name(f"organisations-{commune}" if commune else "organisations")
+    total = table.count()
+    if views_exports.needs_job(total):
+        return views_exports.start_job(request, kind=ExportJob.Kind.ORGANISATIONS, fmt=fmt,
+                                       total=total, download_name=name)
+    return exports.table_response(table, name, fmt)
 
 
 # Duplicates -------------------------------------------------------------------------------------
@@ -240,10 +256,6 @@ def scorecard_table(request):
 
 # Open data --------------------------------------------------------------------------------------
 
-def _last_modified(request, *args, **kwargs):
-    return opendata.last_modified()
-
-
 @require_safe
 def open_data(request):
     """Public: national, regional and commune figures, the dataset's links and licence."""
@@ -253,28 +265,43 @@ def open_data(request):
         "organisations": Organisation.objects.count()})
 
 
-def _open_response(chunks, content_type: str, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+def _open_file(request, name: str, write, content_type: str, filename: str) -> HttpResponse:
+    """An open-data file as written ahead (open_data_files): Content-Length, ETag,
+    Last-Modified, Cache-Control; 503 with Retry-After while its first version is written."""
+    found, path = open_data_files.current(name, write)
+    if found is None:
+        response = HttpResponse(
+            _("The open-data file is being prepared. Please try again in a minute."),
+            status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "30"
+        return response
+    # When the file was written: a deletion leaves the organisations' latest update as it
+    # was, and the file changed all the same.
+    modified = datetime.datetime.fromisoformat(found["written_at"]).timestamp()
+    response = get_conditional_response(request, etag=found["etag"],
+                                        last_modified=int(modified))
+    if response is None:
+        response = FileResponse(open(path, "rb"), content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = found["etag"]
+    response["Last-Modified"] = http_date(modified)
     response["Link"] = f'<{opendata.LICENCE_URL}>; rel="license"'
     response["Cache-Control"] = "public, max-age=3600"
     return response
 
 
 @require_safe
-@condition(last_modified_func=_last_modified)
 def open_data_csv(request):
-    return _open_response(opendata.dataset_csv(), "text/csv; charset=utf-8",
-                          "reless-organisations.csv")
+    return _open_file(request, open_data_files.CSV, open_data_files.write_csv,
+                      "text/csv; charset=utf-8", "reless-organisations.csv")
 
 
 @require_safe
-@condition(last_modified_func=_last_modified)
 def open_data_jsonld(request):
-    dataset_url = request.build_absolute_uri(reverse("quality:open_data_jsonld"))
-    vocab = request.build_absolute_uri(reverse("quality:open_data")) + "#"
-    return _open_response(opendata.dataset_jsonld(dataset_url=dataset_url, vocab=vocab),
-                          "application/ld+json; charset=utf-8", "reless-organisations.jsonld")
+    base = request.build_absolute_uri("/").rstrip("/")
+    return _open_file(request, open_data_files.jsonld_name(base),
+                      lambda: open_data_files.write_jsonld(base),
+                      "application/ld+json; charset=utf-8", "reless-organisations.jsonld")
 
 
 @login_required

@@ -19,12 +19,19 @@ from django.views.decorators.http import require_safe
 from core import csvsafe
 from core.forms import add_service_errors
 
-from . import freshness, services, year_notes
+from . import exports, freshness, services, views_exports, year_notes
 from .access import ExportLog, log_organisations
 from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown, latest_consent
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
-from .models import ChangeRequest, CooperationLink, LinkStatus, Organisation, Reless
+from .models import (
+    ChangeRequest,
+    CooperationLink,
+    ExportJob,
+    LinkStatus,
+    Organisation,
+    Reless,
+)
 from .permissions import (
     can_write_commune,
     get_commune_for_user,
@@ -173,7 +180,12 @@ def organisation_list(request, pcode=None):
     organisations = filterset.qs.select_related("primary_filiere", "commune").defer(
         "commune__boundary")
     if request.GET.get("format") == "csv":
-        return _csv_response(organisations, commune,
+        total = filterset.qs.count()
+        if views_exports.needs_job(total):
+            return views_exports.start_job(
+                request, kind=ExportJob.Kind.LIST, fmt="csv", total=total, pcode=pcode or "",
+                download_name=f"organisations-{commune.pcode}" if commune else "organisations")
+        return _csv_response(filterset.qs, commune,
                              ExportLog(request.user, request.get_full_path()))
     per_page = _per_page(request)
     page = Paginator(organisations, per_page).get_page(request.GET.get("page"))
@@ -195,36 +207,14 @@ def _per_page(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[1]
 
 
-CSV_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "ues_number",
-              "locality", "members_total", "members_women", "members_youth", "employees",
-              "share_capital", "reless_member_since", "contact_name", "contact_phone",
-              "contact_email", "latitude", "longitude")
-CONTACT_COLUMNS = slice(CSV_FIELDS.index("contact_name"), CSV_FIELDS.index("contact_email") + 1)
-
-
 def _csv_response(organisations, commune, log: ExportLog) -> StreamingHttpResponse:
-    """Streams every row of the filtered list, filières included (prefetched per chunk)."""
-    meta = Organisation._meta
-    header = ["id", _("Commune (P-code)"),
-              *(str(meta.get_field(f).verbose_name) for f in CSV_FIELDS),
-              _("Primary filière"), _("Filières"),
-              str(meta.get_field("contact_consent").verbose_name)]
-    rows = organisations.prefetch_related("filieres").iterator(chunk_size=2000)
+    """Streams every row of the filtered list, filières included (exports.registry_list_rows:
+    rows read with `.values()`)."""
     writer = csvsafe.writer()
 
     def lines():
-        yield writer.writerow(header)
-        for o in rows:
-            values = [getattr(o, f) for f in CSV_FIELDS]
-            values[2], values[3] = o.get_legal_form_display(), o.get_status_display()
-            if not contact_shown(o):
-                values[CONTACT_COLUMNS] = [""] * len(CONTACT_FIELDS)
-            yield writer.writerow([
-                o.pk, o.commune.pcode, *("" if v is None else v for v in values),
-                o.primary_filiere.code, " ".join(sorted(f.code for f in o.filieres.all())),
-                o.get_contact_consent_display()])
-            log.add(o)
-        log.close()
+        for row in exports.registry_list_rows(organisations, log):
+            yield writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = f"organisations-{commune.pcode}.csv" if commune else "organisations.csv"

@@ -193,6 +193,9 @@ NOT_PERSONAL: dict[str, str] = {
     "communes.Department.name_fr": "a place", "communes.Department.name_en": "a place",
     "communes.Commune.name_fr": "a place", "communes.Commune.name_en": "a place",
     "cooperatives.ImportJob.file_name": "the name of an uploaded file",
+    "cooperatives.ExportJob.file_name": "a random name of an export's file (the file itself, "
+    "contacts included where the export shows them, is its owner's for EXPORT_KEEP_HOURS)",
+    "cooperatives.ExportJob.download_name": "what the export holds and its date",
     "accounts.ApiToken.name": "a label the user gives to a token",
     "accounts.User.email_notifications": "a yes/no preference, not an address",
     "accounts.Notification.emailed_at": "when a notice was e-mailed, not to which address",

@@ -264,6 +264,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_access_log",
         "schedule": crontab(hour=2, minute=30),
     },
+    "expire-export-jobs": {
+        "task": "cooperatives.tasks.expire_export_jobs",
+        "schedule": timedelta(hours=1),
+    },
+}
+
+# Exports (docs/performance.md, "Exports"): a request exporting more rows than this becomes
+# a background job (ExportJob) on its own queue, so a national export never delays a
+# commune's report; its file is kept EXPORT_KEEP_HOURS for its owner. Every worker listens on
+# EXPORT_QUEUE too (Makefile, docker-compose.yml) unless one is started for it alone.
+EXPORT_SYNC_MAX_ROWS = int(env("EXPORT_SYNC_MAX_ROWS", "20000"))
+EXPORT_QUEUE = env("CELERY_EXPORT_QUEUE", "exports")
+EXPORT_DIR = env("RELESS_EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
+EXPORT_KEEP_HOURS = float(env("EXPORT_KEEP_HOURS", "24"))
+# The open-data files (organisations CSV and JSON-LD), written again in the background after
+# the registry changes and served as files.
+OPEN_DATA_DIR = env("RELESS_OPEN_DATA_DIR", str(BASE_DIR / "var" / "open-data"))
+CELERY_TASK_ROUTES = {
+    "cooperatives.tasks.run_export_job": {"queue": EXPORT_QUEUE},
+    "cooperatives.tasks.generate_open_data": {"queue": EXPORT_QUEUE},
 }
 
 # The access log of personal data (accounts/access_log.py): its writer thread writes what

@@ -46,3 +46,13 @@ if not REDIS_URL:
 
 # No erasure log file unless a test gives one (tests/privacy/test_backup_erasure.py).
 PERSONAL_DATA_ERASURE_LOG = ""
+
+# Export files and open-data files of the run in a directory of their own, removed at exit.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+_FILES = tempfile.mkdtemp(prefix="reless-test-files-")
+atexit.register(shutil.rmtree, _FILES, True)
+EXPORT_DIR = f"{_FILES}/exports"
+OPEN_DATA_DIR = f"{_FILES}/open-data"

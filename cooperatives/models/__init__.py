@@ -3,6 +3,7 @@ registry events), networks (RELESS, bureau, cooperation links) and workflow (rol
 requests, import jobs, duplicate flags). Django finds them through this package."""
 
 from .consent import ContactConsent
+from .exports import ExportJob
 from .networks import (
     BureauMember,
     CooperationLink,
@@ -28,7 +29,8 @@ __all__ = [
     "AggregateDirty", "AggregateSummary", "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS",
     "BureauMember", "ChangeRequest", "ContactConsent",
     "ContactConsentState", "CooperationLink",
-    "DuplicateFlag", "ImportJob", "LegalForm", "LinkKind", "LinkStatus", "Organisation",
+    "DuplicateFlag", "ExportJob", "ImportJob", "LegalForm", "LinkKind", "LinkStatus",
+    "Organisation",
     "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",
     "RoleAssignment", "link_counted_on",
 ]

@@ -30,6 +30,7 @@ SKIPPED = {
     "diagnostic_row_delete": "confirmation of a deletion", "organisation_archive": "action",
     "change_request_review": "action", "reports:signoff_step": "action",
     "quality:import_detail": "needs an import job",
+    "quality:export_job": "needs an export job", "quality:export_job_download": "download",
     "my_space": "redirects to the role's landing page",
     "notification_read": "action", "notifications_read_all": "action",
     "reports:opportunity_propose": "action",

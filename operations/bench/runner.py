@@ -34,6 +34,7 @@ from .access import measure_access
 from .cold import measure_p10
 from .context import Context, Options, Say
 from .dataset import BenchError, bench_communes, check_database, ensure_dataset
+from .exports import measure_exports, measure_open_data
 from .home import measure_home
 from .measures import measure_p3, measure_p6, measure_p8
 from .pages import ensure_draft_diagnostic
@@ -95,6 +96,12 @@ def _measure_all(ctx: Context) -> None:
         _guard(ctx, "P10", lambda: measure_p10(ctx))
     if "SEARCH" in only:
         _guard(ctx, "SEARCH", lambda: measure_search(ctx))
+    for fmt in ("csv", "xlsx"):
+        if f"EXPORT_{fmt.upper()}" in only:
+            _guard(ctx, f"EXPORT_{fmt.upper()}", lambda fmt=fmt: measure_exports(ctx,
+                                                                                 formats=[fmt]))
+    if "OPENDATA" in only:
+        _guard(ctx, "OPENDATA", lambda: measure_open_data(ctx))
     loads = {"P1", "P2", "P7", SOAK} & only
     if loads:
         if ctx.options.skip_load or not load.wrk_available():

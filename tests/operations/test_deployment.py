@@ -135,8 +135,12 @@ def test_compose_setup_reads_the_reference_folder_read_only_from_the_host():
     setup = _compose()["services"]["setup"]
     assert setup["volumes"] == ["${RELESS_REFERENCE_DIR:-../shared/data}:/reference:ro"]
     assert setup["environment"]["RELESS_REFERENCE_DIR"] == "/reference"
-    for name in APP_SERVICES:
-        assert "volumes" not in _compose()["services"][name], name
+    # The reference folder is the setup's alone; the web and worker processes share only the
+    # files volume (export jobs' files and open data, written by the worker).
+    services = _compose()["services"]
+    assert {name: services[name].get("volumes") for name in APP_SERVICES} == {
+        name: (["files:/srv/files"] if name in ("web", "worker") else None)
+        for name in APP_SERVICES}
 
 
 def test_compose_environment_names_are_the_ones_settings_read():

@@ -48,6 +48,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import ApiToken, Notification
+from cooperatives import export_jobs
 from cooperatives.models import (
     AggregateDirty,
     AggregateSummary,
@@ -55,6 +56,7 @@ from cooperatives.models import (
     ChangeRequest,
     CooperationLink,
     DuplicateFlag,
+    ExportJob,
     ImportJob,
     LinkStatus,
     Reless,
@@ -522,6 +524,11 @@ MATRIX: dict[str, Route] = {
     # territory's organisations, without contacts.
     "quality:export_organisations": Route(get=rule(200, nobody=404), post=SIGNED_IN_405,
                                           kwargs=lambda w: {"fmt": "csv"}),
+    # A large export's job and its file are its owner's (agent_a) alone: the admin too gets 404.
+    "quality:export_job": Route(get=rule(200, {"agent_a"}), post=SIGNED_IN_405,
+                                kwargs=_pk("export_job")),
+    "quality:export_job_download": Route(get=rule(200, {"agent_a"}), post=SIGNED_IN_405,
+                                         kwargs=_pk("export_job")),
     "quality:export_report": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
                                    kwargs=lambda w: {"kind": "convergence", "fmt": "csv"},
                                    query=lambda w: f"commune={A}"),
@@ -719,6 +726,12 @@ def build_world() -> SimpleNamespace:
         status=ImportJob.Status.DONE, rows_total=1, rows_checked=1, created_count=1,
         result={"created": [[2, "Coopérative Importée"]], "updated": [], "errors": []},
         finished_at=finished)
+    w.export_job = ExportJob.objects.create(
+        user=agent_a, kind="organisations", fmt="csv", status=ExportJob.Status.DONE,
+        rows_total=1, rows_done=1, download_name="organisations-20260101", finished_at=finished)
+    w.export_job.file_name = f"{w.export_job.pk}-{w.export_job.token}.csv"
+    w.export_job.save()
+    export_jobs.export_dir().joinpath(w.export_job.file_name).write_text("id\n1\n")
     w.flag = DuplicateFlag.objects.create(org_a=min(w.org_a2, w.twin, key=lambda o: o.pk),
                                           org_b=max(w.org_a2, w.twin, key=lambda o: o.pk),
                                           reasons=["name"])
