@@ -38,11 +38,57 @@ def offline_client(request) -> dict:
 
 def _client(user) -> dict:
     scope = scope_of(user)
+    enabled = bool(user.is_authenticated and (scope.commune_ids or scope.organisation_ids))
+    role = "agent" if scope.commune_ids else "representative" if scope.organisation_ids else ""
+    return {"enabled": enabled, "config": {
+        "enabled": enabled, "role": role,
+        "maxBytes": getattr(settings, "OFFLINE_MAX_BYTES", DEFAULT_MAX_BYTES),
+        "strings": client_strings() if enabled else {},
+    }}
+
+
+def client_strings() -> dict:
+    """What the offline script says, in the user's language ({n}, {size}... are filled in by
+    the script; `_one`/`_other`: the plural forms, chosen by the language's rule)."""
     return {
-        "enabled": bool(user.is_authenticated and (scope.commune_ids or scope.organisation_ids)),
-        "role": "agent" if scope.commune_ids else "representative" if scope.organisation_ids
-        else "",
-        "max_bytes": getattr(settings, "OFFLINE_MAX_BYTES", DEFAULT_MAX_BYTES),
+        "badge_one": _("{n} change waiting to be sent"),
+        "badge_other": _("{n} changes waiting to be sent"),
+        "logout_one": _("{n} change has not been sent yet. It stays on this phone: only you "
+                        "will see it, and it will be sent when you sign in again. Sign out?"),
+        "logout_other": _("{n} changes have not been sent yet. They stay on this phone: only "
+                          "you will see them, and they will be sent when you sign in again. "
+                          "Sign out?"),
+        "saved": _("Saved on this phone. It will be sent when the connection comes back."),
+        "waiting": _("Waiting to be sent"),
+        "sending": _("Sending…"),
+        "invalid": _("To correct"),
+        "conflict": _("Conflict to resolve"),
+        "done": _("Sent"),
+        "refused": _("Refused"),
+        "empty": _("Nothing waiting: every change has been sent."),
+        "send": _("Send now"),
+        "correct": _("Correct"),
+        "resolve": _("Resolve the conflict"),
+        "view": _("View"),
+        "remove": _("Remove"),
+        "remove_confirm": _("Remove this change from the phone? It will not be sent."),
+        "clear_done": _("Remove the sent changes from the list"),
+        "offline": _("No connection: the changes will be sent when it comes back."),
+        "signed_out": _("Sign in again to send the changes: they stay on this phone."),
+        "failed": _("The server did not answer: the changes will be sent later."),
+        "kept": _("{size} kept on this phone (updated {time})."),
+        "too_big": _("The data of your communes ({size}) is larger than the {max} this phone "
+                     "may keep: it was not stored."),
+        "no_data": _("Nothing kept on this phone yet: open this page once with a connection."),
+        "not_kept": _("This page is not kept on this phone. Here is what is."),
+        "unknown": _("This record is not kept on this phone: open it once with a connection."),
+        "edit": _("Edit"),
+        "event": _("Record an event"),
+        "link": _("Propose a link"),
+        "propose": _("Propose a change"),
+        "create": _("Register an organisation"),
+        "entry": _("Add a diagnostic entry"),
+        "diagnostic": _("Open diagnostic {year}"),
     }
 
 

@@ -1,0 +1,100 @@
+// The service worker (served at /sw.js by offline/views_pwa.py, which prefixes VERSION and
+// ASSETS). Keeps the static files; pages are network first, answered from the cache when the
+// network fails; an offline form page never visited is answered with its shell
+// (/offline/forms/<slug>/), the URL staying, so offline.js reads the record from the path.
+/* global VERSION, ASSETS */
+var STATIC = "reless-static-" + VERSION;
+var PAGES = "reless-pages"; // the signed-in user's pages: emptied by offline.js for another user
+var MARK = "/offline/__user"; // in PAGES while an offline user is signed in on this device
+var MAX_PAGES = 150;
+var SHELLS = [
+  [/^\/organisations\/\d+\/edit\/$/, "organisation-edit"],
+  [/^\/organisations\/\d+\/events\/new\/$/, "registry-event"],
+  [/^\/organisations\/\d+\/links\/new\/$/, "link-propose"],
+  [/^\/organisations\/\d+\/propose\/$/, "change-proposal"],
+  [/^\/communes\/[^/]+\/organisations\/new\/$/, "organisation-create"]
+];
+var SKIP = /^\/(accounts|admin|api|i18n|sw\.js|manifest\.webmanifest)/;
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(STATIC).then(function (cache) {
+    return cache.addAll(ASSETS);
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) {
+      return name.indexOf("reless-static-") === 0 && name !== STATIC;
+    }).map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function shellFor(path) {
+  for (var i = 0; i < SHELLS.length; i++) {
+    if (SHELLS[i][0].test(path)) { return "/offline/forms/" + SHELLS[i][1] + "/"; }
+  }
+  return null;
+}
+
+function keep(request, response) {
+  // Only for a signed-in offline user, only pages the server lets keep, never a redirect.
+  if (!response.ok || response.redirected || response.type !== "basic" ||
+      /no-store/.test(response.headers.get("Cache-Control") || "")) { return; }
+  var copy = response.clone();
+  caches.open(PAGES).then(function (cache) {
+    return cache.match(MARK).then(function (mark) {
+      if (!mark) { return; }
+      return cache.put(request.url.split("#")[0], copy).then(function () {
+        return cache.keys();
+      }).then(function (keys) {
+        var old = keys.filter(function (k) { return k.url.indexOf(MARK) === -1; });
+        return Promise.all(old.slice(0, Math.max(0, old.length - MAX_PAGES)).map(function (k) {
+          return cache.delete(k);
+        }));
+      });
+    });
+  });
+}
+
+function offlinePage(request) {
+  var url = new URL(request.url);
+  return caches.open(PAGES).then(function (cache) {
+    return cache.match(request, {ignoreSearch: false}).then(function (hit) {
+      if (hit) { return hit; }
+      var shell = shellFor(url.pathname);
+      return (shell ? cache.match(shell) : Promise.resolve(null)).then(function (found) {
+        return found || cache.match(url.pathname, {ignoreSearch: true});
+      }).then(function (found) {
+        return found || cache.match("/offline/").then(function (workspace) {
+          if (workspace) { return workspace; }
+          return new Response("<!DOCTYPE html><title>RELESS</title><p>Offline / Hors ligne</p>",
+            {status: 503, headers: {"Content-Type": "text/html; charset=utf-8"}});
+        });
+      });
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) { return; }
+  if (request.mode === "navigate") {
+    if (SKIP.test(url.pathname)) { return; }
+    event.respondWith(fetch(request).then(function (response) {
+      keep(request, response);
+      return response;
+    }, function () { return offlinePage(request); }));
+  } else if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(caches.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        if (response.ok) {
+          var copy = response.clone();
+          caches.open(STATIC).then(function (cache) { cache.put(request, copy); });
+        }
+        return response;
+      });
+    }));
+  }
+});
