@@ -335,11 +335,15 @@ def registry_event_create(request, pk):
             return redirect("organisation_detail", pk=organisation.pk)
     return _simple_form(request, form, organisation, _("New registry event for %(name)s"),
                         _("Record"), _("A dated entry of the RSC: registration, modification "
-                                       "or dissolution."))
+                                       "or dissolution."),
+                        offline_kind="registry_event.add")
 
 
-def _simple_form(request, form, organisation, title, submit, intro=""):
+def _simple_form(request, form, organisation, title, submit, intro="", offline_kind=""):
+    """`offline_kind`: the form may be queued offline (templates/cooperatives/simple_form)."""
     return render(request, "cooperatives/simple_form.html", {
         "form": form, "title": title % {"name": organisation.name}, "submit": submit,
         "intro": intro, "back": reverse("organisation_detail", args=[organisation.pk]),
+        "offline_kind": offline_kind, "offline_target": organisation.pk,
+        "offline_commune": organisation.commune.pcode,
     })

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("diagnostics.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("cooperatives.quality_api_urls")),
+    path("", include("offline.api_urls")),
 ]

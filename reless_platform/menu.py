@@ -168,7 +168,8 @@ def _admin() -> tuple[Entry, ...]:
 
 def _agent_entries(commune: dict) -> tuple[Entry, ...]:
     return (Entry(_("Dashboard"), reverse("commune_dashboard", args=[commune["pcode"]])),
-            Entry(_("Personal data"), reverse("privacy:request_list")))
+            Entry(_("Personal data"), reverse("privacy:request_list")),
+            Entry(_("Work offline"), reverse("offline:workspace")))
 
 
 def _agent_tabs(commune: dict, counts: dict) -> tuple[Entry, ...]:
@@ -196,7 +197,8 @@ def _representative(organisation: dict, counts: dict) -> tuple[Entry, ...]:
             Entry(_("Suggested partners"), reverse("my_suggestions")),
             Entry(_("Our requests"), reverse("my_requests")),
             Entry(_("Reports of the commune"),
-                  reverse("reports:convergence_commune", args=[pcode])))
+                  reverse("reports:convergence_commune", args=[pcode])),
+            Entry(_("Work offline"), reverse("offline:workspace")))
 
 
 def _analyst(ministry: dict) -> tuple[Entry, ...]:

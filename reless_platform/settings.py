@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "diagnostics",
     "reports",
     "privacy",
+    "offline",
     "operations",  # last: what runs the platform (set-up, generator, backups, bench)
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("operations/runs/", operations_views.report_runs, name="report_runs"),
     path("", include(pwa_urls)),
     path("", include("privacy.urls")),
+    path("", include("offline.urls")),
     path("", include("reports.urls")),
     path("", include("diagnostics.urls")),
     path("", include("cooperatives.urls")),

@@ -75,9 +75,10 @@ def labels(menus: dict) -> dict:
 
 ROLE_MENUS = {
     "anonymous": ["Overview", "Map", "Open data", "Log in"],
-    "agent_a": ["Dashboard", "Personal data", "Notifications", "Password", "Log out"],
+    "agent_a": ["Dashboard", "Personal data", "Work offline", "Notifications", "Password",
+                "Log out"],
     "rep_a": ["Our space", "Our organisation", "Suggested partners", "Our requests",
-              "Reports of the commune", "Notifications", "Password", "Log out"],
+              "Reports of the commune", "Work offline", "Notifications", "Password", "Log out"],
     "analyst": ["Convergence (national)", "Cooperation (national)", "Map", "Our interventions",
                 "Record an intervention", "API and tokens", "Notifications", "Password", "Log out"],
     "admin_user": ["Organisations", "National quality", "Possible duplicates", "Imports",
