@@ -16,6 +16,10 @@
     "registry_event.add": "registry-event", "diagnostic_entry.add": "diagnostic-entry",
     "link.propose": "link-propose", "change_request.submit": "change-proposal"
   };
+  var LABELS = {
+    "organisation.create": "create", "organisation.update": "edit", "registry_event.add": "event",
+    "diagnostic_entry.add": "entry", "link.propose": "link", "change_request.submit": "propose"
+  };
   var OPEN = ["waiting", "sending", "invalid"]; // not yet on the server
   var SNAPSHOT_EVERY = 5 * 60 * 1000;
   var PREPARE_EVERY = 30 * 60 * 1000;
@@ -173,6 +177,9 @@
     var ctx = {kind: d.offlineKind, target: number(d.offlineTarget), commune: d.offlineCommune || null,
       version: d.offlineVersion || null, label: d.offlineLabel || document.title};
     if (!form.hasAttribute("data-offline-shell")) { return Promise.resolve(ctx); }
+    ctx.label = d.offlineLabel || t(LABELS[ctx.kind]);
+    var title = document.querySelector("[data-offline-title]");
+    if (title) { title.textContent = ctx.label; }
     var hash = decodeURIComponent(location.hash.slice(1));
     if (hash.indexOf("edit=") === 0) {
       return getItem(hash.slice(5)).then(function (item) {
@@ -200,7 +207,7 @@
         if (/^(organisation\.update|change_request\.submit)$/.test(ctx.kind)) { form.querySelector("[type=submit]").disabled = true; }
         return ctx;
       }
-      ctx.commune = found.commune.pcode;
+      if (ctx.kind !== "link.propose") { ctx.commune = found.commune.pcode; } // the partner's
       ctx.version = found.org.version;
       ctx.label = ctx.label + " · " + found.org.name;
       form.parentNode.insertBefore(el("p", {"class": "help"}, found.org.name + " · " + found.commune.name), form);
@@ -257,12 +264,10 @@
   function queue(ctx, values) {
     var label = ctx.label;
     if (ctx.kind === "organisation.create" && values.name) { label = label + " · " + values.name; }
-    var item = {id: uuid(), user: user, kind: ctx.kind, target: ctx.target, commune: ctx.commune,
+    var item = {id: ctx.replace || uuid(), user: user, kind: ctx.kind, target: ctx.target, commune: ctx.commune,
       version: ctx.version, base: ctx.base, values: values, label: label,
       created: new Date().toISOString(), state: "waiting", errors: {}, message: "", result: null};
-    (ctx.replace ? removeItem(ctx.replace) : Promise.resolve()).then(function () {
-      return putItems([item]);
-    }).then(function () {
+    putItems([item]).then(function () {
       try { sessionStorage.setItem("reless-flash", t("saved")); } catch (e) { /* private mode */ }
       location.assign(WORKSPACE);
     });
@@ -389,6 +394,7 @@
   function renderOutbox(box, all) {
     var root = box.querySelector(".outbox-js");
     if (!root) { root = box.appendChild(el("div", {"class": "outbox-js"})); }
+    box.querySelectorAll(".outbox-empty").forEach(function (n) { n.hidden = true; });
     root.textContent = "";
     var status = [flash, notice, navigator.onLine ? "" : t("offline")].filter(Boolean).join(" ");
     root.appendChild(el("p", {"class": "outbox-status", role: "status"}, status));
@@ -434,7 +440,8 @@
       try { info = JSON.parse(localStorage.getItem("reless-snapshot:" + user)) || {}; } catch (e) { /* none */ }
       var line = info.tooBig ? t("too_big", {size: size(info.size), max: size(info.max)})
         : snap && info.size ? t("kept", {size: size(info.size), time: when(info.at)}) : t("no_data");
-      root.appendChild(el("p", {"class": "offline-size", role: "status"}, line));
+      var sizeLine = box.querySelector(".offline-size") || root.appendChild(el("p", {"class": "offline-size"}));
+      sizeLine.textContent = line;
       if (location.pathname !== WORKSPACE) { root.insertBefore(el("p", {"class": "error-summary"}, t("not_kept")), root.firstChild); }
       if (!snap) { return; }
       var agent = config.role === "agent";
