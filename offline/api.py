@@ -5,6 +5,7 @@ answers the user's offline data (docs/offline-sync.md). Session clients send the
 import uuid
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -26,17 +27,17 @@ def _checked(body) -> list[dict]:
     changes = body.get("changes") if isinstance(body, dict) else None
     if not isinstance(changes, list) or not 1 <= len(changes) <= MAX_CHANGES:
         raise exceptions.ValidationError({"changes": [
-            f"Give a list of 1 to {MAX_CHANGES} changes."]})
+            _("Give a list of 1 to %(max)s changes.") % {"max": MAX_CHANGES}]})
     for index, item in enumerate(changes):
         if not (isinstance(item, dict) and isinstance(item.get("kind"), str)
                 and isinstance(item.get("values"), dict)):
             raise exceptions.ValidationError({"changes": [
-                f"Change {index}: give its id, kind and values."]})
+                _("Change %(index)s: give its id, kind and values.") % {"index": index}]})
         try:
             uuid.UUID(str(item.get("id")))
         except ValueError:
             raise exceptions.ValidationError({"changes": [
-                f"Change {index}: its id is not a UUID."]}) from None
+                _("Change %(index)s: its id is not a UUID.") % {"index": index}]}) from None
     return changes
 
 

@@ -313,12 +313,15 @@ def _target(item: dict) -> int | None:
 
 
 def _record(user, pk, item: dict, outcome: Outcome, result: dict, *, exists: bool) -> None:
-    change = SyncChange(
-        id=pk, user=user, kind=item["kind"], target_id=_target(item),
-        commune_id=outcome.commune_id, version=str(item.get("version") or "")[:64],
-        base=item.get("base") or {}, values=item["values"], status=outcome.status,
-        result=result, errors=outcome.errors, conflicts=outcome.conflicts)
-    change.save(force_update=exists, force_insert=not exists)
+    fields = {"user": user, "kind": item["kind"], "target_id": _target(item),
+              "commune_id": outcome.commune_id,
+              "version": str(item.get("version") or "")[:64], "base": item.get("base") or {},
+              "values": item["values"], "status": outcome.status, "result": result,
+              "errors": outcome.errors, "conflicts": outcome.conflicts}
+    if exists:  # an invalid change sent again, corrected
+        SyncChange.objects.filter(pk=pk).update(**fields)
+    else:
+        SyncChange.objects.create(id=pk, **fields)
 
 
 def _repeat(user, change: SyncChange) -> dict:

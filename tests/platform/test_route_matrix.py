@@ -58,6 +58,7 @@ from cooperatives.models import (
     Reless,
     Role,
 )
+from offline.models import SyncChange
 from privacy.models import RightsRequest
 from reports.models import ReportRun
 
@@ -116,6 +117,7 @@ A_SIGNOFF = {"agent_a", ADMIN, "dept_rev", "region_rev"}  # see commune A's year
 COUNTRY = {"analyst", ADMIN}  # read every commune
 AGENTS = {"agent_a", "agent_b", ADMIN}
 LINK_SIDES = {"agent_a", "agent_b", "rep_a", "rep_b", ADMIN}  # speak for a side of link_ab
+OFFLINE = {"agent_a", "agent_b", "rep_a", "rep_b"}  # may work offline (their own scope)
 
 
 def rule(ok, who=USERS, *, other=404, anon=LOGIN, **overrides) -> dict:
@@ -235,6 +237,12 @@ def _pk(attribute: str) -> Callable:
 
 def _draft_row(w) -> dict:
     return {"pk": w.draft.pk, "kind": "entries", "row_pk": w.draft_entry.pk}
+
+
+def _offline_change(w) -> dict:
+    return {"changes": [{"id": "8d1b4a52-5d0c-4c3e-9a55-0c6f1f0e7a11", "kind": "registry_event.add",
+                         "target": w.org_a.pk, "commune": A, "version": None, "base": {},
+                         "values": {"kind": "modification", "date": "2024-03-01"}}]}
 
 
 # The matrix ----------------------------------------------------------------------------------
@@ -551,6 +559,21 @@ MATRIX: dict[str, Route] = {
     "quality:open_data_csv": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_jsonld": Route(get=PUBLIC, post=METHOD_405),
     "reports:open_data_years": Route(get=PUBLIC, post=METHOD_405),
+    # Offline work (issue 18): agents and representatives; the national admin's scope is the
+    # country, too large to carry offline, but it sees and resolves every conflict.
+    "offline:workspace": Route(get=rule(200, OFFLINE), post=SIGNED_IN_405),
+    "offline:form": Route(get=rule(200, {"agent_a", "agent_b"}), post=SIGNED_IN_405,
+                          kwargs=lambda w: {"slug": "organisation-create"}),
+    "offline:conflicts": Route(get=rule(200, OFFLINE | {ADMIN}), post=SIGNED_IN_405),
+    # agent_a's conflict on org_a: the sender, commune A's agents and the admin.
+    "offline:conflict": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, writes=True,
+                              kwargs=_pk("sync_conflict"),
+                              payload=lambda w: {"choice-name": "mine"}),
+    "api-offline-snapshot": Route(get=rule(200, OFFLINE), post=SIGNED_IN_405),
+    # Every role with a role gets one result per change (refused out of its scope, which is
+    # recorded for idempotency); agent_a and the admin apply it.
+    "api-sync": Route(get=SIGNED_IN_405, post=rule(200), payload=_offline_change,
+                      writes=frozenset({"agent_a", ADMIN})),
     # The world closes no year: the file of a year no commune closed is not found, for all.
     "reports:open_data_year_csv": Route(get=rule(404, anon=404), post=METHOD_405,
                                         kwargs=lambda w: {"year": 2025}),
@@ -659,6 +682,12 @@ def build_world() -> SimpleNamespace:
         params={"source": w.org_a.name, "target": w.org_b.name, "link_kind": "Vente groupée"},
         url=f"/links/{w.link_ab.pk}/", organisation_id=w.org_a.pk, object_type="link",
         object_id=w.link_ab.pk)
+    w.sync_conflict = SyncChange.objects.create(
+        id="5f0c9a2e-1b7d-4e8a-9c3f-2d6b8a1e4c70", user=agent_a, kind="organisation.update",
+        target_id=w.org_a.pk, commune=w.commune_a, version="2020-01-01T00:00:00+00:00",
+        base={"name": w.org_a.name}, values={"name": "Coop du Terrain"}, status="conflict",
+        conflicts={"name": {"base": w.org_a.name, "theirs": "Coop du Bureau",
+                            "mine": "Coop du Terrain"}})
     w.reless = Reless.objects.create(commune=w.commune_a, name="RELESS Alpha")
     w.bureau = BureauMember.objects.create(reless=w.reless, person_name="Chantal Bureau",
                                            office="president",
