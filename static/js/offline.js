@@ -187,7 +187,7 @@
         fill(form, item.values);
         showErrors(form, item.errors, item.message);
         return {kind: item.kind, target: item.target, commune: item.commune, version: item.version,
-          label: item.label, base: item.base, replace: item.id};
+          label: item.label, named: true, base: item.base, replace: item.id};
       });
     }
     var path = location.pathname.match(/^\/(?:organisations|diagnostics)\/(\d+)\//);
@@ -263,7 +263,7 @@
 
   function queue(ctx, values) {
     var label = ctx.label;
-    if (ctx.kind === "organisation.create" && values.name) { label = label + " · " + values.name; }
+    if (ctx.kind === "organisation.create" && values.name && !ctx.named) { label = label + " · " + values.name; }
     var item = {id: ctx.replace || uuid(), user: user, kind: ctx.kind, target: ctx.target, commune: ctx.commune,
       version: ctx.version, base: ctx.base, values: values, label: label,
       created: new Date().toISOString(), state: "waiting", errors: {}, message: "", result: null};
