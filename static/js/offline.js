@@ -355,11 +355,14 @@
     return caches.open(PAGES).then(function (cache) {
       return cache.put(MARK, new Response(user)).then(function () {
         var urls = [WORKSPACE].concat(Object.keys(SLUGS).map(function (k) { return "/offline/forms/" + SLUGS[k] + "/"; }));
-        return Promise.all(urls.map(function (url) {
-          return fetch(url, {credentials: "same-origin"}).then(function (r) {
-            if (r.ok && !r.redirected) { return cache.put(url, r); }
-          }).catch(function () { /* that one later */ });
-        }));
+        // One after the other: a phone on a weak network, a server not flooded.
+        return urls.reduce(function (done, url) {
+          return done.then(function () {
+            return fetch(url, {credentials: "same-origin"}).then(function (r) {
+              if (r.ok && !r.redirected) { return cache.put(url, r); }
+            }).catch(function () { /* that one next time */ });
+          });
+        }, Promise.resolve());
       });
     }).then(function () { store(key, String(Date.now())); });
   }
