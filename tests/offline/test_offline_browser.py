@@ -9,7 +9,7 @@ import re
 import pytest
 
 from cooperatives import services
-from cooperatives.models import Organisation, Role
+from cooperatives.models import ChangeRequest, Organisation, RegistryEvent, Role
 from offline.models import SyncChange
 
 from ..conftest import PASSWORD
@@ -20,12 +20,11 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 # The service worker controls the page, and the pages, shells and snapshot are kept.
-READY = """async () => {
+READY = """async (shell) => {
   if (!navigator.serviceWorker.controller) return false;
   const pages = await caches.open("reless-pages");
   const data = await caches.open("reless-data");
-  return !!(await pages.match("/offline/forms/organisation-create/"))
-    && !!(await pages.match("/offline/forms/organisation-edit/"))
+  return !!(await pages.match("/offline/forms/" + shell + "/"))
     && !!(await pages.match("/offline/"))
     && !!(await data.match("/api/v1/offline/snapshot/"));
 }"""
@@ -40,20 +39,20 @@ OUTBOX = """() => new Promise((resolve, reject) => {
 })"""
 
 
-def wait_ready(page, seconds=20):
+def wait_ready(page, shell="organisation-edit", seconds=20):
     """(wait_for_function does not await an async predicate: poll it.)"""
     for _ in range(seconds * 5):
-        if page.evaluate(READY):
+        if page.evaluate(READY, shell):
             return
         page.wait_for_timeout(200)
     raise AssertionError("the offline copy was not ready in time")
 
 
-def ready_offline(page, live_server):
+def ready_offline(page, live_server, shell="organisation-edit"):
     """The agent opens /offline/ online, waits until the phone keeps it all, then loses the
     network."""
     page.goto(f"{live_server.url}/offline/")
-    wait_ready(page)
+    wait_ready(page, shell)
     page.context.set_offline(True)
 
 
@@ -269,3 +268,53 @@ def test_another_user_on_the_phone_neither_sees_nor_sends_the_first_ones_changes
     org_a.refresh_from_db()
     assert org_a.members_total == 10
     assert [i["user"] for i in page.evaluate(OUTBOX)] == [str(agent_a.pk)]  # kept for agent_a
+
+
+def test_an_event_recorded_offline_from_the_kept_commune_reaches_the_registry(
+        browser, live_server, agent_a, commune_a, org_a):
+    page = signed_in_page(browser, live_server, agent_a.username)
+    ready_offline(page, live_server)
+    page.reload()  # the workspace, from the phone
+    row = page.locator("#offline-data li", has_text=org_a.name)
+    row.locator("a", has_text="Record an event").click()
+    page.wait_for_function("() => document.querySelector('[data-offline-title]')"
+                           ".textContent === 'Record an event'")
+    page.select_option("#id_kind", "modification")
+    page.fill("#id_date", "2026-11-30")
+    page.fill("#id_reference", "PV-2026-17")
+    page.click("main form[data-offline-kind] button[type=submit]")
+    page.wait_for_url(re.compile(r"/offline/$"))
+    wait_summary(page, "1 change waiting to be sent")
+    go_online_and_sync(page)
+    wait_summary(page, "Nothing waiting: every change has been sent.")
+    event = RegistryEvent.objects.get(organisation=org_a, reference="PV-2026-17")
+    assert (event.kind, event.date.isoformat()) == ("modification", "2026-11-30")
+
+
+def test_a_representatives_proposal_made_offline_waits_for_review(
+        browser, live_server, rep_a, agent_a, org_a):
+    page = signed_in_page(browser, live_server, rep_a.username)
+    ready_offline(page, live_server, shell="change-proposal")
+    page.goto(f"{live_server.url}/organisations/{org_a.pk}/propose/")  # the shell answers
+    page.wait_for_function("() => document.querySelector('#id_members_total').value === '10'")
+    page.fill("#id_members_total", "14")
+    page.click("main form[data-offline-kind] button[type=submit]")
+    page.wait_for_url(re.compile(r"/offline/$"))
+    go_online_and_sync(page)
+    wait_summary(page, "Nothing waiting: every change has been sent.")
+    request = ChangeRequest.objects.get(organisation=org_a)
+    assert (request.status, request.changes) == ("pending", {"members_total": {"old": 10,
+                                                                               "new": 14}})
+    org_a.refresh_from_db()
+    assert org_a.members_total == 10  # the agent reviews it first
+
+
+def test_it_keeps_nothing_beyond_the_bound_and_says_so(
+        browser, live_server, agent_a, commune_a, org_a, settings):
+    settings.OFFLINE_MAX_BYTES = 200
+    page = signed_in_page(browser, live_server, agent_a.username)
+    page.goto(f"{live_server.url}/offline/")
+    page.wait_for_function("() => /larger than the 1 KB this phone may keep/"
+                           ".test(document.querySelector('.offline-size').textContent)")
+    assert not page.evaluate("async () => !!(await (await caches.open('reless-data'))"
+                             ".match('/api/v1/offline/snapshot/'))")
