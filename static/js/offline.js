@@ -331,11 +331,11 @@
 
   // --- What the phone keeps: the snapshot and the pages ------------------------------------
   function refreshSnapshot(force) {
-    if (!enabled || !navigator.onLine || !window.caches) { return Promise.resolve(); }
+    if (!enabled || !navigator.onLine || !window.caches) { return Promise.resolve(true); }
     var key = "reless-snapshot:" + user;
     var info = {};
     try { info = JSON.parse(localStorage.getItem(key)) || {}; } catch (e) { /* none */ }
-    if (!force && info.checked && Date.now() - info.checked < SNAPSHOT_EVERY) { return Promise.resolve(); }
+    if (!force && info.checked && Date.now() - info.checked < SNAPSHOT_EVERY) { return Promise.resolve(true); }
     return fetch(SNAPSHOT, {credentials: "same-origin", headers: {Accept: "application/json"}}).then(function (response) {
       if (!response.ok) { throw new Error(response.status); }
       return response.blob();
@@ -345,13 +345,14 @@
       store(key, JSON.stringify(next));
       return caches.open(DATA).then(function (c) {
         return next.tooBig ? c.delete(SNAPSHOT) : c.put(SNAPSHOT, new Response(blob, {headers: {"Content-Type": "application/json"}}));
-      });
-    }).catch(function () { /* kept as it was */ });
+      }).then(function () { return true; });
+    }).catch(function () { return false; }); // the copy kept stays as it was
   }
   function prepare() {
     var key = "reless-prepared:" + user;
-    if (!enabled || !navigator.onLine || !window.caches) { return Promise.resolve(); }
-    if (Date.now() - (Number(localStorage.getItem(key)) || 0) < PREPARE_EVERY) { return Promise.resolve(); }
+    var complete = true;
+    if (!enabled || !navigator.onLine || !window.caches) { return Promise.resolve(true); }
+    if (Date.now() - (Number(localStorage.getItem(key)) || 0) < PREPARE_EVERY) { return Promise.resolve(true); }
     return caches.open(PAGES).then(function (cache) {
       return cache.put(MARK, new Response(user)).then(function () {
         var urls = [WORKSPACE].concat(Object.keys(SLUGS).map(function (k) { return "/offline/forms/" + SLUGS[k] + "/"; }));
@@ -360,11 +361,15 @@
           return done.then(function () {
             return fetch(url, {credentials: "same-origin"}).then(function (r) {
               if (r.ok && !r.redirected) { return cache.put(url, r); }
-            }).catch(function () { /* that one next time */ });
+              if (r.status >= 500) { complete = false; } // 403/404: a form not for this role
+            }).catch(function () { complete = false; });
           });
         }, Promise.resolve());
       });
-    }).then(function () { store(key, String(Date.now())); });
+    }).then(function () {
+      if (complete) { store(key, String(Date.now())); }
+      return complete;
+    });
   }
   // Another user on this device: the pages and data kept for the previous one go (their
   // unsent changes stay in IndexedDB, shown and sent only to them).
@@ -478,6 +483,17 @@
     return Promise.all([render(), data ? renderData(data) : null]);
   }
 
+  // Online: the shells, the outbox sent, the snapshot; what failed is tried again shortly.
+  function keepUp(tries) {
+    if (!navigator.onLine) { return; }
+    prepare().then(function (prepared) {
+      return sync().then(function (sent) { return sent || refreshSnapshot(false); }).then(function (fresh) {
+        renderWorkspace();
+        if ((!prepared || !fresh) && tries > 0) { setTimeout(function () { keepUp(tries - 1); }, 4000); }
+      });
+    });
+  }
+
   function start() {
     checkUser().then(function () {
       if (!user) { return; }
@@ -493,12 +509,7 @@
       document.querySelectorAll("form[data-offline-kind]").forEach(setupForm);
       window.addEventListener("online", function () { sync().then(renderWorkspace); });
       window.addEventListener("offline", renderWorkspace);
-      return renderWorkspace().then(function () {
-        if (!navigator.onLine) { return; }
-        return prepare().then(function () { return sync(); }).then(function (sent) {
-          return sent ? null : refreshSnapshot(false);
-        }).then(renderWorkspace);
-      });
+      return renderWorkspace().then(function () { keepUp(3); });
     }).catch(function (e) { if (window.console) { console.error(e); } });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
