@@ -498,7 +498,11 @@
     checkUser().then(function () {
       if (!user) { return; }
       if (enabled && "serviceWorker" in navigator) {
-        navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* no worker: online only */ });
+        navigator.serviceWorker.register("/sw.js", {scope: "/"}).then(function () {
+          return navigator.serviceWorker.ready;
+        }).then(function (registration) {
+          if (!navigator.serviceWorker.controller && registration.active) { registration.active.postMessage("claim"); }
+        }).catch(function () { /* no worker: online only */ });
         if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
       }
       document.querySelectorAll("form[data-offline-logout]").forEach(function (form) {

@@ -30,6 +30,11 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// A page that loaded while this worker was activating is not controlled: it asks to be.
+self.addEventListener("message", function (event) {
+  if (event.data === "claim") { event.waitUntil(self.clients.claim()); }
+});
+
 function shellFor(path) {
   for (var i = 0; i < SHELLS.length; i++) {
     if (SHELLS[i][0].test(path)) { return "/offline/forms/" + SHELLS[i][1] + "/"; }

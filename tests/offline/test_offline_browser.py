@@ -45,7 +45,13 @@ def wait_ready(page, shell="organisation-edit", seconds=20):
         if page.evaluate(READY, shell):
             return
         page.wait_for_timeout(200)
-    raise AssertionError("the offline copy was not ready in time")
+    state = page.evaluate("""async () => JSON.stringify({controller: !!navigator.serviceWorker.controller,
+      reg: await navigator.serviceWorker.getRegistration().then(r => r && [r.installing && r.installing.state, r.waiting && r.waiting.state, r.active && r.active.state].join("/")),
+      statics: (await (await caches.open(Object.keys({}).length ? "" : (await caches.keys()).find(n => n.startsWith("reless-static")))).keys()).map(r => r.url),
+      pages: (await (await caches.open("reless-pages")).keys()).map(r => r.url),
+      data: (await (await caches.open("reless-data")).keys()).map(r => r.url),
+      names: await caches.keys(), ls: Object.assign({}, localStorage)})""")
+    raise AssertionError("the offline copy was not ready in time: " + state)
 
 
 def ready_offline(page, live_server, shell="organisation-edit"):
