@@ -137,6 +137,7 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         filieres = Filiere.objects.select_related("sector__ministry").order_by("code")
         return (organisations_listed_for(self.request.user)
                 .select_related("commune__department__region", "primary_filiere")
+                .defer("commune__boundary")  # never the commune's outline in a list
                 .prefetch_related(Prefetch("filieres", queryset=filieres)))
 
     def csv_columns(self, request):

@@ -6,12 +6,13 @@ Filters select organisations; scoping (what the user may see) happens before, in
 """
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from communes.models import Commune, Department, Region
+from core.search import Folded
 from sectors.models import Filiere, Ministry
 
 from .models import LegalForm, Organisation, OrganisationFiliere, OrganisationStatus
@@ -19,8 +20,9 @@ from .models import LegalForm, Organisation, OrganisationFiliere, OrganisationSt
 
 def _by_code(model, field_name: str, to_field: str, label: str, message: str, **kwargs):
     """A filter whose value is a code (P-code, filière code, acronym) of a reference row."""
+    queryset = model.objects.defer("boundary") if model is Commune else model.objects.all()
     return extend_schema_field(OpenApiTypes.STR)(django_filters.ModelChoiceFilter(
-        queryset=model.objects.all(), field_name=field_name, to_field_name=to_field,
+        queryset=queryset, field_name=field_name, to_field_name=to_field,
         label=label, error_messages={"invalid_choice": message}, **kwargs))
 
 
@@ -46,8 +48,9 @@ class OrganisationFilterSet(django_filters.FilterSet):
                         _("Unknown ministry acronym: %(value)s."), method="filter_ministry")
     legal_form = django_filters.ChoiceFilter(choices=LegalForm.choices, label=_("Legal form"))
     status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
-    q = django_filters.CharFilter(method="filter_text", max_length=100,
-                                  label=_("Text in the name, acronym or RSC number"))
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=100,
+        label=_("Text in the name, acronym, locality or RSC number (accents and case aside)"))
     ordering = OrderingFilter(
         fields=("name", "members_total", "created_at"),
         label=_("Order by name, members_total or created_at (prefix - to reverse)"))
@@ -64,11 +67,26 @@ class OrganisationFilterSet(django_filters.FilterSet):
         return queryset.matching_ministry(value)
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Organisations whose name, acronym, locality or RSC number holds the text, accents
+        and case aside (core.search: a trigram index scan on PostgreSQL). Without an explicit
+        ordering, ranked: the name equal to the text, then starting with it, then holding
+        it, then the other fields; by name within each rank."""
         text = value.strip()
         if not text:
             return queryset
-        return queryset.filter(Q(name__icontains=text) | Q(acronym__icontains=text)
-                               | Q(rsc_number__icontains=text))
+        folded = Folded(Value(text))
+        queryset = queryset.alias(
+            _name=Folded("name"), _acronym=Folded("acronym"), _locality=Folded("locality"),
+            _rsc=Folded("rsc_number"),
+        ).filter(Q(_name__contains=folded) | Q(_acronym__contains=folded)
+                 | Q(_locality__contains=folded) | Q(_rsc__contains=folded))
+        if self.data.get("ordering"):
+            return queryset
+        rank = Case(When(_name=folded, then=Value(0)), When(_acronym=folded, then=Value(0)),
+                    When(_name__startswith=folded, then=Value(1)),
+                    When(_name__contains=folded, then=Value(2)),
+                    default=Value(3), output_field=IntegerField())
+        return queryset.alias(_rank=rank).order_by("_rank", "name", "id")
 
 
 class AggregateFilterSet(OrganisationFilterSet):

@@ -45,7 +45,7 @@ PAGE_SIZES = (25, 50, 100)
 FILTER_LABELS = {
     "commune": _lazy("Commune"), "department": _lazy("Department"), "region": _lazy("Region"),
     "filiere": _lazy("Filière"), "ministry": _lazy("Ministry"), "legal_form": _lazy("Legal form"),
-    "status": _lazy("Status"), "q": _lazy("Search a name, acronym or RSC number"),
+    "status": _lazy("Status"), "q": _lazy("Search a name, acronym, locality or RSC number"),
     "ordering": _lazy("Sort by"),
 }
 ORDERING_CHOICES = [
@@ -142,8 +142,8 @@ def _organisation_filterset(request, commune=None):
     if commune is not None:
         queryset = queryset.in_commune(commune)
     data = request.GET.copy()
-    if not data.get("ordering"):
-        data["ordering"] = "name"
+    if not data.get("ordering") and not data.get("q", "").strip():
+        data["ordering"] = "name"  # a search without an ordering is ranked (filters.py)
     filterset = OrganisationFilterSet(data, queryset=queryset, request=request)
     fields = filterset.form.fields
     if commune is not None:
@@ -154,6 +154,8 @@ def _organisation_filterset(request, commune=None):
         if name in fields:
             fields[name].label = label
     fields["ordering"].choices = ORDERING_CHOICES
+    if not data.get("ordering"):  # a search, ranked (filters.py)
+        fields["ordering"].choices = [("", _("Best match first")), *ORDERING_CHOICES]
     return filterset
 
 
@@ -168,7 +170,8 @@ def organisation_list(request, pcode=None):
         raise Http404
     commune = get_commune_for_user(request.user, pcode, need="write") if pcode else None
     filterset = _organisation_filterset(request, commune)
-    organisations = filterset.qs.select_related("primary_filiere", "commune")
+    organisations = filterset.qs.select_related("primary_filiere", "commune").defer(
+        "commune__boundary")
     if request.GET.get("format") == "csv":
         return _csv_response(organisations, commune,
                              ExportLog(request.user, request.get_full_path()))

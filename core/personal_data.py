@@ -155,6 +155,20 @@ REGISTER: tuple[Entry, ...] = (
         history=False,
     ),
     Entry(
+        code="offline_entry",
+        model="offline.SyncChange",
+        fields=("base", "values", "conflicts"),
+        category=_("Changes typed offline and sent for sync (they may hold an organisation's "
+                   "contact)"),
+        purpose=_("Apply an offline entry awaiting sync exactly once, and keep both sides of "
+                  "a conflict until an agent resolves it."),
+        basis=Basis.PUBLIC_TASK,
+        readers=_("The person who sent it, the CTD agents of its commune and the national "
+                  "administrators."),
+        retention=_("1 year after it was received (an open conflict until it is resolved)."),
+        history=False,
+    ),
+    Entry(
         code="rights_request",
         model="privacy.RightsRequest",
         fields=("subject", "note", "handled_by"),

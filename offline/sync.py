@@ -85,6 +85,13 @@ def _saved(form: BaseForm, save: Callable, done: Callable, *, model=None,
     return done(result)
 
 
+def _target(item: dict) -> int | None:
+    """The item's target id: a whole number (or its digits), else None (found nowhere)."""
+    target = item.get("target")
+    text = "" if isinstance(target, bool) else str(target or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 18 else None
+
+
 # Kinds creating something ------------------------------------------------------------------
 
 def _organisation_create(user, item: dict) -> Outcome:
@@ -103,7 +110,7 @@ def _organisation_create(user, item: dict) -> Outcome:
 
 
 def _registry_event_add(user, item: dict) -> Outcome:
-    organisation = get_organisation_for_user(user, item.get("target"), write=True)
+    organisation = get_organisation_for_user(user, _target(item), write=True)
     form = RegistryEventForm(query_dict(item["values"]))
     url = reverse("organisation_detail", args=[organisation.pk])
     return _saved(form, lambda: services.registry_event_add(
@@ -115,7 +122,7 @@ def _registry_event_add(user, item: dict) -> Outcome:
 
 
 def _diagnostic_entry_add(user, item: dict) -> Outcome:
-    diagnostic = get_diagnostic_for_user(user, item.get("target"), write=True)
+    diagnostic = get_diagnostic_for_user(user, _target(item), write=True)
     form = EntryForm(query_dict(item["values"]))
     url = reverse("diagnostic_detail", args=[diagnostic.pk]) + "#entries"
     return _saved(form, lambda: diagnostic_services.diagnostic_entry_add(
@@ -129,7 +136,7 @@ def _diagnostic_entry_add(user, item: dict) -> Outcome:
 def _link_propose(user, item: dict) -> Outcome:
     """The partner's commune is the item's `commune` (the page's ?commune=), else the
     source's, as on the page."""
-    source = get_organisation_for_user(user, item.get("target"))
+    source = get_organisation_for_user(user, _target(item))
     partner = PartnerCommuneForm({"commune": item.get("commune") or source.commune.pcode})
     commune = partner.cleaned_data["commune"] if partner.is_valid() else source.commune
     form = LinkProposeForm(query_dict(item["values"]), source=source, partner_commune=commune)
@@ -248,7 +255,7 @@ def labels(form: BaseForm, names) -> list[str]:
 
 def _versioned(kind: str, user, item: dict) -> Outcome:
     spec = VERSIONED[kind]
-    organisation = spec.load(user, item.get("target"))
+    organisation = spec.load(user, _target(item))
     commune_id = organisation.commune_id
     current = spec.form(organisation, None)
     reconciled = reconcile(current, item, organisation_version(organisation))
@@ -305,11 +312,6 @@ def result_of(pk, outcome: Outcome) -> dict:
             "merged_fields": outcome.merged_fields,
             "conflict_url": reverse("offline:conflict", args=[pk])
             if outcome.status == Status.CONFLICT else None}
-
-
-def _target(item: dict) -> int | None:
-    target = str(item.get("target") or "")
-    return int(target) if target.isdigit() and len(target) < 18 else None
 
 
 def _record(user, pk, item: dict, outcome: Outcome, result: dict, *, exists: bool) -> None:

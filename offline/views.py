@@ -126,6 +126,10 @@ def conflict_detail(request, pk):
         choices = {row["name"]: request.POST.get(f"choice-{row['name']}", "mine")
                    for row in rows}
         with transaction.atomic():
+            # Two people resolving at once: the second waits, then finds it resolved.
+            change = SyncChange.objects.select_for_update().filter(pk=change.pk).first()
+            if change.status != SyncChange.Status.CONFLICT:
+                return redirect("offline:conflict", pk=change.pk)
             outcome = conflict_resolve(user=request.user, change=change, choices=choices)
         if outcome.status == SyncChange.Status.APPLIED:
             messages.success(request, _("The conflict is resolved: %(message)s") % {

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cooperatives.consent import CONTACT_FIELDS
 from cooperatives.models import BureauMember, Organisation, OrganisationStatus, RegistryEvent
+from offline.models import SyncChange
 
 from .models import Erasure
 from .records import _bureau, _contact
@@ -54,7 +55,16 @@ def pseudonymise_past_retention(today: datetime.date | None = None) -> int:
     for member in members_past_retention(today).order_by("pk"):
         erase(user=None, holding=_bureau(member), cause=Erasure.Cause.RETENTION)
         done += 1
+    offline_changes_past_retention(today).delete()
     return done
+
+
+def offline_changes_past_retention(today: datetime.date | None = None):
+    """Offline changes received more than a year ago (register entry `offline_entry`), but
+    the conflicts still waiting for a choice."""
+    today = today or timezone.localdate()
+    return (SyncChange.objects.filter(received_at__date__lt=today - datetime.timedelta(days=365))
+            .exclude(status=SyncChange.Status.CONFLICT))
 
 
 def past_retention_ids(limit: int) -> list:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from cooperatives.models import (
     ImportJob,
 )
 from core.personal_data import entry as register_entry
+from offline.models import SyncChange
 
 from .models import Erasure, RightsRequest
 from .records import Holding, handles, history_model, load
@@ -221,12 +223,32 @@ def _scrub_copies(erasure: Erasure, organisation) -> None:
                     touched = True
             if touched:
                 model.objects.filter(pk=row.pk).update(changes=changes)
+    _scrub_offline(erasure)
     if organisation is not None:
         # The commune's uploaded files may hold the contact: they are discarded (an import
         # waiting to be applied is uploaded again); the jobs' counts and messages stay.
         ImportJob.objects.filter(commune_id=organisation.commune_id,
                                  created_at__lte=erasure.done_at).exclude(
             content=b"").update(content=b"")
+
+
+def _scrub_offline(erasure: Erasure) -> None:
+    """Offline changes of the organisation (register entry `offline_entry`): the erased
+    fields emptied in what was sent, loaded and left in conflict."""
+    Kind = SyncChange.Kind
+    rows = SyncChange.objects.filter(
+        Q(target_id=erasure.object_id,
+          kind__in=[Kind.ORGANISATION_UPDATE, Kind.CHANGE_REQUEST_SUBMIT])
+        | Q(kind=Kind.ORGANISATION_CREATE, result__object__id=erasure.object_id))
+
+    def scrub(values: dict) -> dict:
+        return {k: "" if k in erasure.fields else v for k, v in values.items()}
+
+    for row in rows.only("pk", "base", "values", "conflicts"):
+        conflicts = {k: {side: "" for side in c} if k in erasure.fields else c
+                     for k, c in row.conflicts.items()}
+        SyncChange.objects.filter(pk=row.pk).update(
+            base=scrub(row.base), values=scrub(row.values), conflicts=conflicts)
 
 
 # The erasure log, outside the database ---------------------------------------------------------

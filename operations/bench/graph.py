@@ -15,6 +15,17 @@ from datetime import date
 
 
 def peak_mb() -> float:
+    """This process's own peak resident memory: Linux's VmHWM, which belongs to the address
+    space the exec created. `ru_maxrss` is not used where VmHWM exists: across fork and exec
+    it keeps the parent's peak when that was higher (the bench's parent holds the dataset),
+    so a small child reported the parent's figure."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 

@@ -38,6 +38,7 @@ from .measures import measure_p3, measure_p6, measure_p8
 from .pages import ensure_draft_diagnostic
 from .refresh import measure_p5_burst
 from .rows import SOAK, TARGETS, not_measured
+from .search import measure_search
 from .web import measure_http
 from .worker import measure_p4, measure_p4_past_year, measure_p5, report_worker
 
@@ -89,6 +90,8 @@ def _measure_all(ctx: Context) -> None:
         _guard(ctx, "HOME", lambda: measure_home(ctx))
     if "ACCESS" in only:
         _guard(ctx, "ACCESS", lambda: measure_access(ctx))
+    if "SEARCH" in only:
+        _guard(ctx, "SEARCH", lambda: measure_search(ctx))
     loads = {"P1", "P2", "P7", SOAK} & only
     if loads:
         if ctx.options.skip_load or not load.wrk_available():

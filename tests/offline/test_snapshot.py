@@ -28,7 +28,7 @@ def test_the_route_is_named():
 
 
 def test_an_agent_gets_their_communes_data(agent_a, org_a, org_b, commune_a, livestock):
-    hidden = OrganisationFactory(commune=commune_a, primary_filiere=org_a.primary_filiere,
+    OrganisationFactory(commune=commune_a, primary_filiere=org_a.primary_filiere,
                                  name="Coop Sans Accord", contact_name="Personne Cachée",
                                  contact_phone="+237699999999", contact_consent="withdrawn")
     CooperationLink.objects.create(source=org_a, target=org_b, kind="training",
@@ -99,7 +99,7 @@ def test_the_queries_do_not_grow_with_the_organisations(agent_a, org_a, commune_
     client.get(URL)  # the scope and the session, cached
     with django_assert_num_queries(9):
         small = client.get(URL)
-    for n in range(8):
+    for _n in range(8):
         other = OrganisationFactory(commune=commune_a, primary_filiere=org_a.primary_filiere)
         CooperationLink.objects.create(source=org_a, target=other, kind="training")
         EntryFactory(diagnostic=draft, sector=livestock)

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from cooperatives import services
 from cooperatives.models import (
     ChangeRequest,
     CooperationLink,
@@ -19,6 +20,7 @@ from diagnostics.models import DiagnosticEntry
 from offline.models import SyncChange
 from offline.sync import sync_apply
 
+from ..api_tokens import token_client
 from ..conftest import client_for
 from ..factories import DiagnosticFactory
 from .helpers import edit, item, proposal, sync
@@ -228,3 +230,33 @@ def test_more_than_fifty_changes_are_refused(agent_a, org_a):
 
 def test_an_account_without_a_role_is_refused(nobody, org_a):
     assert sync(client_for(nobody), edit(org_a, name="X")).status_code == 403
+
+
+def test_a_token_client_syncs_without_csrf(agent_a, org_a):
+    client = token_client(agent_a)
+    response = client.post(reverse("api-sync"), {"changes": [edit(org_a, name="Coop Jeton")]},
+                           format="json")
+    assert (response.status_code, response.json()["results"][0]["status"]) == (200, "applied")
+
+
+def test_filieres_in_another_order_are_no_change(agent_a, admin_user, org_a, maize, poultry):
+    services.organisation_update(user=admin_user, organisation=org_a, filieres=[maize, poultry])
+    change = edit(org_a, locality="Obala")
+    change["values"]["filieres"] = list(reversed(change["base"]["filieres"]))
+    services.organisation_update(user=admin_user, organisation=Organisation.objects.get(
+        pk=org_a.pk), members_total=12)
+    with translation.override("en"):
+        result = sync_apply(user=agent_a, item=change)
+    org_a.refresh_from_db()
+    assert (result["status"], result["merged_fields"]) == ("merged", ["Members"])
+    assert sorted(org_a.filieres.values_list("code", flat=True)) == [
+        "aviculture", "mais", "manioc"]
+
+
+@pytest.mark.parametrize("target", [10**30, -1, True, "1 ", "x", None, [1], {"a": 1}, 1.5])
+@pytest.mark.parametrize("kind", ["registry_event.add", "organisation.update", "link.propose",
+                                  "diagnostic_entry.add", "organisation.create"])
+def test_a_target_that_is_no_id_is_refused(agent_a, org_a, kind, target):
+    """`True` is not organisation 1, nor `[1]`; a P-code is a text."""
+    result = sync_apply(user=agent_a, item=item(kind, {}, target=target, commune=target))
+    assert result["status"] == "refused"

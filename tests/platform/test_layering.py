@@ -4,8 +4,7 @@ of an app takes part in an import cycle, lazy (function-level) imports included.
 
 Floors (docs/architecture.md): core < accounts, communes, sectors < cooperatives
 < diagnostics < reports, operations, privacy, offline < reless_platform. Migrations are left
-out: they name
-other apps' migrations by Django's dependency graph, not by import.
+out: they name other apps' migrations by Django's dependency graph, not by import.
 """
 
 import ast

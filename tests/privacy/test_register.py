@@ -18,7 +18,7 @@ from django.utils import translation
 from core.personal_data import NOT_PERSONAL, REGISTER, Basis
 
 PROJECT_APPS = ("core", "accounts", "communes", "sectors", "cooperatives", "diagnostics",
-                "reports", "operations", "privacy")
+                "reports", "operations", "privacy", "offline")
 
 LOOKS_PERSONAL = re.compile(
     r"person|first_?name|last_?name|full_?name|surname|(?:^|_|\b)name(?:_|\b|$)|\bnoms?\b"
