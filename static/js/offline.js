@@ -505,7 +505,7 @@
         }).catch(function () { /* no worker: online only */ });
         if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
       }
-      document.querySelectorAll("form[data-offline-logout]").forEach(function (form) {
+      document.querySelectorAll("form[data-outbox-logout]").forEach(function (form) {
         form.addEventListener("submit", function (event) {
           if (openCount && !window.confirm(plural("logout", openCount))) { event.preventDefault(); }
         });

@@ -221,11 +221,11 @@ def test_an_invalid_change_comes_back_to_fix_and_sign_out_keeps_it(
     if summary_button.is_visible():
         summary_button.click()
     page.once("dialog", lambda d: answer(d, False))
-    page.locator("form[data-offline-logout] button").click()
+    page.locator("form[data-outbox-logout] button").click()
     page.wait_for_timeout(300)
     assert page.url.endswith("/offline/")
     page.once("dialog", lambda d: answer(d, True))
-    page.locator("form[data-offline-logout] button").click()
+    page.locator("form[data-outbox-logout] button").click()
     page.wait_for_url(re.compile(r"/$"))
     assert len(messages) == 2 and messages[0].startswith("1 change has not been sent yet.")
 

@@ -64,7 +64,7 @@ def test_base_tells_the_script_who_may_work_offline(agent_a, rep_a, analyst):
     assert f'<meta name="reless-user" content="{agent_a.pk}">' in agent
     assert '<meta name="reless-offline" content="1">' in agent
     assert 'id="offline-config"' in agent and 'id="outbox-badge"' in agent
-    assert "data-offline-logout" in agent
+    assert "data-outbox-logout" in agent
     assert '<meta name="reless-offline"' in client_for(rep_a).get("/me/space/").content.decode()
     reader = client_for(analyst).get("/").content.decode()
     assert '<meta name="reless-offline"' not in reader and 'id="outbox-badge"' not in reader
