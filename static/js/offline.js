@@ -10,6 +10,7 @@
   var PAGES = "reless-pages";
   var DATA = "reless-data";
   var MARK = "/offline/__user";
+  var INFO = "/offline/__snapshot";
   var WORKSPACE = "/offline/";
   var SLUGS = {
     "organisation.create": "organisation-create", "organisation.update": "organisation-edit",
@@ -19,6 +20,11 @@
   var LABELS = {
     "organisation.create": "create", "organisation.update": "edit", "registry_event.add": "event",
     "diagnostic_entry.add": "entry", "link.propose": "link", "change_request.submit": "propose"
+  };
+  // The shells each role may open (others answer 404).
+  var SHELLS = {
+    agent: ["organisation-create", "organisation-edit", "registry-event", "diagnostic-entry", "link-propose"],
+    representative: ["link-propose", "change-proposal"]
   };
   var OPEN = ["waiting", "sending", "invalid"]; // not yet on the server
   var SNAPSHOT_EVERY = 5 * 60 * 1000;
@@ -330,43 +336,37 @@
   }
 
   // --- What the phone keeps: the snapshot and the pages ------------------------------------
+  // The requests that keep the copy run in the service worker: a page left at once does not
+  // cut them short. The worker answers through a message channel.
+  function worker(message) {
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return new Promise(function (resolve) {
+        var channel = new MessageChannel();
+        var timer = setTimeout(function () { resolve(false); }, 60000);
+        channel.port1.onmessage = function (event) { clearTimeout(timer); resolve(event.data); };
+        registration.active.postMessage(message, [channel.port2]);
+      });
+    });
+  }
+  function snapshotInfo() {
+    if (!window.caches) { return Promise.resolve({}); }
+    return caches.open(DATA).then(function (c) { return c.match(INFO); }).then(function (r) {
+      return r ? r.json() : {};
+    }).catch(function () { return {}; });
+  }
   function refreshSnapshot(force) {
-    if (!enabled || !navigator.onLine || !window.caches) { return Promise.resolve(true); }
-    var key = "reless-snapshot:" + user;
-    var info = {};
-    try { info = JSON.parse(localStorage.getItem(key)) || {}; } catch (e) { /* none */ }
-    if (!force && info.checked && Date.now() - info.checked < SNAPSHOT_EVERY) { return Promise.resolve(true); }
-    return fetch(SNAPSHOT, {credentials: "same-origin", headers: {Accept: "application/json"}}).then(function (response) {
-      if (!response.ok) { throw new Error(response.status); }
-      return response.blob();
-    }).then(function (blob) {
-      var max = config.maxBytes || 20971520;
-      var next = {checked: Date.now(), at: new Date().toISOString(), size: blob.size, tooBig: blob.size > max, max: max};
-      store(key, JSON.stringify(next));
-      return caches.open(DATA).then(function (c) {
-        return next.tooBig ? c.delete(SNAPSHOT) : c.put(SNAPSHOT, new Response(blob, {headers: {"Content-Type": "application/json"}}));
-      }).then(function () { return true; });
-    }).catch(function () { return false; }); // the copy kept stays as it was
+    if (!enabled || !navigator.onLine || !window.caches || !("serviceWorker" in navigator)) { return Promise.resolve(true); }
+    return snapshotInfo().then(function (info) {
+      if (!force && info.checked && Date.now() - info.checked < SNAPSHOT_EVERY) { return true; }
+      return worker({type: "snapshot", url: SNAPSHOT, max: config.maxBytes || 20971520}).then(Boolean);
+    });
   }
   function prepare() {
     var key = "reless-prepared:" + user;
-    var complete = true;
-    if (!enabled || !navigator.onLine || !window.caches) { return Promise.resolve(true); }
+    if (!enabled || !navigator.onLine || !window.caches || !("serviceWorker" in navigator)) { return Promise.resolve(true); }
     if (Date.now() - (Number(localStorage.getItem(key)) || 0) < PREPARE_EVERY) { return Promise.resolve(true); }
-    return caches.open(PAGES).then(function (cache) {
-      return cache.put(MARK, new Response(user)).then(function () {
-        var urls = [WORKSPACE].concat(Object.keys(SLUGS).map(function (k) { return "/offline/forms/" + SLUGS[k] + "/"; }));
-        // One after the other: a phone on a weak network, a server not flooded.
-        return urls.reduce(function (done, url) {
-          return done.then(function () {
-            return fetch(url, {credentials: "same-origin"}).then(function (r) {
-              if (r.ok && !r.redirected) { return cache.put(url, r); }
-              if (r.status >= 500) { complete = false; } // 403/404: a form not for this role
-            }).catch(function () { complete = false; });
-          });
-        }, Promise.resolve());
-      });
-    }).then(function () {
+    var urls = [WORKSPACE].concat((SHELLS[config.role] || []).map(function (slug) { return "/offline/forms/" + slug + "/"; }));
+    return worker({type: "prepare", user: user, urls: urls}).then(function (complete) {
       if (complete) { store(key, String(Date.now())); }
       return complete;
     });
@@ -378,7 +378,7 @@
     if (last === user || !window.caches) { return Promise.resolve(); }
     store("reless-last-user", user);
     Object.keys(localStorage).forEach(function (k) {
-      if (/^reless-(snapshot|prepared):/.test(k)) { localStorage.removeItem(k); }
+      if (/^reless-prepared:/.test(k)) { localStorage.removeItem(k); }
     });
     return Promise.all([caches.delete(PAGES), caches.delete(DATA)]);
   }
@@ -440,12 +440,12 @@
     });
   }
   function renderData(box) {
-    return snapshot().then(function (snap) {
+    return Promise.all([snapshot(), snapshotInfo()]).then(function (both) {
+      var snap = both[0];
+      var info = both[1];
       var root = box.querySelector(".offline-data-js");
       if (!root) { root = box.appendChild(el("div", {"class": "offline-data-js"})); }
       root.textContent = "";
-      var info = {};
-      try { info = JSON.parse(localStorage.getItem("reless-snapshot:" + user)) || {}; } catch (e) { /* none */ }
       var line = info.tooBig ? t("too_big", {size: size(info.size), max: size(info.max)})
         : snap && info.size ? t("kept", {size: size(info.size), time: when(info.at)}) : t("no_data");
       var sizeLine = box.querySelector(".offline-size") || root.appendChild(el("p", {"class": "offline-size"}));
@@ -484,8 +484,11 @@
   }
 
   // Online: the shells, the outbox sent, the snapshot; what failed is tried again shortly.
+  // Only from the offline pages (the app opens on /offline/): elsewhere a page opened and left
+  // at once would cut these requests short.
   function keepUp(tries) {
     if (!navigator.onLine) { return; }
+    if (location.pathname.indexOf(WORKSPACE) !== 0) { sync(); return; }
     prepare().then(function (prepared) {
       return sync().then(function (sent) { return sent || refreshSnapshot(false); }).then(function (fresh) {
         renderWorkspace();

@@ -30,10 +30,53 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-// A page that loaded while this worker was activating is not controlled: it asks to be.
+var DATA = "reless-data";
+var INFO = "/offline/__snapshot"; // in DATA: the snapshot's size, date, and whether it fitted
+
+// The page asks: to be claimed (it loaded while this worker activated), or to keep the user's
+// snapshot or pages; the answer goes back through the message's port.
 self.addEventListener("message", function (event) {
-  if (event.data === "claim") { event.waitUntil(self.clients.claim()); }
+  var data = event.data || {};
+  var port = event.ports && event.ports[0];
+  var job = data === "claim" ? self.clients.claim() : data.type === "snapshot" ? keepSnapshot(data)
+    : data.type === "prepare" ? keepPages(data) : null;
+  if (job) {
+    event.waitUntil(job.then(function (answer) { if (port) { port.postMessage(answer); } },
+      function () { if (port) { port.postMessage(false); } }));
+  }
 });
+
+function keepSnapshot(d) {
+  return fetch(d.url, {credentials: "same-origin", headers: {Accept: "application/json"}}).then(function (r) {
+    if (!r.ok) { throw new Error(r.status); }
+    return r.blob();
+  }).then(function (blob) {
+    var info = {checked: Date.now(), at: new Date().toISOString(), size: blob.size, tooBig: blob.size > d.max, max: d.max};
+    return caches.open(DATA).then(function (cache) {
+      return (info.tooBig ? cache.delete(d.url)
+        : cache.put(d.url, new Response(blob, {headers: {"Content-Type": "application/json"}}))).then(function () {
+        return cache.put(INFO, new Response(JSON.stringify(info), {headers: {"Content-Type": "application/json"}}));
+      });
+    }).then(function () { return info; });
+  });
+}
+
+// One page after the other: a phone on a weak network, a server not flooded.
+function keepPages(d) {
+  var complete = true;
+  return caches.open(PAGES).then(function (cache) {
+    return cache.put(MARK, new Response(d.user)).then(function () {
+      return d.urls.reduce(function (done, url) {
+        return done.then(function () {
+          return fetch(url, {credentials: "same-origin"}).then(function (r) {
+            if (r.ok && !r.redirected) { return cache.put(url, r); }
+            if (r.status >= 500) { complete = false; } // 403/404: a form not for this role
+          }, function () { complete = false; });
+        });
+      }, Promise.resolve());
+    });
+  }).then(function () { return complete; });
+}
 
 function shellFor(path) {
   for (var i = 0; i < SHELLS.length; i++) {
