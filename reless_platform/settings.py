@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reless_platform.menu.role_menu",
+                "offline.views_pwa.offline_client",
             ],
         },
     },

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cooperatives import quality_urls
+from offline import pwa_urls
 from operations import views as operations_views
 from reports import export_urls as report_export_urls
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("me/requests/", views.my_requests, name="my_requests"),
     path("operations/integrity/", operations_views.integrity, name="integrity"),
     path("operations/runs/", operations_views.report_runs, name="report_runs"),
+    path("", include(pwa_urls)),
     path("", include("privacy.urls")),
     path("", include("offline.urls")),
     path("", include("reports.urls")),

@@ -433,6 +433,9 @@ MATRIX: dict[str, Route] = {
                                writes=True),
     # Registry (HTML)
     "home": Route(get=PUBLIC, post=METHOD_405),
+    # The installable web app (issue 18): public, like any static file.
+    "service_worker": Route(get=PUBLIC, post=METHOD_405),
+    "web_manifest": Route(get=PUBLIC, post=METHOD_405),
     # Sends each signed-in role to its own space.
     "my_space": Route(get=rule(302, anon=302), post=rule(302, anon=302)),
     "commune_public": Route(get=PUBLIC, post=METHOD_405, kwargs=_pcode),
