@@ -76,6 +76,7 @@ def measure_exports(ctx: "Context", *, formats=("csv", "xlsx"), timeout: float =
 
 
 def measure_open_data(ctx: "Context", *, downloads: int = DOWNLOADS) -> None:
+    from django.core.cache import cache
     from django.test import Client
 
     from cooperatives import open_data_files
@@ -85,6 +86,11 @@ def measure_open_data(ctx: "Context", *, downloads: int = DOWNLOADS) -> None:
 
     started = time.perf_counter()
     found, _path = open_data_files.current(open_data_files.CSV, open_data_files.write_csv)
+    if found is None:
+        # A generation queued by an earlier row's edits, for an exports worker the benchmark
+        # does not run: write the file here, as the first request would.
+        cache.delete(open_data_files.RUNNING)
+        found, _path = open_data_files.current(open_data_files.CSV, open_data_files.write_csv)
     prepared = time.perf_counter() - started
     if found is None:
         raise RuntimeError("the open-data CSV is being written by another process")

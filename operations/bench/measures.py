@@ -95,7 +95,9 @@ def _json_process(ctx: Context, args: list[str], timeout: float) -> dict:
             process.stop(grace=2)
             raise
     text = out.read_text(errors="replace")
-    line = next((line for line in text.splitlines() if line.startswith(load.MARK)), None)
+    # The log file is named after the module and appended to: its last result is this run's.
+    line = next((line for line in reversed(text.splitlines()) if line.startswith(load.MARK)),
+                None)
     if line is None:
         raise RuntimeError(f"{' '.join(args)} gave no result (exit "
                            f"{process.popen.returncode}): {text[-2000:]}")
