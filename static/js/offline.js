@@ -70,9 +70,9 @@
   }
   function size(bytes) {
     var lang = document.documentElement.lang || "en";
-    var mb = bytes / 1048576;
-    return mb >= 0.1 ? mb.toLocaleString(lang, {maximumFractionDigits: 1}) + " MB"
-      : Math.max(1, Math.round(bytes / 1024)).toLocaleString(lang) + " KB";
+    var mb = bytes / 1048576, fr = lang.indexOf("fr") === 0;  // French: octets (Ko, Mo)
+    return mb >= 0.1 ? mb.toLocaleString(lang, {maximumFractionDigits: 1}) + (fr ? " Mo" : " MB")
+      : Math.max(1, Math.round(bytes / 1024)).toLocaleString(lang) + (fr ? " Ko" : " KB");
   }
   function when(iso) {
     try { return new Date(iso).toLocaleString(document.documentElement.lang || "en",
