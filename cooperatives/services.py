@@ -183,6 +183,19 @@ def change_request_submit(*, user, organisation: Organisation,
     return created
 
 
+def change_request_outcome(created: list[ChangeRequest]) -> str:
+    """What a change proposal did, in the user's words (the proposal page, offline sync)."""
+    statuses = {cr.status for cr in created}
+    if not statuses:
+        return _("Nothing changed.")
+    if ChangeRequest.Status.PENDING in statuses and ChangeRequest.Status.APPLIED in statuses:
+        return _("Contacts, description and map point are updated; the other changes wait "
+                 "for the CTD agent's review.")
+    if ChangeRequest.Status.PENDING in statuses:
+        return _("Your request waits for the CTD agent's review.")
+    return _("The changes are saved.")
+
+
 def _check_filieres(codes: list[str]) -> None:
     known = set(Filiere.objects.filter(code__in=codes).values_list("code", flat=True))
     unknown = sorted(set(codes) - known)

@@ -41,24 +41,12 @@ def change_propose(request, pk):
         except ValidationError as error:
             add_service_errors(form, error, model=Organisation)
         else:
-            messages.success(request, _message_for(created))
+            messages.success(request, services.change_request_outcome(created))
             warn_after_save(request, organisation)
             return redirect("organisation_detail", pk=organisation.pk)
     log_organisations(request, [organisation])
     return render(request, "cooperatives/change_propose.html",
                   {"form": form, "organisation": organisation})
-
-
-def _message_for(created: list[ChangeRequest]) -> str:
-    statuses = {cr.status for cr in created}
-    if not statuses:
-        return _("Nothing changed.")
-    if ChangeRequest.Status.PENDING in statuses and ChangeRequest.Status.APPLIED in statuses:
-        return _("Contacts, description and map point are updated; the other changes wait "
-                 "for the CTD agent's review.")
-    if ChangeRequest.Status.PENDING in statuses:
-        return _("Your request waits for the CTD agent's review.")
-    return _("The changes are saved.")
 
 
 @login_required

@@ -26,7 +26,7 @@ from cooperatives.forms import (
     PartnerCommuneForm,
     RegistryEventForm,
 )
-from cooperatives.models import ChangeRequest, LinkStatus, Organisation
+from cooperatives.models import LinkStatus, Organisation
 from cooperatives.permissions import get_commune_for_user, get_organisation_for_user, scope_of
 from core.forms import add_service_errors
 from diagnostics import services as diagnostic_services
@@ -181,19 +181,6 @@ def _load_for_proposal(user, target) -> Organisation:
     return organisation
 
 
-def _proposal_message(created: list[ChangeRequest]) -> str:
-    """The change proposal page's message (cooperatives.views_requests)."""
-    statuses = {cr.status for cr in created}
-    if not statuses:
-        return _("Nothing changed.")
-    if ChangeRequest.Status.PENDING in statuses and ChangeRequest.Status.APPLIED in statuses:
-        return _("Contacts, description and map point are updated; the other changes wait "
-                 "for the CTD agent's review.")
-    if ChangeRequest.Status.PENDING in statuses:
-        return _("Your request waits for the CTD agent's review.")
-    return _("The changes are saved.")
-
-
 def _organisation_object(organisation) -> dict:
     return _object("organisation", organisation.pk,
                    reverse("organisation_detail", args=[organisation.pk]))
@@ -213,7 +200,7 @@ VERSIONED = {
         save=lambda user, organisation, form: services.change_request_submit(
             user=user, organisation=organisation, values=form.values()),
         done=lambda organisation, created: Outcome(
-            Status.APPLIED, _proposal_message(created),
+            Status.APPLIED, services.change_request_outcome(created),
             object=_object("change_request", created[-1].pk,
                            reverse("change_request_detail", args=[created[-1].pk]))
             if created else _organisation_object(organisation)),
