@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
 from core import csvsafe
-from core.forms import add_service_errors
+from core.forms import add_service_errors, fast_selects
 
 from . import exports, freshness, services, views_exports, year_notes
 from .access import ExportLog, log_organisations
@@ -163,6 +163,7 @@ def _organisation_filterset(request, commune=None):
     fields["ordering"].choices = ORDERING_CHOICES
     if not data.get("ordering"):  # a search, ranked (filters.py)
         fields["ordering"].empty_label = _("Best match first")
+    fast_selects(filterset.form)
     return filterset
 
 

@@ -3,6 +3,9 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import UniqueConstraint
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 
@@ -44,3 +47,33 @@ def on_unique_fields(model, error: ValidationError) -> ValidationError:
             target = fields.get(str(item.message)) if name == NON_FIELD_ERRORS else None
             moved.setdefault(target or name, []).append(item)
     return ValidationError(moved)
+
+
+class FastSelect(forms.Select):
+    """The HTML of Django's `Select`, built in Python. A list's filter form holds hundreds of
+    options (360 communes, 90 filières); Django renders each option through a template, which
+    cost about 70 ms of every organisation list page at national size."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html('<optgroup label="{}">', group))
+            parts.extend(format_html('<option value="{}"{}>{}</option>',
+                                     "" if option["value"] is None else str(option["value"]),
+                                     flatatt(option["attrs"]), option["label"])
+                         for option in options)
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+def fast_selects(form: forms.BaseForm) -> None:
+    """Give the form's single-choice selects the fast rendering (same HTML)."""
+    for field in form.fields.values():
+        if type(field.widget) is forms.Select:
+            widget = FastSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+            widget.is_required = field.widget.is_required
+            field.widget = widget

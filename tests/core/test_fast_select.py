@@ -1,0 +1,53 @@
+"""`FastSelect` renders exactly what Django's `Select` renders (the organisation list's
+filters: communes, filières, ministries, choices, a selected value, an empty label)."""
+
+import copy
+import re
+
+import pytest
+from django import forms
+from django.test import RequestFactory
+from django.utils import translation
+
+from cooperatives.filters import OrganisationFilterSet
+from cooperatives.models import Organisation
+from core.forms import FastSelect, fast_selects
+
+pytestmark = pytest.mark.django_db
+
+
+def html(bound) -> str:
+    """The rendered HTML without the layout whitespace between tags."""
+    return re.sub(r">\s+<", "><", str(bound).strip())
+
+
+class Sample(forms.Form):
+    kind = forms.ChoiceField(choices=[("a", "Café & <thé>"), ("b", 'Dit "oui"')],
+                             required=False, widget=forms.Select(attrs={"class": "x"}))
+    grouped = forms.ChoiceField(choices=[("Fruits", [("1", "Pomme"), ("2", "Poire")]),
+                                         ("3", "Autre")])
+    flag = forms.TypedChoiceField(choices=[(True, "Oui"), (False, "Non")], coerce=bool)
+
+
+@pytest.mark.parametrize("data", [{}, {"kind": "b", "grouped": "2", "flag": "False"}])
+def test_it_renders_the_same_html_as_django(data):
+    plain = Sample(data or None)
+    fast = copy.deepcopy(plain)
+    fast_selects(fast)
+    assert {type(f.widget) for f in fast.fields.values()} == {FastSelect}
+    for name in plain.fields:
+        assert html(fast[name]) == html(plain[name]), name
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_organisation_filters_render_the_same(commune_a, cassava, language):
+    request = RequestFactory().get("/")
+    data = {"commune": commune_a.pcode, "filiere": cassava.code, "status": "active",
+            "ordering": "-name"}
+    with translation.override(language):
+        plain = OrganisationFilterSet(data, Organisation.objects.all(), request=request).form
+        fast = OrganisationFilterSet(data, Organisation.objects.all(), request=request).form
+        fast_selects(fast)
+        rendered = {name: html(fast[name]) for name in fast.fields}
+        assert rendered == {name: html(plain[name]) for name in plain.fields}
+    assert 'selected' in rendered["commune"] and commune_a.pcode in rendered["commune"]
