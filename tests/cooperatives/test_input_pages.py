@@ -88,7 +88,10 @@ def test_the_filieres_are_checkboxes_with_a_filter_box_added_by_a_static_script(
     boxes = re.findall(r'<input type="checkbox" name="filieres" value="(\d+)"', html)
     assert sorted(map(int, boxes)) == sorted([cassava.pk, maize.pk, poultry.pk])
     assert '<select name="filieres"' not in html
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/forms.js" defer>']
+    # Static files only: the offline client's settings are JSON data, never run.
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script id="offline-config" type="application/json">',
+        '<script src="/static/js/offline.js" defer>', '<script src="/static/js/forms.js" defer>']
 
 
 def test_the_use_my_position_button_is_hidden_until_the_script_shows_it(agent_a, org_a):
