@@ -3,15 +3,17 @@ ahead of the requests and served as files: `Content-Length`, an `ETag` and a `La
 that name the registry's state they were written from, `Cache-Control`.
 
 When the registry changes (cooperatives.signals, after the commit), the files are marked
-stale and one
-generation on the `exports` queue: at most one is in flight (a cache key held while it runs),
-and a change during it marks the files stale, so the running one writes them once more before
-it stops. Without a broker (Celery in-process), nothing runs at the write: the next request
-that finds the files stale writes them.
+stale and one generation is queued on the `exports` queue: at most one is queued or running
+(`QUEUED`, a cache key held from the queueing to the task's end), and a change during it
+marks the files stale, so the running one writes them once more before it stops. Without a
+broker (Celery in-process), nothing runs at the write: the next request that finds the files
+stale writes them.
 
-A request serves the newest files. It writes them itself when there are none, or when they
-are stale and no generation is in flight (a lost task, no broker): one request at a time, the
-others then get the stale files, or, with no file at all yet, 503 with Retry-After. At
+Whoever writes the files (the task or a request) holds `WRITING` while it does. A request
+serves the newest files. It writes them itself when there are none or they are stale and
+nobody is writing (a generation still waiting in the queue, a lost task, no broker); while
+someone writes, the others get the stale files, or, with no file at all yet, 503 with
+Retry-After. At
 national size a generation takes a few seconds (docs/performance.md, "Exports")."""
 
 import hashlib
@@ -29,9 +31,10 @@ from django.utils import timezone
 from . import freshness, opendata
 from .models import Organisation, OrganisationFiliere, Reless
 
-RUNNING = "opendata:generating"
+QUEUED = "opendata:queued"
+WRITING = "opendata:writing"
 STALE = "opendata:stale"
-RUNNING_SECONDS = 900  # a generation lost with its worker frees the key after this
+RUNNING_SECONDS = 900  # a generation lost with its worker frees the keys after this
 CSV = "organisations.csv"
 
 
@@ -112,23 +115,28 @@ def generate() -> tuple[int, bool]:
     and whether one more generation must be queued (a change after the last check)."""
     rounds = 0
     try:
-        while True:
-            rounds += 1
-            cache.delete(STALE)
-            state = fingerprint()
-            write_csv(state)
-            write_jsonld(settings.SITE_URL.rstrip("/"), state)
-            if not cache.get(STALE):
-                break
+        if not cache.add(WRITING, 1, RUNNING_SECONDS):
+            return rounds, False  # a request writes them now; it reads the registry's state
+        try:
+            while True:
+                rounds += 1
+                cache.delete(STALE)
+                state = fingerprint()
+                write_csv(state)
+                write_jsonld(settings.SITE_URL.rstrip("/"), state)
+                if not cache.get(STALE):
+                    break
+        finally:
+            cache.delete(WRITING)
     finally:
-        cache.delete(RUNNING)
+        cache.delete(QUEUED)
     return rounds, bool(cache.get(STALE)) and claim()
 
 
 def claim() -> bool:
     """Whether a generation should be queued now: never without a broker (the next request
     writes the files), and only when none is in flight."""
-    return not current_app.conf.task_always_eager and cache.add(RUNNING, 1, RUNNING_SECONDS)
+    return not current_app.conf.task_always_eager and cache.add(QUEUED, 1, RUNNING_SECONDS)
 
 
 def mark_stale() -> None:
@@ -142,11 +150,11 @@ def current(name: str, write) -> tuple[dict | None, Path | None]:
     found = meta(name)
     if (found is None or found["state"] != fingerprint()
             or not (directory() / found["file"]).exists()):
-        if cache.add(RUNNING, 1, RUNNING_SECONDS):
+        if cache.add(WRITING, 1, RUNNING_SECONDS):
             try:
                 found = write()
             finally:
-                cache.delete(RUNNING)
+                cache.delete(WRITING)
     if found is None:
         return None, None
     path = directory() / found["file"]

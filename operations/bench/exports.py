@@ -87,9 +87,10 @@ def measure_open_data(ctx: "Context", *, downloads: int = DOWNLOADS) -> None:
     started = time.perf_counter()
     found, _path = open_data_files.current(open_data_files.CSV, open_data_files.write_csv)
     if found is None:
-        # A generation queued by an earlier row's edits, for an exports worker the benchmark
-        # does not run: write the file here, as the first request would.
-        cache.delete(open_data_files.RUNNING)
+        # Another process writes it: wait until it is done (at most a minute), then read it.
+        deadline = time.monotonic() + 60
+        while cache.get(open_data_files.WRITING) and time.monotonic() < deadline:
+            time.sleep(0.5)
         found, _path = open_data_files.current(open_data_files.CSV, open_data_files.write_csv)
     prepared = time.perf_counter() - started
     if found is None:

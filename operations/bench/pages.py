@@ -110,6 +110,8 @@ def catalogue(commune) -> list[tuple[str, str, str]]:
             path = path.replace("<int:pk>", str(found.pk))
         if "<slug:kind>" in path:
             path = path.replace("<slug:kind>", "entries")
+        if "<slug:slug>" in path:  # the offline forms: the one a field day uses most
+            path = path.replace("<slug:slug>", "organisation-edit")
         if "<int:year>" in path:  # the year a commune signs off: the last complete one
             path = path.replace("<int:year>", str(timezone.now().year - 1))
         if "<int:row_pk>" in path:

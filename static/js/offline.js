@@ -510,7 +510,14 @@
       }
       document.querySelectorAll("form[data-outbox-logout]").forEach(function (form) {
         form.addEventListener("submit", function (event) {
-          if (openCount && !window.confirm(plural("logout", openCount))) { event.preventDefault(); }
+          event.preventDefault();
+          if (openCount && !window.confirm(plural("logout", openCount))) { return; }
+          // Signed out: the pages and data kept on the device go (the outbox stays, for
+          // this user only); pages without a user load no offline script.
+          store("reless-last-user", "");
+          var cleared = window.caches ? Promise.all([caches.delete(PAGES), caches.delete(DATA)])
+            : Promise.resolve();
+          cleared.catch(function () {}).then(function () { form.submit(); });
         });
       });
       document.querySelectorAll("form[data-offline-kind]").forEach(setupForm);

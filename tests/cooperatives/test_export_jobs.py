@@ -163,11 +163,11 @@ def test_open_data_is_served_as_a_file_and_written_again_after_a_change(client, 
 def test_open_data_answers_503_while_its_first_file_is_written(client, org_a):
     for name in open_data_files.directory().iterdir():
         name.unlink()
-    cache.set(open_data_files.RUNNING, 1)
+    cache.set(open_data_files.WRITING, 1)
     try:
         response = client.get("/open-data/organisations.csv")
     finally:
-        cache.delete(open_data_files.RUNNING)
+        cache.delete(open_data_files.WRITING)
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert client.get("/open-data/organisations.csv").status_code == 200
 
@@ -182,7 +182,7 @@ def test_changes_queue_one_generation_at_a_time(org_a, monkeypatch,
 
     queued = []
     monkeypatch.setattr(tasks.generate_open_data, "delay", lambda: queued.append(1))
-    cache.delete(open_data_files.RUNNING)
+    cache.delete(open_data_files.QUEUED)
     eager, current_app.conf.task_always_eager = current_app.conf.task_always_eager, False
     try:
         with django_capture_on_commit_callbacks(execute=True):
@@ -204,4 +204,19 @@ def test_changes_queue_one_generation_at_a_time(org_a, monkeypatch,
     monkeypatch.setattr(open_data_files, "write_jsonld", lambda base, state: {})
     assert tasks.generate_open_data() == "2 generation(s)"
     assert queued == [1] and len(writes) == 2
-    assert cache.get(open_data_files.RUNNING) is None
+    assert cache.get(open_data_files.QUEUED) is None
+    assert cache.get(open_data_files.WRITING) is None
+
+
+def test_a_generation_waiting_in_the_queue_does_not_hold_the_first_request(client, org_a):
+    """The worker is slow or down: the queued generation holds QUEUED only, so the first
+    request writes the file itself instead of answering 503 for the key's lifetime."""
+    for name in open_data_files.directory().iterdir():
+        name.unlink()
+    cache.set(open_data_files.QUEUED, 1)
+    try:
+        response = client.get("/open-data/organisations.csv")
+    finally:
+        cache.delete(open_data_files.QUEUED)
+    assert response.status_code == 200
+    assert "Coop Manioc Alpha" in _body(response).decode()

@@ -72,4 +72,6 @@ def test_base_tells_the_script_who_may_work_offline(agent_a, rep_a, analyst):
     assert '<meta name="reless-user" content="">' in anonymous
     assert 'id="offline-config"' not in anonymous
     assert 'rel="manifest" href="/manifest.webmanifest"' in anonymous
-    assert re.search(r'<script src="/static/js/offline\.js" defer>', anonymous)
+    # A visitor loads no script: signing out already cleared what the device kept.
+    assert "<script" not in anonymous and 'name="csrf-token"' not in anonymous
+    assert re.search(r'<script src="/static/js/offline\.js" defer>', agent)

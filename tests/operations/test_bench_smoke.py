@@ -97,9 +97,10 @@ def test_it_loads_the_api_and_the_pages_with_wrk(territory, tmp_path):
     from operations.bench.pages import html_routes
 
     missing = {name for name, _ in html_routes()} - set(weighed)
-    # The generated dataset holds no change request nor request about personal data.
+    # The generated dataset holds no change request, request about personal data nor
+    # offline change in conflict.
     assert missing <= {"change_request_detail", "privacy:request_detail",
-                       "privacy:request_export"}, (missing, weight["note"])
+                       "privacy:request_export", "offline:conflict"}, (missing, weight["note"])
     assert weight["figure"] is not None, weight["note"]  # no page or asset answered an error
     assert all(page["total_bytes"] > 1000 for page in weighed.values())
     assert weighed["commune_dashboard"]["who"] == "agent"

@@ -532,7 +532,8 @@ def test_it_projects_the_boundaries_once_per_process(registry, commune_a):
 
 
 def _without_tokens(response) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", _text(response))
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"|name="csrf-token" content="[^"]*"',
+                  "", _text(response))
 
 
 def _start_a_new_process():
