@@ -224,7 +224,9 @@ def test_an_invalid_change_comes_back_to_fix_and_sign_out_keeps_it(
     assert page.url.endswith("/offline/")
     page.once("dialog", lambda d: answer(d, True))
     page.locator("form[data-outbox-logout] button").click()
-    page.wait_for_url(re.compile(r"/$"))
+    # Signed out once the device's pages and data are cleared: on the home page.
+    page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
+    page.wait_for_load_state()
     assert len(messages) == 2 and messages[0].startswith("1 change has not been sent yet.")
 
     # Back in: the item is there, with its errors; corrected, it is sent.
