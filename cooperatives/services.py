@@ -26,6 +26,7 @@ from .models import (
     LinkStatus,
     Organisation,
     OrganisationFiliere,
+    OrganisationLabel,
     OrganisationStatus,
     RegistryEvent,
     Reless,
@@ -364,6 +365,19 @@ def registry_event_add(*, user, organisation: Organisation, kind: str, date: dat
     event.full_clean()
     event.save()
     return event
+
+
+@transaction.atomic
+def label_add(*, user, organisation: Organisation, **fields) -> OrganisationLabel:
+    """Record a label or certification the organisation holds (kind, name, certifier,
+    certificate number, validity)."""
+    if not can_write_commune(user, organisation.commune_id):
+        raise PermissionDenied
+    label = OrganisationLabel(organisation=organisation, **fields)
+    label._history_user = user
+    label.full_clean()
+    label.save()
+    return label
 
 
 @transaction.atomic

@@ -37,6 +37,8 @@ urlpatterns = [
          name="organisation_archive"),
     path("organisations/<int:pk>/events/new/", views_registry.registry_event_create,
          name="registry_event_create"),
+    path("organisations/<int:pk>/labels/new/", views_registry.label_create,
+         name="label_create"),
     path("organisations/<int:pk>/propose/", views_requests.change_propose,
          name="change_propose"),
     path("organisations/<int:pk>/links/new/", views_links.link_propose, name="link_propose"),

@@ -16,8 +16,8 @@ from .networks import (
 from .organisations import (
     COUNT_FIELDS,
     LEGAL_MINIMUM_MEMBERS,
-    ContactConsentState,
     PRIMARY_COOPERATIVE_FORMS,
+    ContactConsentState,
     LegalForm,
     MemberInterest,
     Organisation,

@@ -164,8 +164,9 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # What the search compares (core.search): the name, and the name, acronym, locality,
-    # RSC number, NIU and UES register number, folded (accents and case aside), computed by the database on every write,
-    # bulk ones included; trigram-indexed on PostgreSQL (migration 0014).
+    # RSC number, NIU and UES register number, folded (accents and case aside), computed by
+    # the database on every write, bulk ones included; trigram-indexed on PostgreSQL
+    # (migrations 0014 and 0016).
     name_folded = models.GeneratedField(expression=Folded("name"),
                                         output_field=models.TextField(), db_persist=True)
     search_text = models.GeneratedField(
