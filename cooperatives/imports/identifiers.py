@@ -94,6 +94,8 @@ class IdentifierChecks:
 
     def check_identifiers(self, row) -> None:
         """Each number once in the file, and held by no organisation but the row's."""
+        if row.unmatched:  # the matching named what is wrong with its numbers
+            return
         for field in IDENTIFIERS:
             value = row.values.get(field)
             if not value:

@@ -117,7 +117,8 @@ class Organisation(models.Model):
     ues_number = models.CharField(_("UES register number"), max_length=60, blank=True,
                                   help_text=_("Registre Général des Unités de l'Économie "
                                               "Sociale (arrêté 042/PM of 2022)."))
-    niu = models.CharField(_("NIU (taxpayer number)"), max_length=14, null=True, blank=True,
+    # Stored as 14 characters; room for the spaces and dashes typed between them.
+    niu = models.CharField(_("NIU (taxpayer number)"), max_length=20, null=True, blank=True,
                            help_text=_("Numéro d'Identifiant Unique of the tax card: one "
                                        "letter, 12 digits, one letter."))
     member_interest = models.CharField(
@@ -226,11 +227,12 @@ class Organisation(models.Model):
                                     violation_error_message=_(
                                         "Another organisation already has this RSC number.")),
             models.UniqueConstraint(fields=["niu"], condition=Q(niu__isnull=False),
-                                    name="org_niu_unique",
+                                    name="org_niu_unique", violation_error_code="niu_taken",
                                     violation_error_message=_(
                                         "Another organisation already has this NIU.")),
             models.UniqueConstraint(fields=["ues_number"], condition=~Q(ues_number=""),
                                     name="org_ues_number_unique",
+                                    violation_error_code="ues_taken",
                                     violation_error_message=_(
                                         "Another organisation already has this UES register "
                                         "number.")),
@@ -351,6 +353,8 @@ CONSTRAINT_FIELDS = {
     "scoops_min_members": "members_total",
     "coop_ca_min_members": "members_total",
     "work_exceed_total": "worker_members",
+    "niu_taken": "niu",
+    "ues_taken": "ues_number",
 }
 
 
