@@ -236,3 +236,17 @@ def test_equal_ues_numbers_but_for_punctuation_are_possible_duplicates(commune_a
     flag_duplicates(commune_a.pk)
     assert list(DuplicateFlag.objects.values_list("org_a", "org_b", "reasons")) == [
         (first.pk, second.pk, ["ues"])]
+
+
+def test_the_rules_and_the_page_speak_french(org_a, agent_a, client):
+    org_a.worker_members = 11
+    with translation.override("fr"), pytest.raises(ValidationError) as caught:
+        org_a.full_clean()
+    with translation.override("fr"):
+        assert [str(m) for m in caught.value.message_dict["worker_members"]] == [
+            "Les membres travailleurs et les membres producteurs ensemble ne peuvent pas "
+            "dépasser le total des membres."]
+    client.force_login(agent_a)
+    page = client.get(reverse("organisation_detail", args=[org_a.pk]),
+                      HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "NIU (numéro de contribuable)" in page and "Aucun label ni certification" in page
