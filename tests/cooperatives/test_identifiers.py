@@ -107,7 +107,8 @@ def test_the_edit_form_saves_the_numbers_and_shows_them(org_a, agent_a, client):
     response = client.post(url, data)
     assert response.status_code == 200
     assert response.context["form"].errors == {"worker_members": [
-        "Worker-members and producer-members together cannot exceed total members."]}
+        "Les membres travailleurs et les membres producteurs ensemble ne peuvent pas "
+        "dépasser le total des membres."]}
 
 
 def test_a_label_is_recorded_on_its_page_and_listed(org_a, agent_a, client):
