@@ -37,8 +37,9 @@ from .permissions import can_write_commune, scope_of
 SELF_SERVICE_FIELDS = ("contact_name", "contact_phone", "contact_email", "description",
                        "latitude", "longitude")
 # ... and fields that wait for the CTD agent's review.
-REVIEWED_FIELDS = ("legal_form", "rsc_number", "status", "filieres", "members_total",
-                   "members_women", "members_youth")
+REVIEWED_FIELDS = ("legal_form", "rsc_number", "niu", "ues_number", "status", "filieres",
+                   "member_interest", "members_total", "members_women", "members_youth",
+                   "worker_members", "producer_members")
 
 
 def _set_filieres(organisation: Organisation, filieres: Iterable[Filiere] | None) -> None:

@@ -12,6 +12,7 @@ from cooperatives.duplicates import flag_duplicates
 from cooperatives.identifiers import normalise_niu, normalise_ues
 from cooperatives.imports import import_organisations
 from cooperatives.models import DuplicateFlag, Organisation, OrganisationLabel
+from cooperatives.services import change_request_approve, change_request_submit
 
 from ..api_helpers import api_client
 from ..factories import OrganisationFactory
@@ -251,3 +252,17 @@ def test_the_rules_and_the_page_speak_french(org_a, agent_a, client):
     page = client.get(reverse("organisation_detail", args=[org_a.pk]),
                       HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "NIU (numéro de contribuable)" in page and "Aucun label ni certification" in page
+
+
+def test_a_representative_proposes_the_numbers_and_the_agent_approves(org_a, rep_a, agent_a):
+    created = change_request_submit(user=rep_a, organisation=org_a, values={
+        "niu": "m 051812345678 a", "member_interest": "producer", "producer_members": 9})
+    assert [cr.status for cr in created] == ["pending"]
+    assert created[0].changes["niu"] == {"old": None, "new": NIU}  # as the rules store it
+    org_a.refresh_from_db()
+    assert org_a.niu is None
+    change_request_approve(user=agent_a, change_request=created[0])
+    org_a.refresh_from_db()
+    assert (org_a.niu, org_a.member_interest, org_a.producer_members) == (NIU, "producer", 9)
+    with pytest.raises(ValidationError):
+        change_request_submit(user=rep_a, organisation=org_a, values={"niu": "123"})
