@@ -177,7 +177,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='organisationlabel',
-            constraint=models.UniqueConstraint(condition=models.Q(('number', ''), _negated=True), fields=('certifier', 'number'), name='label_certificate_unique', violation_error_message="This certifier's certificate number is already recorded for an organisation."),
+            constraint=models.UniqueConstraint(condition=models.Q(('number', ''), _negated=True), fields=('certifier', 'number'), name='label_certificate_unique', violation_error_code='certificate_taken', violation_error_message="This certifier's certificate number is already recorded for an organisation."),
         ),
         migrations.AddConstraint(
             model_name='organisationlabel',

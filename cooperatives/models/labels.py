@@ -1,6 +1,7 @@
 """Labels and certifications an organisation holds (organic, fair trade, a geographical
 indication, a collective mark…), each with who grants it, its number and its validity."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -51,6 +52,7 @@ class OrganisationLabel(models.Model):
             # indication is shared by its producers: it has no number of its own here).
             models.UniqueConstraint(fields=["certifier", "number"], condition=~Q(number=""),
                                     name="label_certificate_unique",
+                                    violation_error_code="certificate_taken",
                                     violation_error_message=_(
                                         "This certifier's certificate number is already "
                                         "recorded for an organisation.")),
@@ -64,7 +66,21 @@ class OrganisationLabel(models.Model):
     def __str__(self):
         return self.name or self.get_kind_display()
 
+    def validate_constraints(self, exclude=None):
+        """The period's and the certificate's errors next to the end date and the number."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            moved: dict[str, list] = {}
+            for key, errors in error.error_dict.items():
+                for item in errors:
+                    moved.setdefault(_CONSTRAINT_FIELDS.get(item.code, key), []).append(item)
+            raise ValidationError(moved) from None
+
     def clean(self):
         super().clean()
         self.certifier = " ".join(self.certifier.split())
         self.number = "".join(self.number.split()).upper()
+
+
+_CONSTRAINT_FIELDS = {"label_period": "valid_until", "certificate_taken": "number"}

@@ -127,7 +127,7 @@ def test_a_label_is_recorded_on_its_page_and_listed(org_a, agent_a, client):
     response = client.post(url, {**data, "valid_until": "2024-01-01"})
     assert response.status_code == 200
     assert OrganisationLabel.objects.count() == 1
-    assert set(response.context["form"].errors) == {"__all__"}
+    assert set(response.context["form"].errors) == {"number", "valid_until"}
 
 
 def test_the_search_finds_a_niu_and_a_ues_number(org_a, org_b, agent_a, admin_user):
