@@ -1,9 +1,6 @@
 """Statistics of cooperatives by the ILO guidelines in the REST API (cooperatives.ilo;
 definitions in docs/ilo-statistics.md)."""
 
-import hashlib
-
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,12 +10,10 @@ from rest_framework.renderers import JSONRenderer
 from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
 from core.renderers import CSVRenderer
 
-from . import freshness
 from .api import CSV_RESPONSE
-from .ilo import COLUMNS, LEVELS, ilo_statistics
+from .ilo import COLUMNS, LEVELS, ilo_statistics_for
 from .models import Organisation
-from .permissions import HasRole, scope_of
-from .selectors import organisations_aggregated_for
+from .permissions import HasRole
 
 
 class IloParamsSerializer(serializers.Serializer):
@@ -76,11 +71,5 @@ class IloStatisticsView(ApiViewMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         params = IloParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        level = params.validated_data["level"]
-        ids = scope_of(request.user).readable_commune_ids
-        scope = "country" if ids is None else tuple(sorted(ids))
-        key = "api:ilo:" + hashlib.blake2b(repr((scope, level, get_language())).encode(),
-                                           digest_size=16).hexdigest()
-        rows = freshness.cached(key, [freshness.NATIONAL], lambda: ilo_statistics(
-            organisations_aggregated_for(request.user), level=level))
+        rows = ilo_statistics_for(request.user, params.validated_data["level"])
         return self.get_paginated_response(self.paginate_queryset(rows))

@@ -8,10 +8,16 @@ people) and GICs, associations and other forms are left out. One grouped SQL que
 the level; units with no such cooperative give no row.
 """
 
+import hashlib
+
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
+from . import freshness
 from .models import PRIMARY_COOPERATIVE_FORMS, MemberInterest, OrganisationStatus
+from .permissions import scope_of
+from .selectors import organisations_aggregated_for
 
 LEVELS = ("commune", "department", "region", "country")
 INTERESTS = tuple(MemberInterest.values)
@@ -51,6 +57,19 @@ def ilo_statistics(queryset: QuerySet, *, level: str) -> list[dict]:
     return sorted(shaped, key=lambda row: row["pcode"])
 
 
+def ilo_statistics_for(user, level: str) -> list[dict]:
+    """`ilo_statistics` of what the user may aggregate (the aggregates' scope: the country
+    for admins and analysts, else the communes they read), from the cache while no
+    organisation changed: what the API and the page show."""
+    ids = scope_of(user).readable_commune_ids
+    scope = "country" if ids is None else tuple(sorted(ids))
+    key = "ilo:" + hashlib.blake2b(repr((scope, level, get_language())).encode(),
+                                   digest_size=16).hexdigest()
+    organisations = organisations_aggregated_for(user)
+    return freshness.cached(key, [freshness.NATIONAL],
+                            lambda: ilo_statistics(organisations, level=level))
+
+
 def _figures() -> dict:
     counts = {interest: Count("id", filter=Q(member_interest=interest))
               for interest in INTERESTS}
@@ -70,3 +89,15 @@ def _shape(unit: dict, row: dict) -> dict:
     values["aged_35_and_over"] = values["members"] - values["under_35"]
     name = unit["name_en"] if english and unit["name_en"] else unit["name_fr"]
     return {"pcode": unit["pcode"], "name": name, **values}
+
+
+def figure_labels() -> list[str]:
+    """The figures' column headings, in FIGURES order (the page)."""
+    interests = dict(MemberInterest.choices)
+    labels = {"cooperatives": _("Cooperatives"), **interests,
+              "interest_not_recorded": _("Type not recorded"), "members": _("Members"),
+              "women": _("Women"), "men": _("Men"), "under_35": _("Under 35"),
+              "aged_35_and_over": _("35 and over"), "employees": _("Employees"),
+              "worker_members": _("Worker-members"),
+              "producer_members": _("Producer-members")}
+    return [str(labels[name]) for name in FIGURES]

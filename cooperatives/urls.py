@@ -5,6 +5,7 @@ from . import views, views_consent, views_links, views_registry, views_reless, v
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_space, name="my_space"),
+    path("statistics/ilo/", views.ilo_statistics, name="ilo_statistics"),
     # A CTD agent's commune
     path("communes/<str:pcode>/dashboard/", views_registry.commune_dashboard,
          name="commune_dashboard"),

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from cooperatives import freshness
 from cooperatives.ilo import COLUMNS, ilo_statistics
@@ -144,3 +145,17 @@ def test_the_queries_do_not_grow_with_the_rows(crafted, analyst, cassava, depart
         commune = CommuneFactory(department=department, pcode=f"CM90100101{number}")
         OrganisationFactory(commune=commune, primary_filiere=cassava, member_interest="worker")
     assert count() == few == 2  # the caller's roles (renewed stamps), one grouped query
+
+
+def test_the_page_shows_the_table_of_the_users_scope(crafted, agent_a, analyst, client):
+    client.force_login(agent_a)
+    response = client.get(reverse("ilo_statistics"), {"level": "region"},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.context["rows"] == [("CM901", "Centre Test", list(ALPHA[1:]))]
+    assert response.context["headers"][:3] == ["Cooperatives", "Producer cooperative",
+                                                "Worker cooperative"]
+    client.force_login(analyst)
+    rows = client.get(reverse("ilo_statistics"), {"level": "nowhere"}).context["rows"]
+    assert [(pcode, cells) for pcode, _name, cells in rows] == [
+        (unit[0], list(unit[1:])) for unit in (ALPHA, BETA, GAMMA)]  # unknown level: communes

@@ -490,6 +490,7 @@ MATRIX: dict[str, Route] = {
     "registry_event_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                                    payload=lambda w: {"kind": "modification",
                                                       "date": "2024-03-01"}, writes=True),
+    "ilo_statistics": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "label_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                           payload=lambda w: {"kind": "organic", "certifier": "Ecocert"},
                           writes=True),
