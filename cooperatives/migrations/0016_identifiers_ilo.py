@@ -30,10 +30,15 @@ def compact_ues_numbers(apps, schema_editor):
     """The UES numbers already stored, in the form the new rule keeps (capitals, no space),
     before their uniqueness is checked."""
     Organisation = apps.get_model("cooperatives", "Organisation")
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    if postgresql:  # foreign keys checked now: no pending trigger event blocks the ALTERs
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     for pk, number in Organisation.objects.exclude(ues_number="").values_list("id", "ues_number"):
         compact = "".join(number.split()).upper()
         if compact != number:
             Organisation.objects.filter(pk=pk).update(ues_number=compact)
+    if postgresql:
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
@@ -135,6 +140,7 @@ class Migration(migrations.Migration):
         ),
         # A generated column's expression cannot be altered: dropped (its trigram index with
         # it) and added again, then the index is created again (as in 0014).
+        migrations.RunPython(migrations.RunPython.noop, create_index),  # back at 0015: 0014's
         migrations.RemoveField(model_name='organisation', name='search_text'),
         migrations.AddField(
             model_name='organisation',
