@@ -2,15 +2,19 @@
 interest and work counts: formats and uniqueness in the model, the form and the API, the
 label page, the search, imports (matching and refusals) and the duplicate queue."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from cooperatives.duplicates import flag_duplicates
 from cooperatives.identifiers import normalise_niu, normalise_ues
-from cooperatives.imports import import_organisations
+from cooperatives.imports import import_organisations, template_xlsx
 from cooperatives.models import DuplicateFlag, Organisation, OrganisationLabel
 from cooperatives.services import change_request_approve, change_request_submit
 
@@ -266,3 +270,17 @@ def test_a_representative_proposes_the_numbers_and_the_agent_approves(org_a, rep
     assert (org_a.niu, org_a.member_interest, org_a.producer_members) == (NIU, "producer", 9)
     with pytest.raises(ValidationError):
         change_request_submit(user=rep_a, organisation=org_a, values={"niu": "123"})
+
+
+def test_the_xlsx_template_offers_its_lists_on_their_columns(commune_a, cassava):
+    workbook = load_workbook(io.BytesIO(template_xlsx()))
+    sheet = workbook["organisations"]
+    headers = [c.value for c in sheet[1]]
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    at = {name: get_column_letter(headers.index(name) + 1) + "2" for name in (
+        "forme_juridique", "filiere_principale", "statut", "interet_des_membres")}
+    assert {header: lists[cell].split("!")[0] for header, cell in at.items()} == {
+        "forme_juridique": "formes", "filiere_principale": "filieres", "statut": "statuts",
+        "interet_des_membres": "interets"}
+    assert [[c.value for c in row] for row in workbook["interets"].iter_rows()][1] == [
+        "producer", "Coopérative de producteurs"]
