@@ -12,6 +12,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from cooperatives.duplicate_decisions import duplicate_merge
 from cooperatives.duplicates import flag_duplicates
 from cooperatives.identifiers import normalise_niu, normalise_ues
 from cooperatives.imports import import_organisations, template_xlsx
@@ -284,3 +285,18 @@ def test_the_xlsx_template_offers_its_lists_on_their_columns(commune_a, cassava)
         "interet_des_membres": "interets"}
     assert [[c.value for c in row] for row in workbook["interets"].iter_rows()][1] == [
         "producer", "Coopérative de producteurs"]
+
+
+def test_a_merge_moves_the_numbers_and_labels_to_the_kept_organisation(org_a, agent_a,
+                                                                        commune_a, cassava):
+    twin = OrganisationFactory(name="Coop Manioc Alpha", commune=commune_a,
+                               primary_filiere=cassava, niu=NIU, ues_number="UES-3",
+                               member_interest="producer")
+    OrganisationLabel.objects.create(organisation=twin, kind="organic", certifier="Ecocert",
+                                     number="E-1")
+    flag = DuplicateFlag.objects.create(org_a=org_a, org_b=twin, reasons=["name"])
+    kept = duplicate_merge(user=agent_a, flag=flag, keep=org_a)
+    twin.refresh_from_db()
+    assert (kept.niu, kept.ues_number, kept.member_interest) == (NIU, "UES-3", "producer")
+    assert (twin.niu, twin.ues_number, twin.status) == (None, "", "dissolved")
+    assert list(OrganisationLabel.objects.values_list("organisation", flat=True)) == [org_a.pk]
