@@ -140,7 +140,7 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return (organisations_listed_for(self.request.user)
                 .select_related("commune__department__region", "primary_filiere")
                 .defer("commune__boundary")  # never the commune's outline in a list
-                .prefetch_related(Prefetch("filieres", queryset=filieres)))
+                .prefetch_related(Prefetch("filieres", queryset=filieres), "labels"))
 
     def csv_columns(self, request):
         personal = scope_of(request.user).sees_personal_data

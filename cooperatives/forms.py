@@ -20,6 +20,7 @@ from .models import (
     CooperationLink,
     LegalForm,
     Organisation,
+    OrganisationLabel,
     OrganisationStatus,
     RegistryEvent,
     Reless,
@@ -89,9 +90,10 @@ class OrganisationForm(forms.ModelForm):
     fieldsets = (
         (_("Identity"), ("name", "acronym", "legal_form", "status", "primary_filiere",
                          "filieres", "locality", "description")),
-        (_("Registration"), ("rsc_number", "rsc_date", "ues_number", "parent_union",
+        (_("Registration"), ("rsc_number", "rsc_date", "niu", "ues_number", "parent_union",
                              "converted_from_gic", "reless_member_since")),
-        (_("Members and means"), ("members_total", "members_women", "members_youth",
+        (_("Members and means"), ("member_interest", "members_total", "members_women",
+                                  "members_youth", "worker_members", "producer_members",
                                   "employees", "share_capital")),
         (_("Contact"), ("contact_name", "contact_phone", "contact_email", "consent_method",
                         "consent_document")),
@@ -114,9 +116,10 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "acronym", "legal_form", "status", "primary_filiere", "locality",
-                  "description", "rsc_number", "rsc_date", "ues_number", "parent_union",
-                  "converted_from_gic", "reless_member_since", "members_total",
-                  "members_women", "members_youth", "employees", "share_capital",
+                  "description", "rsc_number", "rsc_date", "niu", "ues_number",
+                  "parent_union", "converted_from_gic", "reless_member_since",
+                  "member_interest", "members_total", "members_women", "members_youth",
+                  "worker_members", "producer_members", "employees", "share_capital",
                   "contact_name", "contact_phone", "contact_email", "latitude", "longitude"]
         widgets = {"rsc_date": DateInput(), "reless_member_since": DateInput(),
                    "description": forms.Textarea(attrs={"rows": 3})}
@@ -206,6 +209,13 @@ class ArchiveForm(forms.Form):
                          help_text=_("Date of the dissolution; today when empty."))
     note = forms.CharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LabelForm(forms.ModelForm):
+    class Meta:
+        model = OrganisationLabel
+        fields = ["kind", "name", "certifier", "number", "valid_from", "valid_until"]
+        widgets = {"valid_from": DateInput(), "valid_until": DateInput()}
 
 
 class RegistryEventForm(forms.ModelForm):

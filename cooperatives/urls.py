@@ -5,6 +5,7 @@ from . import views, views_consent, views_links, views_registry, views_reless, v
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_space, name="my_space"),
+    path("statistics/ilo/", views.ilo_statistics, name="ilo_statistics"),
     # A CTD agent's commune
     path("communes/<str:pcode>/dashboard/", views_registry.commune_dashboard,
          name="commune_dashboard"),
@@ -37,6 +38,8 @@ urlpatterns = [
          name="organisation_archive"),
     path("organisations/<int:pk>/events/new/", views_registry.registry_event_create,
          name="registry_event_create"),
+    path("organisations/<int:pk>/labels/new/", views_registry.label_create,
+         name="label_create"),
     path("organisations/<int:pk>/propose/", views_requests.change_propose,
          name="change_propose"),
     path("organisations/<int:pk>/links/new/", views_links.link_propose, name="link_propose"),

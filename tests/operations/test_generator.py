@@ -18,6 +18,7 @@ from cooperatives.models import (
     CooperationLink,
     Organisation,
     OrganisationFiliere,
+    OrganisationLabel,
     RegistryEvent,
     Reless,
     Role,
@@ -333,3 +334,36 @@ def test_it_generates_data_that_passes_every_integrity_check(territory):
                         .values_list("pk", flat=True))
         run_national.apply(args=[national.kind, 2025, national.pk, communes])
     assert run_checks() == {check.code: [] for check in CHECKS}
+
+
+def test_it_gives_identifiers_member_interests_and_labels_that_hold_together(territory):
+    with translation.override("en"):
+        generate_dataset(scale="demo", seed=5)
+    organisations = list(Organisation.objects.select_related("primary_filiere__sector"))
+    nius = [o.niu for o in organisations if o.niu]
+    assert all(re.fullmatch(r"M\d{12}[A-Z]", niu) for niu in nius)
+    assert 0.35 <= len(nius) / len(organisations) <= 0.65  # about half
+    for o in organisations:
+        assert o.worker_members + o.producer_members <= o.members_total
+        if o.legal_form not in ("scoops", "coop_ca", "union", "federation"):
+            assert (o.member_interest, o.worker_members, o.producer_members) == ("", 0, 0)
+        if o.legal_form in ("union", "federation"):  # their members are organisations
+            assert (o.worker_members, o.producer_members) == (0, 0)
+        elif o.member_interest == "producer":
+            assert o.producer_members > 0 and o.worker_members == 0
+        elif o.member_interest in ("worker", "multi_stakeholder"):
+            assert o.worker_members > 0 or o.members_total < 4
+    farming = Counter(o.member_interest for o in organisations
+                      if o.legal_form in ("scoops", "coop_ca")
+                      and o.primary_filiere.sector.code in ("agriculture", "elevage"))
+    assert farming.most_common(1)[0][0] == "producer"
+    assert farming["producer"] > 0.7 * sum(farming.values())
+    assert farming["multi_stakeholder"] < farming["producer"] / 5
+    labels = OrganisationLabel.objects.select_related("organisation")
+    assert 0 < labels.count() < len(organisations) / 10
+    for label in labels:
+        assert label.organisation.status == "active"
+        assert label.valid_until is None or label.valid_until > label.valid_from
+        assert label.history.count() == 1
+    assert len({o.ues_number for o in organisations if o.ues_number}) == len(
+        [o for o in organisations if o.ues_number])

@@ -289,6 +289,7 @@ MATRIX: dict[str, Route] = {
     # API: organisations and aggregates
     "api-aggregates": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "api-commune-aggregates": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pcode),
+    "api-ilo-statistics": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "api-organisation-list": Route(
         get=SIGNED_IN, payload=_organisation_api,
         # The body names commune A (a public P-code) the caller may not write for: 403, as
@@ -489,6 +490,10 @@ MATRIX: dict[str, Route] = {
     "registry_event_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                                    payload=lambda w: {"kind": "modification",
                                                       "date": "2024-03-01"}, writes=True),
+    "ilo_statistics": Route(get=SIGNED_IN, post=SIGNED_IN_405),
+    "label_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
+                          payload=lambda w: {"kind": "organic", "certifier": "Ecocert"},
+                          writes=True),
     # The representative's form; those who edit directly are sent to the edit form.
     "change_propose": Route(get=rule(200, {"rep_a"}, agent_a=302, admin_user=302),
                             post=rule(302, {"rep_a", "agent_a", ADMIN}), kwargs=_org_a,
@@ -567,6 +572,8 @@ MATRIX: dict[str, Route] = {
     "privacy:access_log": Route(get=rule(200, AGENTS), post=SIGNED_IN_405),
     "quality:open_data_csv": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_jsonld": Route(get=PUBLIC, post=METHOD_405),
+    "quality:open_data_ilo_csv": Route(get=PUBLIC, post=METHOD_405,
+                                       kwargs=lambda w: {"level": "region"}),
     "reports:open_data_years": Route(get=PUBLIC, post=METHOD_405),
     # Offline work (issue 18): agents and representatives; the national admin's scope is the
     # country, too large to carry offline, but it sees and resolves every conflict.
