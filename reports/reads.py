@@ -100,7 +100,7 @@ def _changed_since(kind: str, commune: Commune | None, run: ReportRun) -> bool:
     if commune is not None:
         return current and history.filter(commune_id=commune.pk).exists()
     later = ReportRun.objects.filter(kind=kind, year=run.year,
-                                     queued_at__gt=run.finished_at).exclude(scope=NATIONAL)
+                                     queued_at__gt=run.finished_at, commune__isnull=False)
     return later.exists() or (current and history.exists())
 
 

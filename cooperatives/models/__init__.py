@@ -23,6 +23,7 @@ from .organisations import (
     RegistryEvent,
 )
 from .summaries import AggregateDirty, AggregateSummary
+from .territories import ProjectTerritory, TerritoryMembership
 from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignment
 
 __all__ = [
@@ -31,6 +32,6 @@ __all__ = [
     "ContactConsentState", "CooperationLink",
     "DuplicateFlag", "ExportJob", "ImportJob", "LegalForm", "LinkKind", "LinkStatus",
     "Organisation",
-    "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",
-    "RoleAssignment", "link_counted_on",
+    "OrganisationFiliere", "OrganisationStatus", "ProjectTerritory", "RegistryEvent", "Reless",
+    "Role", "RoleAssignment", "TerritoryMembership", "link_counted_on",
 ]
