@@ -15,13 +15,13 @@ from cooperatives.permissions import can_recompute_territory, get_territory_for_
 from .convergence_presenter import FIGURE_MEANINGS, state_legend
 from .reads import run_state
 from .tasks import request_report
-from .views import SHAPERS, _queued_year, _shown_year
+from .views import SHAPERS, queued_year, shown_year
 
 
 @require_safe
 def territory_report(request, code, kind):
     territory = get_territory_for_user(request.user, code, need="reports")
-    state = run_state(kind, territory=territory, year=_shown_year(request))
+    state = run_state(kind, territory=territory, year=shown_year(request))
     report = SHAPERS[kind](state.run.result or {}) if state.run else None
     return render(request, f"reports/territory_{kind}.html", {
         "territory": territory, "kind": kind, "state": state, "report": report,
@@ -38,7 +38,7 @@ def territory_recompute(request, code, kind):
     if not can_recompute_territory(request.user, territory):
         raise PermissionDenied
     target = reverse("reports:territory_report", args=[territory.code, kind])
-    year = _queued_year(request)
+    year = queued_year(request)
     if year is None:
         return redirect(target)
     request_report(kind=kind, year=year, territory=territory, user=request.user)

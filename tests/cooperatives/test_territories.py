@@ -155,8 +155,9 @@ def test_the_list_page_costs_the_same_queries_for_more_territories(client, analy
     assert queries() == first
 
 
-def test_an_agent_proposes_through_the_page_and_the_other_confirms(client, agent_a, agent_c,
-                                                                    commune_a, commune_c):
+def test_an_agent_proposes_through_the_page_and_the_other_confirms(client, english, agent_a,
+                                                                    agent_c, commune_a,
+                                                                    commune_c):
     client.force_login(agent_a)
     page = client.post("/territories/new/", {"name": "Syndicat", "purpose": "syndicate",
                                              "communes": [commune_a.pk]})
@@ -186,3 +187,27 @@ def test_a_commune_beyond_the_territory_is_not_counted(bassin):
     far = CommuneFactory(pcode="CM903001001")
     assert not ProjectTerritory.objects.with_member([far.pk]).exists()
     assert ProjectTerritory.objects.with_member([bassin.memberships.first().commune_id]).exists()
+
+
+def test_an_edit_in_a_member_commune_queues_the_territory_runs(bassin, commune_a, commune_b):
+    from reports.tasks import queue_refresh_after_edit
+
+    year = timezone.localdate().year
+    queue_refresh_after_edit(commune_b, year)  # not a member
+    assert not ReportRun.objects.filter(territory=bassin).exists()
+    queue_refresh_after_edit(commune_a, year)
+    runs = ReportRun.objects.filter(territory=bassin)
+    assert sorted(runs.values_list("kind", "status", "scope")) == [
+        ("convergence", "queued", bassin.scope), ("cooperation", "queued", bassin.scope)]
+    assert all(run.not_before is not None for run in runs)
+
+
+def test_the_nightly_run_queues_every_active_territory(bassin, agent_a, agent_c, commune_a,
+                                                       commune_c):
+    from reports.tasks import nightly_reports
+
+    propose(agent_a, commune_a, commune_c)  # proposed: no run
+    nightly_reports()
+    assert sorted(ReportRun.objects.filter(territory__isnull=False)
+                  .values_list("territory__code", "kind")) == [
+        ("bassin", "convergence"), ("bassin", "cooperation")]
