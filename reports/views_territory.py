@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from communes.models import Commune
 from cooperatives.permissions import can_recompute_territory, get_territory_for_user
 
 from .convergence_presenter import FIGURE_MEANINGS, state_legend
@@ -22,10 +23,13 @@ from .views import SHAPERS, queued_year, shown_year
 def territory_report(request, code, kind):
     territory = get_territory_for_user(request.user, code, need="reports")
     state = run_state(kind, territory=territory, year=shown_year(request))
-    report = SHAPERS[kind](state.run.result or {}) if state.run else None
+    result = (state.run.result or {}) if state.run else {}
+    report = SHAPERS[kind](result) if state.run else None
+    members = Commune.objects.filter(pcode__in=result.get("communes") or []).order_by(
+        "name_fr", "pcode").only("pcode", "name_fr", "name_en")
     return render(request, f"reports/territory_{kind}.html", {
         "territory": territory, "kind": kind, "state": state, "report": report,
-        "result": state.run.result if state.run else {}, "legend": state_legend(),
+        "result": result, "members": members, "legend": state_legend(),
         "figure_meanings": FIGURE_MEANINGS,
         "can_recompute": can_recompute_territory(request.user, territory),
         "recompute_url": reverse("reports:territory_recompute", args=[territory.code, kind]),

@@ -179,7 +179,7 @@ def test_the_report_page_shows_the_territory_figures(client, bassin, agent_a):
     page = client.get("/reports/territories/bassin/cooperation/", HTTP_ACCEPT_LANGUAGE="en")
     body = page.content.decode()
     assert page.status_code == 200
-    assert "CM901001001, CM902001001" in body
+    assert ">Alpha</a>, <a href=\"/c/CM902001001/\">Gamma</a>" in body
     assert '<b>5</b>' in body and '<b>2</b>' in body
 
 
