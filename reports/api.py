@@ -155,7 +155,8 @@ class CooperationReportView(ReportView):
 
 
 class ReportRunCreateView(ApiViewMixin, APIView):
-    """Queue a run of a report for a commune (CTD agent, admin) or the country (admin)."""
+    """Queue a run of a report for a commune (CTD agent, admin), a project territory (admin,
+    CTD agents of a member commune; its other readers 403) or the country (admin)."""
 
     permission_classes = [HasRole]
 
@@ -167,7 +168,7 @@ class ReportRunCreateView(ApiViewMixin, APIView):
                 "A project territory's code (admins, CTD agents of a member commune).")),
             "year": serializers.IntegerField(required=False, min_value=YEAR_MIN,
                                              max_value=YEAR_MAX)}),
-        responses={202: RUN, 400: ERROR, 401: ERROR, 404: ERROR})
+        responses={202: RUN, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR})
     def post(self, request, kind):
         kind = _kind(kind)
         data = request.data if isinstance(request.data, dict) else {}

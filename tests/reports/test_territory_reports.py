@@ -165,3 +165,23 @@ def test_a_run_of_the_territory_computes_its_report(territory, cast, settings):
     run = ReportRun.objects.create(kind="cooperation", scope=territory.scope, year=year,
                                    territory=territory)
     assert compute_run(run)["active_organisations"] == 5
+
+
+def test_a_past_year_reads_the_registry_as_it_stood_then(territory, cast, needs):
+    """Every row of the cast was created this year: on 31 December of last year the members
+    held no organisation yet, while the diagnostics and interventions of that year count."""
+    past = datetime.date.today().year - 1
+    runs = {kind: ReportRun.objects.create(kind=kind, scope=territory.scope, year=past,
+                                           territory=territory) for kind in KINDS_RUN}
+    cooperation = compute_run(runs["cooperation"])
+    assert (cooperation["on"], cooperation["active_organisations"], cooperation["links"]) == (
+        f"{past}-12-31", 0, 0)
+    convergence = compute_run(runs["convergence"])
+    assert convergence["communes"] == cooperation["communes"]
+    assert {k: convergence["ministries"]["MINADER"][k] for k in (
+        "organisations", "needs", "interventions", "beneficiaries", "state")} == {
+        "organisations": 0, "needs": 2, "interventions": 2, "beneficiaries": 3,
+        "state": "unmet"}
+
+
+KINDS_RUN = ("cooperation", "convergence")
