@@ -211,3 +211,35 @@ def test_the_nightly_run_queues_every_active_territory(bassin, agent_a, agent_c,
     assert sorted(ReportRun.objects.filter(territory__isnull=False)
                   .values_list("territory__code", "kind")) == [
         ("bassin", "convergence"), ("bassin", "cooperation")]
+
+
+def test_the_api_lists_the_territories_with_their_members_over_time(bassin, commune_a,
+                                                                     commune_c, agent_a,
+                                                                     agent_b, analyst):
+    rows = api_client(agent_a).get("/api/v1/territories/").json()["results"]
+    assert rows == [{"code": "bassin", "name": "Bassin", "purpose": "basin", "filiere": None,
+                     "description": "", "status": "active", "memberships": [
+                         {"commune": commune_a.pcode, "localities": "", "start": "2024-01-01",
+                          "end": None, "confirmed": False},
+                         {"commune": commune_c.pcode, "localities": "", "start": "2024-01-01",
+                          "end": None, "confirmed": False}]}]
+    assert api_client(agent_b).get("/api/v1/territories/").json()["results"] == []
+    assert api_client(agent_b).get("/api/v1/territories/bassin/").status_code == 404
+    assert api_client(analyst).get("/api/v1/territories/bassin/").json()["code"] == "bassin"
+
+
+def test_the_api_list_costs_the_same_queries_for_more_territories(analyst, commune_a,
+                                                                  commune_c):
+    client, admin = api_client(analyst), make_admin()
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/territories/").status_code == 200
+        return len(captured)
+
+    propose(admin, commune_a, commune_c, name="Un")
+    queries()
+    first = queries()
+    for name in ("Deux", "Trois"):
+        propose(admin, commune_a, commune_c, name=name)
+    assert queries() == first

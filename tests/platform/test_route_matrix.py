@@ -589,6 +589,10 @@ MATRIX: dict[str, Route] = {
     # Project territories (issue 19): "bassin" (A and B, active), "projet-ab" (proposed by
     # agent_b, commune A's membership waiting).
     "territory_list": Route(get=SIGNED_IN, post=SIGNED_IN_405),
+    "api-territory-list": Route(get=SIGNED_IN, post=SIGNED_IN_405),
+    "api-territory-detail": Route(get=rule(200, TERRITORY_READERS), post=SIGNED_IN_405,
+                                  kwargs=lambda w: {"code": "bassin"}, put=SIGNED_IN_405,
+                                  patch=SIGNED_IN_405, delete=SIGNED_IN_405),
     "territory_new": Route(get=rule(200, AGENTS), post=rule(302, AGENTS), writes=True,
                            payload=lambda w: {"name": "Bassin du Nyong", "purpose": "basin",
                                               "communes": [w.commune_a.pk, w.commune_b.pk]}),
