@@ -339,5 +339,8 @@ class TerritoryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["communes"].queryset = (Commune.objects.defer("boundary")
-                                            .order_by("name_fr", "pcode"))
+        communes = self.fields["communes"]
+        communes.queryset = (Commune.objects.select_related("department").defer("boundary")
+                             .order_by("name_fr", "pcode"))
+        # Names repeat across the country: each commune with its department.
+        communes.label_from_instance = lambda c: f"{c.name} ({c.department.name})"

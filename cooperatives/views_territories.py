@@ -45,7 +45,7 @@ def territory_new(request):
     scope = scope_of(request.user)
     if not (scope.is_admin or scope.is_agent):
         raise Http404
-    form = TerritoryForm(request.POST or None)
+    form = TerritoryForm(request.POST or None, initial={"communes": sorted(scope.commune_ids)})
     if request.method == "POST" and form.is_valid():
         try:
             territory = territory_create(user=request.user, **form.cleaned_data)

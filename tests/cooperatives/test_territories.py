@@ -87,17 +87,19 @@ def done_run(territory, result, year=2025):
                                     result=result, started_at=now, finished_at=now)
 
 
-@pytest.mark.parametrize(("who", "status"), [("agent_a", 200), ("analyst", 200),
-                                             ("rep_a", 200), ("agent_b", 404)])
+@pytest.mark.parametrize(("who", "status"), [
+    ("agent_a", 200), ("analyst", 200), ("rep_a", 200), ("region_reviewer", 200),
+    ("agent_b", 404), ("dept_reviewer", 200), (None, 401)])
 def test_the_api_serves_the_territory_report_to_its_readers(bassin, who, status, request):
     run = done_run(bassin, {"territory": "bassin", "links": 3})
-    response = api_client(request.getfixturevalue(who)).get(
+    user = request.getfixturevalue(who) if who else None
+    response = api_client(user).get(
         "/api/v1/reports/cooperation/", {"territory": "bassin"})
     assert response.status_code == status
     if status == 200:
         assert (response.json()["scope"], response.json()["result"]["links"],
                 response.json()["run"]) == (bassin.scope, 3, run.pk)
-        detail = api_client(request.getfixturevalue(who)).get(f"/api/v1/reports/runs/{run.pk}/")
+        detail = api_client(user).get(f"/api/v1/reports/runs/{run.pk}/")
         assert detail.status_code == 200
 
 
