@@ -245,3 +245,11 @@ def test_the_api_list_costs_the_same_queries_for_more_territories(analyst, commu
     for name in ("Deux", "Trois"):
         propose(admin, commune_a, commune_c, name=name)
     assert queries() == first
+
+
+def test_the_runs_page_names_a_territory_run(client, bassin):
+    ReportRun.objects.create(kind="convergence", territory=bassin, scope=bassin.scope,
+                             year=2026)
+    client.force_login(make_admin())
+    body = client.get("/operations/runs/").content.decode()
+    assert "<td>Bassin</td>" in body
