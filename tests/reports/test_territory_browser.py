@@ -1,8 +1,11 @@
-"""A project territory's pages as a CTD agent of a member commune sees them in Chromium at
-360 px: the page itself never scrolls sideways (wide tables scroll inside their region).
-Screenshots land in the test's tmp_path for a look."""
+"""A project territory's pages as a CTD agent of a member commune sees them in Chromium, at
+360 and 1,280 px, with the page sweep's checks (tests/page_sweep.js: no sideways scroll, no
+text wider than its box, no broken word or number) and no serious or critical axe-core
+fault. Screenshots land in the test's tmp_path for a look."""
 
 import datetime
+import os
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -22,6 +25,10 @@ from ..factories import (
 from ..signed_in import signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # as the page sweep: ORM beside Playwright
+CHECK_LAYOUT = (Path(__file__).parents[1] / "page_sweep.js").read_text()
+AXE_RUN = ("axe.run({resultTypes: ['violations'], rules: {region: {enabled: false}}})"
+           ".then(results => results.violations)")
 
 
 @pytest.fixture
@@ -56,15 +63,27 @@ def territory(agent_a, commune_a, commune_c, cassava, poultry, agriculture, live
     return bassin
 
 
-@pytest.mark.parametrize("path", ["/territories/", "/territories/bassin/",
+@pytest.mark.parametrize("path", ["/territories/", "/territories/new/", "/territories/bassin/",
                                   "/reports/territories/bassin/cooperation/",
                                   "/reports/territories/bassin/convergence/"])
-def test_the_territory_pages_fit_a_phone(territory, browser, live_server, agent_a, tmp_path,
-                                        path):
-    page = signed_in_page(browser, live_server, agent_a.username, locale="fr-FR",
-                          viewport={"width": 360, "height": 800})
+@pytest.mark.parametrize("language", ["fr-FR", "en-US"])
+def test_the_territory_pages_fit_a_phone_and_pass_axe(territory, browser, live_server, agent_a,
+                                                      tmp_path, path, language):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = signed_in_page(browser, live_server, agent_a.username, locale=language,
+                          viewport={"width": 360, "height": 800},
+                          language=language[:2])
+    page.context.add_init_script(Axe().axe_script)
     page.goto(f"{live_server.url}{path}")
     assert page.locator("h1").count() == 1
-    name = path.strip("/").replace("/", "-")
-    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    problems = []
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        problems += [f"{width}: {p}" for p in page.evaluate(CHECK_LAYOUT)]
+        problems += [f"{width}: axe {v['id']} ({v['impact']})" for v in page.evaluate(AXE_RUN)
+                     if v["impact"] in ("serious", "critical")]
+        name = path.strip("/").replace("/", "-")
+        page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert not problems, problems
