@@ -253,3 +253,13 @@ def test_the_runs_page_names_a_territory_run(client, bassin):
     client.force_login(make_admin())
     body = client.get("/operations/runs/").content.decode()
     assert "<td>Bassin</td>" in body
+
+
+def test_a_proposal_awaits_the_other_agents_in_their_menu(agent_a, agent_c, commune_a,
+                                                          commune_c, english):
+    from accounts.notifications import menu_counts
+
+    propose(agent_a, commune_a, commune_c)
+    assert ("Project territories to confirm", "/territories/", 1) in menu_counts(
+        agent_c)["awaiting_items"]
+    assert not [i for i in menu_counts(agent_a)["awaiting_items"] if "territor" in i[0]]
