@@ -15,9 +15,11 @@ from .models import (
     Organisation,
     OrganisationFiliere,
     OrganisationLabel,
+    ProjectTerritory,
     RegistryEvent,
     Reless,
     RoleAssignment,
+    TerritoryMembership,
 )
 
 
@@ -160,3 +162,23 @@ class DuplicateFlagAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["org_a__name", "org_b__name"]
     list_select_related = ["org_a", "org_b", "reviewer"]
+
+
+class MembershipInline(admin.TabularInline):
+    """Members over time: end a membership (member until) rather than delete it, so that
+    past years' territory reports keep their members."""
+
+    model = TerritoryMembership
+    extra = 1
+    autocomplete_fields = ["commune"]
+    readonly_fields = ["confirmed_by", "confirmed_at"]
+
+
+@admin.register(ProjectTerritory)
+class ProjectTerritoryAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "purpose", "filiere", "status"]
+    list_filter = ["purpose", "status"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["filiere"]
+    readonly_fields = ["proposed_by", "created_at"]
+    inlines = [MembershipInline]

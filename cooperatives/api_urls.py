@@ -4,9 +4,11 @@ from rest_framework.routers import SimpleRouter
 from .api import AggregatesView, CommuneAggregatesView, OrganisationViewSet
 from .api_history import ChangeRequestHistoryView, LinkHistoryView
 from .api_statistics import IloStatisticsView
+from .api_territories import TerritoryViewSet
 
 router = SimpleRouter()
 router.register("organisations", OrganisationViewSet, basename="api-organisation")
+router.register("territories", TerritoryViewSet, basename="api-territory")
 
 urlpatterns = [
     path("aggregates/", AggregatesView.as_view(), name="api-aggregates"),

@@ -22,6 +22,7 @@ from .models import (
     Organisation,
     OrganisationLabel,
     OrganisationStatus,
+    ProjectTerritory,
     RegistryEvent,
     Reless,
 )
@@ -329,3 +330,27 @@ class RelessMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = (
             Organisation.objects.in_commune(commune).only("pk", "name"))
+
+
+class TerritoryForm(forms.Form):
+    """A project territory proposed by a CTD agent or created by the admin."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ProjectTerritory.Purpose.choices)
+    filiere = forms.ModelChoiceField(label=_("Filière focus"), required=False,
+                                     queryset=Filiere.objects.order_by("code"))
+    communes = forms.ModelMultipleChoiceField(
+        label=_("Member communes"), queryset=Commune.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("At least two; they may lie in different departments and regions. Each "
+                    "commune's CTD agent confirms its membership."))
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        communes = self.fields["communes"]
+        communes.queryset = (Commune.objects.select_related("department").defer("boundary")
+                             .order_by("name_fr", "pcode"))
+        # Names repeat across the country: each commune with its department.
+        communes.label_from_instance = lambda c: f"{c.name} ({c.department.name})"

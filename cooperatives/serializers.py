@@ -156,7 +156,7 @@ class AggregateRowSerializer(serializers.Serializer):
 class AggregateParamsSerializer(serializers.Serializer):
     """The `level` and `by` query parameters of the aggregates."""
 
-    level = serializers.ChoiceField(choices=LEVELS, default="commune")
+    level = serializers.ChoiceField(choices=(*LEVELS, "territory"), default="commune")
     by = serializers.ChoiceField(choices=GROUPINGS, default="ministry")
 
 

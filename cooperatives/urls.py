@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views, views_consent, views_links, views_registry, views_reless, views_requests
+from . import (
+    views,
+    views_consent,
+    views_links,
+    views_registry,
+    views_reless,
+    views_requests,
+    views_territories,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -52,4 +60,11 @@ urlpatterns = [
     path("links/<int:pk>/confirm/", views_links.link_confirm, name="link_confirm"),
     path("links/<int:pk>/refuse/", views_links.link_refuse, name="link_refuse"),
     path("links/<int:pk>/end/", views_links.link_end, name="link_end"),
+    # Project territories
+    path("territories/", views_territories.territory_list, name="territory_list"),
+    path("territories/new/", views_territories.territory_new, name="territory_new"),
+    path("territories/<slug:code>/", views_territories.territory_detail,
+         name="territory_detail"),
+    path("territories/<slug:code>/confirm/", views_territories.territory_confirm_view,
+         name="territory_confirm"),
 ]

@@ -26,6 +26,7 @@ from .organisations import (
     RegistryEvent,
 )
 from .summaries import AggregateDirty, AggregateSummary
+from .territories import ProjectTerritory, TerritoryMembership
 from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignment
 
 __all__ = [
@@ -33,6 +34,6 @@ __all__ = [
     "PRIMARY_COOPERATIVE_FORMS", "BureauMember", "ChangeRequest", "ContactConsent",
     "ContactConsentState", "CooperationLink", "DuplicateFlag", "ExportJob", "ImportJob",
     "LabelKind", "LegalForm", "LinkKind", "LinkStatus", "MemberInterest", "Organisation",
-    "OrganisationFiliere", "OrganisationLabel", "OrganisationStatus", "RegistryEvent",
-    "Reless", "Role", "RoleAssignment", "link_counted_on",
+    "OrganisationFiliere", "OrganisationLabel", "OrganisationStatus", "ProjectTerritory",
+    "RegistryEvent", "Reless", "Role", "RoleAssignment", "TerritoryMembership", "link_counted_on",
 ]

@@ -33,6 +33,7 @@ from cooperatives.models import (
     Organisation,
     OrganisationFiliere,
     OrganisationLabel,
+    ProjectTerritory,
     RegistryEvent,
     Reless,
 )
@@ -54,6 +55,7 @@ from .pcd import DiagnosticBuilder
 from .reless import RelessBuilder
 from .selection import SCALES, DatasetError, Plan, Scale, allocate, select_communes
 from .taxonomy import Taxonomy
+from .territories import add_territories
 from .world import World
 
 # The tables written with COPY on PostgreSQL (the others are small: bulk_create).
@@ -209,6 +211,7 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
         generator = Generator(scale=SCALES[scale], seed=seed, communes=communes,
                               taxonomy=taxonomy, progress=progress)
         written = generator.run()
+        territories = add_territories(communes, seed)
     freshness.renew_all()  # bulk rows send no signals: retire every cached figure
     summaries.mark_all()  # ... and every aggregate summary, computed again below
     if connection.vendor == "postgresql":
@@ -219,6 +222,9 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
             for model in generator.models():
                 cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
     summaries.refresh()  # the first national figures then read summaries, not every row
-    return GenerationResult(communes, {model._meta.label: written[model]
-                                       for model in generator.models() if written[model]})
+    counts = {model._meta.label: written[model]
+              for model in generator.models() if written[model]}
+    if territories:
+        counts[ProjectTerritory._meta.label] = territories
+    return GenerationResult(communes, counts)
 

@@ -23,6 +23,7 @@ from cooperatives.models import (
     Reless,
     Role,
     RoleAssignment,
+    TerritoryMembership,
 )
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 from operations.generator.dataset import generate_dataset
@@ -67,6 +68,9 @@ def snapshot():
             "intervention_id", "organisation__name")),
         "bureau": list(BureauMember.objects.order_by("id").values_list(
             "person_name", "office", "organisation__name", "mandate_start")),
+        "territories": list(TerritoryMembership.objects.order_by("id").values_list(
+            "territory__code", "territory__name", "territory__status", "commune__pcode",
+            "start", "confirmed_at")),
     }
 
 
@@ -367,3 +371,23 @@ def test_it_gives_identifiers_member_interests_and_labels_that_hold_together(ter
         assert label.history.count() == 1
     assert len({o.ues_number for o in organisations if o.ues_number}) == len(
         [o for o in organisations if o.ues_number])
+
+
+def test_it_draws_project_territories_across_region_lines(territory):
+    from cooperatives.models import ProjectTerritory
+
+    result = generate_dataset(scale="demo", seed=7)
+    found = {t.code: t for t in ProjectTerritory.objects.prefetch_related(
+        "memberships__commune__department")}
+    assert result.counts["cooperatives.ProjectTerritory"] == len(found) >= 3
+    cocoa = found["bassin-cacao"]
+    assert (cocoa.purpose, cocoa.filiere.code, cocoa.status) == ("value_chain", "cacao", "active")
+    assert all(Organisation.objects.filter(commune=m.commune, filieres__code="cacao").exists()
+               for m in cocoa.memberships.all())
+    syndicate = next(t for t in found.values() if t.purpose == "syndicate")
+    assert len({m.commune.department_id for m in syndicate.memberships.all()}) == 1
+    proposal = found["bassin-versant"]
+    assert proposal.status == "proposed"
+    assert [m.confirmed for m in proposal.memberships.order_by("id")] == [True, False]
+    assert len({m.commune.department.region_id for m in proposal.memberships.all()}) == 2
+    assert ProjectTerritory.history.count() == len(found)
