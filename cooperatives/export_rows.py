@@ -11,11 +11,10 @@ driver and a few dictionary look-ups."""
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from communes.models import Commune
+from core.ids import id_list
 
 from .models import OrganisationFiliere, OrganisationLabel
 
@@ -54,21 +53,13 @@ def filieres_of(organisation_ids: list[int]) -> dict[int, list[tuple[str, str]]]
     query on the link table joined to the filières."""
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for organisation_id, code, name in (OrganisationFiliere.objects
-                                        .filter(organisation_id__in=_id_list(organisation_ids))
+                                        .filter(organisation_id__in=id_list(organisation_ids))
                                         .values_list("organisation_id", "filiere__code",
                                                      "filiere__name_fr")):
         found[organisation_id].append((code, name))
     for pairs in found.values():
         pairs.sort()
     return found
-
-
-def _id_list(ids: list[int]):
-    """`ids` for an `__in` filter: on PostgreSQL one array parameter (`unnest`) rather than
-    one placeholder per id, whose client-side binding costs more than the query for 2,000."""
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return ids
 
 
 def with_filieres(queryset, fields: Iterable[str], size: int = CHUNK

@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from communes.models import Commune
 from cooperatives.models import Organisation
+from core.ids import id_list
 from sectors.models import Filiere
 
 from .cooperation_rows import KINDS, positions, unique_counts
@@ -300,7 +301,7 @@ class _Snapshot:
         wanted = {i for per in opportunities for o in per for i in o["organisations"]}
         if not wanted:
             return {}
-        return dict(Organisation.objects.order_by().filter(id__in=wanted)
+        return dict(Organisation.objects.order_by().filter(id__in=id_list(wanted))
                     .values_list("id", "name"))
 
     # Filière groups: opportunities and organisations outside unions --------------------------
@@ -350,8 +351,18 @@ class _Snapshot:
         return np.bincount(ends, minlength=n * k).reshape(n, k)
 
     def _practised(self, org: int) -> dict[str, int]:
-        return {kind: int(count) for kind, count in zip(KINDS, self._kind_counts[org],
-                                                        strict=True) if count}
+        """The organisation's counted links per kind it practises (memoised: an organisation
+        appears in several opportunities)."""
+        found = self._practised_memo.get(org)
+        if found is None:
+            found = self._practised_memo[org] = {
+                kind: count for kind, count in zip(KINDS, self._kind_counts[org].tolist(),
+                                                   strict=True) if count}
+        return found
+
+    @cached_property
+    def _practised_memo(self) -> dict[int, dict[str, int]]:
+        return {}
 
     @cached_property
     def _members_list(self) -> list[int]:

@@ -126,7 +126,8 @@ def report_runs_finish(runs: list[ReportRun], results: list[dict]) -> list[Repor
         run.result = result
         run.error = ""
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "result", "error", "finished_at"])
+    # One statement for the lot (a national recompute stores 360 per report), not one each.
+    ReportRun.objects.bulk_update(runs, ["status", "result", "error", "finished_at"])
     tell_new_opportunities(runs, previous)
     return runs
 
@@ -212,8 +213,10 @@ def report_runs_store_changed(kind: str, year: int, results: dict[str, dict], *,
     """Store, as done runs, the commune results (by P-code, from one national computation)
     that differ from the commune's latest stored result of that kind and year, except the
     P-codes in `skip`; how many were stored."""
-    stored = latest_commune_results(kind, year)
     ids = dict(Commune.objects.values_list("pcode", "pk"))
+    if all(pcode in skip or pcode not in ids for pcode in results):
+        return 0  # a national recompute: every commune has its run already
+    stored = latest_commune_results(kind, year)
     now = timezone.now()
     changed = [ReportRun(kind=kind, scope=pcode, commune_id=ids[pcode], year=year,
                          status=ReportRun.Status.DONE, result=result, started_at=now,
