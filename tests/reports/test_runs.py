@@ -4,6 +4,7 @@ import datetime
 import json
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from reports import compute, tasks
@@ -162,3 +163,12 @@ def test_a_national_recompute_joining_a_waiting_refresh_still_runs_every_commune
     assert sorted(runs.values_list("kind", "scope", "status")) == sorted(
         (kind, scope, "done") for kind in ("convergence", "cooperation")
         for scope in ("national", commune_a.pcode, commune_b.pcode))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL column setting")
+def test_stored_results_are_compressed_with_lz4(db):
+    """Migration reports.0006: lz4 where the server has it (Debian's PostgreSQL 15 does)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attcompression FROM pg_attribute WHERE attname = 'result' "
+                       "AND attrelid = 'reports_reportrun'::regclass")
+        assert cursor.fetchone()[0] == "l"
