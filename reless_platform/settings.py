@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sectors",
     "cooperatives",
     "diagnostics",
+    "support",
     "reports",
     "privacy",
     "offline",

@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 KINDS = ("shared_equipment", "joint_purchase", "joint_sale", "shared_label", "shared_jobs",
          "training", "savings_credit", "other")
 CONVERGENCE_FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",
-                       "interventions", "beneficiaries")
+                       "interventions", "beneficiaries", "programmes", "enrolled")
 COOPERATION_FIGURES = ("active_organisations", "links", "linked_organisations", "pairs",
                        "isolated", "cross_commune", "cross_filiere", "components",
                        "largest_component")
@@ -120,6 +120,23 @@ CONVERGENCE_QUERIES = {
         WHERE i.start_date < %(next_year)s
           AND (i.end_date IS NULL OR i.end_date >= %(year_start)s)
         GROUP BY i.commune_id, i.ministry_id""",
+    "programmes": """
+        SELECT pc.commune_id, p.ministry_id, count(DISTINCT p.id)
+        FROM support_programme p
+        JOIN support_programme_communes pc ON pc.programme_id = p.id
+        WHERE p.owner_type = 'ministry' AND p.start_date < %(next_year)s
+          AND (p.end_date IS NULL OR p.end_date >= %(year_start)s)
+        GROUP BY pc.commune_id, p.ministry_id""",
+    "enrolled": """
+        SELECT o.commune_id, p.ministry_id, count(DISTINCT e.organisation_id)
+        FROM support_enrolment e
+        JOIN support_programme p ON p.id = e.programme_id
+        JOIN cooperatives_organisation o ON o.id = e.organisation_id
+        WHERE p.owner_type = 'ministry' AND p.start_date < %(next_year)s
+          AND (p.end_date IS NULL OR p.end_date >= %(year_start)s)
+          AND e.start_date < %(next_year)s
+          AND (e.end_date IS NULL OR e.end_date >= %(year_start)s)
+        GROUP BY o.commune_id, p.ministry_id""",
 }
 
 
@@ -129,7 +146,7 @@ def _rows(cursor, sql: str, params: dict) -> list[tuple]:
 
 
 def convergence_baseline(year: int) -> dict[str, dict[str, dict[str, int]]]:
-    """pcode -> ministry acronym -> the eight figures, for every commune and ministry."""
+    """pcode -> ministry acronym -> the ten figures, for every commune and ministry."""
     params = {"year": year, "year_start": date(year, 1, 1), "next_year": date(year + 1, 1, 1)}
     with connection.cursor() as cursor:
         pcodes = dict(_rows(cursor, "SELECT id, pcode FROM communes_commune", {}))
@@ -146,6 +163,9 @@ def convergence_baseline(year: int) -> dict[str, dict[str, dict[str, int]]]:
             cells[pcodes[c]][acronyms[m]]["interventions"] = n
         for c, m, n in _rows(cursor, CONVERGENCE_QUERIES["beneficiaries"], params):
             cells[pcodes[c]][acronyms[m]]["beneficiaries"] = n
+        for figure in ("programmes", "enrolled"):
+            for c, m, n in _rows(cursor, CONVERGENCE_QUERIES[figure], params):
+                cells[pcodes[c]][acronyms[m]][figure] = n
     for ministries in cells.values():
         for cell in ministries.values():
             cell["state"] = _state(cell)
