@@ -7,10 +7,12 @@ pages: a refused right answers 403, a broken rule 400 with the rule's message.
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from cooperatives.permissions import HasRole, scope_of
 from core.api import ApiViewMixin
+from core.renderers import CSVRenderer
 
 from . import services
 from .filters import EnrolmentFilter, ProgrammeFilter
@@ -68,6 +70,10 @@ class ProgrammeViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin
     filterset_class = ProgrammeFilter
     serializer_class = ProgrammeSerializer
     queryset = Programme.objects.none()  # for the schema; see get_queryset
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def csv_columns(self, request):
+        return ProgrammeSerializer.Meta.fields
 
     def get_queryset(self):
         visible = programmes_visible_to(self.request.user).order_by("-start_date", "id")
@@ -108,6 +114,10 @@ class EnrolmentViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin
     filterset_class = EnrolmentFilter
     serializer_class = EnrolmentSerializer
     queryset = Enrolment.objects.none()  # for the schema; see get_queryset
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def csv_columns(self, request):
+        return EnrolmentSerializer.Meta.fields
 
     def get_queryset(self):
         visible = enrolments_visible_to(self.request.user).order_by("-start_date", "id")

@@ -157,6 +157,18 @@ def test_it_lists_programmes_and_enrolments_in_a_fixed_number_of_queries(analyst
     assert counts() == few
 
 
+def test_it_exports_the_enrolments_as_csv_with_the_organisations(agent_a, minader, org_a,
+                                                                commune_a):
+    programme = ProgrammeFactory(ministry=minader, communes=[commune_a], name="PNDFM")
+    EnrolmentFactory(programme=programme, organisation=org_a, outcome="completed")
+    response = client_for(agent_a).get("/api/v1/enrolments/?format=csv&outcome=completed")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    header, row = response.content.decode().splitlines()
+    assert header.split(",")[:8] == ["id", "programme", "programme_name", "owner_type", "owner",
+                                     "kind", "organisation", "organisation_name"]
+    assert f"PNDFM,ministry,MINADER,training,{org_a.pk},{org_a.name},{commune_a.pcode}" in row
+
+
 def test_it_hides_enrolments_of_other_communes(agent_a, agent_b, minader, org_a, org_b,
                                                commune_a, commune_b):
     programme = ProgrammeFactory(ministry=minader, communes=[commune_a, commune_b])
