@@ -247,3 +247,28 @@ def test_it_shows_the_form_again_with_the_broken_rules(agent_a, commune_a):
     assert response.status_code == 200
     assert "Unknown P-code: CM999." in response.content.decode()
     assert Programme.objects.count() == 0
+
+
+# ---- reports
+
+
+def test_it_queues_the_reports_of_the_communes_a_change_touches(monkeypatch, agent_a, minader,
+                                                                 analyst, org_a, commune_a,
+                                                                 commune_b, commune_c,
+                                                                 django_capture_on_commit_callbacks):
+    queued = []
+    monkeypatch.setattr("reports.signals.queue_commune_reports", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        programme = record(analyst, owner_type="ministry", ministry=minader,
+                           communes=[commune_b])
+    assert queued and set(queued) == {commune_b.pk}
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.programme_update(user=analyst, programme=programme,
+                                  communes=[commune_b, commune_c])
+    assert set(queued) == {commune_b.pk, commune_c.pk}
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_record(user=agent_a, programme=programme, organisation=org_a,
+                                  start_date=JAN)
+    assert set(queued) == {commune_a.pk}
