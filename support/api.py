@@ -4,7 +4,7 @@ Reads start from what the user may see (404 outside it). Writes call the same se
 pages: a refused right answers 403, a broken rule 400 with the rule's message.
 """
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import JSONRenderer
@@ -33,6 +33,12 @@ from .serializers import (
     ProgrammeWriteSerializer,
 )
 
+ERRORS = {
+    400: OpenApiResponse(description="A rule is broken; `detail` says which."),
+    403: OpenApiResponse(description="The user may not record or change this."),
+    404: OpenApiResponse(description="Unknown, or outside the user's scope."),
+}
+
 
 class _Writes(ApiViewMixin):
     permission_classes = [HasRole]
@@ -55,10 +61,13 @@ def _may_record(user) -> bool:
 
 
 @extend_schema_view(
-    create=extend_schema(request=ProgrammeWriteSerializer, responses={201: ProgrammeSerializer}),
-    update=extend_schema(request=ProgrammeWriteSerializer, responses={200: ProgrammeSerializer}),
+    retrieve=extend_schema(responses={200: ProgrammeSerializer, 404: ERRORS[404]}),
+    create=extend_schema(request=ProgrammeWriteSerializer,
+                         responses={201: ProgrammeSerializer, **ERRORS}),
+    update=extend_schema(request=ProgrammeWriteSerializer,
+                         responses={200: ProgrammeSerializer, **ERRORS}),
     partial_update=extend_schema(request=ProgrammeWriteSerializer,
-                                 responses={200: ProgrammeSerializer}),
+                                 responses={200: ProgrammeSerializer, **ERRORS}),
 )
 class ProgrammeViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -99,10 +108,14 @@ class ProgrammeViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
 
 @extend_schema_view(
-    create=extend_schema(request=EnrolmentCreateSerializer, responses={201: EnrolmentSerializer}),
-    update=extend_schema(request=EnrolmentUpdateSerializer, responses={200: EnrolmentSerializer}),
+    retrieve=extend_schema(responses={200: EnrolmentSerializer, 404: ERRORS[404]}),
+    create=extend_schema(request=EnrolmentCreateSerializer,
+                         responses={201: EnrolmentSerializer, **ERRORS}),
+    update=extend_schema(request=EnrolmentUpdateSerializer,
+                         responses={200: EnrolmentSerializer, **ERRORS}),
     partial_update=extend_schema(request=EnrolmentUpdateSerializer,
-                                 responses={200: EnrolmentSerializer}),
+                                 responses={200: EnrolmentSerializer, **ERRORS}),
+    destroy=extend_schema(responses={204: None, 403: ERRORS[403], 404: ERRORS[404]}),
 )
 class EnrolmentViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        mixins.CreateModelMixin, mixins.UpdateModelMixin,
