@@ -81,12 +81,20 @@ def programme_detail(request, pk):
     programme = get_programme_for_user(request.user, pk)
     enrolments = enrolments_for_list(enrolments_visible_to(
         request.user, programme.enrolments.order_by("organisation__name", "id")))
-    communes = programme.communes.order_by("pcode").only("pcode", "name_fr", "name_en")
+    communes = list(programme.communes.order_by("pcode").only("pcode", "name_fr", "name_en"))
     return render(request, "support/programme_detail.html", {
         "programme": programme, "enrolments": enrolments, "communes": communes,
         "history": programme_history(programme, request.user),
-        "can_edit": may_manage(request.user, programme),
-        "can_enrol": _may_record(request.user)})
+        "can_edit": may_manage(request.user, programme, [c.pk for c in communes]),
+        "can_enrol": _may_enrol_here(request.user, programme, communes)})
+
+
+def _may_enrol_here(user, programme, communes) -> bool:
+    """Whether to offer "Enrol an organisation": the admin, the owner ministry's analysts,
+    the agents of a covered commune (whose organisations they may enrol)."""
+    scope = scope_of(user)
+    return (scope.is_admin or any(c.pk in scope.commune_ids for c in communes)
+            or (programme.owner_type == "ministry" and programme.ministry_id in scope.ministry_ids))
 
 
 @login_required

@@ -272,3 +272,12 @@ def test_it_queues_the_reports_of_the_communes_a_change_touches(monkeypatch, age
         services.enrolment_record(user=agent_a, programme=programme, organisation=org_a,
                                   start_date=JAN)
     assert set(queued) == {commune_a.pk}
+
+
+def test_it_offers_to_enrol_only_to_those_who_may(agent_a, analyst, rep_a, minepia,
+                                                  commune_a):
+    programme = ProgrammeFactory(ministry=minepia, communes=[commune_a])
+    url = f"/support/programmes/{programme.pk}/"
+    offers = {name: "Enrol an organisation" in client_for(user).get(url).content.decode()
+              for name, user in (("agent_a", agent_a), ("analyst", analyst), ("rep_a", rep_a))}
+    assert offers == {"agent_a": True, "analyst": False, "rep_a": False}
