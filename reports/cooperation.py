@@ -108,6 +108,30 @@ def cooperation_national(*, on: date, registry=None, kept: dict | None = None) -
     return {"on": on.isoformat(), "communes": communes, **snapshot.national_figures()}
 
 
+def cooperation_for_group(commune_ids: Iterable[int], *, on: date, registry=None) -> dict:
+    """The cooperation report of a group of communes taken as one place (a project territory:
+    docs/project-territories.md), with the keys of `cooperation_for_communes` read for the
+    group: its active organisations are those of its communes, a link between two of them is
+    internal even across commune lines (pairs, density, components, opportunities), and
+    `cross_commune` counts the counted links with an end in the group whose two ends lie in
+    two different communes (inside the group or not). Two more keys: `external`, counted
+    links with exactly one end in the group; `cross_commune_inside`, counted links between
+    organisations of two different communes of the group. `commune` is left out."""
+    # No member: an id no commune has, so that the fetches stay valid (and empty).
+    ids = sorted(set(commune_ids)) or [0]
+    snapshot = _Snapshot.load(on, ids, registry or RegistryNow(on))
+    inside = snapshot.cpos >= 0
+    snapshot.cpos = np.where(inside, 0, -1)
+    snapshot.commune_ids, snapshot.pcodes = np.zeros(1, dtype=np.int64), [""]
+    report = snapshot.commune_reports()[0]
+    del report["commune"]
+    src_in, dst_in = inside[snapshot.src], inside[snapshot.dst]
+    other_commune = snapshot.org_commune[snapshot.src] != snapshot.org_commune[snapshot.dst]
+    report["external"] = int((src_in != dst_in).sum())
+    report["cross_commune_inside"] = int((src_in & dst_in & other_commune).sum())
+    return report
+
+
 @dataclass
 class _Snapshot:
     """Counted links and the organisations they join, as arrays indexed by position.

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communes.models import Commune
+from cooperatives.models import ProjectTerritory
 
 from .models import ReportRun
 from .opportunity_notices import previous_opportunities, tell_new_opportunities
@@ -28,20 +29,23 @@ NATIONAL = "national"
 logger = logging.getLogger(__name__)
 
 
-def scope_key(commune: Commune | None) -> str:
+def scope_key(commune: Commune | None, territory: ProjectTerritory | None = None) -> str:
+    if territory is not None:
+        return territory.scope
     return commune.pcode if commune is not None else NATIONAL
 
 
 def report_run_request(*, kind: str, year: int, commune: Commune | None = None,
-                       user=None, not_before: datetime.datetime | None = None
-                       ) -> tuple[ReportRun, bool]:
+                       user=None, not_before: datetime.datetime | None = None,
+                       territory: ProjectTerritory | None = None) -> tuple[ReportRun, bool]:
     """The queued run for this kind, scope and year, created if none is queued.
 
     `not_before`: the run waits until then (a refresh after an edit, debounced); a later
     request joins the queued run and keeps its time, so the wait never grows past the
     debounce. Returns (run, send): `send` is True when a task must be sent, for a new run or
-    for a waiting run brought forward by a request that does not wait (a recompute)."""
-    scope = scope_key(commune)
+    for a waiting run brought forward by a request that does not wait (a recompute).
+    `territory`: a project territory's run (then no commune)."""
+    scope = scope_key(commune, territory)
     existing = ReportRun.objects.filter(kind=kind, scope=scope, year=year,
                                         status=ReportRun.Status.QUEUED).first()
     if existing:
@@ -49,6 +53,7 @@ def report_run_request(*, kind: str, year: int, commune: Commune | None = None,
     try:
         with transaction.atomic():
             run = ReportRun.objects.create(kind=kind, scope=scope, year=year, commune=commune,
+                                           territory=territory,
                                            requested_by=user if user and user.pk else None,
                                            not_before=not_before)
         return run, True
@@ -142,10 +147,10 @@ def report_run_execute(run_id: int, compute: Callable[[ReportRun], dict]) -> Rep
     return report_run_finish(run, compute(run))
 
 
-def latest_done(kind: str, *, commune: Commune | None = None,
-                year: int | None = None) -> ReportRun | None:
+def latest_done(kind: str, *, commune: Commune | None = None, year: int | None = None,
+                territory: ProjectTerritory | None = None) -> ReportRun | None:
     """The latest done run of a kind and scope (any year unless given): what pages show."""
-    runs = ReportRun.objects.filter(kind=kind, scope=scope_key(commune),
+    runs = ReportRun.objects.filter(kind=kind, scope=scope_key(commune, territory),
                                     status=ReportRun.Status.DONE)
     if year is not None:
         runs = runs.filter(year=year)
