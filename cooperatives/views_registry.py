@@ -32,6 +32,7 @@ from .models import (
     Organisation,
     Reless,
 )
+from .page_sections import organisation_sections
 from .permissions import (
     can_write_commune,
     get_commune_for_user,
@@ -251,6 +252,7 @@ def organisation_detail(request, pk):
         "contact_reason": contact_hidden_reason(organisation, latest_consent(organisation))
         if not contact_shown(organisation) else "",
         "can_consent": can_write or is_representative,
+        "sections": organisation_sections(request.user, organisation),
     })
 
 

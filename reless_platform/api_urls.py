@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("communes.api_urls")),
     path("", include("cooperatives.api_urls")),
     path("", include("diagnostics.api_urls")),
+    path("", include("support.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("cooperatives.quality_api_urls")),
     path("", include("offline.api_urls")),

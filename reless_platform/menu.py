@@ -163,6 +163,7 @@ def _admin() -> tuple[Entry, ...]:
             Entry(_("Cooperation (national)"), reverse("reports:cooperation_national")),
             Entry(_("Project territories"), reverse("territory_list")),
             Entry(_("Years to sign off"), reverse("reports:signoff_queue")),
+            Entry(_("Support programmes"), reverse("programme_list")),
             Entry(_("Personal data"), reverse("privacy:request_list")),
             Entry(_("Administration"), reverse("admin:index")))  # Django's own pages
 
@@ -184,6 +185,8 @@ def _agent_tabs(commune: dict, counts: dict) -> tuple[Entry, ...]:
         Entry(_("Change requests"), reverse("commune_change_requests", args=[pcode])),
         Entry(_("Diagnostics"), reverse("diagnostic_list", args=[pcode])),
         Entry(_("Interventions"), reverse("commune_interventions", args=[pcode])),
+        Entry(_("Support programmes"), reverse("programme_list") + "?"
+              + urlencode({"commune": pcode})),
         Entry(_("Reports"), reverse("reports:convergence_commune", args=[pcode])),
         Entry(_("Sign-off"), reverse("reports:signoff_commune", args=[pcode])),
         Entry(_("Import"), reverse("quality:import_start", args=[pcode])),
@@ -213,6 +216,8 @@ def _analyst(ministry: dict) -> tuple[Entry, ...]:
             Entry(_("Our interventions"),
                   reverse("ministry_interventions", args=[acronym])),
             Entry(_("Record an intervention"), reverse("intervention_start")),
+            Entry(_("Support programmes"), reverse("programme_list") + "?"
+                  + urlencode({"ministry": acronym})),
             Entry(_("API and tokens"), reverse("api-docs") + "#token"))
 
 

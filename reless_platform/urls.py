@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("offline.urls")),
     path("", include("reports.urls")),
     path("", include("diagnostics.urls")),
+    path("", include("support.urls")),
     path("", include("cooperatives.urls")),
     path("", include((quality_urls.urlpatterns + report_export_urls.urlpatterns, "quality"))),
 ]

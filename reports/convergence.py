@@ -26,13 +26,14 @@ from django.utils import timezone
 from communes.models import Commune, haversine_km
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 from sectors.models import Ministry, Sector
+from support.models import Enrolment, Programme
 
 from .cooperation import fraction
 from .registry import RegistryNow, in_communes
 
 STATES = ("converging", "unmet", "unsupported", "unplanned", "absent")
 FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",
-           "interventions", "beneficiaries")
+           "interventions", "beneficiaries", "programmes", "enrolled")
 PRIORITY_RANKS = 3  # ranks 1 to 3 are priority needs
 NEAREST = 3
 _RANK_DIRECTLY_UP_TO = 4 * NEAREST  # fewer communes with the sector: rank them, not walk
@@ -66,12 +67,16 @@ def convergence_for_communes(commune_ids: Iterable[int], *, year: int, registry=
     Each report: `commune` (P-code), `year`, `diagnostic` (`{"id", "year"}` of the selected
     diagnostic, or null), `ministries` (every ministry of the taxonomy by acronym, each
     `{"organisations", "members", "women", "youth", "needs", "priority_needs",
-    "interventions", "beneficiaries": int, "state": str}`; members, women and youth are
-    member counts summed over the matching active organisations; beneficiaries are distinct
-    organisations, whatever their status, reached by the ministry's interventions of the
-    year in the commune), `states` (how many ministries are in each state), `score`
-    (converging ministries ÷ ministries with needs, a fraction or null) and `unmet_needs`:
-    each priority need with no matching active organisation in the commune,
+    "interventions", "beneficiaries", "programmes", "enrolled": int, "state": str}`;
+    members, women and youth are member counts summed over the matching active
+    organisations; beneficiaries are distinct organisations, whatever their status, reached
+    by the ministry's interventions of the year in the commune; programmes are the
+    ministry's support programmes running during the year that cover the commune, enrolled
+    the distinct organisations of the commune enrolled in them with enrolment dates
+    overlapping the year; programmes do not enter the state), `states` (how many ministries
+    are in each state), `score` (converging ministries ÷ ministries with needs, a fraction
+    or null) and `unmet_needs`: each priority need with no matching active organisation in
+    the commune,
     `{"entry", "sector", "ministry", "priority_rank", "need", "nearest"}`, sorted by rank,
     sector code and id, `nearest` being up to 3 communes with a matching active organisation
     `{"commune", "name", "distance_km", "organisations"}`, nearest first (great-circle
@@ -95,7 +100,8 @@ def convergence_national(*, year: int, registry=None, kept: dict | None = None) 
     `{"communes": int, "ministries": {acronym: {figures summed over the communes...,
     "states": {state: number of communes}}}, "states": {state: number of cells},
     "score": converging cells ÷ cells with needs (fraction or null), "unmet_needs": int}`.
-    Beneficiaries are summed commune by commune (an organisation reached in two communes
+    Beneficiaries, programmes and enrolled are summed commune by commune (a programme
+    covering two communes counts twice) (an organisation reached in two communes
     counts twice), so every level is exactly the sum of its communes. `kept`: P-code -> a
     commune report to use instead of the computed one (a closed year's frozen copy).
     """
@@ -125,7 +131,8 @@ def totals(reports: list[dict], acronyms: list[str]) -> dict:
     ministries = {}
     for acronym in acronyms:
         cells = [r["ministries"][acronym] for r in reports]
-        row = {name: sum(cell[name] for cell in cells) for name in FIGURES}
+        # .get: a closed year's frozen copy may predate a figure (programmes)
+        row = {name: sum(cell.get(name, 0) for cell in cells) for name in FIGURES}
         row["states"] = _state_counts(cell["state"] for cell in cells)
         ministries[acronym] = row
     states = Counter()
@@ -174,6 +181,7 @@ class _Data:
     needs: dict[tuple[int, int], tuple[int, int]]
     priority: dict[int, list[tuple]]
     interventions: dict[tuple[int, int], list[int]]
+    programmes: dict[tuple[int, int], list[int]]
     own_presence: dict[int, dict[int, int]]
     presence: dict[int, dict[int, int]]
     _nearest: dict = field(default_factory=dict)
@@ -204,6 +212,7 @@ class _Data:
             organisations=registry.organisation_figures(commune_ids),
             diagnostics=diagnostics, needs=_need_counts(diagnostics), priority=priority,
             interventions=_intervention_figures(commune_ids, year),
+            programmes=_programme_figures(commune_ids, year),
             own_presence=own,
             # Where the unmet sectors have organisations, over the whole country.
             presence=own if commune_ids is None else registry.sector_presence(unmet, None),
@@ -229,10 +238,12 @@ class _Data:
             (commune_id, ministry_id), (0, 0, 0, 0))
         needs, priority_needs = self.needs.get((commune_id, ministry_id), (0, 0))
         interventions, beneficiaries = self.interventions.get((commune_id, ministry_id), (0, 0))
+        programmes, enrolled = self.programmes.get((commune_id, ministry_id), (0, 0))
         return {
             "organisations": organisations, "members": members, "women": women,
             "youth": youth, "needs": needs, "priority_needs": priority_needs,
             "interventions": interventions, "beneficiaries": beneficiaries,
+            "programmes": programmes, "enrolled": enrolled,
             "state": cell_state(needs=needs, organisations=organisations,
                                 interventions=interventions),
         }
@@ -378,4 +389,23 @@ def _intervention_figures(commune_ids: list[int] | None, year: int) -> dict[tupl
     for row in reached:
         key = (row["intervention__commune_id"], row["intervention__ministry_id"])
         figures[key][1] = row["n"]
+    return dict(figures)
+
+
+def _programme_figures(commune_ids: list[int] | None, year: int) -> dict[tuple, list[int]]:
+    """(commune, ministry) -> [ministry-owned programmes running during `year` that cover
+    the commune, distinct organisations of the commune enrolled in them during `year`]."""
+    running = Programme.objects.overlapping_year(year).filter(
+        owner_type=Programme.OwnerType.MINISTRY)
+    covers = in_communes(Programme.communes.through.objects.filter(
+        programme__in=running.values("id")), "commune_id", commune_ids)
+    figures: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for row in (covers.order_by().values("commune_id", "programme__ministry_id")
+                .annotate(n=Count("programme_id", distinct=True))):
+        figures[(row["commune_id"], row["programme__ministry_id"])][0] = row["n"]
+    enrolled = in_communes(Enrolment.objects.overlapping_year(year).filter(
+        programme__in=running.values("id")), "organisation__commune_id", commune_ids)
+    for row in (enrolled.order_by().values("organisation__commune_id", "programme__ministry_id")
+                .annotate(n=Count("organisation_id", distinct=True))):
+        figures[(row["organisation__commune_id"], row["programme__ministry_id"])][1] = row["n"]
     return dict(figures)

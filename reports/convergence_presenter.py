@@ -52,12 +52,16 @@ FIGURE_MEANINGS = (
                                                  "year")),
     (gettext_lazy("Beneficiaries"), gettext_lazy("distinct organisations these interventions "
                                                  "reach")),
+    (gettext_lazy("Programmes"), gettext_lazy("the ministry's support programmes running in "
+                                              "the year that cover the commune")),
+    (gettext_lazy("Enrolled"), gettext_lazy("distinct organisations of the commune enrolled "
+                                            "in them during the year")),
 )
 # Colour is never the only cue: each state also has a symbol (legend on every page).
 STATE_SYMBOLS = {"converging": "●", "unmet": "✕", "unsupported": "◐", "unplanned": "○",
                  "absent": ""}
 FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",
-           "interventions", "beneficiaries")
+           "interventions", "beneficiaries", "programmes", "enrolled")
 
 
 # Commune convergence ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from cooperatives.models import CooperationLink, Organisation
 from cooperatives.signals import organisations_bulk_changed
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
+from support.models import Enrolment, Programme
 
 from .tasks import queue_commune_reports
 
@@ -24,6 +25,11 @@ def _communes_of(instance) -> list[int]:
     if isinstance(instance, CooperationLink):
         return list(Organisation.objects.filter(pk__in=[instance.source_id, instance.target_id])
                     .values_list("commune_id", flat=True))
+    if isinstance(instance, Programme):
+        return list(instance.communes.values_list("pk", flat=True)) if instance.pk else []
+    if isinstance(instance, Enrolment):
+        return list(Organisation.objects.filter(pk=instance.organisation_id)
+                    .values_list("commune_id", flat=True))
     if isinstance(instance, DiagnosticEntry):
         return list(TerritorialDiagnostic.objects.filter(pk=instance.diagnostic_id)
                     .values_list("commune_id", flat=True))
@@ -35,6 +41,12 @@ def on_change(sender, instance, raw=False, **kwargs) -> None:
         _queue(_communes_of(instance))
 
 
+def on_programme_communes(sender, instance, action, pk_set=None, reverse=False, **kwargs):
+    """A programme covering more or fewer communes changes the figures of those communes."""
+    if action in ("post_add", "post_remove") and not reverse and pk_set:
+        _queue(pk_set)
+
+
 def on_bulk_change(sender, commune_ids, **kwargs) -> None:
     """Imports and merges write in bulk (no post_save): refresh their communes too."""
     _queue(commune_ids)
@@ -43,9 +55,11 @@ def on_bulk_change(sender, commune_ids, **kwargs) -> None:
 def connect() -> None:
     organisations_bulk_changed.connect(on_bulk_change, dispatch_uid="reports-bulk-change")
     for model in (Organisation, CooperationLink, TerritorialDiagnostic, DiagnosticEntry,
-                  Intervention):
+                  Intervention, Programme, Enrolment):
         post_save.connect(on_change, sender=model, dispatch_uid=f"reports-save-{model.__name__}")
         post_delete.connect(on_change, sender=model,
                             dispatch_uid=f"reports-delete-{model.__name__}")
     m2m_changed.connect(on_change, sender=Intervention.beneficiaries.through,
                         dispatch_uid="reports-beneficiaries")
+    m2m_changed.connect(on_programme_communes, sender=Programme.communes.through,
+                        dispatch_uid="reports-programme-communes")

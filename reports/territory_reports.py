@@ -14,6 +14,7 @@ from communes.models import Commune
 from cooperatives.models import ProjectTerritory, TerritoryMembership
 from diagnostics.models import Intervention
 from sectors.models import Ministry, Sector
+from support.models import Programme
 
 from .convergence import FIGURES, STATES, cell_state, convergence_for_communes
 from .cooperation import cooperation_for_group, fraction
@@ -43,8 +44,10 @@ def territory_convergence(territory: ProjectTerritory, *, year: int, on: datetim
 
     `ministries`: per acronym, the figures of the commune reports summed over the members
     (`organisations`, `members`, `women`, `youth`, `needs`, `priority_needs`,
-    `interventions`), except `beneficiaries`: distinct organisations reached by the
-    ministry's interventions of the year in any member commune (counted once); `state` by the
+    `interventions`, `enrolled`), except `beneficiaries`: distinct organisations reached by
+    the ministry's interventions of the year in any member commune (counted once), and
+    `programmes`: distinct programmes of the ministry running in the year that cover any
+    member commune (a programme covering two members counts once); `state` by the
     commune rule on those sums. `states`, `score` as for a commune. `diagnostics`: the
     selected diagnostic of each member (P-code -> `{"id", "year"}` or null). `unmet_needs`:
     the members' unmet priority needs whose sector has no active organisation in any member
@@ -55,11 +58,13 @@ def territory_convergence(territory: ProjectTerritory, *, year: int, on: datetim
     reports = convergence_for_communes(ids, year=year, registry=registry)
     acronyms = list(Ministry.objects.order_by("acronym").values_list("acronym", flat=True))
     reached = _beneficiaries(ids, year)
+    covering = _programmes(ids, year)
     ministries = {}
     for acronym in acronyms:
         cells = [r["ministries"][acronym] for r in reports.values()]
         row = {name: sum(cell[name] for cell in cells) for name in FIGURES}
         row["beneficiaries"] = reached.get(acronym, 0)
+        row["programmes"] = covering.get(acronym, 0)
         row["state"] = cell_state(needs=row["needs"], organisations=row["organisations"],
                                   interventions=row["interventions"])
         ministries[acronym] = row
@@ -83,6 +88,16 @@ def _beneficiaries(commune_ids: list[int], year: int) -> dict[str, int]:
             .values("intervention__ministry__acronym")
             .annotate(n=Count("organisation_id", distinct=True)))
     return {row["intervention__ministry__acronym"]: row["n"] for row in rows}
+
+
+def _programmes(commune_ids: list[int], year: int) -> dict[str, int]:
+    """Ministry acronym -> distinct programmes it owns running during `year` that cover one
+    of the communes (docs/support.md)."""
+    running = Programme.objects.overlapping_year(year).filter(
+        owner_type=Programme.OwnerType.MINISTRY).covering(commune_ids)
+    rows = (running.order_by().values("ministry__acronym")
+            .annotate(n=Count("id", distinct=True)))
+    return {row["ministry__acronym"]: row["n"] for row in rows}
 
 
 def _unmet_in_territory(reports: dict[int, dict], ids: list[int], registry) -> list[dict]:

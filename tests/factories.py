@@ -20,6 +20,7 @@ from cooperatives.models import (
 )
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 from sectors.models import Filiere, Ministry, Sector
+from support.models import Enrolment, Programme
 
 
 class RegionFactory(DjangoModelFactory):
@@ -186,6 +187,36 @@ class InterventionFactory(DjangoModelFactory):
     def beneficiaries(self, create, extracted, **kwargs):
         if create and extracted:
             self.beneficiaries.set(extracted)
+
+
+class ProgrammeFactory(DjangoModelFactory):
+    """A ministry's training programme from 2025 on; `communes=[...]` lists those covered
+    (the factory, unlike the service, adds neither the owner commune nor enrolled ones)."""
+
+    class Meta:
+        model = Programme
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Programme d'appui {n}")
+    owner_type = Programme.OwnerType.MINISTRY
+    ministry = factory.SubFactory(MinistryFactory)
+    kind = Programme.Kind.TRAINING
+    start_date = datetime.date(2025, 1, 1)
+    budget = 1_000_000
+
+    @factory.post_generation
+    def communes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.communes.set(extracted)
+
+
+class EnrolmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    start_date = datetime.date(2025, 1, 1)
 
 
 # The named cast's values, written once: tests/conftest.py serves the cast as fixtures, and

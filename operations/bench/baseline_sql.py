@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 KINDS = ("shared_equipment", "joint_purchase", "joint_sale", "shared_label", "shared_jobs",
          "training", "savings_credit", "other")
 CONVERGENCE_FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_needs",
-                       "interventions", "beneficiaries")
+                       "interventions", "beneficiaries", "programmes", "enrolled")
 COOPERATION_FIGURES = ("active_organisations", "links", "linked_organisations", "pairs",
                        "isolated", "cross_commune", "cross_filiere", "components",
                        "largest_component")
@@ -87,6 +87,23 @@ SMALL = {
         WHERE i.start_date < %(next_year)s
           AND (i.end_date IS NULL OR i.end_date >= %(year_start)s)
         GROUP BY i.commune_id, i.ministry_id""",
+    "programmes": """
+        SELECT pc.commune_id, p.ministry_id, count(DISTINCT p.id)
+        FROM support_programme p
+        JOIN support_programme_communes pc ON pc.programme_id = p.id
+        WHERE p.owner_type = 'ministry' AND p.start_date < %(next_year)s
+          AND (p.end_date IS NULL OR p.end_date >= %(year_start)s)
+        GROUP BY pc.commune_id, p.ministry_id""",
+    "enrolled": """
+        SELECT o.commune_id, p.ministry_id, count(DISTINCT e.organisation_id)
+        FROM support_enrolment e
+        JOIN support_programme p ON p.id = e.programme_id
+        JOIN cooperatives_organisation o ON o.id = e.organisation_id
+        WHERE p.owner_type = 'ministry' AND p.start_date < %(next_year)s
+          AND (p.end_date IS NULL OR p.end_date >= %(year_start)s)
+          AND e.start_date < %(next_year)s
+          AND (e.end_date IS NULL OR e.end_date >= %(year_start)s)
+        GROUP BY o.commune_id, p.ministry_id""",
     "communes": "SELECT id, pcode FROM communes_commune",
     "ministries": "SELECT id, acronym FROM sectors_ministry",
 }
@@ -173,7 +190,7 @@ class _Data:
 
 
 def _convergence(data: _Data) -> dict:
-    """pcode -> ministry acronym -> the eight figures and the state, every commune and
+    """pcode -> ministry acronym -> the ten figures and the state, every commune and
     ministry."""
     small, ministries = data.small, dict(data.small["ministries"])
     n_min = max(ministries, default=0) + 1
@@ -197,7 +214,7 @@ def _convergence(data: _Data) -> dict:
             women=int(sums[1][key]), youth=int(sums[2][key]))
     for c, m, needs, priority in small["needs"]:
         cells[data.communes[c]][ministries[m]].update(needs=needs, priority_needs=priority)
-    for name in ("interventions", "beneficiaries"):
+    for name in ("interventions", "beneficiaries", "programmes", "enrolled"):
         for c, m, n in small[name]:
             cells[data.communes[c]][ministries[m]][name] = n
     for by_ministry in cells.values():

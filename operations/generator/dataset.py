@@ -2,8 +2,8 @@
 
 `generate_dataset(scale=..., seed=...)` fills the selected communes with organisations (their
 filières and registry events), cooperation links, a RELESS with its bureau, a validated PCD
-diagnostic and ministries' interventions. It reads the territory and the taxonomy already in the
-database and imports no reference data itself.
+diagnostic, ministries' interventions and support programmes with their enrolments. It reads
+the territory and the taxonomy already in the database and imports no reference data itself.
 
 Deterministic: every draw comes from a `random.Random` seeded with the seed, the phase and the
 commune P-code, and every query is ordered, so one seed gives the same rows and values (ids
@@ -46,6 +46,7 @@ from diagnostics.models import (
     TerritorialDiagnostic,
     TerritorialResource,
 )
+from support.models import Enrolment, Programme
 
 from .history import HistoryBuilder
 from .interventions import BENEFICIARY, InterventionBuilder
@@ -54,6 +55,7 @@ from .organisations import OrganisationBuilder
 from .pcd import DiagnosticBuilder
 from .reless import RelessBuilder
 from .selection import SCALES, DatasetError, Plan, Scale, allocate, select_communes
+from .support import PROGRAMME_COMMUNE, SupportBuilder
 from .taxonomy import Taxonomy
 from .territories import add_territories
 from .world import World
@@ -90,6 +92,11 @@ COLUMNS = [
     (Intervention, ["id", "ministry_id", "commune_id", "programme", "filiere_id", "sector_id",
                     "start_date", "end_date", "budget", "created_at"]),
     (BENEFICIARY, ["id", "intervention_id", "organisation_id"]),
+    (Programme, ["id", "name", "owner_type", "ministry_id", "owner_commune_id", "partner",
+                 "kind", "start_date", "end_date", "budget", "description", "created_at"]),
+    (PROGRAMME_COMMUNE, ["id", "programme_id", "commune_id"]),
+    (Enrolment, ["id", "programme_id", "organisation_id", "start_date", "end_date", "outcome",
+                 "note", "created_at"]),
 ]
 
 
@@ -111,6 +118,7 @@ class Generator:
         self.reless = RelessBuilder(self.world)
         self.diagnostics = DiagnosticBuilder(self.world)
         self.interventions = InterventionBuilder(self.world)
+        self.support = SupportBuilder(self.world)
         self.history = HistoryBuilder(self.world, COLUMNS)  # declared last: flushed last
 
     def run(self) -> Counter:
@@ -135,9 +143,10 @@ class Generator:
             self.diagnostics.add_diagnostic(commune, plan.entries[i])
             self.interventions.add_interventions(commune, plan.interventions[i])
             self._maybe_flush()
+        self.support.add_programmes(self.communes)
         self._flush()
         self.reset_sequences()
-        self._done("RELESS, diagnostics, interventions", started)
+        self._done("RELESS, diagnostics, interventions, support programmes", started)
         return self.sink.written
 
     def _done(self, phase: str, started: float) -> None:

@@ -40,6 +40,7 @@ from diagnostics.models import (
     TerritorialDiagnostic,
     TerritorialResource,
 )
+from support.models import Enrolment, Programme
 
 from .organisations import MEMBERS
 from .world import LAST_DAY, World, draw_day, draw_recent_day
@@ -51,10 +52,14 @@ TRAILER = ["history_id", "history_date", "history_change_reason", "history_type"
 HISTORICAL_FILIERES = HistoricalRecords.m2m_models[Organisation._meta.get_field("filieres")]
 HISTORICAL_BENEFICIARIES = HistoricalRecords.m2m_models[
     Intervention._meta.get_field("beneficiaries")]
+HISTORICAL_PROGRAMME_COMMUNES = HistoricalRecords.m2m_models[
+    Programme._meta.get_field("communes")]
 M2M_COLUMNS = {
     HISTORICAL_FILIERES: ["m2m_history_id", "id", "organisation_id", "filiere_id", "history_id"],
     HISTORICAL_BENEFICIARIES: ["m2m_history_id", "id", "intervention_id", "organisation_id",
-                               "history_id"]}
+                               "history_id"],
+    HISTORICAL_PROGRAMME_COMMUNES: ["m2m_history_id", "id", "programme_id", "commune_id",
+                                    "history_id"]}
 # Rows recorded with their diagnostic (one creation record on the diagnostic's day).
 DIAGNOSTIC_PARTS = (DiagnosticEntry, ProjectIdea, DiagnosticActor, TerritorialResource)
 
@@ -106,6 +111,8 @@ class HistoryBuilder:
                                                                "mandate_start")))
         self.record_diagnostics(rows)
         self.record_interventions(rows[Intervention], rows[Intervention.beneficiaries.through])
+        self.record_programmes(rows[Programme], rows[Programme.communes.through],
+                               rows[Enrolment])
         for row in rows[OrganisationLabel]:
             self.add(OrganisationLabel, row, self.moment(
                 self.value(OrganisationLabel, row, "valid_from")))
@@ -344,6 +351,25 @@ class HistoryBuilder:
                 self.sink.add(HISTORICAL_BENEFICIARIES, (
                     self.take_id(HISTORICAL_BENEFICIARIES), pk, intervention, organisation,
                     history))
+
+    def record_programmes(self, rows: list[tuple], communes: list[tuple],
+                          enrolments: list[tuple]) -> None:
+        """Programmes recorded up to a month before they start, with their communes;
+        enrolments on their day."""
+        covered: dict[int, list[tuple]] = {}
+        for row in communes:
+            covered.setdefault(row[1], []).append(row)
+        col = {n: i for i, n in enumerate(self.columns[Programme])}
+        for row in rows:
+            day = row[col["start_date"]] - timedelta(days=self.rng.randint(0, 30))
+            history = self.add(Programme, row, self.moment(min(day, LAST_DAY)))
+            for pk, programme, commune in covered.get(row[col["id"]], []):
+                self.sink.add(HISTORICAL_PROGRAMME_COMMUNES, (
+                    self.take_id(HISTORICAL_PROGRAMME_COMMUNES), pk, programme, commune,
+                    history))
+        position = self.columns[Enrolment].index("start_date")
+        for row in enrolments:
+            self.add(Enrolment, row, self.moment(min(row[position], LAST_DAY)))
 
     # Records ---------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from operations.generator.dataset import generate_dataset
 from operations.generator.demo import create_demo_accounts, default_demo_communes
 from operations.generator.selection import select_communes
 from sectors.taxonomy import AGRO_ZONES, load_taxonomy
+from support.models import Enrolment, Programme
 
 from ..factories import CommuneFactory, DepartmentFactory, RegionFactory, UserFactory
 
@@ -68,6 +69,11 @@ def snapshot():
             "intervention_id", "organisation__name")),
         "bureau": list(BureauMember.objects.order_by("id").values_list(
             "person_name", "office", "organisation__name", "mandate_start")),
+        "programmes": list(Programme.objects.order_by("id").values_list(
+            "name", "owner_type", "ministry__acronym", "partner", "kind", "start_date",
+            "end_date", "budget")),
+        "enrolments": list(Enrolment.objects.order_by("id").values_list(
+            "programme__name", "organisation__name", "start_date", "end_date", "outcome")),
         "territories": list(TerritoryMembership.objects.order_by("id").values_list(
             "territory__code", "territory__name", "territory__status", "commune__pcode",
             "start", "confirmed_at")),
@@ -227,6 +233,28 @@ def test_it_records_interventions_by_the_supervising_ministry(territory):
         assert {o.commune_id for o in intervention.beneficiaries.all()} <= {
             intervention.commune_id}
     assert Intervention.beneficiaries.through.objects.exists()
+
+
+def test_it_generates_support_programmes_covering_their_enrolled_organisations(territory):
+    generate_dataset(scale="demo", seed=3)
+    programmes = Programme.objects.all()
+    owners = set(programmes.values_list("owner_type", flat=True))
+    assert owners == {"ministry", "partner", "commune"}
+    assert programmes.filter(partner="REMCESS", kind="technical").exists()
+    assert programmes.filter(ministry__acronym="MINADER", kind="training").exists()
+    assert programmes.filter(owner_type="commune", kind="convention").exists()
+    enrolments = Enrolment.objects.select_related("organisation")
+    assert enrolments.exists()
+    covered = set(Programme.communes.through.objects.values_list("programme_id", "commune_id"))
+    for enrolment in enrolments:
+        assert (enrolment.programme_id, enrolment.organisation.commune_id) in covered
+        assert enrolment.organisation.status != "dissolved"
+        assert enrolment.end_date is None or enrolment.end_date >= enrolment.start_date
+    for programme in programmes.filter(owner_type="commune"):
+        assert list(programme.communes.all()) == [programme.owner_commune]
+    first = Programme.history.order_by("history_id").first()
+    assert first.history_type == "+" and first.communes.exists()
+    assert Enrolment.history.count() == enrolments.count()
 
 
 def test_it_does_nothing_the_second_time(territory):

@@ -15,10 +15,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOORS = {"core": 0, "accounts": 1, "communes": 1, "sectors": 1, "cooperatives": 2,
-          "diagnostics": 3, "reports": 4, "operations": 4, "privacy": 4, "offline": 4,
-          "reless_platform": 5}
+          "diagnostics": 3, "support": 3, "reports": 4, "operations": 4, "privacy": 4,
+          "offline": 4, "reless_platform": 5}
+# support reads diagnostics' year filter and amount bound (never the reverse).
 SAME_FLOOR_ALLOWED = {("operations", "reports"), ("privacy", "reports"), ("operations", "privacy"),
-                     ("privacy", "offline")}
+                     ("privacy", "offline"), ("support", "diagnostics")}
 
 
 def module_name(path: Path) -> str:

@@ -81,16 +81,18 @@ ROLE_MENUS = {
               "Reports of the commune", "Work offline", "Notifications", "Password", "Log out"],
     "analyst": ["Convergence (national)", "Cooperation (national)", "Project territories",
                 "Map", "Our interventions",
-                "Record an intervention", "API and tokens", "Notifications", "Password", "Log out"],
+                "Record an intervention", "Support programmes", "API and tokens", "Notifications",
+                "Password", "Log out"],
     "admin_user": ["Organisations", "National quality", "Possible duplicates", "Imports",
                    "Integrity checks", "Report runs", "Convergence (national)",
                    "Cooperation (national)", "Project territories", "Years to sign off",
-                   "Personal data", "Administration",
+                   "Support programmes", "Personal data", "Administration",
                    "Notifications", "Password", "Log out"],
     "region_reviewer": ["Years to sign off", "Map", "Notifications", "Password", "Log out"],
 }
 AGENT_TABS = ["Dashboard", "Registry", "RELESS", "Links", "Change requests", "Diagnostics",
-              "Interventions", "Reports", "Sign-off", "Import", "Quality"]
+              "Interventions", "Support programmes", "Reports", "Sign-off", "Import",
+              "Quality"]
 
 
 @pytest.mark.parametrize("who", list(ROLE_MENUS))

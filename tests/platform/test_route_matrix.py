@@ -83,11 +83,13 @@ from ..factories import (
     CommuneFactory,
     DepartmentFactory,
     DiagnosticFactory,
+    EnrolmentFactory,
     EntryFactory,
     FiliereFactory,
     InterventionFactory,
     MinistryFactory,
     OrganisationFactory,
+    ProgrammeFactory,
     RegionFactory,
     SectorFactory,
     make_admin,
@@ -152,6 +154,11 @@ DRAFT_WRITE_API = rule(200, A_WRITERS, analyst=403)
 DRAFT_CREATE_API = rule(201, A_WRITERS, analyst=403)
 # Interventions: commune A's agent and the analyst of the intervention's ministry may change.
 INTERVENTION_WRITERS = {"agent_a", "analyst", ADMIN}
+# Support programmes (docs/support.md): MINADER's programme covering commune A is changed by
+# MINADER's analyst and the admin; an enrolment of org_a by them and commune A's agent.
+PROGRAMME_WRITERS = {"analyst", ADMIN}
+ENROLMENT_WRITERS = {"agent_a", "analyst", ADMIN}
+RECORDERS = {"agent_a", "agent_b", "analyst", ADMIN}  # may record programmes at all
 
 
 @dataclass
@@ -193,6 +200,27 @@ def _proposal(w) -> dict:
     return {"contact_name": "Awa", "contact_phone": "+237 600 000 000", "legal_form": "scoops",
             "status": "active", "filieres": ["manioc"], "members_total": 12,
             "members_women": 4, "members_youth": 3}
+
+
+def _partner_programme_form(w) -> dict:
+    return {"name": "Accompagnement REMCESS", "kind": "technical", "owner_type": "partner",
+            "partner": "REMCESS", "start_date": "2025-01-01", "budget": 0, "communes": A}
+
+
+def _partner_programme_api(w) -> dict:
+    return {"name": "Accompagnement REMCESS", "kind": "technical", "owner_type": "partner",
+            "partner": "REMCESS", "start_date": "2025-01-01", "communes": [A]}
+
+
+def _ministry_programme_form(w) -> dict:
+    return {"name": "Formation MINADER", "kind": "training", "owner_type": "ministry",
+            "ministry": w.minader.pk, "start_date": "2025-01-01", "budget": 10,
+            "communes": A}
+
+
+def _ministry_programme_api(w) -> dict:
+    return {"name": "Formation MINADER", "kind": "training", "owner_type": "ministry",
+            "ministry": "MINADER", "start_date": "2025-01-01", "communes": [A]}
 
 
 def _intervention_form(w) -> dict:
@@ -345,6 +373,32 @@ MATRIX: dict[str, Route] = {
         delete=SIGNED_IN_405, writes=True),
     "api-intervention-history": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
                                       kwargs=_pk("intervention")),
+    # API: support programmes (MINADER's covering commune A) and enrolments (org_a's). A
+    # partner's programme covering commune A may be recorded by its agent and the admin;
+    # other recorders get 403 (the body names public codes), the other roles 403 before.
+    "api-programme-list": Route(get=SIGNED_IN, payload=_partner_programme_api,
+                                post=rule(201, {"agent_a", ADMIN}, other=403), writes=True),
+    "api-programme-detail": Route(
+        get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pk("programme"),
+        put=rule(200, PROGRAMME_WRITERS, agent_a=403, rep_a=403, dept_rev=403,
+                 region_rev=403),
+        put_payload=_ministry_programme_api,
+        patch=rule(200, PROGRAMME_WRITERS, agent_a=403, rep_a=403, dept_rev=403,
+                   region_rev=403),
+        patch_payload=lambda w: {"budget": 1}, delete=SIGNED_IN_405, writes=True),
+    # The body names a programme by id: outside the caller's scope it is a 404 (agent_b).
+    "api-enrolment-list": Route(
+        get=SIGNED_IN, post=rule(201, ENROLMENT_WRITERS, other=403, agent_b=404),
+        payload=lambda w: {"programme": w.programme.pk, "organisation": w.org_a2.pk,
+                           "start_date": "2025-03-01"}, writes=True),
+    "api-enrolment-detail": Route(
+        get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pk("enrolment"),
+        put=rule(200, ENROLMENT_WRITERS, rep_a=403, dept_rev=403, region_rev=403),
+        put_payload=lambda w: {"start_date": "2025-01-01", "outcome": "completed"},
+        patch=rule(200, ENROLMENT_WRITERS, rep_a=403, dept_rev=403, region_rev=403),
+        patch_payload=lambda w: {"outcome": "dropped"},
+        delete=rule(204, ENROLMENT_WRITERS, rep_a=403, dept_rev=403, region_rev=403),
+        writes=True),
     # API: reports of commune A
     "api-report-convergence": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
                                     query=lambda w: f"commune={A}"),
@@ -434,6 +488,25 @@ MATRIX: dict[str, Route] = {
     "intervention_edit": Route(get=rule(200, INTERVENTION_WRITERS), kwargs=_pk("intervention"),
                                post=rule(302, INTERVENTION_WRITERS), payload=_intervention_form,
                                writes=True),
+    # Support programmes (HTML): the list shows what each reader may read (nobody: none).
+    "programme_list": Route(get=SIGNED_IN, post=SIGNED_IN),
+    "programme_create": Route(get=rule(200, RECORDERS), payload=_partner_programme_form,
+                              post=rule(302, {"agent_a", ADMIN}, agent_b=403, analyst=403),
+                              writes=True),
+    "programme_detail": Route(get=COMMUNE_A_READ, post=COMMUNE_A_READ,
+                              kwargs=_pk("programme")),
+    "programme_edit": Route(get=rule(200, PROGRAMME_WRITERS), kwargs=_pk("programme"),
+                            post=rule(302, PROGRAMME_WRITERS), payload=_ministry_programme_form,
+                            writes=True),
+    "enrolment_create": Route(get=rule(200, ENROLMENT_WRITERS), kwargs=_pk("programme"),
+                              post=rule(302, ENROLMENT_WRITERS), writes=True,
+                              payload=lambda w: {"organisation": w.org_a2.pk,
+                                                 "start_date": "2025-03-01",
+                                                 "outcome": "ongoing"}),
+    "enrolment_edit": Route(get=rule(200, ENROLMENT_WRITERS), kwargs=_pk("enrolment"),
+                            post=rule(302, ENROLMENT_WRITERS), writes=True,
+                            payload=lambda w: {"start_date": "2025-01-01",
+                                               "outcome": "completed"}),
     # Registry (HTML)
     "home": Route(get=PUBLIC, post=METHOD_405),
     # The installable web app (issue 18): public, like any static file.
@@ -743,6 +816,9 @@ def build_world() -> SimpleNamespace:
     w.intervention = InterventionFactory(ministry=w.minader, commune=w.commune_a,
                                          programme="PIDMA", filiere=w.cassava,
                                          sector=w.agriculture, beneficiaries=[w.org_a])
+    w.programme = ProgrammeFactory(ministry=w.minader, name="Formation MINADER",
+                                   communes=[w.commune_a])
+    w.enrolment = EnrolmentFactory(programme=w.programme, organisation=w.org_a)
     on = datetime.date(2025, 6, 30)
     finished = timezone.now()
 

@@ -195,9 +195,11 @@ def test_it_rebuilds_every_convergence_figure_of_a_commune_for_a_past_year(world
     assert report["ministries"] == {
         "MINADER": {"organisations": 4, "members": 45, "women": 17, "youth": 15,  # P R T M
                     "needs": 1, "priority_needs": 1, "interventions": 1, "beneficiaries": 1,
+                        "programmes": 0, "enrolled": 0,
                     "state": "converging"},
         "MINEPIA": {"organisations": 1, "members": 20, "women": 10, "youth": 5,  # Q, poultry
                     "needs": 1, "priority_needs": 1, "interventions": 0, "beneficiaries": 0,
+                        "programmes": 0, "enrolled": 0,
                     "state": "unsupported"},
     }
     assert report["score"] == {"num": 1, "den": 2}

@@ -18,12 +18,14 @@ from reports.territory_reports import (
 
 from ..factories import (
     DiagnosticFactory,
+    EnrolmentFactory,
     EntryFactory,
     FiliereFactory,
     InterventionFactory,
     LinkFactory,
     MinistryFactory,
     OrganisationFactory,
+    ProgrammeFactory,
     SectorFactory,
 )
 
@@ -148,16 +150,32 @@ def test_it_sums_the_members_convergence(territory, needs, commune_a, commune_c)
         commune_c.pcode: {"id": needs["in_c"].pk, "year": 2024}}
     assert report["ministries"]["MINADER"] == {
         "organisations": 3, "members": 60, "women": 12, "youth": 9, "needs": 2,
-        "priority_needs": 2, "interventions": 2, "beneficiaries": 3, "state": "converging"}
+        "priority_needs": 2, "interventions": 2, "beneficiaries": 3, "programmes": 0,
+        "enrolled": 0, "state": "converging"}
     assert report["ministries"]["MINEPIA"] == {
         "organisations": 2, "members": 35, "women": 8, "youth": 6, "needs": 2,
-        "priority_needs": 1, "interventions": 0, "beneficiaries": 0, "state": "unsupported"}
+        "priority_needs": 1, "interventions": 0, "beneficiaries": 0, "programmes": 0,
+        "enrolled": 0, "state": "unsupported"}
     assert report["ministries"]["MINSANTE"]["state"] == "unmet"
     assert report["states"] == {"converging": 1, "unmet": 1, "unsupported": 1,
                                 "unplanned": 0, "absent": 0}
     assert report["score"] == {"num": 1, "den": 3}
     assert [(u["entry"], u["commune"], u["sector"]) for u in report["unmet_needs"]] == [
         (needs["unmet"].pk, commune_c.pcode, "sante")]
+
+
+def test_it_counts_a_programme_covering_two_members_once(territory, cast, commune_a,
+                                                       commune_b, commune_c, minader):
+    both = ProgrammeFactory(ministry=minader, communes=[commune_a, commune_c])
+    EnrolmentFactory(programme=both, organisation=cast["a1"])
+    EnrolmentFactory(programme=both, organisation=cast["c1"])
+    ProgrammeFactory(ministry=minader, communes=[commune_b])  # B left the territory
+    ProgrammeFactory(ministry=minader, communes=[commune_a],
+                     start_date=datetime.date(2024, 1, 1),
+                     end_date=datetime.date(2024, 12, 31))  # ended before the year
+    report = territory_convergence(territory, year=2025, on=ON, registry=RegistryNow(ON))
+    assert report["ministries"]["MINADER"]["programmes"] == 1
+    assert report["ministries"]["MINADER"]["enrolled"] == 2
 
 
 def test_a_run_of_the_territory_computes_its_report(territory, cast, settings):
