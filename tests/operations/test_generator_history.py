@@ -89,10 +89,11 @@ def test_it_creates_each_row_once_then_changes_it(territory):
         first = {}
         for record in history.objects.order_by("history_date", "history_id"):
             first.setdefault(record.id, record.history_type)
-        assert set(first.values()) == {"+"}, model
+        # (the tiny dataset draws no label: nothing to create there)
+        assert set(first.values()) == ({"+"} if model.objects.exists() else set()), model
         assert history.objects.filter(history_type="+").count() == model.objects.count()
-        assert set(history.objects.values_list("history_change_reason", "history_user")) == {
-            ("generated", None)}
+        assert set(history.objects.values_list("history_change_reason", "history_user")) == (
+            {("generated", None)} if model.objects.exists() else set())
     kinds = Counter(HistoricalOrganisation.objects.values_list("history_type", flat=True))
     assert kinds == {"+": 62, "~": 110}
     links = Counter(HistoricalCooperationLink.objects.values_list("history_type", flat=True))
