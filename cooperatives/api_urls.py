@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api import AggregatesView, CommuneAggregatesView, OrganisationViewSet
 from .api_history import ChangeRequestHistoryView, LinkHistoryView
+from .api_verification import VerificationListView
 
 router = SimpleRouter()
 router.register("organisations", OrganisationViewSet, basename="api-organisation")
@@ -14,5 +15,7 @@ urlpatterns = [
     path("links/<str:pk>/history/", LinkHistoryView.as_view(), name="api-link-history"),
     path("change-requests/<str:pk>/history/", ChangeRequestHistoryView.as_view(),
          name="api-change-request-history"),
+    path("organisations/<str:pk>/verifications/", VerificationListView.as_view(),
+         name="api-organisation-verifications"),
     *router.urls,
 ]

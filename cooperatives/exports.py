@@ -30,7 +30,13 @@ from . import export_rows
 from .access import ExportLog
 from .consent import CONTACT_FIELDS
 from .filters import OrganisationFilterSet
-from .models import ContactConsentState, LegalForm, Organisation, OrganisationStatus
+from .models import (
+    ContactConsentState,
+    LegalForm,
+    Organisation,
+    OrganisationStatus,
+    VerificationOutcome,
+)
 from .permissions import (
     Scope,
     organisations_listed_for,
@@ -43,6 +49,8 @@ ORGANISATION_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", 
                        "members_youth", "employees", "share_capital", "reless_member_since",
                        "latitude", "longitude", "created_at", "updated_at")
 FORMATS = ("csv", "xlsx")
+# The latest verification visit (cooperatives.verification): its day and outcome's label.
+VERIFICATION_FIELDS = ("last_verified_on", "last_verification_outcome")
 
 
 @dataclass
@@ -127,7 +135,8 @@ def organisation_table(user, params, path: str = "") -> Table:
                *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[4:8]),
                _("Commune (P-code)"), _("Commune"), _("Department (P-code)"),
                _("Region (P-code)"), _("Primary filière"), _("Filières"),
-               *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[8:])]
+               *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[8:]),
+               *(str(meta.get_field(f).verbose_name) for f in VERIFICATION_FIELDS)]
     if personal:
         columns += [str(meta.get_field(f).verbose_name) for f in CONTACT_FIELDS]
         columns.append(str(meta.get_field("contact_consent").verbose_name))
@@ -139,8 +148,8 @@ def organisation_table(user, params, path: str = "") -> Table:
         counter=filterset.qs.count)
 
 
-ROW_FIELDS = (*ORGANISATION_FIELDS, "commune_id", "primary_filiere__code", *CONTACT_FIELDS,
-              "contact_consent")
+ROW_FIELDS = (*ORGANISATION_FIELDS, *VERIFICATION_FIELDS, "commune_id", "primary_filiere__code",
+              *CONTACT_FIELDS, "contact_consent")
 
 
 def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Iterator[list]:
@@ -152,6 +161,7 @@ def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Ite
     legal_forms = {k: str(v) for k, v in LegalForm.choices}
     statuses = {k: str(v) for k, v in OrganisationStatus.choices}
     consents = {k: str(v) for k, v in ContactConsentState.choices}
+    outcomes = {k: str(v) for k, v in VerificationOutcome.choices}
     given = str(ContactConsentState.GIVEN.value)
     head, middle = itemgetter("id", "name", "acronym"), itemgetter(*ORGANISATION_FIELDS[4:8])
     tail, contacts = itemgetter(*ORGANISATION_FIELDS[8:]), itemgetter(*CONTACT_FIELDS)
@@ -161,7 +171,8 @@ def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Ite
         legal_form, status = o["legal_form"], o["status"]
         row = [*head(o), legal_forms.get(legal_form, legal_form), statuses.get(status, status),
                *middle(o), *places[o["commune_id"]], o["primary_filiere__code"],
-               " ".join([code for code, _name in filieres]), *tail(o)]
+               " ".join([code for code, _name in filieres]), *tail(o),
+               o["last_verified_on"], outcomes.get(o["last_verification_outcome"], "")]
         if log:
             consent = o["contact_consent"]
             if scope.is_admin or _sees_in_full(scope, o["commune_id"], o["id"]):
@@ -191,12 +202,15 @@ def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
     yield ["id", _("Commune (P-code)"), *(str(meta.get_field(f).verbose_name)
                                           for f in LIST_FIELDS),
            _("Primary filière"), _("Filières"),
-           str(meta.get_field("contact_consent").verbose_name)]
+           str(meta.get_field("contact_consent").verbose_name),
+           *(str(meta.get_field(f).verbose_name) for f in VERIFICATION_FIELDS)]
     pcodes = {pk: c["pcode"] for pk, c in export_rows.territory().items()}
     legal_forms = {k: str(v) for k, v in LegalForm.choices}
     statuses = {k: str(v) for k, v in OrganisationStatus.choices}
     consents = {k: str(v) for k, v in ContactConsentState.choices}
-    fields = (*LIST_FIELDS, "commune_id", "primary_filiere__code", "contact_consent")
+    outcomes = {k: str(v) for k, v in VerificationOutcome.choices}
+    fields = (*LIST_FIELDS, "commune_id", "primary_filiere__code", "contact_consent",
+              *VERIFICATION_FIELDS)
     for o, filieres in export_rows.with_filieres(organisations, fields):
         values = [o[f] for f in LIST_FIELDS]
         values[2] = legal_forms.get(values[2], values[2])
@@ -205,7 +219,8 @@ def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
             values[14:17] = ["", "", ""]
         yield [o["id"], pcodes[o["commune_id"]], *("" if v is None else v for v in values),
                o["primary_filiere__code"], " ".join(code for code, _name in filieres),
-               consents.get(o["contact_consent"], o["contact_consent"])]
+               consents.get(o["contact_consent"], o["contact_consent"]),
+               o["last_verified_on"] or "", outcomes.get(o["last_verification_outcome"], "")]
         log.add_values(o)
     log.close()
 

@@ -49,6 +49,13 @@ class OrganisationFilterSet(django_filters.FilterSet):
                         _("Unknown ministry acronym: %(value)s."), method="filter_ministry")
     legal_form = django_filters.ChoiceFilter(choices=LegalForm.choices, label=_("Legal form"))
     status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
+    verified = django_filters.ChoiceFilter(
+        choices=[("true", _("Verified by a visit in the last 24 months")),
+                 ("false", _("Not verified for 24 months"))],
+        method="filter_verified",
+        label=_("true: organisations whose latest verification visit, in the last "
+                "VERIFICATION_MONTHS (24) months, found them; false: the others (never "
+                "visited, visited earlier, or not found)"))
     q = django_filters.CharFilter(
         method="filter_text", max_length=100,
         label=_("Text in the name, acronym, locality or RSC number (accents and case aside)"))
@@ -66,6 +73,9 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     def filter_ministry(self, queryset: QuerySet, name: str, value: Ministry) -> QuerySet:
         return queryset.matching_ministry(value)
+
+    def filter_verified(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.verified() if value == "true" else queryset.unverified()
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Organisations whose name, acronym, locality or RSC number holds the text, accents

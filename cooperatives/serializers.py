@@ -22,7 +22,8 @@ PUBLIC_FIELDS = (
     "commune", "commune_name", "department", "region", "locality", "primary_filiere",
     "filieres", "ministries", "members_total", "members_women", "members_youth", "employees",
     "share_capital", "reless_member_since", "parent_union", "converted_from_gic",
-    "latitude", "longitude", "created_at", "updated_at",
+    "latitude", "longitude", "last_verified_on", "last_verification_outcome", "verified",
+    "created_at", "updated_at",
 )
 
 
@@ -48,11 +49,19 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = PUBLIC_FIELDS
-        read_only_fields = ("id", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at", "last_verified_on",
+                            "last_verification_outcome")
         validators = []  # model rules (RSC number unique, member counts) run in the services
         # Null (or absent on creation) means not known: stored as 0, except the members of a
         # SCOOPS or COOP-CA, which must be given (the model's rule).
         extra_kwargs = {name: {"allow_null": True} for name in COUNT_FIELDS}
+
+    verified = serializers.SerializerMethodField(help_text=_(
+        "Whether the latest verification visit, in the last 24 months "
+        "(VERIFICATION_MONTHS), found the organisation (active, dormant or moved)."))
+
+    def get_verified(self, obj: Organisation) -> bool:
+        return obj.is_verified()
 
     def get_ministries(self, obj: Organisation) -> list[str]:
         return sorted({f.sector.ministry.acronym for f in obj.filieres.all()})

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views, views_consent, views_links, views_registry, views_reless, views_requests
+from . import (
+    views,
+    views_consent,
+    views_links,
+    views_registry,
+    views_reless,
+    views_requests,
+    views_verification,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,6 +41,8 @@ urlpatterns = [
          name="organisation_consent"),
     path("organisations/<int:pk>/consent/withdraw/", views_consent.organisation_consent_withdraw,
          name="organisation_consent_withdraw"),
+    path("organisations/<int:pk>/verify/", views_verification.organisation_verify,
+         name="organisation_verify"),
     path("organisations/<int:pk>/archive/", views_registry.organisation_archive,
          name="organisation_archive"),
     path("organisations/<int:pk>/events/new/", views_registry.registry_event_create,

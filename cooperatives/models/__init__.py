@@ -21,8 +21,12 @@ from .organisations import (
     OrganisationFiliere,
     OrganisationStatus,
     RegistryEvent,
+    VerificationOutcome,
+    verification_cutoff,
+    verified_condition,
 )
 from .summaries import AggregateDirty, AggregateSummary
+from .verification import VerificationVisit
 from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignment
 
 __all__ = [
@@ -32,5 +36,6 @@ __all__ = [
     "DuplicateFlag", "ExportJob", "ImportJob", "LegalForm", "LinkKind", "LinkStatus",
     "Organisation",
     "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",
-    "RoleAssignment", "link_counted_on",
+    "RoleAssignment", "VerificationOutcome", "VerificationVisit", "link_counted_on",
+    "verification_cutoff", "verified_condition",
 ]

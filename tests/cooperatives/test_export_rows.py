@@ -37,7 +37,8 @@ def old_organisation_rows(organisations, scope, log):
                o.rsc_number, o.rsc_date, o.ues_number, o.locality, commune.pcode, commune.name,
                commune.department.pcode, commune.department.region.pcode,
                o.primary_filiere.code, " ".join(f.code for f in o.filieres.all()),
-               *(getattr(o, f) for f in exports.ORGANISATION_FIELDS[8:])]
+               *(getattr(o, f) for f in exports.ORGANISATION_FIELDS[8:]),
+               o.last_verified_on, o.get_last_verification_outcome_display()]
         if log:
             full = exports._sees_in_full(scope, o.commune_id, o.pk)
             shown = full and contact_shown(o)
@@ -60,7 +61,8 @@ def old_list_rows(organisations, log):
             values[contacts] = [""] * len(CONTACT_FIELDS)
         yield [o.pk, o.commune.pcode, *("" if v is None else v for v in values),
                o.primary_filiere.code, " ".join(sorted(f.code for f in o.filieres.all())),
-               o.get_contact_consent_display()]
+               o.get_contact_consent_display(), o.last_verified_on or "",
+               o.get_last_verification_outcome_display()]
         log.add(o)
     log.close()
 
@@ -102,6 +104,8 @@ def crafted(org_a, org_b, commune_a, commune_b, commune_c, cassava, maize, poult
     org_a.acronym, org_a.rsc_date = "=CMA", datetime.date(2021, 3, 4)
     org_a.share_capital, org_a.latitude = Decimal("150000.50"), Decimal("4.0511")
     org_a.save()
+    Organisation.objects.filter(pk=org_a.pk).update(
+        last_verified_on=datetime.date(2025, 6, 7), last_verification_outcome="moved")
     OrganisationFactory(name="Sans consentement", commune=commune_a, primary_filiere=maize,
                         contact_name="Caché Missing", contact_phone="690 000 001",
                         contact_consent="missing", filieres=[poultry])
