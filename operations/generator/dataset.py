@@ -34,6 +34,7 @@ from cooperatives.models import (
     OrganisationFiliere,
     RegistryEvent,
     Reless,
+    VerificationVisit,
 )
 from core.bulk import BulkWriter
 from diagnostics.models import (
@@ -61,13 +62,16 @@ ORGANISATION_COLUMNS = [
     "locality", "primary_filiere_id", "status", "members_total", "members_women",
     "members_youth", "employees", "share_capital", "reless_member_since", "parent_union_id",
     "converted_from_gic_id", "contact_name", "contact_phone", "contact_email",
-    "contact_consent", "description", "latitude", "longitude", "created_at", "updated_at"]
+    "contact_consent", "description", "latitude", "longitude", "created_at", "updated_at",
+    "last_verified_on", "last_verification_outcome"]
 COLUMNS = [
     (Organisation, ORGANISATION_COLUMNS),
     (OrganisationFiliere, ["id", "organisation_id", "filiere_id"]),
     (ContactConsent, ["id", "organisation_id", "purpose", "method", "given_on",
                       "document_reference", "note", "recorded_by_id", "recorded_at"]),
     (RegistryEvent, ["id", "organisation_id", "kind", "date", "reference", "note"]),
+    (VerificationVisit, ["id", "organisation_id", "visited_on", "outcome", "new_locality",
+                         "latitude", "longitude", "note", "visited_by_id", "recorded_at"]),
     (CooperationLink, ["id", "source_id", "target_id", "kind", "status", "source_confirmed",
                        "target_confirmed", "start_date", "end_date", "note", "created_at"]),
     (Reless, ["id", "commune_id", "name", "founded_on", "status"]),
