@@ -347,7 +347,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"OrganisationStatusEnum": "cooperatives.models.OrganisationStatus",
                             # History entries kept their name when the sign-off's steps came.
                             "ActionEnum": ["created", "changed", "deleted"],
-                            "SignoffActionEnum": "reports.models.SignoffStep.Action"},
+                            "SignoffActionEnum": "reports.models.SignoffStep.Action",
+                            "VerificationOutcomeEnum":
+                                "cooperatives.models.VerificationOutcome"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Deep links put a link inside each operation's toggle button (nested controls, which
