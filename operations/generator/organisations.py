@@ -45,7 +45,7 @@ MEMBERS = {LegalForm.GIC: (5, 1.98), LegalForm.SCOOPS: (5, 2.39), LegalForm.COOP
 # recent: about 60% of active organisations are verified in the 24 months before the end of
 # 2026, the dormant ones less, and some were not found or had moved.
 VISITS_FROM = date(2022, 1, 1)
-VISITED = {OrganisationStatus.ACTIVE: 0.88, OrganisationStatus.DORMANT: 0.6,
+VISITED = {OrganisationStatus.ACTIVE: 0.92, OrganisationStatus.DORMANT: 0.6,
            OrganisationStatus.IN_CREATION: 0.3, OrganisationStatus.DISSOLVED: 0.25}
 Outcome = VerificationOutcome
 LAST_OUTCOMES = {
