@@ -34,6 +34,7 @@ def organisation_verify(request, pk):
             return redirect("organisation_detail", pk=organisation.pk)
     return render(request, "cooperatives/verification_form.html", {
         "organisation": organisation, "form": form,
+        "title": _("Verification visit of %(name)s") % {"name": organisation.name},
         "visits": organisation.verifications.select_related("visited_by")[:RECENT_VISITS],
         "flag": verification_flag(organisation),
     })
