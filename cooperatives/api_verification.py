@@ -37,13 +37,14 @@ class VerificationSerializer(serializers.ModelSerializer):
     visited_by = serializers.CharField(source="visited_by.username", read_only=True,
                                        allow_null=True,
                                        help_text=_("The user name of who recorded it."))
+    # Null for readers who see no personal data (an empty note for the others).
+    note = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
     class Meta:
         model = VerificationVisit
         fields = PUBLIC + PERSONAL
         read_only_fields = ("id", "recorded_at")
         extra_kwargs = {"new_locality": {"required": False},
-                        "note": {"required": False, "allow_blank": True},
                         "latitude": {"required": False}, "longitude": {"required": False}}
 
 
@@ -103,7 +104,7 @@ class VerificationListView(ApiViewMixin, generics.ListCreateAPIView):
             user=request.user, organisation=organisation, visited_on=data["visited_on"],
             outcome=data["outcome"], new_locality=data.get("new_locality", ""),
             latitude=data.get("latitude"), longitude=data.get("longitude"),
-            note=data.get("note", ""))
+            note=data.get("note") or "")
         self.organisation = organisation
         return Response(self._represent([visit])[0], status=status.HTTP_201_CREATED)
 

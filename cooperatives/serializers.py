@@ -8,7 +8,13 @@ from communes.models import Commune
 from sectors.models import Filiere
 
 from .consent import CONTACT_FIELDS, contact_shown
-from .models import COUNT_FIELDS, ContactConsent, ContactConsentState, Organisation
+from .models import (
+    COUNT_FIELDS,
+    ContactConsent,
+    ContactConsentState,
+    Organisation,
+    VerificationOutcome,
+)
 from .permissions import can_write_commune
 from .selectors import GROUPINGS, LEVELS
 
@@ -56,6 +62,9 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
         # SCOOPS or COOP-CA, which must be given (the model's rule).
         extra_kwargs = {name: {"allow_null": True} for name in COUNT_FIELDS}
 
+    last_verification_outcome = serializers.ChoiceField(
+        choices=[("", "")] + VerificationOutcome.choices, read_only=True,
+        help_text=_("What the latest verification visit found; empty when never visited."))
     verified = serializers.SerializerMethodField(help_text=_(
         "Whether the latest verification visit, in the last 24 months "
         "(VERIFICATION_MONTHS), found the organisation (active, dormant or moved)."))
