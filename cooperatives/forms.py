@@ -223,7 +223,8 @@ class VerificationForm(forms.ModelForm):
 
     class Meta:
         model = VerificationVisit
-        fields = ["visited_on", "outcome", "new_locality", "latitude", "longitude", "note"]
+        # The point last: the "Use my position" button follows it.
+        fields = ["visited_on", "outcome", "new_locality", "note", "latitude", "longitude"]
         widgets = {"visited_on": DateInput(), "outcome": forms.RadioSelect,
                    "note": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"new_locality": _("Only when the organisation has moved: where it is "
@@ -233,6 +234,7 @@ class VerificationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visited_on"].initial = timezone.localdate
+        self.fields["outcome"].choices = VerificationVisit.Outcome.choices  # no empty radio
         _point_and_phone_hints(self)
         self.fields["latitude"].help_text = _("Optional: where the visit took place, in "
                                               "decimal degrees, for example 3.8667.")

@@ -134,6 +134,7 @@ def test_it_renders_the_dashboard_include(crafted, commune_a):
         html = render_to_string("quality/_scorecard.html", scorecard_context(commune_a))
     assert "60,7 / 100" in html and "13/21" in html and "21,7 / 35" in html
     assert "(1/5)" in html and "2,0 / 10" in html
+    assert '/communes/CM901001001/organisations/?verified=false">Les non vérifiées' in html
 
 
 # The national table -----------------------------------------------------------------------------

@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from cooperatives import api, exports
 from cooperatives.access import ExportLog
-from cooperatives.models import Organisation, VerificationVisit, verification_cutoff
+from cooperatives.duplicate_decisions import duplicate_merge
+from cooperatives.models import (
+    DuplicateFlag,
+    Organisation,
+    VerificationVisit,
+    verification_cutoff,
+)
 from cooperatives.permissions import organisations_listed_for
 from cooperatives.verification import verification_flag, verification_record
 
@@ -134,6 +140,22 @@ def test_it_says_why_an_organisation_is_flagged(visited, org_a):
     assert verification_flag(visited["on_cutoff"]) == ""
     assert "Pas vérifiée depuis le" in verification_flag(visited["day_before"])
     assert "Introuvable lors de la dernière visite" in verification_flag(visited["not_found"])
+
+
+def test_a_merge_keeps_the_latest_visit_of_both(agent_a, org_a, commune_a, cassava):
+    twin = OrganisationFactory(name="COOP MANIOC ALPHA", commune=commune_a,
+                               primary_filiere=cassava)
+    record(agent_a, org_a, visited_on=days_ago(900), outcome="active")
+    record(agent_a, twin, visited_on=days_ago(20), outcome="dormant")
+    flag = DuplicateFlag.objects.create(org_a=org_a, org_b=twin, reasons=["name"])
+    kept = duplicate_merge(user=agent_a, flag=flag, keep=org_a)
+    assert kept.verifications.count() == 2
+    org_a.refresh_from_db()
+    twin.refresh_from_db()
+    assert (org_a.last_verified_on, org_a.last_verification_outcome) == (days_ago(20),
+                                                                         "dormant")
+    assert (twin.status, twin.last_verified_on, twin.last_verification_outcome) == (
+        "dissolved", None, "")
 
 
 # Pages --------------------------------------------------------------------------------------
