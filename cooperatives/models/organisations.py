@@ -63,6 +63,10 @@ EXISTENCE_OUTCOMES = (VerificationOutcome.ACTIVE, VerificationOutcome.DORMANT,
                       VerificationOutcome.MOVED)
 
 
+# Kept by cooperatives.verification alone (see `Organisation.save`).
+VERIFICATION_FIELDS = ("last_verified_on", "last_verification_outcome")
+
+
 def verification_cutoff(today: datetime.date | None = None) -> datetime.date:
     """The first day a visit still counts as recent: `settings.VERIFICATION_MONTHS` months
     before `today` (default: the local date), the same day of the month (the month's last
@@ -239,6 +243,18 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """An edit never writes the latest verification: only cooperatives.verification does
+        (an edit loaded before a visit was recorded would put back the older one)."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get(
+                "force_insert"):
+            deferred = self.get_deferred_fields()  # as Django saves a partly loaded row
+            kwargs["update_fields"] = [f.attname for f in self._meta.concrete_fields
+                                       if not f.primary_key and not f.generated
+                                       and f.name not in VERIFICATION_FIELDS
+                                       and f.attname not in deferred]
+        super().save(*args, **kwargs)
 
     @property
     def shows_contact(self) -> bool:

@@ -82,6 +82,16 @@ def test_it_leaves_the_history_and_the_update_time_alone(agent_a, org_a):
     assert org_a.history.count() == records and org_a.updated_at == updated
 
 
+def test_an_edit_loaded_before_a_visit_does_not_put_back_the_older_one(agent_a, org_a):
+    stale = Organisation.objects.get(pk=org_a.pk)
+    record(agent_a, org_a, visited_on=days_ago(1), outcome="dormant")
+    stale.name = "Coop Renommée"
+    stale.save()
+    stored = Organisation.objects.get(pk=org_a.pk)
+    assert (stored.name, stored.last_verified_on, stored.last_verification_outcome) == (
+        "Coop Renommée", days_ago(1), "dormant")
+
+
 @pytest.mark.parametrize("values, field", [
     ({"visited_on": TODAY + datetime.timedelta(days=1)}, "visited_on"),
     ({"outcome": "vanished"}, "outcome"),
