@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cooperatives import api, exports
 from cooperatives.access import ExportLog
@@ -146,10 +146,12 @@ def test_it_counts_verified_organisations_exactly(visited, commune_a):
 
 
 def test_it_says_why_an_organisation_is_flagged(visited, org_a):
-    assert verification_flag(org_a) == "Jamais vérifiée par une visite."
-    assert verification_flag(visited["on_cutoff"]) == ""
-    assert "Pas vérifiée depuis le" in verification_flag(visited["day_before"])
-    assert "Introuvable lors de la dernière visite" in verification_flag(visited["not_found"])
+    with translation.override("fr"):
+        assert verification_flag(org_a) == "Jamais vérifiée par une visite."
+        assert verification_flag(visited["on_cutoff"]) == ""
+        assert "Pas vérifiée depuis le" in verification_flag(visited["day_before"])
+        assert "Introuvable lors de la dernière visite" in verification_flag(
+            visited["not_found"])
 
 
 def test_a_merge_keeps_the_latest_visit_of_both(agent_a, org_a, commune_a, cassava):
@@ -357,15 +359,15 @@ def test_the_organisation_list_api_takes_the_filter(registry, analyst):
 # Exports ------------------------------------------------------------------------------------
 
 def test_the_exports_carry_the_latest_visit(registry, admin_user, analyst):
-    table = exports.organisation_table(analyst, {"verified": "true"})
-    columns = table.columns
-    rows = {row[1]: row for row in table.rows}
-    day, outcome = columns.index("dernière vérification le"), columns.index(
-        "résultat de la dernière vérification")
+    with translation.override("fr"):
+        table = exports.organisation_table(analyst, {"verified": "true"})
+        rows = {row[1]: row for row in table.rows}
+        queryset = organisations_listed_for(admin_user).filter(pk=registry["a3"].pk)
+        header, row = list(exports.registry_list_rows(queryset, ExportLog(admin_user, "/p")))
+    day = table.columns.index("dernière vérification le")
+    outcome = table.columns.index("résultat de la dernière vérification")
     assert sorted(rows) == ["Coop Céréales Alpha", "Coop Manioc Alpha"]
     assert (rows["Coop Céréales Alpha"][day], rows["Coop Céréales Alpha"][outcome]) == (
         days_ago(300), "Trouvée en sommeil")
-    queryset = organisations_listed_for(admin_user).filter(pk=registry["a3"].pk)
-    header, row = list(exports.registry_list_rows(queryset, ExportLog(admin_user, "/p")))
     assert header[-2:] == ["dernière vérification le", "résultat de la dernière vérification"]
     assert row[-2:] == [days_ago(3), "Introuvable"]
