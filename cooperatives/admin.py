@@ -14,9 +14,12 @@ from .models import (
     ImportJob,
     Organisation,
     OrganisationFiliere,
+    OrganisationLabel,
+    ProjectTerritory,
     RegistryEvent,
     Reless,
     RoleAssignment,
+    TerritoryMembership,
     VerificationVisit,
 )
 
@@ -56,14 +59,20 @@ class EventInline(admin.TabularInline):
     extra = 0
 
 
+class LabelInline(admin.TabularInline):
+    model = OrganisationLabel
+    extra = 0
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "acronym", "legal_form", "status", "commune", "members_total"]
-    list_filter = ["status", "legal_form", "commune__department__region"]
-    search_fields = ["name", "acronym", "rsc_number", "commune__name_fr", "commune__pcode"]
+    list_filter = ["status", "legal_form", "member_interest", "commune__department__region"]
+    search_fields = ["name", "acronym", "rsc_number", "niu", "ues_number", "commune__name_fr",
+                     "commune__pcode"]
     autocomplete_fields = ["commune", "primary_filiere", "parent_union", "converted_from_gic"]
     list_select_related = ["commune"]
-    inlines = [FiliereInline, EventInline]
+    inlines = [FiliereInline, EventInline, LabelInline]
     show_full_result_count = False  # no COUNT(*) over 200,000 rows on every page
     readonly_fields = ["contact_consent"]  # the consent page records it, with its proof
 
@@ -77,6 +86,15 @@ class OrganisationAdmin(SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         # The inline filières are saved after the history record: give it the new set.
         history_filieres_refresh([form.instance.pk])
+
+
+@admin.register(OrganisationLabel)
+class OrganisationLabelAdmin(SimpleHistoryAdmin):
+    list_display = ["organisation", "kind", "name", "certifier", "number", "valid_until"]
+    list_filter = ["kind"]
+    search_fields = ["organisation__name", "name", "certifier", "number"]
+    autocomplete_fields = ["organisation"]
+    list_select_related = ["organisation"]
 
 
 @admin.register(CooperationLink)
@@ -166,3 +184,23 @@ class VerificationVisitAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class MembershipInline(admin.TabularInline):
+    """Members over time: end a membership (member until) rather than delete it, so that
+    past years' territory reports keep their members."""
+
+    model = TerritoryMembership
+    extra = 1
+    autocomplete_fields = ["commune"]
+    readonly_fields = ["confirmed_by", "confirmed_at"]
+
+
+@admin.register(ProjectTerritory)
+class ProjectTerritoryAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "purpose", "filiere", "status"]
+    list_filter = ["purpose", "status"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["filiere"]
+    readonly_fields = ["proposed_by", "created_at"]
+    inlines = [MembershipInline]

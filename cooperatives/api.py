@@ -72,6 +72,7 @@ from .services import (
     organisation_warnings,
 )
 from .summaries import summed_aggregates
+from .territory_aggregates import territory_rows
 
 ARCHIVED = (OrganisationStatus.DORMANT, OrganisationStatus.DISSOLVED)
 # Query parameters that shape the answer, not the rows (handled on every request).
@@ -140,7 +141,7 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return (organisations_listed_for(self.request.user)
                 .select_related("commune__department__region", "primary_filiere")
                 .defer("commune__boundary")  # never the commune's outline in a list
-                .prefetch_related(Prefetch("filieres", queryset=filieres)))
+                .prefetch_related(Prefetch("filieres", queryset=filieres), "labels"))
 
     def csv_columns(self, request):
         personal = scope_of(request.user).sees_personal_data
@@ -240,8 +241,8 @@ def _apply_changes(user, organisation: Organisation, data: dict) -> None:
 
 
 LEVEL_PARAMETER = OpenApiParameter(
-    "level", OpenApiTypes.STR, enum=list(LEVELS), default="commune",
-    description="Territorial unit of each row.")
+    "level", OpenApiTypes.STR, enum=[*LEVELS, "territory"], default="commune",
+    description="Territorial unit of each row (territory: project territories).")
 BY_PARAMETER = OpenApiParameter(
     "by", OpenApiTypes.STR, enum=list(GROUPINGS), default="ministry",
     description="Grouping of each row. An organisation with several filières counts once in "
@@ -300,12 +301,15 @@ class AggregatesBase(ApiViewMixin, generics.ListAPIView):
 
 
 @extend_schema(
-    summary="Aggregates per region, department or commune",
+    summary="Aggregates per region, department, commune or project territory",
     description="Organisations, members, women, youth (under 35) and employees per unit and "
                 "group, over the organisations the caller may aggregate (analysts and "
                 "admins: the country; CTD agents: their communes; representatives: their "
                 "organisation's commune), after the filters. Units and groups with no "
-                "organisation give no row. Rows are sorted by P-code then group.",
+                "organisation give no row. Rows are sorted by P-code then group. With "
+                "`level=territory`, a row per active project territory (its code in "
+                "`pcode`) summing its member communes of today that the caller may "
+                "aggregate.",
     parameters=[LEVEL_PARAMETER, BY_PARAMETER, FORMAT_PARAMETER],
     responses={**AGGREGATE_RESPONSES, **error_responses(400, 401, 403, 404, 429)},
 )
@@ -324,11 +328,15 @@ class AggregatesView(AggregatesBase):
         the grouped query over the filtered organisations."""
         params = self.params_class(data=self.request.query_params)
         params.is_valid(raise_exception=True)
+        level, by = params.validated_data["level"], params.validated_data["by"]
+        rows = self._rows("commune" if level == "territory" else level, by)
+        return None, territory_rows(rows, by) if level == "territory" else rows
+
+    def _rows(self, level: str, by: str) -> "list[dict]":
         organisations = self.filter_queryset(self.get_queryset())  # validates the filters
         query = self.request.query_params
         if any(query.get(name) for name in SUMMARY_UNUSABLE_FILTERS):
-            return None, organisation_aggregates(
-                organisations, **{"level": "commune", **params.validated_data})
+            return organisation_aggregates(organisations, level=level, by=by)
         readable = scope_of(self.request.user).readable_commune_ids  # None: the country
         territory = {path: query[name] for name, path in TERRITORY_FILTER_PATHS.items()
                      if query.get(name)}
@@ -337,8 +345,7 @@ class AggregatesView(AggregatesBase):
             if readable is not None:
                 communes = communes.filter(pk__in=readable)
             readable = set(communes.values_list("pk", flat=True))
-        return None, summed_aggregates(commune_ids=readable,
-                                       **{"level": "commune", **params.validated_data})
+        return summed_aggregates(commune_ids=readable, level=level, by=by)
 
     def scope_key(self):
         """What the caller may aggregate: the country, or these communes."""

@@ -78,8 +78,9 @@ def duplicate_merge(*, user, flag: DuplicateFlag, keep: Organisation) -> Organis
         pk=flag.org_b_id if keep.pk == flag.org_a_id else flag.org_a_id)
     _check_mergeable(keep, drop)
     fill = _blank_fields_filled(keep, drop)
-    if fill.get("rsc_number"):  # the number moves: it is unique in the registry
-        organisation_update(user=user, organisation=drop, rsc_number=None)
+    freed = {name: empty for name, empty in UNIQUE_NUMBERS.items() if fill.get(name)}
+    if freed:  # the numbers move: each is unique in the registry
+        organisation_update(user=user, organisation=drop, **freed)
     _move_filieres(drop, keep)
     partners = _move_links(drop, keep, user)
     _move_rows(drop, keep, user)
@@ -114,7 +115,10 @@ def _check_mergeable(keep: Organisation, drop: Organisation) -> None:
                                 "a GIC."))
 
 
-MERGE_FILLED = ("acronym", "rsc_number", "rsc_date", "ues_number", "locality",
+# The registry numbers, unique, and the value that leaves one empty.
+UNIQUE_NUMBERS = {"rsc_number": None, "niu": None, "ues_number": ""}
+MERGE_FILLED = ("acronym", "rsc_number", "rsc_date", "niu", "ues_number", "member_interest",
+                "locality",
                 "reless_member_since", "parent_union", "converted_from_gic", "contact_name",
                 "contact_phone", "contact_email", "description", "latitude", "longitude")
 

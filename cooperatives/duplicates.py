@@ -10,7 +10,10 @@ origin of the other) are flagged when
   form words removed) have a difflib ratio of at least 0.9 ("Maniok" for "Manioc") and the
   same numbers ("GIC Espoir 2" is not "GIC Espoir 3");
 - `rsc`: their RSC numbers are equal once case, spaces and punctuation are dropped;
-- `phone`: their contact phones are the same number (digits only, +237 / 00237 dropped).
+- `phone`: their contact phones are the same number (digits only, +237 / 00237 dropped);
+- `ues`: their UES register numbers are equal once punctuation is dropped ("UES-07-12" and
+  "UES/07/12"). The NIU needs no such key: its one stored form is unique in the registry,
+  so two organisations never share one (cooperatives.identifiers).
 
 Organisations of different communes are never paired: the queue belongs to one commune and
 its CTD agent decides. A pair is flagged once (one row, ids ordered); a dismissed or merged
@@ -152,12 +155,13 @@ def _close(a: str, b: str) -> bool:
 # Finding pairs --------------------------------------------------------------------------------
 
 class _Entry:
-    __slots__ = ("pk", "tokens", "key", "distinct", "numbers", "rsc", "phone", "related")
+    __slots__ = ("pk", "tokens", "key", "distinct", "numbers", "rsc", "phone", "related", "ues")
 
-    def __init__(self, pk, name, rsc_number, phone, parent_id, gic_id):
+    def __init__(self, pk, name, rsc_number, phone, parent_id, gic_id, ues_number=""):
         self.pk = pk
         self.tokens, self.key, self.distinct, self.numbers = name_parts(name)
         self.rsc = rsc_key(rsc_number) if rsc_number else ""
+        self.ues = rsc_key(ues_number) if ues_number else ""
         self.phone = phone_key(phone) if phone else ""
         self.related = (parent_id, gic_id)
 
@@ -165,12 +169,13 @@ class _Entry:
 def find_pairs(rows: Iterable[tuple], focus: set[int] | None = None) -> dict[tuple, set]:
     """Possible duplicate pairs among organisations of one commune.
 
-    `rows`: (id, name, rsc_number, contact_phone, parent_union_id, converted_from_gic_id).
+    `rows`: (id, name, rsc_number, contact_phone, parent_union_id, converted_from_gic_id[,
+    ues_number]).
     `focus`: only pairs with at least one of these ids (None: every pair).
     Returns {(smaller id, larger id): {reason, ...}}."""
     entries = [_Entry(*row) for row in rows]
     pairs: dict[tuple, set] = defaultdict(set)
-    groups = {"name": defaultdict(list), "rsc": defaultdict(list), "phone": defaultdict(list)}
+    groups = {reason: defaultdict(list) for reason in ("name", "rsc", "phone", "ues")}
     for entry in entries:
         if entry.key:
             groups["name"][entry.key].append(entry)
@@ -178,6 +183,8 @@ def find_pairs(rows: Iterable[tuple], focus: set[int] | None = None) -> dict[tup
             groups["rsc"][entry.rsc].append(entry)
         if entry.phone:
             groups["phone"][entry.phone].append(entry)
+        if entry.ues:
+            groups["ues"][entry.ues].append(entry)
     for reason, by_value in groups.items():
         for group in by_value.values():
             if len(group) > 1:
@@ -259,7 +266,7 @@ def _commune_rows(commune_id: int) -> list[tuple]:
     return fetch_rows(Organisation.objects.filter(commune_id=commune_id)
                       .exclude(status=OrganisationStatus.DISSOLVED)
                       .values_list("id", "name", "rsc_number", "contact_phone",
-                                   "parent_union_id", "converted_from_gic_id"))
+                                   "parent_union_id", "converted_from_gic_id", "ues_number"))
 
 
 def flag_duplicates(commune_id: int, organisation_ids: Iterable[int] | None = None) -> int:

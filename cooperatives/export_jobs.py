@@ -9,6 +9,7 @@ the same rows, the same consent rule and the same access log as a streamed expor
 
 import datetime
 import logging
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -70,6 +71,8 @@ def run(job_id: int) -> ExportJob | None:
         job.status = ExportJob.Status.RUNNING
         job.file_name = f"{job.pk}-{job.token}.{job.fmt}"
         job.save(update_fields=["status", "file_name"])
+    if settings.EXPORT_TASK_DELAY:
+        time.sleep(settings.EXPORT_TASK_DELAY)
     target = export_dir() / job.file_name
     with translation.override(job.params.get("language", "fr")):
         if job.kind == ExportJob.Kind.LIST:

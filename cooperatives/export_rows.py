@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from django.utils.translation import get_language
 
 from communes.models import Commune
+from core.ids import id_list
 
-from .models import OrganisationFiliere
+from .models import OrganisationFiliere, OrganisationLabel
 
 CHUNK = 2000
 
@@ -52,7 +53,7 @@ def filieres_of(organisation_ids: list[int]) -> dict[int, list[tuple[str, str]]]
     query on the link table joined to the filières."""
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for organisation_id, code, name in (OrganisationFiliere.objects
-                                        .filter(organisation_id__in=organisation_ids)
+                                        .filter(organisation_id__in=id_list(organisation_ids))
                                         .values_list("organisation_id", "filiere__code",
                                                      "filiere__name_fr")):
         found[organisation_id].append((code, name))
@@ -68,3 +69,27 @@ def with_filieres(queryset, fields: Iterable[str], size: int = CHUNK
         links = filieres_of([row["id"] for row in batch])
         for row in batch:
             yield row, links.get(row["id"], [])
+
+
+def labels_of(organisation_ids: list[int]) -> dict[int, str]:
+    """The labels of these organisations in one cell each: "kind: certifier number" joined
+    with " | ", in the order of the organisation's page; one query."""
+    kinds = dict(OrganisationLabel._meta.get_field("kind").flatchoices)
+    found: dict[int, list[str]] = defaultdict(list)
+    for organisation_id, kind, name, certifier, number in (
+            OrganisationLabel.objects.filter(organisation_id__in=organisation_ids)
+            .order_by("kind", "id")
+            .values_list("organisation_id", "kind", "name", "certifier", "number")):
+        words = " ".join(w for w in (name, certifier, number) if w)
+        found[organisation_id].append(f"{kinds.get(kind, kind)}: {words}")
+    return {pk: " | ".join(texts) for pk, texts in found.items()}
+
+
+def with_filieres_and_labels(queryset, fields: Iterable[str], size: int = CHUNK
+                             ) -> Iterator[tuple[dict, list[tuple[str, str]], str]]:
+    """Each row with its filières (as `with_filieres`) and its labels' cell (`labels_of`)."""
+    for batch in chunks(queryset, fields, size):
+        ids = [row["id"] for row in batch]
+        links, labels = filieres_of(ids), labels_of(ids)
+        for row in batch:
+            yield row, links.get(row["id"], []), labels.get(row["id"], "")

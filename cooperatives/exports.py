@@ -33,6 +33,7 @@ from .filters import OrganisationFilterSet
 from .models import (
     ContactConsentState,
     LegalForm,
+    MemberInterest,
     Organisation,
     OrganisationStatus,
     VerificationOutcome,
@@ -45,9 +46,12 @@ from .permissions import (
 
 PLATFORM = "RELESS"
 ORGANISATION_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date",
-                       "ues_number", "locality", "members_total", "members_women",
-                       "members_youth", "employees", "share_capital", "reless_member_since",
-                       "latitude", "longitude", "created_at", "updated_at")
+                       "niu", "ues_number", "locality", "members_total", "members_women",
+                       "members_youth", "worker_members", "producer_members", "employees",
+                       "share_capital", "reless_member_since", "latitude", "longitude",
+                       "created_at", "updated_at")
+_MIDDLE = slice(4, 9)  # the registration fields and the locality, before the commune
+_TAIL = slice(9, None)
 FORMATS = ("csv", "xlsx")
 # The latest verification visit (cooperatives.verification): its day and outcome's label.
 VERIFICATION_FIELDS = ("last_verified_on", "last_verification_outcome")
@@ -132,10 +136,12 @@ def organisation_table(user, params, path: str = "") -> Table:
     personal = scope.sees_personal_data
     meta = Organisation._meta
     columns = ["id", *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[:4]),
-               *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[4:8]),
+               *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[_MIDDLE]),
                _("Commune (P-code)"), _("Commune"), _("Department (P-code)"),
                _("Region (P-code)"), _("Primary filière"), _("Filières"),
-               *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[8:]),
+               *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[_TAIL]),
+               str(meta.get_field("member_interest").verbose_name),
+               _("Labels and certifications"),
                *(str(meta.get_field(f).verbose_name) for f in VERIFICATION_FIELDS)]
     if personal:
         columns += [str(meta.get_field(f).verbose_name) for f in CONTACT_FIELDS]
@@ -148,8 +154,8 @@ def organisation_table(user, params, path: str = "") -> Table:
         counter=filterset.qs.count)
 
 
-ROW_FIELDS = (*ORGANISATION_FIELDS, *VERIFICATION_FIELDS, "commune_id", "primary_filiere__code",
-              *CONTACT_FIELDS, "contact_consent")
+ROW_FIELDS = (*ORGANISATION_FIELDS, "member_interest", *VERIFICATION_FIELDS, "commune_id",
+              "primary_filiere__code", *CONTACT_FIELDS, "contact_consent")
 
 
 def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Iterator[list]:
@@ -163,15 +169,18 @@ def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Ite
     consents = {k: str(v) for k, v in ContactConsentState.choices}
     outcomes = {k: str(v) for k, v in VerificationOutcome.choices}
     given = str(ContactConsentState.GIVEN.value)
-    head, middle = itemgetter("id", "name", "acronym"), itemgetter(*ORGANISATION_FIELDS[4:8])
-    tail, contacts = itemgetter(*ORGANISATION_FIELDS[8:]), itemgetter(*CONTACT_FIELDS)
+    interests = {k: str(v) for k, v in MemberInterest.choices}
+    head = itemgetter("id", "name", "acronym")
+    middle = itemgetter(*ORGANISATION_FIELDS[_MIDDLE])
+    tail, contacts = itemgetter(*ORGANISATION_FIELDS[_TAIL]), itemgetter(*CONTACT_FIELDS)
     hidden = [""] * len(CONTACT_FIELDS)
     fields = ROW_FIELDS if log else ROW_FIELDS[:-len(CONTACT_FIELDS) - 1]
-    for o, filieres in export_rows.with_filieres(organisations, fields):
+    for o, filieres, labels in export_rows.with_filieres_and_labels(organisations, fields):
         legal_form, status = o["legal_form"], o["status"]
         row = [*head(o), legal_forms.get(legal_form, legal_form), statuses.get(status, status),
                *middle(o), *places[o["commune_id"]], o["primary_filiere__code"],
                " ".join([code for code, _name in filieres]), *tail(o),
+               interests.get(o["member_interest"], ""), labels,
                o["last_verified_on"], outcomes.get(o["last_verification_outcome"], "")]
         if log:
             consent = o["contact_consent"]
@@ -189,10 +198,13 @@ def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Ite
 
 # The registry list's CSV (`/organisations/?format=csv`) ---------------------------------------
 
-LIST_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "ues_number",
-               "locality", "members_total", "members_women", "members_youth", "employees",
+LIST_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "niu",
+               "ues_number", "locality", "member_interest", "members_total", "members_women",
+               "members_youth", "worker_members", "producer_members", "employees",
                "share_capital", "reless_member_since", "contact_name", "contact_phone",
                "contact_email", "latitude", "longitude")
+_LIST_CONTACTS = slice(LIST_FIELDS.index("contact_name"), LIST_FIELDS.index("contact_email") + 1)
+_LIST_INTEREST = LIST_FIELDS.index("member_interest")
 
 
 def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
@@ -207,6 +219,7 @@ def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
     pcodes = {pk: c["pcode"] for pk, c in export_rows.territory().items()}
     legal_forms = {k: str(v) for k, v in LegalForm.choices}
     statuses = {k: str(v) for k, v in OrganisationStatus.choices}
+    interests = {k: str(v) for k, v in MemberInterest.choices}
     consents = {k: str(v) for k, v in ContactConsentState.choices}
     outcomes = {k: str(v) for k, v in VerificationOutcome.choices}
     fields = (*LIST_FIELDS, "commune_id", "primary_filiere__code", "contact_consent",
@@ -215,8 +228,9 @@ def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
         values = [o[f] for f in LIST_FIELDS]
         values[2] = legal_forms.get(values[2], values[2])
         values[3] = statuses.get(values[3], values[3])
+        values[_LIST_INTEREST] = interests.get(values[_LIST_INTEREST], "")
         if o["contact_consent"] != ContactConsentState.GIVEN:
-            values[14:17] = ["", "", ""]
+            values[_LIST_CONTACTS] = ["", "", ""]
         yield [o["id"], pcodes[o["commune_id"]], *("" if v is None else v for v in values),
                o["primary_filiere__code"], " ".join(code for code, _name in filieres),
                consents.get(o["contact_consent"], o["contact_consent"]),

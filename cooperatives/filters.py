@@ -16,7 +16,15 @@ from communes.models import Commune, Department, Region
 from core.search import SEARCH_SEPARATOR, Folded
 from sectors.models import Filiere, Ministry
 
-from .models import LegalForm, Organisation, OrganisationFiliere, OrganisationStatus
+from .models import (
+    LabelKind,
+    LegalForm,
+    MemberInterest,
+    Organisation,
+    OrganisationFiliere,
+    OrganisationLabel,
+    OrganisationStatus,
+)
 
 
 def _by_code(model, field_name: str, to_field: str, label: str, message: str, **kwargs):
@@ -56,9 +64,14 @@ class OrganisationFilterSet(django_filters.FilterSet):
         label=_("true: organisations whose latest verification visit, in the last "
                 "VERIFICATION_MONTHS (24) months, found them; false: the others (never "
                 "visited, visited earlier, or not found)"))
+    member_interest = django_filters.ChoiceFilter(choices=MemberInterest.choices,
+                                                  label=_("Type by member interest"))
+    label = django_filters.ChoiceFilter(choices=LabelKind.choices, method="filter_label",
+                                        label=_("Label or certification"))
     q = django_filters.CharFilter(
         method="filter_text", max_length=100,
-        label=_("Text in the name, acronym, locality or RSC number (accents and case aside)"))
+        label=_("Text in the name, acronym, locality, RSC number, NIU or UES number (accents "
+                "and case aside)"))
     ordering = OrderingFilter(
         fields=("name", "members_total", "created_at"),
         label=_("Order by name, members_total or created_at (prefix - to reverse)"))
@@ -77,12 +90,17 @@ class OrganisationFilterSet(django_filters.FilterSet):
     def filter_verified(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.verified() if value == "true" else queryset.unverified()
 
+    def filter_label(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Organisations holding a label of this kind (whatever its validity)."""
+        return queryset.filter(pk__in=OrganisationLabel.objects.filter(kind=value)
+                               .values("organisation_id"))
+
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Organisations whose name, acronym, locality or RSC number holds the text, accents
-        and case aside (the folded `search_text` column: a trigram index scan on
-        PostgreSQL). Without an explicit ordering, ranked: a field equal to the text (name,
-        acronym, locality or RSC number), then names starting with it, then holding it, then
-        the other fields; by name within each rank."""
+        """Organisations whose name, acronym, locality, RSC number, NIU or UES register number
+        holds the text, accents and case aside (the folded `search_text` column: a trigram
+        index scan on PostgreSQL). Without an explicit ordering, ranked: a field equal to the
+        text (name, acronym, locality or one of the numbers), then names starting with it,
+        then holding it, then the other fields; by name within each rank."""
         text = value.strip()
         if not text:
             return queryset

@@ -21,7 +21,9 @@ from .models import (
     CooperationLink,
     LegalForm,
     Organisation,
+    OrganisationLabel,
     OrganisationStatus,
+    ProjectTerritory,
     RegistryEvent,
     Reless,
     VerificationVisit,
@@ -91,9 +93,10 @@ class OrganisationForm(forms.ModelForm):
     fieldsets = (
         (_("Identity"), ("name", "acronym", "legal_form", "status", "primary_filiere",
                          "filieres", "locality", "description")),
-        (_("Registration"), ("rsc_number", "rsc_date", "ues_number", "parent_union",
+        (_("Registration"), ("rsc_number", "rsc_date", "niu", "ues_number", "parent_union",
                              "converted_from_gic", "reless_member_since")),
-        (_("Members and means"), ("members_total", "members_women", "members_youth",
+        (_("Members and means"), ("member_interest", "members_total", "members_women",
+                                  "members_youth", "worker_members", "producer_members",
                                   "employees", "share_capital")),
         (_("Contact"), ("contact_name", "contact_phone", "contact_email", "consent_method",
                         "consent_document")),
@@ -116,9 +119,10 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "acronym", "legal_form", "status", "primary_filiere", "locality",
-                  "description", "rsc_number", "rsc_date", "ues_number", "parent_union",
-                  "converted_from_gic", "reless_member_since", "members_total",
-                  "members_women", "members_youth", "employees", "share_capital",
+                  "description", "rsc_number", "rsc_date", "niu", "ues_number",
+                  "parent_union", "converted_from_gic", "reless_member_since",
+                  "member_interest", "members_total", "members_women", "members_youth",
+                  "worker_members", "producer_members", "employees", "share_capital",
                   "contact_name", "contact_phone", "contact_email", "latitude", "longitude"]
         widgets = {"rsc_date": DateInput(), "reless_member_since": DateInput(),
                    "description": forms.Textarea(attrs={"rows": 3})}
@@ -208,6 +212,13 @@ class ArchiveForm(forms.Form):
                          help_text=_("Date of the dissolution; today when empty."))
     note = forms.CharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LabelForm(forms.ModelForm):
+    class Meta:
+        model = OrganisationLabel
+        fields = ["kind", "name", "certifier", "number", "valid_from", "valid_until"]
+        widgets = {"valid_from": DateInput(), "valid_until": DateInput()}
 
 
 class RegistryEventForm(forms.ModelForm):
@@ -344,3 +355,27 @@ class RelessMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = (
             Organisation.objects.in_commune(commune).only("pk", "name"))
+
+
+class TerritoryForm(forms.Form):
+    """A project territory proposed by a CTD agent or created by the admin."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ProjectTerritory.Purpose.choices)
+    filiere = forms.ModelChoiceField(label=_("Filière focus"), required=False,
+                                     queryset=Filiere.objects.order_by("code"))
+    communes = forms.ModelMultipleChoiceField(
+        label=_("Member communes"), queryset=Commune.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("At least two; they may lie in different departments and regions. Each "
+                    "commune's CTD agent confirms its membership."))
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        communes = self.fields["communes"]
+        communes.queryset = (Commune.objects.select_related("department").defer("boundary")
+                             .order_by("name_fr", "pcode"))
+        # Names repeat across the country: each commune with its department.
+        communes.label_from_instance = lambda c: f"{c.name} ({c.department.name})"

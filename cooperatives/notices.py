@@ -21,8 +21,10 @@ from .models import (
     CooperationLink,
     DuplicateFlag,
     LinkStatus,
+    ProjectTerritory,
     Role,
     RoleAssignment,
+    TerritoryMembership,
 )
 from .permissions import scope_of
 
@@ -122,7 +124,8 @@ def _filiere_names(codes: set[str]) -> dict[str, dict[str, str]]:
 
 def awaiting(user) -> Awaiting | None:
     """For a CTD agent, per commune: the pending change requests, the link proposals
-    waiting for the commune's side, the open possible duplicates; for a representative,
+    waiting for the commune's side, the open possible duplicates (and, over its communes,
+    the project territories proposed and waiting for their confirmation); for a representative,
     the link proposals waiting for their organisation's confirmation."""
     scope = scope_of(user)
     if not (scope.commune_ids or scope.organisation_ids):
@@ -143,6 +146,10 @@ def awaiting(user) -> Awaiting | None:
             f"c{pk}_duplicates": count_of(DuplicateFlag.objects.filter(
                 org_a__commune_id=pk, status=DuplicateFlag.Status.OPEN)),
         })
+    if communes:
+        values["territories"] = count_of(TerritoryMembership.objects.filter(
+            commune_id__in=communes, confirmed_at__isnull=True,
+            territory__status=ProjectTerritory.Status.PROPOSED).values("territory_id"))
     mine = sorted(scope.organisation_ids)
     if mine:
         values["org_links"] = count_of(_proposed().filter(
@@ -164,6 +171,9 @@ def awaiting(user) -> Awaiting | None:
                 (_("Possible duplicates to decide") + where,
                  reverse("quality:duplicate_queue", args=[pcode]), row[f"c{pk}_duplicates"]),
             ]
+        if communes:
+            found.append((_("Project territories to confirm"), reverse("territory_list"),
+                          row["territories"]))
         if mine:
             found.append((_("Links to confirm"), _links_page(mine), row["org_links"]))
         return found

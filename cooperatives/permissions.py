@@ -21,8 +21,10 @@ from .models import (
     ChangeRequest,
     CooperationLink,
     Organisation,
+    ProjectTerritory,
     Role,
     RoleAssignment,
+    TerritoryMembership,
 )
 
 
@@ -302,3 +304,35 @@ def get_bureau_member_for_user(user, pk):
         return qs.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def territories_visible_to(user, queryset=None):
+    """Project territories the user reads (with their reports): admins and analysts every
+    one; others those with a member commune (at any time) among the communes whose reports
+    they read (CTD agents, representatives, reviewers). Proposed territories included: the
+    member communes' agents confirm them."""
+    qs = ProjectTerritory.objects.all() if queryset is None else queryset
+    ids = scope_of(user).readable_commune_ids
+    if ids is None:
+        return qs
+    return qs.filter(pk__in=TerritoryMembership.objects.filter(commune_id__in=ids)
+                     .values("territory_id"))
+
+
+def get_territory_for_user(user, code, *, need: str = "read") -> ProjectTerritory:
+    """The territory if the user reads it, else 404 (missing and not theirs alike). With
+    need "reports", only an active territory (a proposal has no reports yet)."""
+    qs = territories_visible_to(user).select_related("filiere")
+    if need == "reports":
+        qs = qs.active()
+    territory = qs.filter(code=code).first() if isinstance(code, str) else None
+    if territory is None:
+        raise Http404
+    return territory
+
+
+def can_recompute_territory(user, territory: ProjectTerritory) -> bool:
+    """Admins, and CTD agents of a current member commune, queue a territory's reports."""
+    scope = scope_of(user)
+    return scope.is_admin or (scope.is_agent and ProjectTerritory.objects.filter(
+        pk=territory.pk).with_member(scope.commune_ids).exists())

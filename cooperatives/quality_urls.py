@@ -35,4 +35,5 @@ urlpatterns = [
     path("open-data/", views.open_data, name="open_data"),
     path("open-data/organisations.csv", views.open_data_csv, name="open_data_csv"),
     path("open-data/organisations.jsonld", views.open_data_jsonld, name="open_data_jsonld"),
+    path("open-data/ilo/<str:level>.csv", views.open_data_ilo_csv, name="open_data_ilo_csv"),
 ]

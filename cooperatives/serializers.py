@@ -13,6 +13,7 @@ from .models import (
     ContactConsent,
     ContactConsentState,
     Organisation,
+    OrganisationLabel,
     VerificationOutcome,
 )
 from .permissions import can_write_commune
@@ -24,13 +25,22 @@ PERSONAL_FIELDS = ("contact_name", "contact_phone", "contact_email", "descriptio
 # The contact is shown only while its person's consent stands (cooperatives.consent).
 CONSENT_FIELD = "contact_consent"
 PUBLIC_FIELDS = (
-    "id", "name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "ues_number",
-    "commune", "commune_name", "department", "region", "locality", "primary_filiere",
-    "filieres", "ministries", "members_total", "members_women", "members_youth", "employees",
+    "id", "name", "acronym", "legal_form", "status", "rsc_number", "rsc_date", "niu",
+    "ues_number", "labels", "commune", "commune_name", "department", "region", "locality",
+    "primary_filiere", "filieres", "ministries", "member_interest", "members_total",
+    "members_women", "members_youth", "worker_members", "producer_members", "employees",
     "share_capital", "reless_member_since", "parent_union", "converted_from_gic",
     "latitude", "longitude", "last_verified_on", "last_verification_outcome", "verified",
     "created_at", "updated_at",
 )
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    """A label or certification the organisation holds (recorded on its page)."""
+
+    class Meta:
+        model = OrganisationLabel
+        fields = ("kind", "name", "certifier", "number", "valid_from", "valid_until")
 
 
 class OrganisationPublicSerializer(serializers.ModelSerializer):
@@ -51,6 +61,8 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
         help_text=_("Codes of every filière, the primary one included."))
     ministries = serializers.SerializerMethodField(
         help_text=_("Acronyms of the ministries supervising the organisation's filières."))
+    labels = LabelSerializer(many=True, read_only=True, help_text=_(
+        "Labels and certifications (recorded on the organisation's page)."))
 
     class Meta:
         model = Organisation
@@ -157,7 +169,7 @@ class AggregateRowSerializer(serializers.Serializer):
 class AggregateParamsSerializer(serializers.Serializer):
     """The `level` and `by` query parameters of the aggregates."""
 
-    level = serializers.ChoiceField(choices=LEVELS, default="commune")
+    level = serializers.ChoiceField(choices=(*LEVELS, "territory"), default="commune")
     by = serializers.ChoiceField(choices=GROUPINGS, default="ministry")
 
 

@@ -26,6 +26,7 @@ from .models import (
     LinkStatus,
     Organisation,
     OrganisationFiliere,
+    OrganisationLabel,
     OrganisationStatus,
     RegistryEvent,
     Reless,
@@ -36,8 +37,9 @@ from .permissions import can_write_commune, scope_of
 SELF_SERVICE_FIELDS = ("contact_name", "contact_phone", "contact_email", "description",
                        "latitude", "longitude")
 # ... and fields that wait for the CTD agent's review.
-REVIEWED_FIELDS = ("legal_form", "rsc_number", "status", "filieres", "members_total",
-                   "members_women", "members_youth")
+REVIEWED_FIELDS = ("legal_form", "rsc_number", "niu", "ues_number", "status", "filieres",
+                   "member_interest", "members_total", "members_women", "members_youth",
+                   "worker_members", "producer_members")
 
 
 def _set_filieres(organisation: Organisation, filieres: Iterable[Filiere] | None) -> None:
@@ -364,6 +366,19 @@ def registry_event_add(*, user, organisation: Organisation, kind: str, date: dat
     event.full_clean()
     event.save()
     return event
+
+
+@transaction.atomic
+def label_add(*, user, organisation: Organisation, **fields) -> OrganisationLabel:
+    """Record a label or certification the organisation holds (kind, name, certifier,
+    certificate number, validity)."""
+    if not can_write_commune(user, organisation.commune_id):
+        raise PermissionDenied
+    label = OrganisationLabel(organisation=organisation, **fields)
+    label._history_user = user
+    label.full_clean()
+    label.save()
+    return label
 
 
 @transaction.atomic

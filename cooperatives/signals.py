@@ -20,7 +20,13 @@ from sectors.models import Filiere, Ministry, Sector
 
 from . import summaries
 from .freshness import renew, renew_roles
-from .models import Organisation, OrganisationFiliere, RoleAssignment
+from .models import (
+    Organisation,
+    OrganisationFiliere,
+    ProjectTerritory,
+    RoleAssignment,
+    TerritoryMembership,
+)
 
 organisations_bulk_changed = Signal()  # kwargs: commune_ids
 
@@ -82,6 +88,12 @@ def on_reference_change(sender, raw=False, **kwargs) -> None:
         renew(reference=True)
 
 
+def on_project_territory_change(sender, raw=False, **kwargs) -> None:
+    """Territory aggregates (level=territory) read the members of active territories."""
+    if not raw:
+        renew()
+
+
 def connect() -> None:
     """Connect the freshness receivers (called by CooperativesConfig.ready)."""
     uid = "freshness"
@@ -94,6 +106,9 @@ def connect() -> None:
             signal.connect(on_roles_change, sender=model, dispatch_uid=f"{uid}-{model.__name__}")
         for model in (Region, Department, Commune, Ministry, Sector, Filiere):
             signal.connect(on_reference_change, sender=model,
+                           dispatch_uid=f"{uid}-{model.__name__}")
+        for model in (ProjectTerritory, TerritoryMembership):
+            signal.connect(on_project_territory_change, sender=model,
                            dispatch_uid=f"{uid}-{model.__name__}")
     organisations_bulk_changed.connect(on_bulk_change, dispatch_uid=f"{uid}-bulk")
     territory_bulk_changed.connect(on_reference_change, dispatch_uid=f"{uid}-territory")

@@ -7,12 +7,14 @@ from . import (
     views_registry,
     views_reless,
     views_requests,
+    views_territories,
     views_verification,
 )
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_space, name="my_space"),
+    path("statistics/ilo/", views.ilo_statistics, name="ilo_statistics"),
     # A CTD agent's commune
     path("communes/<str:pcode>/dashboard/", views_registry.commune_dashboard,
          name="commune_dashboard"),
@@ -47,6 +49,8 @@ urlpatterns = [
          name="organisation_archive"),
     path("organisations/<int:pk>/events/new/", views_registry.registry_event_create,
          name="registry_event_create"),
+    path("organisations/<int:pk>/labels/new/", views_registry.label_create,
+         name="label_create"),
     path("organisations/<int:pk>/propose/", views_requests.change_propose,
          name="change_propose"),
     path("organisations/<int:pk>/links/new/", views_links.link_propose, name="link_propose"),
@@ -59,4 +63,11 @@ urlpatterns = [
     path("links/<int:pk>/confirm/", views_links.link_confirm, name="link_confirm"),
     path("links/<int:pk>/refuse/", views_links.link_refuse, name="link_refuse"),
     path("links/<int:pk>/end/", views_links.link_end, name="link_end"),
+    # Project territories
+    path("territories/", views_territories.territory_list, name="territory_list"),
+    path("territories/new/", views_territories.territory_new, name="territory_new"),
+    path("territories/<slug:code>/", views_territories.territory_detail,
+         name="territory_detail"),
+    path("territories/<slug:code>/confirm/", views_territories.territory_confirm_view,
+         name="territory_confirm"),
 ]

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_safe
 from communes.models import Commune
 from sectors.models import Ministry
 
-from . import freshness
+from . import freshness, ilo
 from .permissions import scope_of
 from .selectors_public import national_figures, pick_commune_by_name, territory_tree
 
@@ -63,3 +64,18 @@ def my_space(request):
     if scope.is_reviewer:
         return redirect("reports:signoff_queue")
     return redirect("home")
+
+
+@login_required
+@require_safe
+def ilo_statistics(request):
+    """The ILO statistics of cooperatives (cooperatives.ilo) of what the user may aggregate,
+    per commune, department, region (?level=) or the country."""
+    level = request.GET.get("level", "commune")
+    if level not in ilo.LEVELS:
+        level = "commune"
+    rows = ilo.ilo_statistics_for(request.user, level)
+    return render(request, "cooperatives/ilo_statistics.html", {
+        "level": level, "levels": ilo.LEVELS, "headers": ilo.figure_labels(),
+        "rows": [(row["pcode"], row["name"], [row[name] for name in ilo.FIGURES])
+                 for row in rows]})

@@ -29,6 +29,8 @@ from core import csvsafe
 from . import (
     duplicate_decisions,
     exports,
+    freshness,
+    ilo,
     imports,
     open_data_files,
     opendata,
@@ -262,7 +264,7 @@ def open_data(request):
     return render(request, "quality/open_data.html", {
         "figures": opendata.open_figures(), "licence_url": opendata.LICENCE_URL,
         "licence_name": opendata.LICENCE_NAME, "territory_source": opendata.TERRITORY_SOURCE,
-        "organisations": Organisation.objects.count()})
+        "organisations": Organisation.objects.count(), "ilo_levels": ilo.LEVELS})
 
 
 def _open_file(request, name: str, write, content_type: str, filename: str) -> HttpResponse:
@@ -302,6 +304,24 @@ def open_data_jsonld(request):
     return _open_file(request, open_data_files.jsonld_name(base),
                       lambda: open_data_files.write_jsonld(base),
                       "application/ld+json; charset=utf-8", "reless-organisations.jsonld")
+
+
+@require_safe
+def open_data_ilo_csv(request, level):
+    """Public: the ILO statistics of cooperatives of the whole registry at one level
+    (cooperatives.ilo), as CSV; public aggregates only."""
+    if level not in ilo.LEVELS:
+        raise Http404
+    rows = freshness.cached(f"opendata:ilo:{level}", [freshness.NATIONAL],
+                            lambda: ilo.ilo_statistics(Organisation.objects.all(), level=level))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="reless-ilo-{level}.csv"'
+    response["Link"] = f'<{opendata.LICENCE_URL}>; rel="license"'
+    writer = csvsafe.writer()
+    response.write(writer.writerow(ilo.COLUMNS))
+    for row in rows:
+        response.write(writer.writerow([row[c] for c in ilo.COLUMNS]))
+    return response
 
 
 @login_required

@@ -23,7 +23,7 @@ from . import exports, freshness, services, views_exports, year_notes
 from .access import ExportLog, log_organisations
 from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown, latest_consent
 from .filters import OrganisationFilterSet
-from .forms import ArchiveForm, OrganisationForm, RegistryEventForm
+from .forms import ArchiveForm, LabelForm, OrganisationForm, RegistryEventForm
 from .models import (
     ChangeRequest,
     CooperationLink,
@@ -165,7 +165,7 @@ def _organisation_filterset(request, commune=None):
     fields["ordering"].choices = ORDERING_CHOICES
     if not data.get("ordering"):  # a search, ranked (filters.py)
         fields["ordering"].empty_label = _("Best match first")
-    fast_selects(filterset.form)
+    fast_selects(filterset.form, cache=lambda key, compute: freshness.cached(key, [], compute))
     return filterset
 
 
@@ -243,6 +243,7 @@ def organisation_detail(request, pk):
         "organisation": organisation,
         "filieres": organisation.filieres.all(),
         "events": organisation.events.all(),
+        "labels": organisation.labels.all(),
         "links": links,
         "change_requests": with_change_rows(
             organisation.change_requests.select_related("requested_by", "reviewer")[:20]),
@@ -341,6 +342,25 @@ def registry_event_create(request, pk):
                         _("Record"), _("A dated entry of the RSC: registration, modification "
                                        "or dissolution."),
                         offline_kind="registry_event.add")
+
+
+@login_required
+def label_create(request, pk):
+    organisation = get_organisation_for_user(request.user, pk, write=True)
+    form = LabelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.label_add(user=request.user, organisation=organisation,
+                               **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The label is recorded."))
+            return redirect("organisation_detail", pk=organisation.pk)
+    return _simple_form(request, form, organisation, _("New label or certification for "
+                                                       "%(name)s"),
+                        _("Record"), _("A label, certification, geographical indication or "
+                                       "collective mark the organisation holds."))
 
 
 def _simple_form(request, form, organisation, title, submit, intro="", offline_kind=""):

@@ -9,4 +9,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from . import search  # noqa: F401  (registers the text folding on SQLite connections)
+        from . import db_loaders, search  # noqa: F401  (connection set-up: SQLite's text
+        # folding, PostgreSQL's compiled timestamp reader)

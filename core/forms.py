@@ -1,5 +1,7 @@
 """Putting a service's ValidationError on an HTML form, the same way on every page."""
 
+import hashlib
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import UniqueConstraint
@@ -7,6 +9,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError, *, model=None) -> None:
@@ -70,10 +73,24 @@ class FastSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
-def fast_selects(form: forms.BaseForm) -> None:
-    """Give the form's single-choice selects the fast rendering (same HTML)."""
+def fast_selects(form: forms.BaseForm, cache=None) -> None:
+    """Give the form's single-choice selects the fast rendering (same HTML).
+
+    `cache(key, compute)`: where a model choice field's options (value, label) are kept
+    between requests (a reference list such as the communes changes rarely: its query and
+    360 model instances per page are then read once); the key holds the field's SQL and the
+    language, so two querysets or languages never share options."""
     for field in form.fields.values():
-        if type(field.widget) is forms.Select:
-            widget = FastSelect(attrs=field.widget.attrs, choices=field.widget.choices)
-            widget.is_required = field.widget.is_required
-            field.widget = widget
+        if type(field.widget) is not forms.Select:
+            continue
+        choices = field.widget.choices
+        if cache is not None and isinstance(field, forms.ModelChoiceField):
+            key = "choices:" + hashlib.sha256("\x1f".join(
+                (str(field.queryset.query), str(field.to_field_name), str(field.empty_label),
+                 get_language() or "")).encode()).hexdigest()
+            choices = cache(key, lambda field=field: [
+                ("" if value == "" else str(value), str(label))
+                for value, label in field.choices])
+        widget = FastSelect(attrs=field.widget.attrs, choices=choices)
+        widget.is_required = field.widget.is_required
+        field.widget = widget

@@ -209,6 +209,9 @@ NOT_PERSONAL: dict[str, str] = {
     "cooperatives.Organisation.name_folded": "the organisation's name folded for the search "
     "(accents and case aside), computed by the database",
     "cooperatives.Reless.name": "the network's name",
+    "cooperatives.OrganisationLabel.name": "the name of a label or geographical indication "
+    "(e.g. Poivre de Penja)",
+    "cooperatives.ProjectTerritory.name": "a project territory's name (a group of communes)",
     "communes.Region.name_fr": "a place", "communes.Region.name_en": "a place",
     "communes.Department.name_fr": "a place", "communes.Department.name_en": "a place",
     "communes.Commune.name_fr": "a place", "communes.Commune.name_en": "a place",

@@ -48,7 +48,7 @@ def report_runs(request):
     since = timezone.now() - timedelta(days=1)
     by_status = dict(ReportRun.objects.filter(queued_at__gte=since).values_list("status")
                      .annotate(n=Count("id")).order_by())
-    light = ReportRun.objects.defer("result").select_related("commune").defer(
+    light = ReportRun.objects.defer("result").select_related("commune", "territory").defer(
         "commune__boundary")
     waiting = light.filter(status__in=(ReportRun.Status.QUEUED, ReportRun.Status.RUNNING)) \
         .order_by("queued_at", "id")

@@ -161,6 +161,7 @@ def _admin() -> tuple[Entry, ...]:
             Entry(_("Report runs"), reverse("report_runs")),
             Entry(_("Convergence (national)"), reverse("reports:convergence_national")),
             Entry(_("Cooperation (national)"), reverse("reports:cooperation_national")),
+            Entry(_("Project territories"), reverse("territory_list")),
             Entry(_("Years to sign off"), reverse("reports:signoff_queue")),
             Entry(_("Personal data"), reverse("privacy:request_list")),
             Entry(_("Administration"), reverse("admin:index")))  # Django's own pages
@@ -168,6 +169,7 @@ def _admin() -> tuple[Entry, ...]:
 
 def _agent_entries(commune: dict) -> tuple[Entry, ...]:
     return (Entry(_("Dashboard"), reverse("commune_dashboard", args=[commune["pcode"]])),
+            Entry(_("Project territories"), reverse("territory_list")),
             Entry(_("Personal data"), reverse("privacy:request_list")),
             Entry(_("Work offline"), reverse("offline:workspace")))
 
@@ -206,6 +208,7 @@ def _analyst(ministry: dict) -> tuple[Entry, ...]:
     return (Entry(_("Convergence (national)"), reverse("reports:convergence_national")
                   + "?" + urlencode({"ministry": acronym})),
             Entry(_("Cooperation (national)"), reverse("reports:cooperation_national")),
+            Entry(_("Project territories"), reverse("territory_list")),
             Entry(_("Map"), reverse("reports:map")),
             Entry(_("Our interventions"),
                   reverse("ministry_interventions", args=[acronym])),

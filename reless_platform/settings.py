@@ -229,6 +229,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Fault-injection for the worker tests only: seconds a report task sleeps before computing.
 REPORT_TASK_DELAY = float(env("REPORT_TASK_DELAY", "0"))
+# The same for an export job, once it is marked running (a long national export, for the
+# test that reports are not held up behind it).
+EXPORT_TASK_DELAY = float(env("EXPORT_TASK_DELAY", "0"))
 # After an edit, the national reports and the communes whose nearest-commune lists name the
 # edited commune are refreshed this many seconds later: the edits of that window share one run.
 REPORT_REFRESH_DEBOUNCE = float(env("REPORT_REFRESH_DEBOUNCE", "90"))

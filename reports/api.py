@@ -11,9 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communes.models import Commune
+from cooperatives.models import ProjectTerritory
 from cooperatives.permissions import (
     HasRole,
+    can_recompute_territory,
     get_commune_for_user,
+    get_territory_for_user,
 )
 from core.api import ApiViewMixin
 from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
@@ -55,6 +58,9 @@ REPORT = inline_serializer("Report", {
 })
 COMMUNE_PARAM = OpenApiParameter("commune", OpenApiTypes.STR, description=(
     "Commune P-code (e.g. CM002001001); omit for the national report."))
+TERRITORY_PARAM = OpenApiParameter("territory", OpenApiTypes.STR, description=(
+    "A project territory's code: its report (members on the report's day); instead of "
+    "`commune`."))
 YEAR_PARAM = OpenApiParameter("year", YEAR_SCHEMA, description=(
     "Report year (selects the diagnostic and interventions); default: the latest run."))
 KIND_PARAM = OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -83,6 +89,20 @@ def _commune(request, pcode: str | None, *, write: bool = False) -> Commune | No
         raise exceptions.NotFound(_("Unknown commune: %(pcode)s.") % {"pcode": pcode}) from None
 
 
+def _territory(request, code: str, *, write: bool = False) -> ProjectTerritory:
+    """An active project territory the user reads (queues runs of, with `write`: admins and
+    agents of a member commune, 403 for other readers); else 404."""
+    try:
+        territory = get_territory_for_user(request.user, code, need="reports")
+    except Http404:
+        raise exceptions.NotFound(_("Unknown project territory: %(code)s.") % {
+            "code": code}) from None
+    if write and not can_recompute_territory(request.user, territory):
+        raise exceptions.PermissionDenied(_("You may read this territory's reports but not "
+                                            "recompute them."))
+    return territory
+
+
 def _kind(kind: str) -> str:
     if kind not in ReportRun.Kind.values:
         raise exceptions.NotFound(_("Unknown report kind."))
@@ -95,16 +115,18 @@ class ReportView(ApiViewMixin, APIView):
     permission_classes = [HasRole]
     kind = ReportRun.Kind.CONVERGENCE
 
-    @extend_schema(parameters=[COMMUNE_PARAM, YEAR_PARAM],
+    @extend_schema(parameters=[COMMUNE_PARAM, TERRITORY_PARAM, YEAR_PARAM],
                    responses={200: REPORT, 400: ERROR, 401: ERROR, 404: ERROR})
     def get(self, request):
-        commune = _commune(request, request.query_params.get("commune"))
+        code = request.query_params.get("territory")
+        territory = _territory(request, code) if code else None
+        commune = None if territory else _commune(request, request.query_params.get("commune"))
         year = parse_year(request.query_params.get("year"))
         if commune is not None and year is not None:
             frozen = frozen_report(self.kind, commune, year)
             if frozen is not None:
                 return Response(_frozen_answer(frozen, commune, year))
-        run = latest_done(self.kind, commune=commune, year=year)
+        run = latest_done(self.kind, commune=commune, year=year, territory=territory)
         if run is None:
             raise exceptions.NotFound(_("This report has not been computed yet."))
         pending = pending_run(run.kind, run.scope, run.year)
@@ -133,7 +155,8 @@ class CooperationReportView(ReportView):
 
 
 class ReportRunCreateView(ApiViewMixin, APIView):
-    """Queue a run of a report for a commune (CTD agent, admin) or the country (admin)."""
+    """Queue a run of a report for a commune (CTD agent, admin), a project territory (admin,
+    CTD agents of a member commune; its other readers 403) or the country (admin)."""
 
     permission_classes = [HasRole]
 
@@ -141,14 +164,22 @@ class ReportRunCreateView(ApiViewMixin, APIView):
         parameters=[KIND_PARAM],
         request=inline_serializer("ReportRunRequest", {
             "commune": serializers.CharField(required=False, help_text="Commune P-code."),
+            "territory": serializers.CharField(required=False, help_text=(
+                "A project territory's code (admins, CTD agents of a member commune).")),
             "year": serializers.IntegerField(required=False, min_value=YEAR_MIN,
                                              max_value=YEAR_MAX)}),
-        responses={202: RUN, 400: ERROR, 401: ERROR, 404: ERROR})
+        responses={202: RUN, 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR})
     def post(self, request, kind):
         kind = _kind(kind)
         data = request.data if isinstance(request.data, dict) else {}
+        year_text = data.get("year")
+        if data.get("territory"):
+            territory = _territory(request, str(data["territory"]), write=True)
+            year = parse_year(year_text, default=timezone.localdate().year)
+            run = request_report(kind=kind, year=year, territory=territory, user=request.user)
+            return Response(run_data(run), status=status.HTTP_202_ACCEPTED)
         commune = _commune(request, data.get("commune"), write=True)
-        year = parse_year(data.get("year"), default=timezone.localdate().year)
+        year = parse_year(year_text, default=timezone.localdate().year)
         if commune is None:
             runs = request_national_recompute(year=year, user=request.user)
             run = next(r for r in runs if r.kind == kind)
@@ -166,6 +197,10 @@ class ReportRunDetailView(ApiViewMixin, APIView):
     def get(self, request, pk: str):
         if not (pk.isascii() and pk.isdigit()):
             raise exceptions.NotFound(_("Unknown report run."))
-        run = get_object_or_404(ReportRun, pk=int(pk))
-        _commune(request, run.commune.pcode if run.commune_id else None)
+        run = get_object_or_404(ReportRun.objects.select_related("commune", "territory"),
+                                pk=int(pk))
+        if run.territory_id is not None:
+            _territory(request, run.territory.code)
+        else:
+            _commune(request, run.commune.pcode if run.commune_id else None)
         return Response(run_data(run))

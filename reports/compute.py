@@ -15,6 +15,7 @@ from .frozen import frozen_results, frozen_results_of
 from .models import ReportRun
 from .registry import RegistryNow
 from .registry_as_of import RegistryAsOf, registry_as_of
+from .territory_reports import territory_convergence, territory_cooperation
 
 
 def report_date(year: int) -> datetime.date:
@@ -68,10 +69,23 @@ def compute_national(kind: str, year: int) -> dict:
     raise ValueError(f"unknown report kind {kind!r}")
 
 
+def compute_territory(kind: str, territory, year: int) -> dict:
+    """A project territory's report for the year, on the year's registry (members on the
+    report's day; closed years' frozen copies are not read: docs/project-territories.md)."""
+    registry = registry_for_year(year)
+    if kind == ReportRun.Kind.COOPERATION:
+        return territory_cooperation(territory, on=registry.day, registry=registry)
+    if kind == ReportRun.Kind.CONVERGENCE:
+        return territory_convergence(territory, year=year, on=registry.day, registry=registry)
+    raise ValueError(f"unknown report kind {kind!r}")
+
+
 def compute_run(run: ReportRun) -> dict:
-    """The result of one run: its commune's report, or the national one."""
+    """The result of one run: its commune's or territory's report, or the national one."""
     if settings.REPORT_TASK_DELAY:
         time.sleep(settings.REPORT_TASK_DELAY)
+    if run.territory_id is not None:
+        return compute_territory(run.kind, run.territory, run.year)
     if run.commune_id is None:
         return compute_national(run.kind, run.year)
     return compute_for_communes(run.kind, [run.commune_id], run.year)[run.commune_id]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
 
+import numpy as np
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -268,28 +269,56 @@ class _Data:
             rank = self._distance_rank(commune_id)
             hits = [by_distance[i] for i in sorted(rank[c] for c in having if c in rank)]
         else:  # most do: walk outwards until enough are found
-            hits = (entry for entry in by_distance if entry[2] in having)
-        return [{"commune": pcode, "name": self.places[other_id].name,
-                 "distance_km": round(distance, 1), "organisations": having[other_id]}
-                for distance, pcode, other_id in islice(hits, NEAREST)]
+            hits = (entry for entry in by_distance if entry[1] in having)
+        here = self.places[commune_id]
+        return [{"commune": pcode, "name": place.name,
+                 "distance_km": round(haversine_km(here.latitude, here.longitude,
+                                                   place.latitude, place.longitude), 1),
+                 "organisations": having[other_id]}
+                for pcode, other_id in islice(hits, NEAREST)
+                for place in (self.places[other_id],)]
 
     def _distance_rank(self, commune_id: int) -> dict[int, int]:
         """Each other commune's place in `_communes_by_distance` (memoised)."""
         if commune_id not in self._ranks:
-            self._ranks[commune_id] = {other_id: i for i, (_, _, other_id)
+            self._ranks[commune_id] = {other_id: i for i, (_, other_id)
                                        in enumerate(self._communes_by_distance(commune_id))}
         return self._ranks[commune_id]
 
-    def _communes_by_distance(self, commune_id: int) -> list[tuple[float, str, int]]:
-        """Every other commune with a point, nearest first, ties by P-code (memoised)."""
+    def _communes_by_distance(self, commune_id: int) -> list[tuple[str, int]]:
+        """Every other commune with a point as (P-code, id), nearest first (great-circle
+        distance, `communes.models.haversine_km`'s formula over arrays), ties by P-code
+        (memoised)."""
         if commune_id not in self._by_distance:
             here = self.places[commune_id]
-            located = [(other_id, p) for other_id, p in self.places.items()
-                       if other_id != commune_id and p.has_point]
-            self._by_distance[commune_id] = sorted(
-                (haversine_km(here.latitude, here.longitude, p.latitude, p.longitude),
-                 p.pcode, other_id) for other_id, p in located) if here.has_point else []
+            self._by_distance[commune_id] = self._located.order_from(
+                commune_id, here.latitude, here.longitude) if here.has_point else []
         return self._by_distance[commune_id]
+
+    @cached_property
+    def _located(self) -> "_Located":
+        return _Located(self.places)
+
+
+class _Located:
+    """The communes with a point, as arrays (P-code order), to order them by distance."""
+
+    def __init__(self, places: dict[int, "_Place"]):
+        located = sorted((p.pcode, pk, p.latitude, p.longitude)
+                         for pk, p in places.items() if p.has_point)
+        self.entries = [(pcode, pk) for pcode, pk, _, _ in located]
+        self.ids = np.array([pk for _, pk, _, _ in located], dtype=np.int64)
+        self.lat = np.radians(np.array([row[2] for row in located], dtype=float))
+        self.lon = np.array([row[3] for row in located], dtype=float)
+
+    def order_from(self, commune_id: int, latitude: float, longitude: float
+                   ) -> list[tuple[str, int]]:
+        p1, dl = np.radians(latitude), np.radians(self.lon - longitude)
+        a = (np.sin((self.lat - p1) / 2) ** 2
+             + np.cos(p1) * np.cos(self.lat) * np.sin(dl / 2) ** 2)
+        distance = 2 * 6371.0 * np.arcsin(np.sqrt(a))
+        order = np.argsort(distance, kind="stable")  # P-code order already: ties by P-code
+        return [self.entries[i] for i in order.tolist() if self.ids[i] != commune_id]
 
 
 def _places() -> dict[int, _Place]:

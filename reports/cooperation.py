@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from communes.models import Commune
 from cooperatives.models import Organisation
+from core.ids import id_list
 from sectors.models import Filiere
 
 from .cooperation_rows import KINDS, positions, unique_counts
@@ -106,6 +107,30 @@ def cooperation_national(*, on: date, registry=None, kept: dict | None = None) -
     communes.update((pcode, report) for pcode, report in (kept or {}).items()
                     if pcode in communes)
     return {"on": on.isoformat(), "communes": communes, **snapshot.national_figures()}
+
+
+def cooperation_for_group(commune_ids: Iterable[int], *, on: date, registry=None) -> dict:
+    """The cooperation report of a group of communes taken as one place (a project territory:
+    docs/project-territories.md), with the keys of `cooperation_for_communes` read for the
+    group: its active organisations are those of its communes, a link between two of them is
+    internal even across commune lines (pairs, density, components, opportunities), and
+    `cross_commune` counts the counted links with an end in the group whose two ends lie in
+    two different communes (inside the group or not). Two more keys: `external`, counted
+    links with exactly one end in the group; `cross_commune_inside`, counted links between
+    organisations of two different communes of the group. `commune` is left out."""
+    # No member: an id no commune has, so that the fetches stay valid (and empty).
+    ids = sorted(set(commune_ids)) or [0]
+    snapshot = _Snapshot.load(on, ids, registry or RegistryNow(on))
+    inside = snapshot.cpos >= 0
+    snapshot.cpos = np.where(inside, 0, -1)
+    snapshot.commune_ids, snapshot.pcodes = np.zeros(1, dtype=np.int64), [""]
+    report = snapshot.commune_reports()[0]
+    del report["commune"]
+    src_in, dst_in = inside[snapshot.src], inside[snapshot.dst]
+    other_commune = snapshot.org_commune[snapshot.src] != snapshot.org_commune[snapshot.dst]
+    report["external"] = int((src_in != dst_in).sum())
+    report["cross_commune_inside"] = int((src_in & dst_in & other_commune).sum())
+    return report
 
 
 @dataclass
@@ -276,7 +301,7 @@ class _Snapshot:
         wanted = {i for per in opportunities for o in per for i in o["organisations"]}
         if not wanted:
             return {}
-        return dict(Organisation.objects.order_by().filter(id__in=wanted)
+        return dict(Organisation.objects.order_by().filter(id__in=id_list(wanted))
                     .values_list("id", "name"))
 
     # Filière groups: opportunities and organisations outside unions --------------------------
@@ -326,8 +351,18 @@ class _Snapshot:
         return np.bincount(ends, minlength=n * k).reshape(n, k)
 
     def _practised(self, org: int) -> dict[str, int]:
-        return {kind: int(count) for kind, count in zip(KINDS, self._kind_counts[org],
-                                                        strict=True) if count}
+        """The organisation's counted links per kind it practises (memoised: an organisation
+        appears in several opportunities)."""
+        found = self._practised_memo.get(org)
+        if found is None:
+            found = self._practised_memo[org] = {
+                kind: count for kind, count in zip(KINDS, self._kind_counts[org].tolist(),
+                                                   strict=True) if count}
+        return found
+
+    @cached_property
+    def _practised_memo(self) -> dict[int, dict[str, int]]:
+        return {}
 
     @cached_property
     def _members_list(self) -> list[int]:

@@ -8,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from communes.models import Commune
+from cooperatives.models import ProjectTerritory
 
 
 class ReportRun(models.Model):
-    """One computation of a report for a scope (a commune, or the country when commune is null)."""
+    """One computation of a report for a scope: a commune, a project territory, or the country
+    when both are null."""
 
     class Kind(models.TextChoices):
         CONVERGENCE = "convergence", _("Convergence")
@@ -26,7 +28,11 @@ class ReportRun(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     commune = models.ForeignKey(Commune, models.CASCADE, null=True, blank=True,
                                 related_name="report_runs", verbose_name=_("commune"))
-    # "national" or the commune's P-code: one non-null key for constraints and lookups.
+    territory = models.ForeignKey(ProjectTerritory, models.CASCADE, null=True, blank=True,
+                                  related_name="report_runs",
+                                  verbose_name=_("project territory"))
+    # "national", the commune's P-code or "territory:<id>": one non-null key for constraints
+    # and lookups.
     scope = models.CharField(_("scope"), max_length=16)
     year = models.PositiveSmallIntegerField(_("year"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,

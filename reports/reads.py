@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from communes.models import Commune
 from cooperatives import freshness
-from cooperatives.models import Organisation
+from cooperatives.models import Organisation, ProjectTerritory
 from cooperatives.permissions import scope_of
 
 from .frozen import frozen_report
@@ -57,21 +57,23 @@ class RunState:
     frozen: FrozenReport | None = None
 
 
-def run_state(kind: str, *, commune: Commune | None = None, year: int | None = None) -> RunState:
+def run_state(kind: str, *, commune: Commune | None = None, year: int | None = None,
+              territory: ProjectTerritory | None = None) -> RunState:
     """The latest done run of a scope (of `year` when given) and its freshness.
 
-    For a commune the run comes with its result; for the country the result is deferred
-    (it is read through the per-run cache). A fixed number of queries.
+    For a commune or a project territory the run comes with its result (a territory's is
+    "changed" only while a run of it waits); for the country the result is deferred (it is
+    read through the per-run cache). A fixed number of queries.
     """
-    if commune is not None:
-        run = latest_done(kind, commune=commune, year=year)
+    if commune is not None or territory is not None:
+        run = latest_done(kind, commune=commune, year=year, territory=territory)
     else:
         runs = ReportRun.objects.filter(kind=kind, scope=NATIONAL, status=ReportRun.Status.DONE)
         if year is not None:
             runs = runs.filter(year=year)
         run = runs.defer("result").order_by("-finished_at", "-id").first()
     shown_year = run.year if run else (year or timezone.localdate().year)
-    scope_runs = ReportRun.objects.filter(kind=kind, scope=scope_key(commune))
+    scope_runs = ReportRun.objects.filter(kind=kind, scope=scope_key(commune, territory))
     state = RunState(kind=kind, year=shown_year, run=run, years=list(
         scope_runs.filter(status=ReportRun.Status.DONE).order_by("-year")
         .values_list("year", flat=True).distinct()))
@@ -85,7 +87,7 @@ def run_state(kind: str, *, commune: Commune | None = None, year: int | None = N
         state.frozen = frozen_report(kind, commune, shown_year)
     if run is not None:
         state.changed = state.pending is not None or (
-            state.frozen is None and _changed_since(kind, commune, run))
+            territory is None and state.frozen is None and _changed_since(kind, commune, run))
     return state
 
 
@@ -100,7 +102,7 @@ def _changed_since(kind: str, commune: Commune | None, run: ReportRun) -> bool:
     if commune is not None:
         return current and history.filter(commune_id=commune.pk).exists()
     later = ReportRun.objects.filter(kind=kind, year=run.year,
-                                     queued_at__gt=run.finished_at).exclude(scope=NATIONAL)
+                                     queued_at__gt=run.finished_at, commune__isnull=False)
     return later.exists() or (current and history.exists())
 
 

@@ -15,11 +15,10 @@ the whole country.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from django.db.models import Count
 
 from cooperatives.models import OrganisationFiliere, OrganisationStatus
 
@@ -37,6 +36,9 @@ class RegistryNow:
     """The registry as it is; links counted on `day` (today for the current year)."""
 
     day: date
+    # The active organisations' memberships per requested communes (convergence reads them
+    # for its figures and for where each sector is present).
+    _memberships: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def organisations(self, ids: list[int] | None) -> np.ndarray:
         return int_rows(fetch_organisations(self.day, ids), 5)
@@ -50,33 +52,56 @@ class RegistryNow:
     def organisation_figures(self, ids: list[int] | None) -> dict[tuple, list[int]]:
         """(commune, ministry) -> [organisations, members, women, youth] over active orgs.
 
-        One row per distinct (organisation, ministry), so an organisation with two filières
-        of one ministry is counted, and its members summed, once.
+        An organisation with two filières of one ministry is counted, and its members
+        summed, once.
         """
-        rows = in_communes(
-            OrganisationFiliere.objects.filter(organisation__status=OrganisationStatus.ACTIVE),
-            "organisation__commune_id", ids,
-        ).order_by().values_list(
-            "organisation_id", "organisation__commune_id", "filiere__sector__ministry_id",
-            "organisation__members_total", "organisation__members_women",
-            "organisation__members_youth").distinct()
-        return ministry_figures(rows)
+        rows = self._active_memberships(ids)
+        org, commune, ministry = rows[:, 0], rows[:, 1], rows[:, 3]
+        _, first = np.unique(org * (int(ministry.max(initial=0)) + 1) + ministry,
+                             return_index=True)
+        figures: dict[tuple, list[int]] = {}
+        if not len(first):
+            return figures
+        cells = np.stack([commune[first], ministry[first]], axis=1)
+        keys, inverse = np.unique(cells, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        counts = np.bincount(inverse, minlength=len(keys))
+        sums = [np.bincount(inverse, weights=rows[first, col], minlength=len(keys))
+                for col in (4, 5, 6)]
+        for i, (c, m) in enumerate(keys.tolist()):
+            figures[(c, m)] = [int(counts[i]), int(sums[0][i]), int(sums[1][i]),
+                               int(sums[2][i])]
+        return figures
 
     def sector_presence(self, sector_ids: set[int], ids: list[int] | None
                         ) -> dict[int, dict[int, int]]:
         """sector -> {commune: active organisations matching it} in the communes (None: all)."""
         if not sector_ids:
             return {}
-        rows = in_communes(
-            OrganisationFiliere.objects.filter(organisation__status=OrganisationStatus.ACTIVE,
-                                               filiere__sector_id__in=sector_ids),
-            "organisation__commune_id", ids,
-        ).order_by().values("filiere__sector_id", "organisation__commune_id").annotate(
-            n=Count("organisation_id", distinct=True))
+        rows = self._active_memberships(ids)
+        rows = rows[np.isin(rows[:, 2], list(sector_ids))]
+        # Each (organisation, sector) once, then counted per (sector, commune).
+        pairs = np.unique(rows[:, [2, 1, 0]], axis=0)
+        keys, counts = np.unique(pairs[:, :2], axis=0, return_counts=True)
         presence: dict[int, dict[int, int]] = defaultdict(dict)
-        for row in rows:
-            presence[row["filiere__sector_id"]][row["organisation__commune_id"]] = row["n"]
+        for (sector, commune), n in zip(keys.tolist(), counts.tolist(), strict=True):
+            presence[sector][commune] = n
         return dict(presence)
+
+    def _active_memberships(self, ids: list[int] | None) -> np.ndarray:
+        """(organisation, commune, sector, ministry, members, women, youth) per filière of
+        the active organisations of the communes (None: all), read once per registry."""
+        key = None if ids is None else tuple(ids)
+        if key not in self._memberships:
+            self._memberships[key] = int_rows(in_communes(
+                OrganisationFiliere.objects.filter(
+                    organisation__status=OrganisationStatus.ACTIVE),
+                "organisation__commune_id", ids,
+            ).order_by().values_list(
+                "organisation_id", "organisation__commune_id", "filiere__sector_id",
+                "filiere__sector__ministry_id", "organisation__members_total",
+                "organisation__members_women", "organisation__members_youth"), 7)
+        return self._memberships[key]
 
 
 def ministry_figures(rows) -> dict[tuple, list[int]]:

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communes.models import Commune
+from cooperatives.models import ProjectTerritory
 
 from .models import ReportRun
 from .opportunity_notices import previous_opportunities, tell_new_opportunities
@@ -28,20 +29,23 @@ NATIONAL = "national"
 logger = logging.getLogger(__name__)
 
 
-def scope_key(commune: Commune | None) -> str:
+def scope_key(commune: Commune | None, territory: ProjectTerritory | None = None) -> str:
+    if territory is not None:
+        return territory.scope
     return commune.pcode if commune is not None else NATIONAL
 
 
 def report_run_request(*, kind: str, year: int, commune: Commune | None = None,
-                       user=None, not_before: datetime.datetime | None = None
-                       ) -> tuple[ReportRun, bool]:
+                       user=None, not_before: datetime.datetime | None = None,
+                       territory: ProjectTerritory | None = None) -> tuple[ReportRun, bool]:
     """The queued run for this kind, scope and year, created if none is queued.
 
     `not_before`: the run waits until then (a refresh after an edit, debounced); a later
     request joins the queued run and keeps its time, so the wait never grows past the
     debounce. Returns (run, send): `send` is True when a task must be sent, for a new run or
-    for a waiting run brought forward by a request that does not wait (a recompute)."""
-    scope = scope_key(commune)
+    for a waiting run brought forward by a request that does not wait (a recompute).
+    `territory`: a project territory's run (then no commune)."""
+    scope = scope_key(commune, territory)
     existing = ReportRun.objects.filter(kind=kind, scope=scope, year=year,
                                         status=ReportRun.Status.QUEUED).first()
     if existing:
@@ -49,6 +53,7 @@ def report_run_request(*, kind: str, year: int, commune: Commune | None = None,
     try:
         with transaction.atomic():
             run = ReportRun.objects.create(kind=kind, scope=scope, year=year, commune=commune,
+                                           territory=territory,
                                            requested_by=user if user and user.pk else None,
                                            not_before=not_before)
         return run, True
@@ -121,7 +126,8 @@ def report_runs_finish(runs: list[ReportRun], results: list[dict]) -> list[Repor
         run.result = result
         run.error = ""
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "result", "error", "finished_at"])
+    # One statement for the lot (a national recompute stores 360 per report), not one each.
+    ReportRun.objects.bulk_update(runs, ["status", "result", "error", "finished_at"])
     tell_new_opportunities(runs, previous)
     return runs
 
@@ -142,10 +148,10 @@ def report_run_execute(run_id: int, compute: Callable[[ReportRun], dict]) -> Rep
     return report_run_finish(run, compute(run))
 
 
-def latest_done(kind: str, *, commune: Commune | None = None,
-                year: int | None = None) -> ReportRun | None:
+def latest_done(kind: str, *, commune: Commune | None = None, year: int | None = None,
+                territory: ProjectTerritory | None = None) -> ReportRun | None:
     """The latest done run of a kind and scope (any year unless given): what pages show."""
-    runs = ReportRun.objects.filter(kind=kind, scope=scope_key(commune),
+    runs = ReportRun.objects.filter(kind=kind, scope=scope_key(commune, territory),
                                     status=ReportRun.Status.DONE)
     if year is not None:
         runs = runs.filter(year=year)
@@ -207,8 +213,10 @@ def report_runs_store_changed(kind: str, year: int, results: dict[str, dict], *,
     """Store, as done runs, the commune results (by P-code, from one national computation)
     that differ from the commune's latest stored result of that kind and year, except the
     P-codes in `skip`; how many were stored."""
-    stored = latest_commune_results(kind, year)
     ids = dict(Commune.objects.values_list("pcode", "pk"))
+    if all(pcode in skip or pcode not in ids for pcode in results):
+        return 0  # a national recompute: every commune has its run already
+    stored = latest_commune_results(kind, year)
     now = timezone.now()
     changed = [ReportRun(kind=kind, scope=pcode, commune_id=ids[pcode], year=year,
                          status=ReportRun.Status.DONE, result=result, started_at=now,

@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from communes.models import Commune
+from cooperatives.models import ProjectTerritory
 
 from .compute import compute_national, compute_run
 from .models import ReportRun
@@ -172,10 +173,12 @@ def _run_in_thread(task, args) -> None:
 
 
 def request_report(*, kind: str, year: int, commune: Commune | None = None,
-                   user=None, not_before: datetime.datetime | None = None) -> ReportRun:
-    """Queue a run (coalesced with a queued one of the same scope), enqueued on commit."""
+                   user=None, not_before: datetime.datetime | None = None,
+                   territory: ProjectTerritory | None = None) -> ReportRun:
+    """Queue a run (coalesced with a queued one of the same scope), enqueued on commit;
+    `territory`: a project territory's run."""
     run, created = report_run_request(kind=kind, year=year, commune=commune, user=user,
-                                      not_before=not_before)
+                                      not_before=not_before, territory=territory)
     if created:
         transaction.on_commit(lambda: send_run(run))
     elif _lost_in_process(run):
@@ -200,8 +203,13 @@ def request_national_recompute(*, year: int, user=None) -> list[ReportRun]:
 
 @shared_task
 def nightly_reports() -> int:
-    """Celery beat, every night: recompute both reports for every commune and the country."""
-    return len(request_national_recompute(year=timezone.localdate().year))
+    """Celery beat, every night: recompute both reports for every commune, every active
+    project territory and the country."""
+    year = timezone.localdate().year
+    for territory in ProjectTerritory.objects.active():
+        for kind in KINDS:
+            request_report(kind=kind, year=year, territory=territory)
+    return len(request_national_recompute(year=year))
 
 
 def queue_commune_reports(commune_id: int, year: int | None = None) -> None:
@@ -220,13 +228,17 @@ def queue_refresh_after_edit(commune: Commune, year: int) -> None:
     """The refreshes an edit in `commune` makes due, after the debounce
     (REPORT_REFRESH_DEBOUNCE seconds): the national run of each kind, and the convergence
     run of every commune whose stored nearest-commune lists name `commune`. Each joins the
-    run of its scope already queued, so a burst of edits leaves one national run per kind."""
+    run of its scope already queued, so a burst of edits leaves one national run per kind;
+    and both runs of each active project territory the commune is a member of."""
     not_before = timezone.now() + datetime.timedelta(seconds=settings.REPORT_REFRESH_DEBOUNCE)
     for kind in KINDS:
         request_report(kind=kind, year=year, not_before=not_before)
     for neighbour in Commune.objects.filter(pk__in=communes_naming(commune, year)):
         request_report(kind=ReportRun.Kind.CONVERGENCE, year=year, commune=neighbour,
                        not_before=not_before)
+    for territory in ProjectTerritory.objects.active().with_member([commune.pk]):
+        for kind in KINDS:
+            request_report(kind=kind, year=year, territory=territory, not_before=not_before)
 
 
 @shared_task

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views, views_open_data, views_opportunities, views_signoff
+from . import views, views_open_data, views_opportunities, views_signoff, views_territory
 
 
 class ReportKindConverter:
@@ -32,6 +32,10 @@ urlpatterns = [
          name="cooperation_commune"),
     path("reports/cooperation/<str:pcode>/opportunities/propose/",
          views_opportunities.propose, name="opportunity_propose"),
+    path("reports/territories/<slug:code>/<report_kind:kind>/", views_territory.territory_report,
+         name="territory_report"),
+    path("reports/territories/<slug:code>/<report_kind:kind>/recompute/",
+         views_territory.territory_recompute, name="territory_recompute"),
     path("reports/signoff/", views_signoff.signoff_queue, name="signoff_queue"),
     path("reports/signoff/<str:pcode>/", views_signoff.signoff_commune, name="signoff_commune"),
     path("reports/signoff/<str:pcode>/<int:year>/", views_signoff.signoff_year,

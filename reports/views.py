@@ -40,7 +40,7 @@ CONVERGENCE, COOPERATION = ReportRun.Kind.CONVERGENCE.value, ReportRun.Kind.COOP
 SHAPERS = {CONVERGENCE: convergence_page, COOPERATION: cooperation_page}
 
 
-def _shown_year(request) -> int | None:
+def shown_year(request) -> int | None:
     """The ?year= of a report page: a bad one is named in a message and the latest run shown."""
     try:
         return parse_year(request.GET.get("year"))
@@ -49,7 +49,7 @@ def _shown_year(request) -> int | None:
         return None
 
 
-def _queued_year(request) -> int | None:
+def queued_year(request) -> int | None:
     """The year a recompute asks for (this year when none is given); None, with a message,
     when it is not a year."""
     try:
@@ -61,7 +61,7 @@ def _queued_year(request) -> int | None:
 
 def _commune_page(request, kind: str, pcode: str):
     commune = get_commune_for_user(request.user, pcode, need="reports")
-    state = run_state(kind, commune=commune, year=_shown_year(request))
+    state = run_state(kind, commune=commune, year=shown_year(request))
     report = SHAPERS[kind](state.run.result or {}) if state.run else None
     return render(request, f"reports/{kind}_commune.html", {
         "commune": commune, "kind": kind, "state": state, "legend": state_legend(),
@@ -88,7 +88,7 @@ def cooperation_commune(request, pcode):
 def _national_context(request, kind: str) -> dict:
     return {
         "kind": kind, "reads_country": reads_country(request.user),
-        "state": run_state(kind, year=_shown_year(request)),
+        "state": run_state(kind, year=shown_year(request)),
         "can_recompute": recomputes_country(request.user),
         "recompute_url": reverse("reports:recompute_national", args=[kind]),
     }
@@ -153,7 +153,7 @@ def recompute_commune(request, kind, pcode):
     """A CTD agent (their commune) or the admin queues a commune's report; others get 404."""
     commune = get_commune_for_user(request.user, pcode, need="write")
     target = reverse(f"reports:{kind}_commune", args=[commune.pcode])
-    year = _queued_year(request)
+    year = queued_year(request)
     if year is None:
         return redirect(target)
     request_report(kind=kind, year=year, commune=commune, user=request.user)
@@ -167,7 +167,7 @@ def recompute_national(request, kind):
     """The admin queues both reports for every commune and the country; others get 404."""
     if not recomputes_country(request.user):
         raise Http404
-    year = _queued_year(request)
+    year = queued_year(request)
     if year is None:
         return redirect(reverse(f"reports:{kind}_national"))
     request_national_recompute(year=year, user=request.user)

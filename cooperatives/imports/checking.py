@@ -39,6 +39,7 @@ from .columns import (
     commune_lookup,
     filiere_lookup,
 )
+from .identifiers import IdentifierChecks
 from .matching import names_agree, organisations_by_rsc
 from .reading import normalize, parse_date, parse_int
 from .results import ImportResult, RowError
@@ -92,7 +93,7 @@ class Plan:
     updates: list[Row] = field(default_factory=list)
 
 
-class Checker:
+class Checker(IdentifierChecks):
     """Checks every row against preloaded data: a fixed handful of queries per import."""
 
     def __init__(self, commune: Commune, columns: dict[str, tuple[int, str]],
@@ -120,6 +121,8 @@ class Checker:
             LegalForm.SCOOPS: _constraint_message("org_scoops_min_members"),
             LegalForm.COOP_CA: _constraint_message("org_coop_ca_min_members"),
             "rsc": _constraint_message("org_rsc_number_unique"),
+            **{name: _constraint_message(name) for name in (
+                "org_niu_unique", "org_ues_number_unique", "org_work_members_le_total")},
         }
 
     def _load_registry(self) -> None:
@@ -160,6 +163,7 @@ class Checker:
     def check_all(self, records: list[list[str]], plan: Plan,
                   progress: Callable[[int, int], None] | None) -> None:
         self.by_rsc = organisations_by_rsc(self._file_rsc_keys(records))
+        self.load_identifiers(records)
         total = len(records)
         for number, cells in enumerate(records):
             if any(cells):
@@ -371,14 +375,17 @@ class Checker:
         before = len(self.result.errors)
         if rsc:
             self._match_rsc(row, self.number_key(rsc), name, key)
+        elif self.match_identifier(row, name):
+            pass
         elif self.local_names.get(key):
             self.error(row.line, "name", _(
                 "An organisation of the commune already has this name: give its RSC number "
                 "to update it, or give this one a name of its own."))
         if row.target is None and key and len(self.result.errors) == before:
-            # Two new rows of one name are one organisation, unless both have RSC numbers.
-            first, first_rsc = self.seen_names.setdefault(key, (row.line, bool(rsc)))
-            if first != row.line and not (rsc and first_rsc):
+            # Two new rows of one name are one organisation, unless both have a number.
+            numbered = bool(rsc or row.values.get("niu") or row.values.get("ues_number"))
+            first, first_rsc = self.seen_names.setdefault(key, (row.line, numbered))
+            if first != row.line and not (numbered and first_rsc):
                 self.error(row.line, "name", _("The same organisation is already on line "
                                                "%(line)s.") % {"line": first})
 
@@ -431,6 +438,8 @@ class Checker:
             self.error(row.line, "members_women", self.messages["women"])
         if model.get("members_youth", base.get("members_youth", 0)) > total:
             self.error(row.line, "members_youth", self.messages["youth"])
+        self.check_work(row, base, total)
+        self.check_identifiers(row)
         legal_form = model.get("legal_form") or base.get("legal_form")
         minimum = LEGAL_MINIMUM_MEMBERS.get(legal_form)
         if minimum and total < minimum:

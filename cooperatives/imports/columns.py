@@ -9,7 +9,7 @@ from django.utils import translation
 from communes.models import Commune
 from sectors.models import Filiere
 
-from ..models import ContactConsent, LegalForm, OrganisationStatus
+from ..models import ContactConsent, LegalForm, MemberInterest, OrganisationStatus
 from .reading import header_aliases, normalize
 
 # field -> (the template's French header, other accepted headers); normalised like `normalize`.
@@ -19,6 +19,11 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "legal_form": ("forme_juridique", ("legal form", "forme")),
     "rsc_number": ("numero_rsc", ("rsc", "n rsc", "no rsc", "rsc number", "rsc no")),
     "rsc_date": ("date_rsc", ("rsc date", "date d immatriculation", "registration date")),
+    "niu": ("niu", ("niu taxpayer number", "niu numero de contribuable", "numero contribuable",
+                    "numero d identifiant unique", "taxpayer number", "n niu", "no niu")),
+    "ues_number": ("numero_ues", ("ues", "n ues", "no ues", "ues number",
+                                  "ues register number", "numero au registre des ues",
+                                  "numero du registre des ues")),
     "commune": ("commune", ("pcode", "commune pcode", "code commune", "municipality")),
     "locality": ("localite", ("locality", "village", "quartier")),
     "primary_filiere": ("filiere_principale", ("filiere", "primary filiere",
@@ -27,10 +32,15 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "other_filieres": ("autres_filieres", ("other filieres", "filieres", "other value chains",
                                            "value chains")),
     "status": ("statut", ("status", "etat")),
+    "member_interest": ("interet_des_membres", ("member interest", "type by member interest",
+                                                "type selon l interet des membres",
+                                                "type de cooperative")),
     "members_total": ("membres", ("members", "nombre de membres", "members total")),
     "members_women": ("femmes", ("women", "women members", "membres femmes")),
     "members_youth": ("jeunes", ("youth", "members under 35", "under 35",
                                  "moins de 35 ans")),
+    "worker_members": ("membres_travailleurs", ("worker members", "membres travailleurs")),
+    "producer_members": ("membres_producteurs", ("producer members", "membres producteurs")),
     "employees": ("employes", ("employees", "salaries", "staff")),
     "share_capital": ("capital_social", ("share capital", "capital")),
     "reless_member_since": ("membre_reless_depuis", ("reless member since",
@@ -46,22 +56,25 @@ TEMPLATE_HEADERS = [french for french, _others in COLUMNS.values()]
 REQUIRED_COLUMNS = ("name",)
 TEXT_LIMITS = {"name": 200, "acronym": 40, "rsc_number": 60, "locality": 120,
                "contact_name": 120, "contact_phone": 40, "contact_email": 254}
-COUNT_FIELDS = ("members_total", "members_women", "members_youth", "employees")
+COUNT_FIELDS = ("members_total", "members_women", "members_youth", "worker_members",
+                "producer_members", "employees")
 # Plain digits shorter than this are a valid count as they are (below the column's maximum).
 COUNT_DIGITS = {**dict.fromkeys(COUNT_FIELDS, 10), "share_capital": 19}
 # Fields whose valid cells repeat (codes, labels, dates): parsed once per distinct text.
-MEMO_FIELDS = frozenset({"contact_consent", "legal_form", "status", "commune",
+MEMO_FIELDS = frozenset({"contact_consent", "legal_form", "status", "commune", "member_interest",
                          "primary_filiere", "other_filieres", "rsc_date",
                          "reless_member_since"})
 # The organisation's fields an import sets (the commune and filières are set apart).
-MODEL_FIELDS = ("name", "acronym", "legal_form", "rsc_number", "rsc_date", "locality",
-                "primary_filiere_id", "status", "members_total", "members_women",
-                "members_youth", "employees", "share_capital", "reless_member_since",
+MODEL_FIELDS = ("name", "acronym", "legal_form", "rsc_number", "rsc_date", "niu", "ues_number",
+                "locality", "primary_filiere_id", "status", "member_interest",
+                "members_total", "members_women", "members_youth", "worker_members",
+                "producer_members", "employees", "share_capital", "reless_member_since",
                 "contact_name", "contact_phone", "contact_email")
 MODEL_KEYS = frozenset(MODEL_FIELDS) - {"primary_filiere_id"}
-DEFAULTS = {"acronym": "", "rsc_number": None, "rsc_date": None, "locality": "",
-            "status": OrganisationStatus.ACTIVE, "members_total": 0, "members_women": 0,
-            "members_youth": 0, "employees": 0, "share_capital": 0,
+DEFAULTS = {"acronym": "", "rsc_number": None, "rsc_date": None, "niu": None, "ues_number": "",
+            "locality": "", "status": OrganisationStatus.ACTIVE, "member_interest": "",
+            "members_total": 0, "members_women": 0, "members_youth": 0, "worker_members": 0,
+            "producer_members": 0, "employees": 0, "share_capital": 0,
             "reless_member_since": None, "contact_name": "", "contact_phone": "",
             "contact_email": ""}
 LEGAL_FORM_WORDS = {
@@ -75,6 +88,17 @@ LEGAL_FORM_WORDS = {
     LegalForm.GIC: ("gic", "groupe d initiative commune", "common initiative group"),
     LegalForm.ASSOCIATION: ("association",),
     LegalForm.OTHER: ("other", "autre", "autres"),
+}
+INTEREST_WORDS = {
+    MemberInterest.PRODUCER: ("producteurs", "producteur", "cooperative de producteurs",
+                              "producers", "producer"),
+    MemberInterest.WORKER: ("travailleurs", "travailleur", "cooperative de travailleurs",
+                            "workers", "worker"),
+    MemberInterest.CONSUMER_USER: ("consommateurs", "usagers", "consommateurs ou usagers",
+                                   "consommateurs usagers", "consumers", "users",
+                                   "consumer user", "consumer"),
+    MemberInterest.MULTI_STAKEHOLDER: ("multi parties prenantes", "multipartite",
+                                       "multi stakeholder", "multistakeholder"),
 }
 CONSENT_WORDS = {
     ContactConsent.Method.PAPER: ("papier", "paper", "formulaire papier", "formulaire signe",

@@ -9,8 +9,8 @@ from django.utils import translation
 from core import csvsafe
 from sectors.models import Filiere
 
-from ..models import LegalForm, OrganisationStatus
-from .columns import TEMPLATE_HEADERS
+from ..models import LegalForm, MemberInterest, OrganisationStatus
+from .columns import COLUMNS, TEMPLATE_HEADERS
 from .reading import MAX_ROWS
 
 
@@ -55,16 +55,22 @@ def template_csv() -> bytes:
 
 
 def template_xlsx() -> bytes:
-    """The empty organisation file as XLSX, with the filières, legal forms and statuses on
-    their own sheets and offered as drop-down choices."""
+    """The empty organisation file as XLSX, with the filières, legal forms, statuses and
+    types by member interest on their own sheets and offered as drop-down choices."""
+    from openpyxl.utils import get_column_letter
+
     lists = {
         "filieres": (["code", "nom", "name"], list(
             Filiere.objects.order_by("code").values_list("code", "name_fr", "name_en"))),
         "formes": (["code", "forme_juridique"], _labels(LegalForm)),
         "statuts": (["code", "statut"], _labels(OrganisationStatus)),
+        "interets": (["code", "interet_des_membres"], _labels(MemberInterest)),
     }
-    choices = [(column, f"{title}!$A$2:$A${len(lists[title][1]) + 1}")
-               for column, title in (("C", "formes"), ("H", "filieres"), ("J", "statuts"))
+    columns = {field: get_column_letter(TEMPLATE_HEADERS.index(COLUMNS[field][0]) + 1)
+               for field in ("legal_form", "primary_filiere", "status", "member_interest")}
+    choices = [(columns[field], f"{title}!$A$2:$A${len(lists[title][1]) + 1}")
+               for field, title in (("legal_form", "formes"), ("primary_filiere", "filieres"),
+                                    ("status", "statuts"), ("member_interest", "interets"))
                if lists[title][1]]
     return xlsx_template("organisations", TEMPLATE_HEADERS, lists, choices, MAX_ROWS)
 

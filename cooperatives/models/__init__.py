@@ -4,6 +4,7 @@ requests, import jobs, duplicate flags). Django finds them through this package.
 
 from .consent import ContactConsent
 from .exports import ExportJob
+from .labels import LabelKind, OrganisationLabel
 from .networks import (
     BureauMember,
     CooperationLink,
@@ -15,8 +16,10 @@ from .networks import (
 from .organisations import (
     COUNT_FIELDS,
     LEGAL_MINIMUM_MEMBERS,
+    PRIMARY_COOPERATIVE_FORMS,
     ContactConsentState,
     LegalForm,
+    MemberInterest,
     Organisation,
     OrganisationFiliere,
     OrganisationStatus,
@@ -26,16 +29,17 @@ from .organisations import (
     verified_condition,
 )
 from .summaries import AggregateDirty, AggregateSummary
+from .territories import ProjectTerritory, TerritoryMembership
 from .verification import VerificationVisit
 from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignment
 
 __all__ = [
     "AggregateDirty", "AggregateSummary", "COUNT_FIELDS", "LEGAL_MINIMUM_MEMBERS",
-    "BureauMember", "ChangeRequest", "ContactConsent",
-    "ContactConsentState", "CooperationLink",
-    "DuplicateFlag", "ExportJob", "ImportJob", "LegalForm", "LinkKind", "LinkStatus",
-    "Organisation",
-    "OrganisationFiliere", "OrganisationStatus", "RegistryEvent", "Reless", "Role",
-    "RoleAssignment", "VerificationOutcome", "VerificationVisit", "link_counted_on",
-    "verification_cutoff", "verified_condition",
+    "PRIMARY_COOPERATIVE_FORMS", "BureauMember", "ChangeRequest", "ContactConsent",
+    "ContactConsentState", "CooperationLink", "DuplicateFlag", "ExportJob", "ImportJob",
+    "LabelKind", "LegalForm", "LinkKind", "LinkStatus", "MemberInterest", "Organisation",
+    "OrganisationFiliere", "OrganisationLabel", "OrganisationStatus", "ProjectTerritory",
+    "RegistryEvent", "Reless", "Role", "RoleAssignment", "TerritoryMembership",
+    "VerificationOutcome", "VerificationVisit", "link_counted_on", "verification_cutoff",
+    "verified_condition",
 ]

@@ -16,6 +16,14 @@ from communes.models import Commune
 from core.search import SEARCH_SEPARATOR, Folded
 from sectors.models import Filiere, Ministry
 
+from ..identifiers import (
+    NIU_MESSAGE,
+    RSC_MESSAGE,
+    UES_MESSAGE,
+    normalise_niu,
+    normalise_ues,
+    rsc_is_valid,
+)
 from ..rules import PHONE_MESSAGE, geometry_contains, normalise_phone, point_errors
 
 # Minimum members by legal form (OHADA uniform act on cooperatives).
@@ -23,7 +31,7 @@ LEGAL_MINIMUM_MEMBERS = {"scoops": 5, "coop_ca": 15}
 # Counts a form or API client may leave empty: stored as 0, except the members of a legal
 # form with a minimum, which must then be given.
 COUNT_FIELDS = ("members_total", "members_women", "members_youth", "employees",
-                "share_capital")
+                "share_capital", "worker_members", "producer_members")
 
 
 class LegalForm(models.TextChoices):
@@ -34,6 +42,21 @@ class LegalForm(models.TextChoices):
     GIC = "gic", _("GIC (common initiative group)")
     ASSOCIATION = "association", _("Association")
     OTHER = "other", _("Other")
+
+
+# The legal forms of primary cooperatives (OHADA uniform act): the cooperatives of the ILO
+# statistics (cooperatives.ilo, docs/ilo-statistics.md).
+PRIMARY_COOPERATIVE_FORMS = ("scoops", "coop_ca")
+
+
+class MemberInterest(models.TextChoices):
+    """The cooperative's type by the main interest of its members (20th ICLS guidelines
+    concerning statistics of cooperatives, 2018): docs/ilo-statistics.md."""
+
+    PRODUCER = "producer", _("Producer cooperative")
+    WORKER = "worker", _("Worker cooperative")
+    CONSUMER_USER = "consumer_user", _("Consumer or user cooperative")
+    MULTI_STAKEHOLDER = "multi_stakeholder", _("Multi-stakeholder cooperative")
 
 
 class OrganisationStatus(models.TextChoices):
@@ -140,7 +163,17 @@ class Organisation(models.Model):
     rsc_number = models.CharField(_("RSC number"), max_length=60, null=True, blank=True,
                                   help_text=_("Registre des Sociétés Coopératives number."))
     rsc_date = models.DateField(_("RSC registration date"), null=True, blank=True)
-    ues_number = models.CharField(_("UES register number"), max_length=60, blank=True)
+    ues_number = models.CharField(_("UES register number"), max_length=60, blank=True,
+                                  help_text=_("Registre Général des Unités de l'Économie "
+                                              "Sociale (arrêté 042/PM of 2022)."))
+    # Stored as 14 characters; room for the spaces and dashes typed between them.
+    niu = models.CharField(_("NIU (taxpayer number)"), max_length=20, null=True, blank=True,
+                           help_text=_("Numéro d'Identifiant Unique of the tax card: one "
+                                       "letter, 12 digits, one letter."))
+    member_interest = models.CharField(
+        _("type by member interest"), max_length=20, choices=MemberInterest.choices,
+        blank=True, help_text=_("The main interest of the members (ILO typology): "
+                                "for cooperatives."))
     commune = models.ForeignKey(Commune, models.PROTECT, related_name="organisations",
                                 verbose_name=_("commune of the seat"))
     locality = models.CharField(_("locality"), max_length=120, blank=True)
@@ -155,6 +188,10 @@ class Organisation(models.Model):
     members_women = models.PositiveIntegerField(_("women members"), default=0)
     members_youth = models.PositiveIntegerField(_("members under 35"), default=0)
     employees = models.PositiveIntegerField(_("employees"), default=0)
+    # Work in cooperatives (ILO): members who work for the cooperative (worker-members) or
+    # whose own production it serves (producer-members); one member counts in one only.
+    worker_members = models.PositiveIntegerField(_("worker-members"), default=0)
+    producer_members = models.PositiveIntegerField(_("producer-members"), default=0)
     share_capital = models.PositiveBigIntegerField(_("share capital (FCFA)"), default=0)
     reless_member_since = models.DateField(_("RELESS member since"), null=True, blank=True)
     parent_union = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
@@ -183,15 +220,18 @@ class Organisation(models.Model):
         blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    # What the search compares (core.search): the name, and the name, acronym, locality and
-    # RSC number, folded (accents and case aside), computed by the database on every write,
-    # bulk ones included; trigram-indexed on PostgreSQL (migration 0014).
+    # What the search compares (core.search): the name, and the name, acronym, locality,
+    # RSC number, NIU and UES register number, folded (accents and case aside), computed by
+    # the database on every write, bulk ones included; trigram-indexed on PostgreSQL
+    # (migrations 0014 and 0016).
     name_folded = models.GeneratedField(expression=Folded("name"),
                                         output_field=models.TextField(), db_persist=True)
     search_text = models.GeneratedField(
         expression=Folded(Concat("name", Value(SEARCH_SEPARATOR), "acronym",
                                  Value(SEARCH_SEPARATOR), "locality", Value(SEARCH_SEPARATOR),
                                  Coalesce("rsc_number", Value("")),
+                                 Value(SEARCH_SEPARATOR), Coalesce("niu", Value("")),
+                                 Value(SEARCH_SEPARATOR), "ues_number",
                                  output_field=models.TextField())),
         output_field=models.TextField(), db_persist=True)
 
@@ -235,10 +275,25 @@ class Organisation(models.Model):
                                    violation_error_code="coop_ca_min_members",
                                    violation_error_message=_(
                                        "A COOP-CA needs at least 15 members.")),
+            models.CheckConstraint(
+                condition=Q(members_total__gte=F("worker_members") + F("producer_members")),
+                name="org_work_members_le_total", violation_error_code="work_exceed_total",
+                violation_error_message=_("Worker-members and producer-members together "
+                                          "cannot exceed total members.")),
             models.UniqueConstraint(fields=["rsc_number"], condition=Q(rsc_number__isnull=False),
                                     name="org_rsc_number_unique",
                                     violation_error_message=_(
                                         "Another organisation already has this RSC number.")),
+            models.UniqueConstraint(fields=["niu"], condition=Q(niu__isnull=False),
+                                    name="org_niu_unique", violation_error_code="niu_taken",
+                                    violation_error_message=_(
+                                        "Another organisation already has this NIU.")),
+            models.UniqueConstraint(fields=["ues_number"], condition=~Q(ues_number=""),
+                                    name="org_ues_number_unique",
+                                    violation_error_code="ues_taken",
+                                    violation_error_message=_(
+                                        "Another organisation already has this UES register "
+                                        "number.")),
         ]
 
     def __str__(self):
@@ -291,9 +346,8 @@ class Organisation(models.Model):
 
     def clean(self):
         super().clean()
-        if self.rsc_number is not None:
-            self.rsc_number = self.rsc_number.strip() or None
-        errors = {**self._relation_errors(), **point_errors(self.latitude, self.longitude)}
+        errors = {**self._identifier_errors(), **self._relation_errors(),
+                  **point_errors(self.latitude, self.longitude)}
         phone = normalise_phone(self.contact_phone)
         if phone is None:
             errors["contact_phone"] = PHONE_MESSAGE
@@ -301,6 +355,25 @@ class Organisation(models.Model):
             self.contact_phone = phone
         if errors:
             raise ValidationError(errors)
+
+    def _identifier_errors(self) -> dict:
+        """Each identifier in its stored form (cooperatives.identifiers), or its message."""
+        errors = {}
+        if self.rsc_number is not None:
+            self.rsc_number = self.rsc_number.strip() or None
+            if self.rsc_number and not rsc_is_valid(self.rsc_number):
+                errors["rsc_number"] = RSC_MESSAGE
+        niu = normalise_niu(self.niu)
+        if niu is None:
+            errors["niu"] = NIU_MESSAGE
+        else:
+            self.niu = niu or None
+        ues = normalise_ues(self.ues_number)
+        if ues is None:
+            errors["ues_number"] = UES_MESSAGE
+        else:
+            self.ues_number = ues
+        return errors
 
     def _relation_errors(self) -> dict:
         """The parent union (a union or federation of the same department) and the GIC the
@@ -355,6 +428,9 @@ CONSTRAINT_FIELDS = {
     "youth_exceed_total": "members_youth",
     "scoops_min_members": "members_total",
     "coop_ca_min_members": "members_total",
+    "work_exceed_total": "worker_members",
+    "niu_taken": "niu",
+    "ues_taken": "ues_number",
 }
 
 

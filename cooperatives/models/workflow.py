@@ -174,6 +174,7 @@ class DuplicateFlag(models.Model):
         NAME = "name", _("Similar names")
         RSC = "rsc", _("Same RSC number")
         PHONE = "phone", _("Same phone number")
+        UES = "ues", _("Same UES register number")
 
     # The pair is stored with org_a.id < org_b.id, so it has one row whatever the order.
     org_a = models.ForeignKey(Organisation, models.CASCADE, related_name="+",

@@ -1,11 +1,22 @@
-"""A hand-written SQL baseline for P4: the per-commune figures of both reports, computed
-directly with grouped SQL over the same tables, and the graph components with scipy.
+"""A hand-written baseline for P4: the per-commune figures of both reports and the national
+graph figures, computed by the fastest honest route we could write, beside the platform's
+national recompute; the benchmark compares every figure it computes with the stored runs.
 
-It is what an analyst would write by hand, with no framework in the way: one temporary table
-of counted links (with both ends' commune, status and a shared-filière flag), then one GROUP
-BY per figure; the components come from scipy's `connected_components` over the pairs of
-active organisations. The benchmark times it beside the platform's national recompute and
-compares every figure it computes with the stored run results.
+How it is fast (docs/performance.md, "P4's baseline"):
+
+- Flat reads, no temporary tables: each table is read once, its integer columns packed by
+  the database into one binary value per read (`int4send`, `string_agg`) that numpy reads
+  in place: no text parsing, no Python object per row (COPY sends a message per row, and
+  reading 643k of them costs more in Python than the query). Plain SELECTs over whole
+  tables, which PostgreSQL may scan in parallel; the small grouped figures (needs,
+  interventions, beneficiaries) stay SQL.
+- As many connections as the platform uses processes (its worker runs two): the reads go
+  out on two threads, each with its own connection, while the other thread computes.
+- One grouped pass per figure in numpy: every per-commune count is one `bincount` over an
+  int key; distinct pairs are one sort of int64 keys; a link's "shared filière" test is an
+  AND of two per-organisation 64-bit filière masks; the components are scipy's
+  `connected_components` (once over the internal links, whose components never leave a
+  commune, once over the country).
 
 Definitions as in PRODUCT.md ("The two reports"): a link counts when confirmed, started and
 not ended on the report date; active is the status now (the baseline is the current year's);
@@ -14,11 +25,11 @@ overlapping Y.
 """
 
 import time
-from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -29,73 +40,29 @@ CONVERGENCE_FIGURES = ("organisations", "members", "women", "youth", "needs", "p
 COOPERATION_FIGURES = ("active_organisations", "links", "linked_organisations", "pairs",
                        "isolated", "cross_commune", "cross_filiere", "components",
                        "largest_component")
+THREADS = 2  # the platform's report worker runs two processes (`celery worker -c 2`)
 
-# Batch SQL as one would run it by hand: enough memory for the hash joins to stay in memory.
-COUNTED_LINKS = """
-SET LOCAL work_mem = '64MB';
-CREATE TEMPORARY TABLE bench_filieres ON COMMIT DROP AS
-SELECT organisation_id AS id, array_agg(filiere_id) AS filieres
-FROM cooperatives_organisationfiliere GROUP BY organisation_id;
-
-CREATE TEMPORARY TABLE bench_links ON COMMIT DROP AS
-SELECT l.id, l.kind, l.source_id, l.target_id,
-       s.commune_id AS sc, t.commune_id AS tc,
-       s.status = 'active' AS sa, t.status = 'active' AS ta,
-       COALESCE(sf.filieres && tf.filieres, false) AS shares
-FROM cooperatives_cooperationlink l
-JOIN cooperatives_organisation s ON s.id = l.source_id
-JOIN cooperatives_organisation t ON t.id = l.target_id
-LEFT JOIN bench_filieres sf ON sf.id = l.source_id
-LEFT JOIN bench_filieres tf ON tf.id = l.target_id
-WHERE l.status = 'confirmed' AND (l.start_date IS NULL OR l.start_date <= %(on)s)
-  AND (l.end_date IS NULL OR l.end_date > %(on)s);
-ANALYZE bench_links;
-"""
-
-# Each counted link once per commune it touches (once when both ends are in one commune).
-LINK_ENDS = """
-SELECT sc AS commune_id, kind, sc <> tc AS cross_commune, NOT shares AS cross_filiere
-FROM bench_links
-UNION ALL
-SELECT tc, kind, true, NOT shares FROM bench_links WHERE tc <> sc
-"""
-
-COOPERATION_QUERIES = {
-    "links_by_kind": f"""
-        SELECT commune_id, kind, count(*), count(*) FILTER (WHERE cross_commune),
-               count(*) FILTER (WHERE cross_filiere)
-        FROM ({LINK_ENDS}) e GROUP BY commune_id, kind""",
-    "active": """
-        SELECT commune_id, count(*) FROM cooperatives_organisation
-        WHERE status = 'active' GROUP BY commune_id""",
-    "linked": """
-        SELECT o.commune_id, count(*)
-        FROM cooperatives_organisation o
-        JOIN (SELECT source_id AS id FROM bench_links UNION SELECT target_id FROM bench_links) e
-          ON e.id = o.id
-        WHERE o.status = 'active' GROUP BY o.commune_id""",
-    "pairs": """
-        SELECT sc, count(*) FROM (
-            SELECT DISTINCT sc, least(source_id, target_id), greatest(source_id, target_id)
-            FROM bench_links WHERE sc = tc AND sa AND ta) p
-        GROUP BY sc""",
+_KIND_CASE = ("CASE kind " + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS[:-1]))
+              + f" ELSE {len(KINDS) - 1} END")
+READS = {
+    "organisations": """
+        SELECT id, commune_id, (status = 'active')::int4, members_total, members_women,
+               members_youth
+        FROM cooperatives_organisation""",
+    "memberships": """
+        SELECT organisation_id, filiere_id FROM cooperatives_organisationfiliere""",
+    # The kind as its position in KINDS (any other kind is "other").
+    "links": f"""
+        SELECT source_id, target_id, {_KIND_CASE}
+        FROM cooperatives_cooperationlink
+        WHERE status = 'confirmed' AND (start_date IS NULL OR start_date <= %(on)s)
+          AND (end_date IS NULL OR end_date > %(on)s)""",
+    "filieres": """
+        SELECT f.id, s.ministry_id FROM sectors_filiere f
+        JOIN sectors_sector s ON s.id = f.sector_id""",
 }
 
-NATIONAL_PAIRS = """
-SELECT count(*) FROM (SELECT DISTINCT least(source_id, target_id), greatest(source_id, target_id)
-                      FROM bench_links WHERE sa AND ta) p"""
-
-CONVERGENCE_QUERIES = {
-    "organisations": """
-        SELECT o.commune_id, m.ministry_id, count(*), sum(o.members_total),
-               sum(o.members_women), sum(o.members_youth)
-        FROM (SELECT DISTINCT of.organisation_id, s.ministry_id
-              FROM cooperatives_organisationfiliere of
-              JOIN sectors_filiere f ON f.id = of.filiere_id
-              JOIN sectors_sector s ON s.id = f.sector_id) m
-        JOIN cooperatives_organisation o ON o.id = m.organisation_id
-        WHERE o.status = 'active'
-        GROUP BY o.commune_id, m.ministry_id""",
+SMALL = {
     "needs": """
         WITH selected AS (
             SELECT DISTINCT ON (commune_id) id, commune_id
@@ -120,35 +87,122 @@ CONVERGENCE_QUERIES = {
         WHERE i.start_date < %(next_year)s
           AND (i.end_date IS NULL OR i.end_date >= %(year_start)s)
         GROUP BY i.commune_id, i.ministry_id""",
+    "communes": "SELECT id, pcode FROM communes_commune",
+    "ministries": "SELECT id, acronym FROM sectors_ministry",
 }
 
 
-def _rows(cursor, sql: str, params: dict) -> list[tuple]:
-    cursor.execute(sql, params)
-    return cursor.fetchall()
-
-
-def convergence_baseline(year: int) -> dict[str, dict[str, dict[str, int]]]:
-    """pcode -> ministry acronym -> the eight figures, for every commune and ministry."""
-    params = {"year": year, "year_start": date(year, 1, 1), "next_year": date(year + 1, 1, 1)}
+def _int_rows(sql: str, params: dict, width: int) -> np.ndarray:
+    """The rows of an all-integer query as an (n, width) int64 array, in one value: the
+    database packs every row's int4 columns into one bytea (`int4send`, big-endian), which
+    numpy reads in place: no text parsing, no Python object or message per row."""
+    columns = [f"c{i}" for i in range(width)]
+    packed = " || ".join(f"int4send({c}::int4)" for c in columns)
     with connection.cursor() as cursor:
-        pcodes = dict(_rows(cursor, "SELECT id, pcode FROM communes_commune", {}))
-        acronyms = dict(_rows(cursor, "SELECT id, acronym FROM sectors_ministry", {}))
-        cells: dict = {p: {a: dict.fromkeys(CONVERGENCE_FIGURES, 0) for a in acronyms.values()}
-                       for p in pcodes.values()}
-        for c, m, n, members, women, youth in _rows(cursor, CONVERGENCE_QUERIES[
-                "organisations"], params):
-            cells[pcodes[c]][acronyms[m]].update(organisations=n, members=int(members),
-                                                 women=int(women), youth=int(youth))
-        for c, m, needs, priority in _rows(cursor, CONVERGENCE_QUERIES["needs"], params):
-            cells[pcodes[c]][acronyms[m]].update(needs=needs, priority_needs=priority)
-        for c, m, n in _rows(cursor, CONVERGENCE_QUERIES["interventions"], params):
-            cells[pcodes[c]][acronyms[m]]["interventions"] = n
-        for c, m, n in _rows(cursor, CONVERGENCE_QUERIES["beneficiaries"], params):
-            cells[pcodes[c]][acronyms[m]]["beneficiaries"] = n
-    for ministries in cells.values():
-        for cell in ministries.values():
-            cell["state"] = _state(cell)
+        cursor.execute(f"SELECT string_agg({packed}, ''::bytea) "
+                       f"FROM ({sql}) AS r({', '.join(columns)})", params)
+        data = cursor.fetchone()[0]
+    if data is None:
+        return np.empty((0, width), dtype=np.int64)
+    return np.frombuffer(bytes(data), dtype=">i4").astype(np.int64).reshape(-1, width)
+
+
+def _small(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _in_thread(function, *args):
+    """Run on a pool thread with the thread's own connection, closed afterwards."""
+    try:
+        return function(*args)
+    finally:
+        connection.close()
+
+
+def _fraction(num: int, den: int) -> dict | None:
+    return {"num": int(num), "den": int(den)} if den else None
+
+
+def run_baseline(*, year: int, on: date) -> tuple[dict, float]:
+    """Both baselines and their wall time in seconds."""
+    started = time.perf_counter()
+    params = {"year": year, "year_start": date(year, 1, 1), "next_year": date(year + 1, 1, 1)}
+    with ThreadPoolExecutor(THREADS) as pool:
+        links = pool.submit(_in_thread, _int_rows, READS["links"], {"on": on}, 3)
+        orgs = pool.submit(_in_thread, _int_rows, READS["organisations"], {}, 6)
+        memberships = pool.submit(_in_thread, _int_rows, READS["memberships"], {}, 2)
+        small = pool.submit(_in_thread, lambda: {
+            name: _small(sql, params) for name, sql in SMALL.items()}
+            | {"filieres": _int_rows(READS["filieres"], {}, 2)})
+        data = _Data(orgs.result(), memberships.result(), small.result())
+        convergence = pool.submit(_convergence, data)
+        cooperation = _cooperation(data, links.result())
+        result = {"convergence": convergence.result(), "cooperation": cooperation}
+    return result, time.perf_counter() - started
+
+
+class _Data:
+    """The organisations by position (a dense id -> position table), their filière masks."""
+
+    def __init__(self, orgs: np.ndarray, memberships: np.ndarray, small: dict):
+        self.small = small
+        self.ids = orgs[:, 0]
+        self.commune, self.active = orgs[:, 1], orgs[:, 2].astype(bool)
+        self.members = orgs[:, 3:6]
+        self.position = np.full(int(self.ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        self.position[self.ids] = np.arange(len(self.ids))
+        self.communes = dict(small["communes"])
+        self.n_communes = max(self.communes, default=0) + 1
+        self.memb_org = self.position[memberships[:, 0]]
+        self.memb_fil = memberships[:, 1]
+
+    def masks(self) -> np.ndarray:
+        """Two 64-bit words of filière bits per organisation (filière ids below 128)."""
+        masks = np.zeros((len(self.ids), 2), dtype=np.uint64)
+        fil = self.memb_fil
+        if len(fil) and fil.max() >= 128:
+            raise ValueError("filière ids above 127: widen the masks")
+        np.bitwise_or.at(masks, (self.memb_org, fil // 64),
+                         np.left_shift(np.uint64(1), (fil % 64).astype(np.uint64)))
+        return masks
+
+    def per_commune(self, communes: np.ndarray, weights=None) -> np.ndarray:
+        return np.bincount(communes, weights=weights, minlength=self.n_communes)
+
+
+def _convergence(data: _Data) -> dict:
+    """pcode -> ministry acronym -> the eight figures and the state, every commune and
+    ministry."""
+    small, ministries = data.small, dict(data.small["ministries"])
+    n_min = max(ministries, default=0) + 1
+    ministry_of = np.zeros(int(data.small["filieres"][:, 0].max(initial=0)) + 1, dtype=np.int64)
+    ministry_of[data.small["filieres"][:, 0]] = data.small["filieres"][:, 1]
+    # Each active organisation once per ministry of its filières.
+    keep = data.active[data.memb_org]
+    keys = np.unique(data.memb_org[keep] * n_min + ministry_of[data.memb_fil[keep]])
+    org, ministry = keys // n_min, keys % n_min
+    cell = data.commune[org] * n_min + ministry
+    size = data.n_communes * n_min
+    counts = np.bincount(cell, minlength=size)
+    sums = [np.bincount(cell, weights=data.members[org, i], minlength=size).astype(np.int64)
+            for i in range(3)]
+    cells = {pcode: {acronym: dict.fromkeys(CONVERGENCE_FIGURES, 0)
+                     for acronym in ministries.values()} for pcode in data.communes.values()}
+    for key in np.flatnonzero(counts).tolist():
+        c, m = divmod(key, n_min)
+        cells[data.communes[c]][ministries[m]].update(
+            organisations=int(counts[key]), members=int(sums[0][key]),
+            women=int(sums[1][key]), youth=int(sums[2][key]))
+    for c, m, needs, priority in small["needs"]:
+        cells[data.communes[c]][ministries[m]].update(needs=needs, priority_needs=priority)
+    for name in ("interventions", "beneficiaries"):
+        for c, m, n in small[name]:
+            cells[data.communes[c]][ministries[m]][name] = n
+    for by_ministry in cells.values():
+        for figures in by_ministry.values():
+            figures["state"] = _state(figures)
     return cells
 
 
@@ -169,87 +223,80 @@ def _state(cell: dict) -> str:
     return "unplanned" if orgs or interventions else "absent"
 
 
-def cooperation_baseline(on: date) -> dict:
-    """{"communes": pcode -> figures, "national": figures} on date `on`."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in filter(str.strip, COUNTED_LINKS.split(";")):
-            cursor.execute(statement, {"on": on})
-        pcodes = dict(_rows(cursor, "SELECT id, pcode FROM communes_commune", {}))
-        figures = {c: dict.fromkeys(COOPERATION_FIGURES, 0) | {
-            "links_by_kind": dict.fromkeys(KINDS, 0)} for c in pcodes}
-        for c, kind, n, cross, cross_filiere in _rows(cursor, COOPERATION_QUERIES[
-                "links_by_kind"], {}):
-            row = figures[c]
-            row["links_by_kind"][kind if kind in KINDS else "other"] += n
-            row["links"] += n
-            row["cross_commune"] += cross
-            row["cross_filiere"] += cross_filiere
-        for c, n in _rows(cursor, COOPERATION_QUERIES["active"], {}):
-            figures[c]["active_organisations"] = n
-        for c, n in _rows(cursor, COOPERATION_QUERIES["linked"], {}):
-            figures[c]["linked_organisations"] = n
-        for c, n in _rows(cursor, COOPERATION_QUERIES["pairs"], {}):
-            figures[c]["pairs"] = n
-        nodes = _copy_ints(cursor, "SELECT id, commune_id FROM cooperatives_organisation "
-                                   "WHERE status = 'active' ORDER BY id", 2)
-        edges = _copy_ints(cursor, "SELECT source_id, target_id, (sc = tc)::int "
-                                   "FROM bench_links WHERE sa AND ta", 3)
-        national_pairs = _rows(cursor, NATIONAL_PAIRS, {})[0][0]
-        by_kind = dict(_rows(cursor, "SELECT kind, count(*) FROM bench_links GROUP BY kind", {}))
-    national = _graph_figures(figures, nodes, edges, national_pairs)
-    national["links"] = sum(by_kind.values())
-    national["links_by_kind"] = {kind: by_kind.get(kind, 0) for kind in KINDS}
-    for row in figures.values():
-        row["isolated"] = row["active_organisations"] - row["linked_organisations"]
-        row["linked_share"] = _fraction(row["linked_organisations"], row["active_organisations"])
-        n = row["active_organisations"]
-        row["density"] = _fraction(row["pairs"], n * (n - 1) // 2)
-    national["isolated"] = sum(row["isolated"] for row in figures.values())
-    return {"communes": {pcodes[c]: row for c, row in figures.items()}, "national": national}
+def _cooperation(data: _Data, links: np.ndarray) -> dict:
+    """{"communes": pcode -> figures, "national": figures}."""
+    src, dst, kind = data.position[links[:, 0]], data.position[links[:, 1]], links[:, 2]
+    sc, tc = data.commune[src], data.commune[dst]
+    masks = data.masks()
+    shares = ((masks[src] & masks[dst]) != 0).any(axis=1)
+    cross = sc != tc
+    k, n_kinds = data.n_communes, len(KINDS)
+    # Each counted link once per commune it touches.
+    by_kind = (np.bincount(sc * n_kinds + kind, minlength=k * n_kinds)
+               + np.bincount(tc[cross] * n_kinds + kind[cross], minlength=k * n_kinds)
+               ).reshape(k, n_kinds)
+    cross_commune = data.per_commune(sc[cross]) + data.per_commune(tc[cross])
+    cross_filiere = data.per_commune(sc[~shares]) + data.per_commune(tc[cross & ~shares])
+    touched = np.zeros(len(data.ids), dtype=bool)
+    touched[src] = True
+    touched[dst] = True
+    active = data.active
+    active_count = data.per_commune(data.commune[active])
+    linked = data.per_commune(data.commune[active & touched])
+    both = active[src] & active[dst]
+    n = np.int64(len(data.ids))
+    lo, hi = np.minimum(src[both], dst[both]), np.maximum(src[both], dst[both])
+    national_keys = np.unique(lo * n + hi)
+    inside = ~cross[both]
+    commune_keys = np.unique(lo[inside] * n + hi[inside])
+    pairs = data.per_commune(data.commune[commune_keys // n])
+    # Components per commune: the internal links' components never leave their commune.
+    labels = _labels(commune_keys, n)
+    active_nodes = np.flatnonzero(active)
+    sizes = np.bincount(labels[active_nodes])
+    label_commune = np.zeros(len(sizes), dtype=np.int64)
+    label_commune[labels[active_nodes]] = data.commune[active_nodes]
+    present = np.flatnonzero(sizes)
+    components = data.per_commune(label_commune[present])
+    largest = np.zeros(k, dtype=np.int64)
+    np.maximum.at(largest, label_commune[present], sizes[present])
+    figures = {}
+    for c, pcode in data.communes.items():
+        a = int(active_count[c])
+        row = {
+            "active_organisations": a,
+            "links": int(by_kind[c].sum()),
+            "linked_organisations": int(linked[c]),
+            "pairs": int(pairs[c]),
+            "isolated": a - int(linked[c]),
+            "cross_commune": int(cross_commune[c]),
+            "cross_filiere": int(cross_filiere[c]),
+            "components": int(components[c]),
+            "largest_component": int(largest[c]),
+            "links_by_kind": dict(zip(KINDS, map(int, by_kind[c]), strict=True)),
+            "linked_share": _fraction(int(linked[c]), a),
+            "density": _fraction(int(pairs[c]), a * (a - 1) // 2),
+        }
+        figures[pcode] = row
+    country = np.bincount(_labels(national_keys, n)[active_nodes])
+    country = country[country > 0]
+    total = len(active_nodes)
+    national = {
+        "active_organisations": total, "pairs": len(national_keys),
+        "density": _fraction(len(national_keys), total * (total - 1) // 2),
+        "components": len(country), "largest_component": int(country.max(initial=0)),
+        "links": len(links),
+        "links_by_kind": dict(zip(KINDS, map(int, np.bincount(kind, minlength=n_kinds)),
+                                  strict=True)),
+        "isolated": int((active & ~touched).sum()),
+    }
+    return {"communes": figures, "national": national}
 
 
-def _copy_ints(cursor, sql: str, width: int) -> np.ndarray:
-    """The rows of an all-integer query as an (n, width) array, through COPY (text)."""
-    with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
-        data = b"".join(bytes(block) for block in copy)
-    if not data.strip():
-        return np.empty((0, width), dtype=np.int64)
-    return np.fromstring(data.decode(), dtype=np.int64, sep=" ").reshape(-1, width)
-
-
-def _fraction(num: int, den: int) -> dict | None:
-    return {"num": int(num), "den": int(den)} if den else None
-
-
-def _graph_figures(figures: dict, nodes: np.ndarray, edges: np.ndarray, pairs: int) -> dict:
-    """Components per commune (internal edges) and over the country (all active edges)."""
-    ids, communes = nodes[:, 0], nodes[:, 1]
-    n = len(ids)
-    src, dst = np.searchsorted(ids, edges[:, 0]), np.searchsorted(ids, edges[:, 1])
-    internal = edges[:, 2].astype(bool)
-
-    def labels(mask: np.ndarray) -> np.ndarray:
-        graph = coo_matrix((np.ones(int(mask.sum()), dtype=np.int8), (src[mask], dst[mask])),
-                           shape=(n, n))
-        return connected_components(graph, directed=False)[1]
-
-    per_commune = defaultdict(lambda: defaultdict(int))
-    for commune, label in zip(communes.tolist(), labels(internal).tolist(), strict=True):
-        per_commune[commune][label] += 1
-    for commune, sizes in per_commune.items():
-        figures[commune]["components"] = len(sizes)
-        figures[commune]["largest_component"] = max(sizes.values())
-    sizes = np.bincount(labels(np.ones(len(edges), dtype=bool))) if n else np.array([0])
-    return {"active_organisations": n, "pairs": pairs,
-            "density": _fraction(pairs, n * (n - 1) // 2),
-            "components": int((sizes > 0).sum()), "largest_component": int(sizes.max())}
-
-
-def run_baseline(*, year: int, on: date) -> tuple[dict, float]:
-    """Both baselines and their wall time in seconds."""
-    started = time.perf_counter()
-    result = {"convergence": convergence_baseline(year), "cooperation": cooperation_baseline(on)}
-    return result, time.perf_counter() - started
+def _labels(pair_keys: np.ndarray, n: np.int64) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(pair_keys), dtype=np.int8),
+                        (pair_keys // n, pair_keys % n)), shape=(int(n), int(n)))
+    return connected_components(graph, directed=False)[1]
 
 
 # -- Comparison with the platform's stored runs ------------------------------------------------

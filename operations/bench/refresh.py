@@ -1,6 +1,7 @@
-"""P5, burst: 100 edits in 20 communes within a minute, then the time until every stored
-figure (both reports, every commune and the country) equals a recomputation, and how many
-national runs the burst cost (the debounce coalesces them)."""
+"""P9 (PRODUCT.md), with P5's worker: a burst of 100 edits in 20 communes within a minute,
+then the time until every stored figure (both reports, every commune and the country)
+equals a recomputation, and how many national runs the burst cost (the debounce coalesces
+them)."""
 
 import json
 import time
@@ -42,9 +43,9 @@ def measure_p5_burst(ctx: Context, worker: bool) -> None:
                if fresh_at is None else ""))
     details = {"communes": len(organisations), "edits": EDITS, "national_runs": national,
                "mismatches": mismatches}
-    add_row(ctx, "P5", f"burst of {EDITS} edits → every stored figure = a recomputation "
+    add_row(ctx, "P9", f"burst of {EDITS} edits → every stored figure = a recomputation "
             "(from the last edit)", seconds, "s", LIMIT, "<", note=note, details=details)
-    add_row(ctx, "P5", "national runs the burst cost (both kinds)", national, "", 4, "<=",
+    add_row(ctx, "P9", "national runs the burst cost (both kinds)", national, "", 4, "<=",
             details=details)
 
 

@@ -4,7 +4,7 @@ and the plain-text table `manage.py bench` prints."""
 import os
 from dataclasses import asdict, dataclass, field
 
-TARGETS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P10", "HOME", "ACCESS", "SEARCH",
+TARGETS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "HOME", "ACCESS", "SEARCH",
            "EXPORT_CSV", "EXPORT_XLSX", "OPENDATA")
 SOAK = "soak"
 
@@ -79,12 +79,13 @@ UNMEASURED = {
     "P6": ("national graph metrics: time", 5, "s", "<"),
     "P7": ("pages: server time p95", 200, "ms", "<"),
     "P8": ("CSV import", 5000, "rows/s", ">="),
+    "P9": ("burst of edits → every stored figure = a recomputation", 300, "s", "<"),
     "P10": ("aggregates, first request after an edit: p95", 300, "ms", "<"),
     "HOME": ("home page (public), cache warm: server time p95", 10, "ms", "<"),
     "ACCESS": ("access log: added to a page showing personal data", 2, "ms", "<"),
     "SEARCH": ("name search over the whole registry: p95", 50, "ms", "<"),
-    "EXPORT_CSV": ("national CSV export as the admin: time", 10, "s", "<"),
-    "EXPORT_XLSX": ("national XLSX export as the admin: time", 10, "s", "<"),
+    "EXPORT_CSV": ("national CSV export as the admin: slowest request", 10, "s", "<"),
+    "EXPORT_XLSX": ("national XLSX export as the admin: slowest request", 10, "s", "<"),
     "OPENDATA": ("open-data CSV served as a file: median time", 1000, "ms", "<"),
     SOAK: ("16-client soak: errors", 0, "errors", "=="),
 }

@@ -76,14 +76,15 @@ def _measure_all(ctx: Context) -> None:
     only = ctx.options.only
     if "P6" in only:
         _guard(ctx, "P6", lambda: measure_p6(ctx))
-    if {"P4", "P5"} & only:
+    if {"P4", "P5", "P9"} & only:
         with report_worker(ctx) as ready:
             if "P4" in only:
                 _guard(ctx, "P4", lambda: measure_p4(ctx, ready))
                 _guard(ctx, "P4", lambda: measure_p4_past_year(ctx))
             if "P5" in only:
                 _guard(ctx, "P5", lambda: measure_p5(ctx, ready))
-                _guard(ctx, "P5", lambda: measure_p5_burst(ctx, ready))
+            if "P9" in only:
+                _guard(ctx, "P9", lambda: measure_p5_burst(ctx, ready))
     if "P3" in only:
         _guard(ctx, "P3", lambda: measure_p3(ctx))
     if "P8" in only:

@@ -32,6 +32,8 @@ from cooperatives.models import (
     CooperationLink,
     Organisation,
     OrganisationFiliere,
+    OrganisationLabel,
+    ProjectTerritory,
     RegistryEvent,
     Reless,
     VerificationVisit,
@@ -54,6 +56,7 @@ from .pcd import DiagnosticBuilder
 from .reless import RelessBuilder
 from .selection import SCALES, DatasetError, Plan, Scale, allocate, select_communes
 from .taxonomy import Taxonomy
+from .territories import add_territories
 from .world import World
 
 # The tables written with COPY on PostgreSQL (the others are small: bulk_create).
@@ -63,7 +66,8 @@ ORGANISATION_COLUMNS = [
     "members_youth", "employees", "share_capital", "reless_member_since", "parent_union_id",
     "converted_from_gic_id", "contact_name", "contact_phone", "contact_email",
     "contact_consent", "description", "latitude", "longitude", "created_at", "updated_at",
-    "last_verified_on", "last_verification_outcome"]
+    "niu", "member_interest", "worker_members", "producer_members", "last_verified_on",
+    "last_verification_outcome"]
 COLUMNS = [
     (Organisation, ORGANISATION_COLUMNS),
     (OrganisationFiliere, ["id", "organisation_id", "filiere_id"]),
@@ -72,6 +76,8 @@ COLUMNS = [
     (RegistryEvent, ["id", "organisation_id", "kind", "date", "reference", "note"]),
     (VerificationVisit, ["id", "organisation_id", "visited_on", "outcome", "new_locality",
                          "latitude", "longitude", "note", "visited_by_id", "recorded_at"]),
+    (OrganisationLabel, ["id", "organisation_id", "kind", "name", "certifier", "number",
+                         "valid_from", "valid_until", "created_at"]),
     (CooperationLink, ["id", "source_id", "target_id", "kind", "status", "source_confirmed",
                        "target_confirmed", "start_date", "end_date", "note", "created_at"]),
     (Reless, ["id", "commune_id", "name", "founded_on", "status"]),
@@ -209,6 +215,7 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
         generator = Generator(scale=SCALES[scale], seed=seed, communes=communes,
                               taxonomy=taxonomy, progress=progress)
         written = generator.run()
+        territories = add_territories(communes, seed)
     freshness.renew_all()  # bulk rows send no signals: retire every cached figure
     summaries.mark_all()  # ... and every aggregate summary, computed again below
     if connection.vendor == "postgresql":
@@ -219,6 +226,9 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
             for model in generator.models():
                 cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
     summaries.refresh()  # the first national figures then read summaries, not every row
-    return GenerationResult(communes, {model._meta.label: written[model]
-                                       for model in generator.models() if written[model]})
+    counts = {model._meta.label: written[model]
+              for model in generator.models() if written[model]}
+    if territories:
+        counts[ProjectTerritory._meta.label] = territories
+    return GenerationResult(communes, counts)
 

@@ -27,6 +27,7 @@ from cooperatives.models import (
     LinkStatus,
     Organisation,
     OrganisationFiliere,
+    OrganisationLabel,
     OrganisationStatus,
     RegistryEvent,
     Reless,
@@ -105,6 +106,9 @@ class HistoryBuilder:
                                                                "mandate_start")))
         self.record_diagnostics(rows)
         self.record_interventions(rows[Intervention], rows[Intervention.beneficiaries.through])
+        for row in rows[OrganisationLabel]:
+            self.add(OrganisationLabel, row, self.moment(
+                self.value(OrganisationLabel, row, "valid_from")))
 
     def record_federation_members(self, federations: dict[str, list[list]]) -> None:
         """A federation's members are its unions, counted once they are all written: one
@@ -207,27 +211,27 @@ class HistoryBuilder:
 
     def record_growth(self, row: tuple, col: dict, born: date, last: date, initial: dict,
                       steps: list) -> None:
-        """Most cooperatives, GICs and associations grew: members (women and youth in the
-        same shares) from 55-90 % of today's, in one or two steps."""
+        """Most cooperatives, GICs and associations grew: members (women, youth, worker- and
+        producer-members in the same shares) from 55-90 % of today's, in one or two steps."""
         form, total = row[col["legal_form"]], row[col["members_total"]]
         minimum = MEMBERS.get(form, (None,))[0]
         if (minimum is None or total <= minimum or row[col["status"]] ==
                 OrganisationStatus.IN_CREATION or self.rng.random() > 0.7):
             return
         rng = self.rng
-        women, youth = row[col["members_women"]], row[col["members_youth"]]
+        shared = ("members_women", "members_youth", "worker_members", "producer_members")
+        now = {name: row[col[name]] for name in shared}
         shares = sorted(rng.uniform(0.55, 0.95) for _ in range(rng.choice((1, 2))))
         days = sorted(draw_day(rng, born, last) for _ in shares)
         for i, share in enumerate(shares):
             members = max(minimum, round(total * share))
-            counts = {"members_total": members, "members_women": women * members // total,
-                      "members_youth": youth * members // total}
+            counts = {"members_total": members,
+                      **{name: value * members // total for name, value in now.items()}}
             if i == 0:
                 initial.update(counts)
             else:
                 steps.append((days[i - 1], counts))
-        steps.append((days[-1], {"members_total": total, "members_women": women,
-                                 "members_youth": youth}))
+        steps.append((days[-1], {"members_total": total, **now}))
 
     def write_states(self, row: tuple, col: dict, filieres: list[tuple[int, int]], born: date,
                      initial: dict, steps: list) -> None:

@@ -13,12 +13,14 @@ from cooperatives.models import (
     LegalForm,
     Organisation,
     OrganisationFiliere,
+    OrganisationLabel,
     OrganisationStatus,
     RegistryEvent,
     VerificationOutcome,
     VerificationVisit,
 )
 
+from . import identifiers
 from .names import (
     ASSOCIATION_NAMES,
     FEDERATION_NAMES,
@@ -85,7 +87,10 @@ class OrganisationBuilder(Builder):
         self.rsc_taken = set(Organisation.objects.exclude(rsc_number=None)
                              .values_list("rsc_number", flat=True))
         self.rsc_counter: Counter = Counter()
+        self.ues_taken = set(Organisation.objects.exclude(ues_number="")
+                             .values_list("ues_number", flat=True))
         self.ues_counter: Counter = Counter()
+        self.id_rng = world.rng("identifiers")  # NIU, member interest, work, labels
         self.federations: dict[str, list[list]] = {}  # region -> [[id, filière, sector, unions]]
 
     def add_federations(self) -> None:
@@ -96,6 +101,7 @@ class OrganisationBuilder(Builder):
             by_region.setdefault(commune.department.region, []).append(commune)
         for region, communes in by_region.items():
             rng = self.rng("federations", region.pcode)
+            self.id_rng = self.rng("identifiers", region.pcode)
             wanted = min(3, 1 + len(communes) // 15)
             chosen: dict[int, int] = {}  # sector -> the federation's primary filière
             for _ in range(wanted * 8):
@@ -126,6 +132,7 @@ class OrganisationBuilder(Builder):
 
     def add_organisations(self, commune: Commune, count: int) -> None:
         rng = self.rng("organisations", commune.pcode)
+        self.id_rng = self.rng("identifiers", commune.pcode)
         self.visit_rng = self.rng("verification", commune.pcode)
         region = commune.department.region.pcode
         n_unions = min(count // 10, 1 + count // 150 + (rng.random() < 0.5))
@@ -228,8 +235,9 @@ class OrganisationBuilder(Builder):
                d.women, d.youth, self.employees(rng, d), self.capital(rng, d),
                self.member_since(rng, commune, d), d.parent, d.converted_from, *contact,
                ContactConsentState.GIVEN if consented else ContactConsentState.MISSING,
-               self.description(rng, d), lat, lon, draw_moment(rng), self.world.now)
-        created = row[-2]
+               self.description(rng, d), lat, lon, draw_moment(rng), self.world.now,
+               *self.identifiers(commune, d))
+        created = row[-6]  # created_at, before the four identifier columns
         self.sink.add(Organisation, (*row, *self.add_visits(commune, d)))
         if consented:
             self.sink.add(ContactConsent, (
@@ -271,6 +279,20 @@ class OrganisationBuilder(Builder):
             self.take_id(VerificationVisit), d.id, day, outcome, moved_to, lat, lon,
             rng.choice(VISIT_NOTES), None, min(recorded, self.world.now)))
 
+    def identifiers(self, commune: Commune, d: Draft) -> tuple:
+        """(NIU, member interest, worker-members, producer-members), and the labels in the
+        sink (operations.generator.identifiers: a stream of their own)."""
+        rng, sector = self.id_rng, self.tax.filiere_sector[d.primary]
+        interest = identifiers.member_interest(rng, d.form, self.tax.sector_code[sector])
+        workers, producers = identifiers.work_members(rng, d.form, interest, d.members)
+        for label in identifiers.labels(rng, form=d.form, status=d.status,
+                                        filiere_code=self.tax.filiere_code[d.primary],
+                                        region=commune.department.region.pcode,
+                                        organisation_id=d.id):
+            self.sink.add(OrganisationLabel, (self.take_id(OrganisationLabel), d.id, *label,
+                                              self.world.now))
+        return identifiers.niu(rng, d.form, d.id), interest, workers, producers
+
     def unique_name(self, rng, commune: Commune, d: Draft, names: set[str]) -> str:
         name = d.name or self.name(rng, commune, d)
         for numeral in ("", " II", " III", " IV", " V", " VI", " VII", " VIII", " IX", " X"):
@@ -310,8 +332,13 @@ class OrganisationBuilder(Builder):
     def ues(self, rng: random.Random, region: str, d: Draft) -> str:
         if d.status != OrganisationStatus.ACTIVE or d.form == LegalForm.GIC or rng.random() > 0.2:
             return ""
-        self.ues_counter[region] += 1
-        return f"UES-{region[2:]}-{rng.randint(2022, 2026)}-{self.ues_counter[region]:05d}"
+        year = rng.randint(2022, 2026)
+        while True:  # unique in the registry, the runs before this one's included
+            self.ues_counter[region] += 1
+            number = f"UES-{region[2:]}-{year}-{self.ues_counter[region]:05d}"
+            if number not in self.ues_taken:
+                self.ues_taken.add(number)
+                return number
 
     def employees(self, rng: random.Random, d: Draft) -> int:
         if d.form == LegalForm.COOP_CA:

@@ -38,8 +38,10 @@ def test_it_gives_the_agent_the_organisation_with_contacts(org_a, agent_a):
     assert list(body) == list(PUBLIC_FIELDS + PERSONAL_FIELDS + ("contact_consent",))
     assert {k: v for k, v in body.items() if k not in ("created_at", "updated_at")} == {
         "id": org_a.pk, "name": "Coop Manioc Alpha", "acronym": "", "legal_form": "scoops",
-        "status": "active", "rsc_number": None, "rsc_date": None, "ues_number": "",
-        "commune": "CM901001001", "commune_name": "Alpha", "department": "CM901001",
+        "status": "active", "rsc_number": None, "rsc_date": None, "niu": None,
+        "ues_number": "", "labels": [], "member_interest": "", "worker_members": 0,
+        "producer_members": 0, "commune": "CM901001001", "commune_name": "Alpha",
+        "department": "CM901001",
         "region": "CM901", "locality": "", "primary_filiere": "manioc",
         "filieres": ["manioc"], "ministries": ["MINADER"], "members_total": 10,
         "members_women": 4, "members_youth": 3, "employees": 1, "share_capital": 0,
@@ -270,8 +272,9 @@ def test_it_runs_the_same_queries_for_one_row_or_a_hundred(registry, analyst, ag
             assert len(response.json()["results"]) == (1 if size == 1 else
                                                        response.json()["count"])
             counts.append(len(queries))
-        # filière lookup, count, page, filières of the page (token and roles are cached)
-        assert counts == [4, 4]
+        # filière lookup, count, page, filières and labels of the page (token and roles are
+        # cached)
+        assert counts == [5, 5]
 
 
 def payload(**changes) -> dict:

@@ -15,7 +15,7 @@ from accounts import access_log
 from cooperatives import exports, opendata
 from cooperatives.access import ExportLog
 from cooperatives.consent import CONTACT_FIELDS, contact_shown
-from cooperatives.models import LegalForm, Organisation, Reless
+from cooperatives.models import LegalForm, Organisation, OrganisationLabel, Reless
 from cooperatives.permissions import organisations_listed_for, scope_of
 from sectors.models import Filiere
 
@@ -34,10 +34,14 @@ def old_organisation_rows(organisations, scope, log):
     for o in organisations.iterator(chunk_size=2000):
         commune = o.commune
         row = [o.pk, o.name, o.acronym, o.get_legal_form_display(), o.get_status_display(),
-               o.rsc_number, o.rsc_date, o.ues_number, o.locality, commune.pcode, commune.name,
-               commune.department.pcode, commune.department.region.pcode,
+               o.rsc_number, o.rsc_date, o.niu, o.ues_number, o.locality, commune.pcode,
+               commune.name, commune.department.pcode, commune.department.region.pcode,
                o.primary_filiere.code, " ".join(f.code for f in o.filieres.all()),
-               *(getattr(o, f) for f in exports.ORGANISATION_FIELDS[8:]),
+               *(getattr(o, f) for f in exports.ORGANISATION_FIELDS[9:]),
+               o.get_member_interest_display(),
+               " | ".join(f"{label.get_kind_display()}: " + " ".join(
+                   w for w in (label.name, label.certifier, label.number) if w)
+                   for label in o.labels.all()),
                o.last_verified_on, o.get_last_verification_outcome_display()]
         if log:
             full = exports._sees_in_full(scope, o.commune_id, o.pk)
@@ -57,6 +61,7 @@ def old_list_rows(organisations, log):
     for o in organisations.select_related("commune").prefetch_related("filieres"):
         values = [getattr(o, f) for f in fields]
         values[2], values[3] = o.get_legal_form_display(), o.get_status_display()
+        values[fields.index("member_interest")] = o.get_member_interest_display()
         if not contact_shown(o):
             values[contacts] = [""] * len(CONTACT_FIELDS)
         yield [o.pk, o.commune.pcode, *("" if v is None else v for v in values),
@@ -103,9 +108,15 @@ def crafted(org_a, org_b, commune_a, commune_b, commune_c, cassava, maize, poult
     org_a.filieres.add(maize, poultry)
     org_a.acronym, org_a.rsc_date = "=CMA", datetime.date(2021, 3, 4)
     org_a.share_capital, org_a.latitude = Decimal("150000.50"), Decimal("4.0511")
+    org_a.niu, org_a.ues_number, org_a.member_interest = "M051812345678A", "UES-01-7", "producer"
+    org_a.producer_members = 6
     org_a.save()
     Organisation.objects.filter(pk=org_a.pk).update(
         last_verified_on=datetime.date(2025, 6, 7), last_verification_outcome="moved")
+    OrganisationLabel.objects.create(organisation=org_a, kind="organic", certifier="Ecocert",
+                                     number="EC-1")
+    OrganisationLabel.objects.create(organisation=org_a, kind="fair_trade",
+                                     certifier="Fairtrade Africa")
     OrganisationFactory(name="Sans consentement", commune=commune_a, primary_filiere=maize,
                         contact_name="Caché Missing", contact_phone="690 000 001",
                         contact_consent="missing", filieres=[poultry])

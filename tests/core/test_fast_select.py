@@ -51,3 +51,33 @@ def test_the_organisation_filters_render_the_same(commune_a, cassava, language):
         rendered = {name: html(fast[name]) for name in fast.fields}
         assert rendered == {name: html(plain[name]) for name in plain.fields}
     assert 'selected' in rendered["commune"] and commune_a.pcode in rendered["commune"]
+
+
+def test_cached_options_render_the_same_without_a_query(commune_a, commune_b, cassava,
+                                                        django_assert_num_queries):
+    request = RequestFactory().get("/")
+    data = {"commune": commune_b.pcode, "filiere": cassava.code}
+    kept: dict = {}
+
+    def cache(key, compute):
+        if key not in kept:
+            kept[key] = compute()
+        return kept[key]
+
+    def rendered(language):
+        with translation.override(language):
+            form = OrganisationFilterSet(data, Organisation.objects.all(), request=request).form
+            fast_selects(form, cache=cache)
+            return {name: html(form[name]) for name in ("commune", "filiere", "ministry")}
+
+    with django_assert_num_queries(7):  # the selected values, the option lists
+        first = rendered("fr")
+    with django_assert_num_queries(2):  # the selected commune and filière alone
+        again = rendered("fr")
+    assert again == first and f'value="{commune_b.pcode}" selected' in again["commune"]
+    in_french = len(kept)  # one entry per model choice field
+    english = rendered("en")  # its own options: labels in English
+    assert in_french == 5 and len(kept) == 2 * in_french
+    with translation.override("en"):
+        plain = OrganisationFilterSet(data, Organisation.objects.all(), request=request).form
+        assert english == {name: html(plain[name]) for name in english}

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from accounts import access_log
+from cooperatives.models import ExportJob
 from operations.bench import exports as bench_exports
 from operations.bench import measures
 from operations.bench.rows import TARGETS, UNMEASURED
@@ -14,23 +15,39 @@ from operations.bench.rows import TARGETS, UNMEASURED
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def through_jobs(settings, tmp_path):
+    """Every export above 0 rows is a job (the national one is above the threshold)."""
+    settings.EXPORT_SYNC_MAX_ROWS = 0
+    settings.EXPORT_DIR = str(tmp_path)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_it_measures_a_national_export_as_the_admin(org_a, org_b, admin_user, fmt):
-    data = bench_exports.measure_export(admin_user.username, fmt)
-    assert data["fmt"] == fmt and data["rows"] == 2 and data["bytes"] > 0
-    assert data["seconds"] > 0 and data["peak_mb"] > 0
-    assert data["access_log_entries"] >= 0 and access_log.waiting() == 0  # not stored
+def test_it_asks_follows_and_downloads_a_national_export_as_the_admin(
+        org_a, org_b, admin_user, through_jobs, monkeypatch, fmt):
+    ran = []
 
+    def child(ctx, args, timeout):  # the job's process, run here
+        assert args[:3] == ["-m", "operations.bench.exports", "job"]
+        ran.append(int(args[3]))
+        return bench_exports.run_job(int(args[3]))
 
-def test_it_adds_the_export_rows_from_the_child_process(admin_user, monkeypatch):
-    monkeypatch.setattr(measures, "_json_process", lambda ctx, args, timeout: {
-        "fmt": args[-1], "rows": 10, "seconds": 1.5, "count_seconds": 0.1, "us_per_row": 3.0,
-        "bytes": 2_000_000, "peak_mb": 90.0, "peak_before_mb": 60.0, "access_log_entries": 0})
+    monkeypatch.setattr(measures, "_json_process", child)
     ctx = SimpleNamespace(rows=[], say=lambda line: None, admin=admin_user)
-    bench_exports.measure_exports(ctx)
+    bench_exports.measure_exports(ctx, formats=[fmt])
+
+    job = ExportJob.objects.get(pk=ran[0])
+    assert (job.user, job.fmt, job.status, job.rows_total) == (
+        admin_user, fmt, ExportJob.Status.DONE, 2)
+    slowest, work, memory = ctx.rows
+    target = f"EXPORT_{fmt.upper()}"
     assert [(r.id, r.unit, r.target, r.compare) for r in ctx.rows] == [
-        ("EXPORT_CSV", "s", 10, "<"), ("EXPORT_CSV", "MB", 1024, "<"),
-        ("EXPORT_XLSX", "s", 10, "<"), ("EXPORT_XLSX", "MB", 1024, "<")]
+        (target, "s", 10, "<"), (target, "s", 120, "<"), (target, "MB", 1024, "<")]
+    assert set(slowest.details["requests"]) == {"ask", "progress page", "done page",
+                                                "download"}
+    assert slowest.figure == round(max(slowest.details["requests"].values()), 3)
+    assert work.details["rows"] == 2 and work.details["bytes"] > 0 and memory.figure > 0
+    assert access_log.waiting() == 0  # the job's access log is measured, not stored
 
 
 def test_it_measures_the_open_data_file_served(org_a, org_b):

@@ -71,6 +71,9 @@ def test_it_measures_every_target_and_the_baseline_agrees(territory, tmp_path, s
     assert agreement["figure"] == 0, agreement["details"]["examples"]
     assert all(row["figure"] is not None for row in rows_of(results, "P6"))
     assert rows_of(results, "P5")[0]["figure"] is not None, rows_of(results, "P5")[0]["note"]
+    burst, national_runs = rows_of(results, "P9")
+    assert burst["figure"] is not None, burst["note"]
+    assert (burst["target"], national_runs["target"]) == (300, 4)
     assert rows_of(results, "P3")[0]["details"]["endpoints"]
     for skipped in ("P1", "P2", "P7", SOAK):
         assert all(row["figure"] is None for row in rows_of(results, skipped))

@@ -93,7 +93,7 @@ def test_commands_that_read_only_the_code_need_no_key(command):
 # The compose file, the Dockerfile and the lock files: what `docker-compose up` and an image
 # build install and start.
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-exports", "beat")
 APP_ENVIRONMENT = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DEBUG"}
 
 
@@ -139,8 +139,13 @@ def test_compose_setup_reads_the_reference_folder_read_only_from_the_host():
     # files volume (export jobs' files and open data, written by the worker).
     services = _compose()["services"]
     assert {name: services[name].get("volumes") for name in APP_SERVICES} == {
-        name: (["files:/srv/files"] if name in ("web", "worker") else None)
-        for name in APP_SERVICES}
+        name: (["files:/srv/files"] if name != "beat" else None) for name in APP_SERVICES}
+
+
+def test_compose_runs_reports_and_exports_on_separate_workers():
+    services = _compose()["services"]
+    assert services["worker"]["command"].endswith("-Q reless")
+    assert services["worker-exports"]["command"].endswith("-Q exports")
 
 
 def test_compose_environment_names_are_the_ones_settings_read():

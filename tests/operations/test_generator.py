@@ -18,10 +18,12 @@ from cooperatives.models import (
     CooperationLink,
     Organisation,
     OrganisationFiliere,
+    OrganisationLabel,
     RegistryEvent,
     Reless,
     Role,
     RoleAssignment,
+    TerritoryMembership,
     VerificationVisit,
 )
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
@@ -71,6 +73,9 @@ def snapshot():
             "organisation__name", "visited_on", "outcome", "new_locality", "latitude", "note")),
         "last_visits": list(Organisation.objects.order_by("id").values_list(
             "last_verified_on", "last_verification_outcome")),
+        "territories": list(TerritoryMembership.objects.order_by("id").values_list(
+            "territory__code", "territory__name", "territory__status", "commune__pcode",
+            "start", "confirmed_at")),
     }
 
 
@@ -360,3 +365,56 @@ def test_it_generates_data_that_passes_every_integrity_check(territory):
                         .values_list("pk", flat=True))
         run_national.apply(args=[national.kind, 2025, national.pk, communes])
     assert run_checks() == {check.code: [] for check in CHECKS}
+
+
+def test_it_gives_identifiers_member_interests_and_labels_that_hold_together(territory):
+    with translation.override("en"):
+        generate_dataset(scale="demo", seed=5)
+    organisations = list(Organisation.objects.select_related("primary_filiere__sector"))
+    nius = [o.niu for o in organisations if o.niu]
+    assert all(re.fullmatch(r"M\d{12}[A-Z]", niu) for niu in nius)
+    assert 0.35 <= len(nius) / len(organisations) <= 0.65  # about half
+    for o in organisations:
+        assert o.worker_members + o.producer_members <= o.members_total
+        if o.legal_form not in ("scoops", "coop_ca", "union", "federation"):
+            assert (o.member_interest, o.worker_members, o.producer_members) == ("", 0, 0)
+        if o.legal_form in ("union", "federation"):  # their members are organisations
+            assert (o.worker_members, o.producer_members) == (0, 0)
+        elif o.member_interest == "producer":
+            assert o.producer_members > 0 and o.worker_members == 0
+        elif o.member_interest in ("worker", "multi_stakeholder"):
+            assert o.worker_members > 0 or o.members_total < 4
+    farming = Counter(o.member_interest for o in organisations
+                      if o.legal_form in ("scoops", "coop_ca")
+                      and o.primary_filiere.sector.code in ("agriculture", "elevage"))
+    assert farming.most_common(1)[0][0] == "producer"
+    assert farming["producer"] > 0.7 * sum(farming.values())
+    assert farming["multi_stakeholder"] < farming["producer"] / 5
+    labels = OrganisationLabel.objects.select_related("organisation")
+    assert 0 < labels.count() < len(organisations) / 10
+    for label in labels:
+        assert label.organisation.status == "active"
+        assert label.valid_until is None or label.valid_until > label.valid_from
+        assert label.history.count() == 1
+    assert len({o.ues_number for o in organisations if o.ues_number}) == len(
+        [o for o in organisations if o.ues_number])
+
+
+def test_it_draws_project_territories_across_region_lines(territory):
+    from cooperatives.models import ProjectTerritory
+
+    result = generate_dataset(scale="demo", seed=7)
+    found = {t.code: t for t in ProjectTerritory.objects.prefetch_related(
+        "memberships__commune__department")}
+    assert result.counts["cooperatives.ProjectTerritory"] == len(found) >= 3
+    cocoa = found["bassin-cacao"]
+    assert (cocoa.purpose, cocoa.filiere.code, cocoa.status) == ("value_chain", "cacao", "active")
+    assert all(Organisation.objects.filter(commune=m.commune, filieres__code="cacao").exists()
+               for m in cocoa.memberships.all())
+    syndicate = next(t for t in found.values() if t.purpose == "syndicate")
+    assert len({m.commune.department_id for m in syndicate.memberships.all()}) == 1
+    proposal = found["bassin-versant"]
+    assert proposal.status == "proposed"
+    assert [m.confirmed for m in proposal.memberships.order_by("id")] == [True, False]
+    assert len({m.commune.department.region_id for m in proposal.memberships.all()}) == 2
+    assert ProjectTerritory.history.count() == len(found)

@@ -75,15 +75,17 @@ def labels(menus: dict) -> dict:
 
 ROLE_MENUS = {
     "anonymous": ["Overview", "Map", "Open data", "Log in"],
-    "agent_a": ["Dashboard", "Personal data", "Work offline", "Notifications", "Password",
-                "Log out"],
+    "agent_a": ["Dashboard", "Project territories", "Personal data", "Work offline",
+                "Notifications", "Password", "Log out"],
     "rep_a": ["Our space", "Our organisation", "Suggested partners", "Our requests",
               "Reports of the commune", "Work offline", "Notifications", "Password", "Log out"],
-    "analyst": ["Convergence (national)", "Cooperation (national)", "Map", "Our interventions",
+    "analyst": ["Convergence (national)", "Cooperation (national)", "Project territories",
+                "Map", "Our interventions",
                 "Record an intervention", "API and tokens", "Notifications", "Password", "Log out"],
     "admin_user": ["Organisations", "National quality", "Possible duplicates", "Imports",
                    "Integrity checks", "Report runs", "Convergence (national)",
-                   "Cooperation (national)", "Years to sign off", "Personal data", "Administration",
+                   "Cooperation (national)", "Project territories", "Years to sign off",
+                   "Personal data", "Administration",
                    "Notifications", "Password", "Log out"],
     "region_reviewer": ["Years to sign off", "Map", "Notifications", "Password", "Log out"],
 }

@@ -122,6 +122,8 @@ COUNTRY = {"analyst", ADMIN}  # read every commune
 AGENTS = {"agent_a", "agent_b", ADMIN}
 LINK_SIDES = {"agent_a", "agent_b", "rep_a", "rep_b", ADMIN}  # speak for a side of link_ab
 OFFLINE = {"agent_a", "agent_b", "rep_a", "rep_b"}  # may work offline (their own scope)
+# Project territories of communes A and B: read by whoever reads a member commune's reports.
+TERRITORY_READERS = A_READERS | {"agent_b", "rep_b"}
 
 
 def rule(ok, who=USERS, *, other=404, anon=LOGIN, **overrides) -> dict:
@@ -289,6 +291,7 @@ MATRIX: dict[str, Route] = {
     # API: organisations and aggregates
     "api-aggregates": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "api-commune-aggregates": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pcode),
+    "api-ilo-statistics": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "api-organisation-list": Route(
         get=SIGNED_IN, payload=_organisation_api,
         # The body names commune A (a public P-code) the caller may not write for: 403, as
@@ -499,6 +502,10 @@ MATRIX: dict[str, Route] = {
     "organisation_verify": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                                  payload=lambda w: {"visited_on": "2026-01-05",
                                                     "outcome": "active"}, writes=True),
+    "ilo_statistics": Route(get=SIGNED_IN, post=SIGNED_IN_405),
+    "label_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
+                          payload=lambda w: {"kind": "organic", "certifier": "Ecocert"},
+                          writes=True),
     # The representative's form; those who edit directly are sent to the edit form.
     "change_propose": Route(get=rule(200, {"rep_a"}, agent_a=302, admin_user=302),
                             post=rule(302, {"rep_a", "agent_a", ADMIN}), kwargs=_org_a,
@@ -577,6 +584,8 @@ MATRIX: dict[str, Route] = {
     "privacy:access_log": Route(get=rule(200, AGENTS), post=SIGNED_IN_405),
     "quality:open_data_csv": Route(get=PUBLIC, post=METHOD_405),
     "quality:open_data_jsonld": Route(get=PUBLIC, post=METHOD_405),
+    "quality:open_data_ilo_csv": Route(get=PUBLIC, post=METHOD_405,
+                                       kwargs=lambda w: {"level": "region"}),
     "reports:open_data_years": Route(get=PUBLIC, post=METHOD_405),
     # Offline work (issue 18): agents and representatives; the national admin's scope is the
     # country, too large to carry offline, but it sees and resolves every conflict.
@@ -594,6 +603,30 @@ MATRIX: dict[str, Route] = {
     "api-sync": Route(get=SIGNED_IN_405, post=rule(200), payload=_offline_change,
                       writes=frozenset({"agent_a", ADMIN})),
     # The world closes no year: the file of a year no commune closed is not found, for all.
+    # Project territories (issue 19): "bassin" (A and B, active), "projet-ab" (proposed by
+    # agent_b, commune A's membership waiting).
+    "territory_list": Route(get=SIGNED_IN, post=SIGNED_IN_405),
+    "api-territory-list": Route(get=SIGNED_IN, post=SIGNED_IN_405),
+    "api-territory-detail": Route(get=rule(200, TERRITORY_READERS), post=SIGNED_IN_405,
+                                  kwargs=lambda w: {"code": "bassin"}, put=SIGNED_IN_405,
+                                  patch=SIGNED_IN_405, delete=SIGNED_IN_405),
+    "territory_new": Route(get=rule(200, AGENTS), post=rule(302, AGENTS), writes=True,
+                           payload=lambda w: {"name": "Bassin du Nyong", "purpose": "basin",
+                                              "communes": [w.commune_a.pk, w.commune_b.pk]}),
+    "territory_detail": Route(get=rule(200, TERRITORY_READERS), post=SIGNED_IN_405,
+                              kwargs=lambda w: {"code": "bassin"}),
+    # Only commune A's agent has a membership to confirm; the proposal's other readers: 403.
+    "territory_confirm": Route(get=SIGNED_IN_405, kwargs=lambda w: {"code": "projet-ab"},
+                               post=rule(302, {"agent_a"}, **dict.fromkeys(
+                                   TERRITORY_READERS - {"agent_a"}, 403)), writes=True),
+    "reports:territory_report": Route(get=rule(200, TERRITORY_READERS, anon=404),
+                                      post=METHOD_405,
+                                      kwargs=lambda w: {"code": "bassin", "kind": "cooperation"}),
+    "reports:territory_recompute": Route(
+        get=METHOD_405, post=rule(302, AGENTS, anon=404, **dict.fromkeys(
+            TERRITORY_READERS - AGENTS, 403)),
+        kwargs=lambda w: {"code": "bassin", "kind": "convergence"},
+        payload=lambda w: {"year": "2025"}, writes=True),
     "reports:open_data_year_csv": Route(get=rule(404, anon=404), post=METHOD_405,
                                         kwargs=lambda w: {"year": 2025}),
 }
@@ -733,6 +766,7 @@ def build_world() -> SimpleNamespace:
     done("cooperation", cooperation_for_commune(w.commune_a, on=on), w.commune_a)
     w.run_national = done("convergence", convergence_national(year=2025))
     done("cooperation", cooperation_national(on=on))
+    _territories(w, agent_b=w.users["agent_b"], finished=finished)
     w.import_job = ImportJob.objects.create(
         uploader=agent_a, commune=w.commune_a, file_name="orgs.csv",
         content=_organisations_upload(w)["file"].read(), dry_run=True,
@@ -770,6 +804,28 @@ def build_world() -> SimpleNamespace:
     w.reset_token = default_token_generator.make_token(agent_a)
     w.client = Client()
     return w
+
+
+def _territories(w, *, agent_b, finished) -> None:
+    """An active territory of communes A and B with a cooperation run, and agent_b's
+    proposal waiting for commune A."""
+    from cooperatives.models import ProjectTerritory, TerritoryMembership
+    from reports.cooperation import cooperation_for_group
+
+    start, on = datetime.date(2024, 1, 1), datetime.date(2025, 6, 30)
+    w.territory = ProjectTerritory.objects.create(code="bassin", name="Bassin", purpose="basin",
+                                                  status=ProjectTerritory.Status.ACTIVE)
+    proposal = ProjectTerritory.objects.create(code="projet-ab", name="Projet", purpose="other",
+                                               proposed_by=agent_b)
+    for commune in (w.commune_a, w.commune_b):
+        TerritoryMembership.objects.create(territory=w.territory, commune=commune, start=start)
+    TerritoryMembership.objects.create(territory=proposal, commune=w.commune_a, start=start)
+    TerritoryMembership.objects.create(territory=proposal, commune=w.commune_b, start=start,
+                                       confirmed_by=agent_b, confirmed_at=finished)
+    result = cooperation_for_group([w.commune_a.pk, w.commune_b.pk], on=on)
+    ReportRun.objects.create(kind="cooperation", territory=w.territory, scope=w.territory.scope,
+                             year=2025, status=ReportRun.Status.DONE, result=result,
+                             queued_at=finished, started_at=finished, finished_at=finished)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperatives', '0015_export_jobs'),
+        ('cooperatives', '0017_merge_0016_identifiers_ilo_0016_project_territories'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
