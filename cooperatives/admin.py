@@ -20,6 +20,7 @@ from .models import (
     Reless,
     RoleAssignment,
     TerritoryMembership,
+    VerificationVisit,
 )
 
 
@@ -162,6 +163,27 @@ class DuplicateFlagAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["org_a__name", "org_b__name"]
     list_select_related = ["org_a", "org_b", "reviewer"]
+
+
+@admin.register(VerificationVisit)
+class VerificationVisitAdmin(admin.ModelAdmin):
+    """Visits are recorded on the organisation's page (cooperatives.verification keeps the
+    organisation's latest in step); here they are listed, and a note naming a person may be
+    corrected."""
+
+    list_display = ["organisation", "visited_on", "outcome", "visited_by", "recorded_at"]
+    list_filter = ["outcome"]
+    search_fields = ["organisation__name"]
+    list_select_related = ["organisation", "visited_by"]
+    readonly_fields = ["organisation", "visited_on", "outcome", "new_locality", "latitude",
+                       "longitude", "visited_by", "recorded_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class MembershipInline(admin.TabularInline):

@@ -37,7 +37,7 @@ from .access import log_history, log_organisations
 from .api_history import HISTORY_SCHEMA, history_response
 from .consent import CONTACT_FIELDS, contact_shown
 from .filters import AggregateFilterSet, CommuneAggregateFilterSet, OrganisationFilterSet
-from .models import COUNT_FIELDS, Organisation, OrganisationStatus
+from .models import COUNT_FIELDS, Organisation, OrganisationStatus, verification_cutoff
 from .permissions import (
     HasRole,
     Scope,
@@ -278,9 +278,11 @@ class AggregatesBase(ApiViewMixin, generics.ListAPIView):
         paginated on every request."""
         params = sorted((name, values) for name, values in request.query_params.lists()
                         if name not in PER_REQUEST_PARAMETERS)
+        # `?verified=` counts from a cutoff that moves with the day: the day is in the key.
+        day = verification_cutoff() if request.query_params.get("verified") else None
         key = "api:aggregates:" + hashlib.blake2b(repr((
             type(self).__name__, self.kwargs.get("pcode"), self.scope_key(), get_language(),
-            params)).encode(), digest_size=16).hexdigest()
+            params, day)).encode(), digest_size=16).hexdigest()
         commune_id, rows = freshness.cached(key, self.stamps(), self.compute)
         self.check_commune(commune_id)
         return self.get_paginated_response(self.paginate_queryset(rows))

@@ -5,6 +5,7 @@ from .api import AggregatesView, CommuneAggregatesView, OrganisationViewSet
 from .api_history import ChangeRequestHistoryView, LinkHistoryView
 from .api_statistics import IloStatisticsView
 from .api_territories import TerritoryViewSet
+from .api_verification import VerificationListView
 
 router = SimpleRouter()
 router.register("organisations", OrganisationViewSet, basename="api-organisation")
@@ -18,5 +19,7 @@ urlpatterns = [
     path("links/<str:pk>/history/", LinkHistoryView.as_view(), name="api-link-history"),
     path("change-requests/<str:pk>/history/", ChangeRequestHistoryView.as_view(),
          name="api-change-request-history"),
+    path("organisations/<str:pk>/verifications/", VerificationListView.as_view(),
+         name="api-organisation-verifications"),
     *router.urls,
 ]

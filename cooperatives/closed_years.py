@@ -16,7 +16,7 @@ from core.years import parse_year
 # (commune, year, by) -> (rows, {"signed_off", "version", "day", "approval_chain"}) or None.
 _closed_year_aggregates: Callable | None = None
 # The filters of the aggregates, which a closed year's kept rows cannot apply.
-FILTERS = ("filiere", "ministry", "legal_form", "status", "q")
+FILTERS = ("filiere", "ministry", "legal_form", "status", "verified", "q")
 
 
 def provide_closed_year_aggregates(find: Callable) -> None:

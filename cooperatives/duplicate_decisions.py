@@ -32,6 +32,7 @@ from .models import (
 from .permissions import can_write_commune, scope_of
 from .services import organisation_archive, organisation_update
 from .signals import organisations_bulk_changed
+from .verification import latest_refresh
 
 
 def duplicate_flags_of_commune(commune, *, status: str = DuplicateFlag.Status.OPEN):
@@ -83,6 +84,8 @@ def duplicate_merge(*, user, flag: DuplicateFlag, keep: Organisation) -> Organis
     _move_filieres(drop, keep)
     partners = _move_links(drop, keep, user)
     _move_rows(drop, keep, user)
+    for organisation in (keep, drop):  # the visits moved: each one's latest, again
+        latest_refresh(organisation)
     _move_flags(drop, keep)
     # Saved even with nothing to fill: its updated_at says the record was reviewed now.
     organisation_update(user=user, organisation=keep, **fill)

@@ -36,6 +36,7 @@ from .models import (
     MemberInterest,
     Organisation,
     OrganisationStatus,
+    VerificationOutcome,
 )
 from .permissions import (
     Scope,
@@ -52,6 +53,8 @@ ORGANISATION_FIELDS = ("name", "acronym", "legal_form", "status", "rsc_number", 
 _MIDDLE = slice(4, 9)  # the registration fields and the locality, before the commune
 _TAIL = slice(9, None)
 FORMATS = ("csv", "xlsx")
+# The latest verification visit (cooperatives.verification): its day and outcome's label.
+VERIFICATION_FIELDS = ("last_verified_on", "last_verification_outcome")
 
 
 @dataclass
@@ -138,7 +141,8 @@ def organisation_table(user, params, path: str = "") -> Table:
                _("Region (P-code)"), _("Primary filière"), _("Filières"),
                *(str(meta.get_field(f).verbose_name) for f in ORGANISATION_FIELDS[_TAIL]),
                str(meta.get_field("member_interest").verbose_name),
-               _("Labels and certifications")]
+               _("Labels and certifications"),
+               *(str(meta.get_field(f).verbose_name) for f in VERIFICATION_FIELDS)]
     if personal:
         columns += [str(meta.get_field(f).verbose_name) for f in CONTACT_FIELDS]
         columns.append(str(meta.get_field("contact_consent").verbose_name))
@@ -150,8 +154,8 @@ def organisation_table(user, params, path: str = "") -> Table:
         counter=filterset.qs.count)
 
 
-ROW_FIELDS = (*ORGANISATION_FIELDS, "member_interest", "commune_id", "primary_filiere__code",
-              *CONTACT_FIELDS, "contact_consent")
+ROW_FIELDS = (*ORGANISATION_FIELDS, "member_interest", *VERIFICATION_FIELDS, "commune_id",
+              "primary_filiere__code", *CONTACT_FIELDS, "contact_consent")
 
 
 def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Iterator[list]:
@@ -163,6 +167,7 @@ def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Ite
     legal_forms = {k: str(v) for k, v in LegalForm.choices}
     statuses = {k: str(v) for k, v in OrganisationStatus.choices}
     consents = {k: str(v) for k, v in ContactConsentState.choices}
+    outcomes = {k: str(v) for k, v in VerificationOutcome.choices}
     given = str(ContactConsentState.GIVEN.value)
     interests = {k: str(v) for k, v in MemberInterest.choices}
     head = itemgetter("id", "name", "acronym")
@@ -175,7 +180,8 @@ def organisation_rows(organisations, scope: Scope, log: ExportLog | bool) -> Ite
         row = [*head(o), legal_forms.get(legal_form, legal_form), statuses.get(status, status),
                *middle(o), *places[o["commune_id"]], o["primary_filiere__code"],
                " ".join([code for code, _name in filieres]), *tail(o),
-               interests.get(o["member_interest"], ""), labels]
+               interests.get(o["member_interest"], ""), labels,
+               o["last_verified_on"], outcomes.get(o["last_verification_outcome"], "")]
         if log:
             consent = o["contact_consent"]
             if scope.is_admin or _sees_in_full(scope, o["commune_id"], o["id"]):
@@ -208,13 +214,16 @@ def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
     yield ["id", _("Commune (P-code)"), *(str(meta.get_field(f).verbose_name)
                                           for f in LIST_FIELDS),
            _("Primary filière"), _("Filières"),
-           str(meta.get_field("contact_consent").verbose_name)]
+           str(meta.get_field("contact_consent").verbose_name),
+           *(str(meta.get_field(f).verbose_name) for f in VERIFICATION_FIELDS)]
     pcodes = {pk: c["pcode"] for pk, c in export_rows.territory().items()}
     legal_forms = {k: str(v) for k, v in LegalForm.choices}
     statuses = {k: str(v) for k, v in OrganisationStatus.choices}
     interests = {k: str(v) for k, v in MemberInterest.choices}
     consents = {k: str(v) for k, v in ContactConsentState.choices}
-    fields = (*LIST_FIELDS, "commune_id", "primary_filiere__code", "contact_consent")
+    outcomes = {k: str(v) for k, v in VerificationOutcome.choices}
+    fields = (*LIST_FIELDS, "commune_id", "primary_filiere__code", "contact_consent",
+              *VERIFICATION_FIELDS)
     for o, filieres in export_rows.with_filieres(organisations, fields):
         values = [o[f] for f in LIST_FIELDS]
         values[2] = legal_forms.get(values[2], values[2])
@@ -224,7 +233,8 @@ def registry_list_rows(organisations, log: ExportLog) -> Iterator[list]:
             values[_LIST_CONTACTS] = ["", "", ""]
         yield [o["id"], pcodes[o["commune_id"]], *("" if v is None else v for v in values),
                o["primary_filiere__code"], " ".join(code for code, _name in filieres),
-               consents.get(o["contact_consent"], o["contact_consent"])]
+               consents.get(o["contact_consent"], o["contact_consent"]),
+               o["last_verified_on"] or "", outcomes.get(o["last_verification_outcome"], "")]
         log.add_values(o)
     log.close()
 

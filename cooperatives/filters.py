@@ -57,6 +57,13 @@ class OrganisationFilterSet(django_filters.FilterSet):
                         _("Unknown ministry acronym: %(value)s."), method="filter_ministry")
     legal_form = django_filters.ChoiceFilter(choices=LegalForm.choices, label=_("Legal form"))
     status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
+    verified = django_filters.ChoiceFilter(
+        choices=[("true", _("Verified by a visit in the last 24 months")),
+                 ("false", _("Not verified for 24 months"))],
+        method="filter_verified",
+        label=_("true: organisations whose latest verification visit, in the last "
+                "VERIFICATION_MONTHS (24) months, found them; false: the others (never "
+                "visited, visited earlier, or not found)"))
     member_interest = django_filters.ChoiceFilter(choices=MemberInterest.choices,
                                                   label=_("Type by member interest"))
     label = django_filters.ChoiceFilter(choices=LabelKind.choices, method="filter_label",
@@ -79,6 +86,9 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     def filter_ministry(self, queryset: QuerySet, name: str, value: Ministry) -> QuerySet:
         return queryset.matching_ministry(value)
+
+    def filter_verified(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.verified() if value == "true" else queryset.unverified()
 
     def filter_label(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Organisations holding a label of this kind (whatever its validity)."""

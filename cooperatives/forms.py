@@ -4,6 +4,7 @@ whose ValidationErrors land next to their fields with `add_service_errors`."""
 from django import forms
 from django.db.models import Q
 from django.forms.models import fields_for_model, model_to_dict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Commune
@@ -25,6 +26,7 @@ from .models import (
     ProjectTerritory,
     RegistryEvent,
     Reless,
+    VerificationVisit,
 )
 from .services import REVIEWED_FIELDS, SELF_SERVICE_FIELDS
 
@@ -224,6 +226,29 @@ class RegistryEventForm(forms.ModelForm):
         model = RegistryEvent
         fields = ["kind", "date", "reference", "note"]
         widgets = {"date": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class VerificationForm(forms.ModelForm):
+    """A verification visit (cooperatives.verification): the day, what was found, the
+    phone's point (optional: static/js/forms.js fills it where the browser can locate)."""
+
+    class Meta:
+        model = VerificationVisit
+        # The point last: the "Use my position" button follows it.
+        fields = ["visited_on", "outcome", "new_locality", "note", "latitude", "longitude"]
+        widgets = {"visited_on": DateInput(), "outcome": forms.RadioSelect,
+                   "note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"new_locality": _("Only when the organisation has moved: where it is "
+                                        "now."),
+                      "latitude": _("Optional: where the visit took place.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visited_on"].initial = timezone.localdate
+        self.fields["outcome"].choices = VerificationVisit.Outcome.choices  # no empty radio
+        _point_and_phone_hints(self)
+        self.fields["latitude"].help_text = _("Optional: where the visit took place, in "
+                                              "decimal degrees, for example 3.8667.")
 
 
 def _proposal_fields() -> dict:

@@ -28,6 +28,8 @@ class PointsSerializer(serializers.Serializer):
     freshness = serializers.FloatField(help_text=_("Out of %(n)s.") % {"n": WEIGHTS["freshness"]})
     map_points = serializers.FloatField(help_text=_("Out of %(n)s.") % {
         "n": WEIGHTS["map_points"]})
+    verification = serializers.FloatField(help_text=_("Out of %(n)s.") % {
+        "n": WEIGHTS["verification"]})
     requests = serializers.FloatField(help_text=_("Out of %(n)s.") % {"n": WEIGHTS["requests"]})
     duplicates = serializers.FloatField(help_text=_("Out of %(n)s.") % {
         "n": WEIGHTS["duplicates"]})
@@ -55,6 +57,10 @@ class ScorecardSerializer(serializers.Serializer):
     with_point = serializers.IntegerField(help_text=_("Organisations with a map point."))
     map_points = serializers.FloatField(allow_null=True, help_text=_(
         "with_point ÷ organisations."))
+    verified = serializers.IntegerField(help_text=_(
+        "Organisations whose latest verification visit, in the last 24 months, found them."))
+    verification = serializers.FloatField(allow_null=True, help_text=_(
+        "verified ÷ organisations."))
     pending_requests = serializers.IntegerField(help_text=_("Change requests to review."))
     organisations_with_pending = serializers.IntegerField()
     open_duplicates = serializers.IntegerField(help_text=_("Open possible-duplicate flags."))

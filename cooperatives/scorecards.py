@@ -10,6 +10,11 @@ The organisations of a scorecard are the commune's organisations that are not di
 - `freshness`: organisations updated (created, edited, confirmed by an import or a review)
   in the last 365 days ÷ organisations (Organisation.updated_at);
 - `map_points`: organisations with a latitude and a longitude ÷ organisations;
+- `verification`: organisations verified by a visit in the last 24 months
+  (`settings.VERIFICATION_MONTHS`) ÷ organisations: their latest verification visit is on
+  or after the same day 24 months before `now`'s date and found them active, dormant or
+  moved (`Organisation.objects.verified`, cooperatives.verification). An organisation
+  never visited, last visited earlier, or not found at its latest visit is not verified;
 - `pending_requests`: change requests waiting for review (any organisation of the commune),
   and `organisations_with_pending`;
 - `open_duplicates`: open possible-duplicate flags, and `organisations_in_duplicates`;
@@ -20,14 +25,18 @@ The organisations of a scorecard are the commune's organisations that are not di
 | component | points | earned |
 | --- | --- | --- |
 | completeness | 35 | × completeness |
-| freshness | 25 | × freshness |
+| freshness | 15 | × freshness |
 | map points | 10 | × share with a map point |
+| verification | 10 | × share verified by a visit in the last 24 months |
 | change requests | 10 | × share of organisations with no pending request |
 | duplicates | 10 | × share of organisations in no open duplicate flag |
 | diagnostic | 10 | all when a diagnostic of the last 5 years (a PCD's span) is validated |
 
 A commune with no organisation earns only the diagnostic's points: an empty registry is not
 a healthy one. Ratios are null there.
+
+Freshness weighed 25 until the verification visits came (December 2026): a visit is the
+stronger proof that the record is current, and took 10 of its points.
 
 Every commune is computed with five grouped queries, whatever their number. The diagnostic
 year comes from the app that holds diagnostics (it stands above this one, so it is never
@@ -44,15 +53,15 @@ from django.utils import timezone
 
 from communes.models import Commune
 
-from .models import ChangeRequest, DuplicateFlag, LegalForm, Organisation
+from .models import ChangeRequest, DuplicateFlag, LegalForm, Organisation, verified_condition
 
-WEIGHTS = {"completeness": 35, "freshness": 25, "map_points": 10, "requests": 10,
-           "duplicates": 10, "diagnostic": 10}
+WEIGHTS = {"completeness": 35, "freshness": 15, "map_points": 10, "verification": 10,
+           "requests": 10, "duplicates": 10, "diagnostic": 10}
 FRESH_DAYS = 365
 DIAGNOSTIC_YEARS = 5
 RSC_FORMS = (LegalForm.SCOOPS, LegalForm.COOP_CA, LegalForm.UNION, LegalForm.FEDERATION)
 ORDERINGS = ("score", "-score", "pcode", "-pcode", "name", "-name", "completeness",
-             "-completeness", "freshness", "-freshness")
+             "-completeness", "freshness", "-freshness", "verification", "-verification")
 
 
 @dataclass
@@ -70,6 +79,8 @@ class Scorecard:
     freshness: float | None = None
     with_point: int = 0
     map_points: float | None = None
+    verified: int = 0
+    verification: float | None = None
     pending_requests: int = 0
     organisations_with_pending: int = 0
     open_duplicates: int = 0
@@ -123,7 +134,9 @@ def _add_organisations(cards: dict, ids: list[int], now) -> None:
                       fresh=Count("id", filter=Q(
                           updated_at__gte=now - datetime.timedelta(days=FRESH_DAYS))),
                       point=Count("id", filter=Q(latitude__isnull=False,
-                                                 longitude__isnull=False)))
+                                                 longitude__isnull=False)),
+                      verified=Count("id", filter=verified_condition(
+                          timezone.localtime(now).date())))
             .order_by())
     for row in rows:
         card = cards[row["commune_id"]]
@@ -132,6 +145,7 @@ def _add_organisations(cards: dict, ids: list[int], now) -> None:
         card.filled_fields = (row["locality"] + row["members"] + row["contact"] + row["rsc"]
                               + row["rsc_date"])
         card.fresh, card.with_point = row["fresh"], row["point"]
+        card.verified = row["verified"]
 
 
 def _add_requests(cards: dict, ids: list[int]) -> None:
@@ -178,6 +192,7 @@ def _score(card: Scorecard, this_year: int) -> None:
     card.completeness = _share(card.filled_fields, card.required_fields)
     card.freshness = _share(card.fresh, n)
     card.map_points = _share(card.with_point, n)
+    card.verification = _share(card.verified, n)
     recent = (card.last_diagnostic_year is not None
               and card.last_diagnostic_year > this_year - DIAGNOSTIC_YEARS)
     shares = {
@@ -185,6 +200,7 @@ def _score(card: Scorecard, this_year: int) -> None:
         else 0,
         "freshness": card.fresh / n if n else 0,
         "map_points": card.with_point / n if n else 0,
+        "verification": card.verified / n if n else 0,
         "requests": max(0.0, 1 - card.organisations_with_pending / n) if n else 0,
         "duplicates": max(0.0, 1 - card.organisations_in_duplicates / n) if n else 0,
         "diagnostic": 1 if recent else 0,
@@ -204,7 +220,8 @@ def scorecard_context(commune: Commune) -> dict:
 
 
 def sort_scorecards(cards: list[Scorecard], ordering: str) -> list[Scorecard]:
-    """Sort by score, P-code, name, completeness or freshness ('-' for descending); null
+    """Sort by score, P-code, name, completeness, freshness or verification ('-' for
+    descending); null
     ratios last, ties by P-code."""
     key = ordering.lstrip("-")
     reverse = ordering.startswith("-")

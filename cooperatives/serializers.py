@@ -14,6 +14,7 @@ from .models import (
     ContactConsentState,
     Organisation,
     OrganisationLabel,
+    VerificationOutcome,
 )
 from .permissions import can_write_commune
 from .selectors import GROUPINGS, LEVELS
@@ -29,7 +30,8 @@ PUBLIC_FIELDS = (
     "primary_filiere", "filieres", "ministries", "member_interest", "members_total",
     "members_women", "members_youth", "worker_members", "producer_members", "employees",
     "share_capital", "reless_member_since", "parent_union", "converted_from_gic",
-    "latitude", "longitude", "created_at", "updated_at",
+    "latitude", "longitude", "last_verified_on", "last_verification_outcome", "verified",
+    "created_at", "updated_at",
 )
 
 
@@ -65,11 +67,22 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = PUBLIC_FIELDS
-        read_only_fields = ("id", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at", "last_verified_on",
+                            "last_verification_outcome")
         validators = []  # model rules (RSC number unique, member counts) run in the services
         # Null (or absent on creation) means not known: stored as 0, except the members of a
         # SCOOPS or COOP-CA, which must be given (the model's rule).
         extra_kwargs = {name: {"allow_null": True} for name in COUNT_FIELDS}
+
+    last_verification_outcome = serializers.ChoiceField(
+        choices=[("", "")] + VerificationOutcome.choices, read_only=True,
+        help_text=_("What the latest verification visit found; empty when never visited."))
+    verified = serializers.SerializerMethodField(help_text=_(
+        "Whether the latest verification visit, in the last 24 months "
+        "(VERIFICATION_MONTHS), found the organisation (active, dormant or moved)."))
+
+    def get_verified(self, obj: Organisation) -> bool:
+        return obj.is_verified()
 
     def get_ministries(self, obj: Organisation) -> list[str]:
         return sorted({f.sector.ministry.acronym for f in obj.filieres.all()})

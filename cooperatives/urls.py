@@ -8,6 +8,7 @@ from . import (
     views_reless,
     views_requests,
     views_territories,
+    views_verification,
 )
 
 urlpatterns = [
@@ -42,6 +43,8 @@ urlpatterns = [
          name="organisation_consent"),
     path("organisations/<int:pk>/consent/withdraw/", views_consent.organisation_consent_withdraw,
          name="organisation_consent_withdraw"),
+    path("organisations/<int:pk>/verify/", views_verification.organisation_verify,
+         name="organisation_verify"),
     path("organisations/<int:pk>/archive/", views_registry.organisation_archive,
          name="organisation_archive"),
     path("organisations/<int:pk>/events/new/", views_registry.registry_event_create,

@@ -42,6 +42,7 @@ from .permissions import (
 )
 from .scorecards import scorecard_context
 from .selectors import organisation_aggregates
+from .verification import verification_advice, verification_flag
 from .views_common import (
     history_entries,
     mark_link_actions,
@@ -53,7 +54,8 @@ PAGE_SIZES = (25, 50, 100)
 FILTER_LABELS = {
     "commune": _lazy("Commune"), "department": _lazy("Department"), "region": _lazy("Region"),
     "filiere": _lazy("Filière"), "ministry": _lazy("Ministry"), "legal_form": _lazy("Legal form"),
-    "status": _lazy("Status"), "q": _lazy("Search a name, acronym, locality or RSC number"),
+    "status": _lazy("Status"), "verified": _lazy("Verification"),
+    "q": _lazy("Search a name, acronym, locality or RSC number"),
     "ordering": _lazy("Sort by"),
 }
 ORDERING_CHOICES = [
@@ -253,7 +255,15 @@ def organisation_detail(request, pk):
         if not contact_shown(organisation) else "",
         "can_consent": can_write or is_representative,
         "sections": organisation_sections(request.user, organisation),
+        **_verification_context(organisation),
     })
+
+
+def _verification_context(organisation: Organisation) -> dict:
+    visits = list(organisation.verifications.select_related("visited_by")[:10])
+    return {"visits": visits, "verification_flag": verification_flag(organisation),
+            "verification_advice": verification_advice(organisation,
+                                                       visits[0] if visits else None)}
 
 
 @login_required

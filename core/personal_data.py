@@ -155,6 +155,26 @@ REGISTER: tuple[Entry, ...] = (
         history=False,
     ),
     Entry(
+        code="verification_visit",
+        model="cooperatives.VerificationVisit",
+        fields=("visited_by", "latitude", "longitude", "note"),
+        category=_("Verification visits of organisations: the agent who recorded the visit, "
+                   "the point of their phone during it, the note (which may name people)"),
+        purpose=_("Prove that an organisation really exists before it is supported, and say "
+                  "who checked it, where and when."),
+        basis=Basis.PUBLIC_TASK,
+        readers=_("The CTD agents of the organisation's commune, its representatives and the "
+                  "national administrators. Ministries and reviewers see only the day and "
+                  "what was found."),
+        retention=_("As long as the organisation is registered; with its record after its "
+                    "dissolution."),
+        erasable=False,
+        refusal=_("A verification visit is the commune's record of an organisation's proof "
+                  "of existence (public task): the agent who recorded it answers for it. A "
+                  "note naming a person is corrected by the national administrators."),
+        history=False,
+    ),
+    Entry(
         code="offline_entry",
         model="offline.SyncChange",
         fields=("base", "values", "conflicts"),

@@ -19,6 +19,7 @@ class SyncChange(models.Model):
         DIAGNOSTIC_ENTRY_ADD = "diagnostic_entry.add", _("Diagnostic need")
         LINK_PROPOSE = "link.propose", _("Link proposal")
         CHANGE_REQUEST_SUBMIT = "change_request.submit", _("Change proposal")
+        VERIFICATION_ADD = "verification.add", _("Verification visit")
 
     class Status(models.TextChoices):
         APPLIED = "applied", _("applied")

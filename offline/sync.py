@@ -25,9 +25,11 @@ from cooperatives.forms import (
     OrganisationForm,
     PartnerCommuneForm,
     RegistryEventForm,
+    VerificationForm,
 )
 from cooperatives.models import LinkStatus, Organisation
 from cooperatives.permissions import get_commune_for_user, get_organisation_for_user, scope_of
+from cooperatives.verification import verification_record
 from core.forms import add_service_errors
 from diagnostics import services as diagnostic_services
 from diagnostics.forms import EntryForm
@@ -117,6 +119,19 @@ def _registry_event_add(user, item: dict) -> Outcome:
         user=user, organisation=organisation, **form.cleaned_data),
         lambda event: Outcome(Status.APPLIED, _("The registry event is recorded."),
                               object=_object("registry_event", event.pk, url),
+                              commune_id=organisation.commune_id),
+        commune_id=organisation.commune_id)
+
+
+def _verification_add(user, item: dict) -> Outcome:
+    """A verification visit typed in the field (the phone's point included)."""
+    organisation = get_organisation_for_user(user, _target(item), write=True)
+    form = VerificationForm(query_dict(item["values"]))
+    url = reverse("organisation_detail", args=[organisation.pk]) + "#verifications"
+    return _saved(form, lambda: verification_record(
+        user=user, organisation=organisation, **form.cleaned_data),
+        lambda visit: Outcome(Status.APPLIED, _("The verification visit is recorded."),
+                              object=_object("verification", visit.pk, url),
                               commune_id=organisation.commune_id),
         commune_id=organisation.commune_id)
 
@@ -272,6 +287,7 @@ KINDS: dict[str, Callable] = {
     Kind.ORGANISATION_UPDATE: lambda user, item: _versioned(Kind.ORGANISATION_UPDATE, user,
                                                             item),
     Kind.REGISTRY_EVENT_ADD: _registry_event_add,
+    Kind.VERIFICATION_ADD: _verification_add,
     Kind.DIAGNOSTIC_ENTRY_ADD: _diagnostic_entry_add,
     Kind.LINK_PROPOSE: _link_propose,
     Kind.CHANGE_REQUEST_SUBMIT: lambda user, item: _versioned(Kind.CHANGE_REQUEST_SUBMIT,

@@ -18,6 +18,7 @@ from cooperatives.forms import (
     LinkProposeForm,
     OrganisationForm,
     RegistryEventForm,
+    VerificationForm,
 )
 from cooperatives.models import Organisation, OrganisationStatus
 from cooperatives.permissions import scope_of
@@ -32,6 +33,7 @@ SHELLS = {
     "organisation-create": ("organisation.create", "agent"),
     "organisation-edit": ("organisation.update", "agent"),
     "registry-event": ("registry_event.add", "agent"),
+    "verification": ("verification.add", "agent"),
     "diagnostic-entry": ("diagnostic_entry.add", "agent"),
     "link-propose": ("link.propose", "any"),
     "change-proposal": ("change_request.submit", "representative"),
@@ -71,6 +73,10 @@ def _shell_form(slug: str, scope, commune: Commune):
         return form
     if slug == "registry-event":
         return RegistryEventForm()
+    if slug == "verification":
+        form = VerificationForm()
+        form.fields["visited_on"].initial = None  # a kept shell must not offer a past day
+        return form
     if slug == "diagnostic-entry":
         return EntryForm()
     if slug == "link-propose":

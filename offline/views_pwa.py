@@ -83,6 +83,7 @@ def client_strings() -> dict:
         "unknown": _("This record is not kept on this phone: open it once with a connection."),
         "edit": _("Edit"),
         "event": _("Record an event"),
+        "verify": _("Record a verification visit"),
         "link": _("Propose a link"),
         "propose": _("Propose a change"),
         "create": _("Register an organisation"),

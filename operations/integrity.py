@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q
-from django.db.models.functions import Greatest, Least
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,7 @@ from cooperatives.models import (
     OrganisationStatus,
     Role,
     RoleAssignment,
+    VerificationVisit,
 )
 from cooperatives.rules import LATITUDE_RANGE, LONGITUDE_RANGE
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
@@ -114,6 +115,22 @@ def points_outside_cameroon(commune_id: int | None = None):
         | Q(longitude__lt=lon_low) | Q(longitude__gt=lon_high)))
 
 
+def latest_visit_out_of_step():
+    """Organisations whose kept latest verification (day, outcome) is not their latest
+    visit's (cooperatives.verification keeps them in step)."""
+    latest = (VerificationVisit.objects.filter(organisation=OuterRef("pk"))
+              .order_by("-visited_on", "-id"))
+    out_of_step = (Q(last_verified_on__isnull=True, visit_day__isnull=False)
+                   | Q(last_verified_on__isnull=False, visit_day__isnull=True)
+                   | (Q(last_verified_on__isnull=False, visit_day__isnull=False)
+                      & ~Q(last_verified_on=F("visit_day")))
+                   | ~Q(last_verification_outcome=F("visit_outcome")))
+    return _ids(Organisation.objects.annotate(
+        visit_day=Subquery(latest.values("visited_on")[:1]),
+        visit_outcome=Coalesce(Subquery(latest.values("outcome")[:1]), Value(""))
+    ).filter(out_of_step))
+
+
 def entries_with_unknown_sector():
     return _ids(DiagnosticEntry.objects.filter(sector__isnull=True))
 
@@ -185,6 +202,9 @@ CHECKS = [
     Check("phones_not_normalised", _("Contact phones that are not a Cameroonian number"),
           phones_not_normalised),
     Check("points_outside_cameroon", _("Map points outside Cameroon"), points_outside_cameroon),
+    Check("latest_visit_out_of_step",
+          _("Organisations whose last verification is not their latest visit"),
+          latest_visit_out_of_step),
     Check("entries_with_unknown_sector", _("Diagnostic entries with no sector"),
           entries_with_unknown_sector),
     Check("validated_diagnostics_without_validator",

@@ -177,6 +177,11 @@ PERSONAL_DATA_REQUEST_DAYS = int(env("PERSONAL_DATA_REQUEST_DAYS", "30"))
 PERSONAL_DATA_ERASURE_LOG = env("PERSONAL_DATA_ERASURE_LOG",
                                 str(BASE_DIR / "var" / "erasures.jsonl"))
 
+# Proof of existence (docs/registry-quality.md, "Verification visits"): an organisation whose
+# latest verification visit is older than this many months (or that was never visited, or
+# was not found) is flagged "not verified"; the scorecards count the share verified within it.
+VERIFICATION_MONTHS = int(env("VERIFICATION_MONTHS", "24"))
+
 RELESS_REFERENCE_DIR = env("RELESS_REFERENCE_DIR", str(BASE_DIR.parent / "shared" / "data"))
 
 REDIS_URL = env("REDIS_URL")
@@ -347,7 +352,9 @@ SPECTACULAR_SETTINGS = {
                             # History entries kept their name when the sign-off's steps came.
                             "ActionEnum": ["created", "changed", "deleted"],
                             "SignoffActionEnum": "reports.models.SignoffStep.Action",
-                            "ProgrammeKindEnum": "support.models.Programme.Kind"},
+                            "ProgrammeKindEnum": "support.models.Programme.Kind",
+                            "VerificationOutcomeEnum":
+                                "cooperatives.models.VerificationOutcome"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # Deep links put a link inside each operation's toggle button (nested controls, which

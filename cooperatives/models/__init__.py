@@ -24,9 +24,13 @@ from .organisations import (
     OrganisationFiliere,
     OrganisationStatus,
     RegistryEvent,
+    VerificationOutcome,
+    verification_cutoff,
+    verified_condition,
 )
 from .summaries import AggregateDirty, AggregateSummary
 from .territories import ProjectTerritory, TerritoryMembership
+from .verification import VerificationVisit
 from .workflow import ChangeRequest, DuplicateFlag, ImportJob, Role, RoleAssignment
 
 __all__ = [
@@ -35,5 +39,7 @@ __all__ = [
     "ContactConsentState", "CooperationLink", "DuplicateFlag", "ExportJob", "ImportJob",
     "LabelKind", "LegalForm", "LinkKind", "LinkStatus", "MemberInterest", "Organisation",
     "OrganisationFiliere", "OrganisationLabel", "OrganisationStatus", "ProjectTerritory",
-    "RegistryEvent", "Reless", "Role", "RoleAssignment", "TerritoryMembership", "link_counted_on",
+    "RegistryEvent", "Reless", "Role", "RoleAssignment", "TerritoryMembership",
+    "VerificationOutcome", "VerificationVisit", "link_counted_on", "verification_cutoff",
+    "verified_condition",
 ]

@@ -1,5 +1,9 @@
 """Organisations: their legal form, status, members, filières and registry events."""
 
+import calendar
+import datetime
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
@@ -68,6 +72,42 @@ class ContactConsentState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("consent withdrawn")
 
 
+class VerificationOutcome(models.TextChoices):
+    """What a verification visit found (cooperatives.models.verification)."""
+
+    ACTIVE = "active", _("Found active")
+    DORMANT = "dormant", _("Found dormant")
+    NOT_FOUND = "not_found", _("Not found")
+    MOVED = "moved", _("Moved")
+
+
+# Outcomes that prove the organisation exists (a moved organisation was found elsewhere).
+EXISTENCE_OUTCOMES = (VerificationOutcome.ACTIVE, VerificationOutcome.DORMANT,
+                      VerificationOutcome.MOVED)
+
+
+# Kept by cooperatives.verification alone (see `Organisation.save`).
+VERIFICATION_FIELDS = ("last_verified_on", "last_verification_outcome")
+
+
+def verification_cutoff(today: datetime.date | None = None) -> datetime.date:
+    """The first day a visit still counts as recent: `settings.VERIFICATION_MONTHS` months
+    before `today` (default: the local date), the same day of the month (the month's last
+    day when it has fewer days). A visit on this day or after it is "in the last 24 months"."""
+    today = today or timezone.localdate()
+    months = today.year * 12 + today.month - 1 - settings.VERIFICATION_MONTHS
+    year, month = divmod(months, 12)
+    day = min(today.day, calendar.monthrange(year, month + 1)[1])
+    return datetime.date(year, month + 1, day)
+
+
+def verified_condition(today: datetime.date | None = None) -> Q:
+    """Verified in the last `VERIFICATION_MONTHS` months: the latest visit is on or after
+    the cutoff and found the organisation (active, dormant or moved)."""
+    return Q(last_verified_on__gte=verification_cutoff(today),
+             last_verification_outcome__in=EXISTENCE_OUTCOMES)
+
+
 class OrganisationQuerySet(models.QuerySet):
     def registered(self):
         """The registry's organisations in every public count: all but the dissolved ones
@@ -78,6 +118,15 @@ class OrganisationQuerySet(models.QuerySet):
     def active(self):
         """Organisations whose status is active now."""
         return self.filter(status=OrganisationStatus.ACTIVE)
+
+    def verified(self, today: datetime.date | None = None):
+        """Organisations whose latest verification visit, within the last
+        `VERIFICATION_MONTHS` months before `today`, found them (docs/registry-quality.md)."""
+        return self.filter(verified_condition(today))
+
+    def unverified(self, today: datetime.date | None = None):
+        """The others: never visited, last visited before the cutoff, or not found."""
+        return self.exclude(verified_condition(today))
 
     def in_commune(self, commune):
         """Organisations whose seat is in the commune (instance or id)."""
@@ -162,6 +211,13 @@ class Organisation(models.Model):
     description = models.TextField(_("description"), blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # The latest verification visit (cooperatives.verification keeps them in step with the
+    # VerificationVisit records; not in the history: the visits are their own record).
+    last_verified_on = models.DateField(_("last verified on"), null=True, blank=True,
+                                        editable=False)
+    last_verification_outcome = models.CharField(
+        _("last verification outcome"), max_length=12, choices=VerificationOutcome.choices,
+        blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # What the search compares (core.search): the name, and the name, acronym, locality,
@@ -181,7 +237,9 @@ class Organisation(models.Model):
 
     # Each history record also keeps the filières the organisation had then, so the registry
     # of any past day can be rebuilt (PRODUCT.md, "The two reports").
-    history = HistoricalRecords(excluded_fields=["updated_at", "name_folded", "search_text"],
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_folded", "search_text",
+                                                 "last_verified_on",
+                                                 "last_verification_outcome"],
                                 m2m_fields=[filieres])
     objects = OrganisationQuerySet.as_manager()
 
@@ -240,6 +298,18 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """An edit never writes the latest verification: only cooperatives.verification does
+        (an edit loaded before a visit was recorded would put back the older one)."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get(
+                "force_insert"):
+            deferred = self.get_deferred_fields()  # as Django saves a partly loaded row
+            kwargs["update_fields"] = [f.attname for f in self._meta.concrete_fields
+                                       if not f.primary_key and not f.generated
+                                       and f.name not in VERIFICATION_FIELDS
+                                       and f.attname not in deferred]
+        super().save(*args, **kwargs)
 
     @property
     def shows_contact(self) -> bool:
@@ -340,6 +410,12 @@ class Organisation(models.Model):
             return _("The map point lies outside the boundary of %(commune)s: check the "
                      "latitude and longitude.") % {"commune": self.commune.name}
         return None
+
+    def is_verified(self, today: datetime.date | None = None) -> bool:
+        """`OrganisationQuerySet.verified` for this row."""
+        return (self.last_verified_on is not None
+                and self.last_verified_on >= verification_cutoff(today)
+                and self.last_verification_outcome in EXISTENCE_OUTCOMES)
 
     @property
     def ministries(self):

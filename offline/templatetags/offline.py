@@ -10,7 +10,7 @@ from ..versions import organisation_version
 register = template.Library()
 
 KINDS = ("organisation.create", "organisation.update", "registry_event.add",
-         "diagnostic_entry.add", "link.propose", "change_request.submit")
+         "diagnostic_entry.add", "link.propose", "change_request.submit", "verification.add")
 
 
 @register.simple_tag

@@ -36,6 +36,7 @@ from cooperatives.models import (
     ProjectTerritory,
     RegistryEvent,
     Reless,
+    VerificationVisit,
 )
 from core.bulk import BulkWriter
 from diagnostics.models import (
@@ -67,13 +68,16 @@ ORGANISATION_COLUMNS = [
     "members_youth", "employees", "share_capital", "reless_member_since", "parent_union_id",
     "converted_from_gic_id", "contact_name", "contact_phone", "contact_email",
     "contact_consent", "description", "latitude", "longitude", "created_at", "updated_at",
-    "niu", "member_interest", "worker_members", "producer_members"]
+    "niu", "member_interest", "worker_members", "producer_members", "last_verified_on",
+    "last_verification_outcome"]
 COLUMNS = [
     (Organisation, ORGANISATION_COLUMNS),
     (OrganisationFiliere, ["id", "organisation_id", "filiere_id"]),
     (ContactConsent, ["id", "organisation_id", "purpose", "method", "given_on",
                       "document_reference", "note", "recorded_by_id", "recorded_at"]),
     (RegistryEvent, ["id", "organisation_id", "kind", "date", "reference", "note"]),
+    (VerificationVisit, ["id", "organisation_id", "visited_on", "outcome", "new_locality",
+                         "latitude", "longitude", "note", "visited_by_id", "recorded_at"]),
     (OrganisationLabel, ["id", "organisation_id", "kind", "name", "certifier", "number",
                          "valid_from", "valid_until", "created_at"]),
     (CooperationLink, ["id", "source_id", "target_id", "kind", "status", "source_confirmed",

@@ -4,7 +4,7 @@ associations, unions over them; their filières and registry events."""
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from communes.models import Commune
 from cooperatives.models import (
@@ -16,6 +16,8 @@ from cooperatives.models import (
     OrganisationLabel,
     OrganisationStatus,
     RegistryEvent,
+    VerificationOutcome,
+    VerificationVisit,
 )
 
 from . import identifiers
@@ -28,7 +30,7 @@ from .names import (
     du,
     make_acronym,
 )
-from .world import LAST_DAY, Box, Builder, World, draw_day, draw_moment
+from .world import LAST_DAY, Box, Builder, World, draw_day, draw_moment, draw_recent_day
 
 LEGAL_FORMS = [(LegalForm.GIC, 42), (LegalForm.SCOOPS, 30), (LegalForm.COOP_CA, 7),
                (LegalForm.ASSOCIATION, 15), (LegalForm.OTHER, 6)]
@@ -40,6 +42,24 @@ UNION_MEMBER_FORMS = {LegalForm.SCOOPS, LegalForm.COOP_CA, LegalForm.GIC}
 # members on average, some 4.5 million at national scale (DOMAIN.md plans 3 million records).
 MEMBERS = {LegalForm.GIC: (5, 1.98), LegalForm.SCOOPS: (5, 2.39), LegalForm.COOP_CA: (15, 3.49),
            LegalForm.ASSOCIATION: (7, 2.68), LegalForm.OTHER: (7, 2.9)}
+# Verification visits (proof of existence), by status: the share visited at least once, and
+# what the latest visit found. Visits fall between VISITS_FROM and LAST_DAY, more often
+# recent: about 60% of active organisations are verified in the 24 months before the end of
+# 2026, the dormant ones less, and some were not found or had moved.
+VISITS_FROM = date(2022, 1, 1)
+VISITED = {OrganisationStatus.ACTIVE: 0.92, OrganisationStatus.DORMANT: 0.6,
+           OrganisationStatus.IN_CREATION: 0.3, OrganisationStatus.DISSOLVED: 0.25}
+Outcome = VerificationOutcome
+LAST_OUTCOMES = {
+    OrganisationStatus.ACTIVE: ((Outcome.ACTIVE, 90), (Outcome.MOVED, 7), (Outcome.DORMANT, 3)),
+    OrganisationStatus.DORMANT: ((Outcome.DORMANT, 65), (Outcome.NOT_FOUND, 25),
+                                 (Outcome.ACTIVE, 10)),
+    OrganisationStatus.IN_CREATION: ((Outcome.ACTIVE, 100),),
+    OrganisationStatus.DISSOLVED: ((Outcome.NOT_FOUND, 60), (Outcome.DORMANT, 40)),
+}
+VISIT_NOTES = ("", "", "", "Siège visité, bureau présent.", "Rencontre avec le président.",
+               "Champ collectif visité.", "Magasin fermé, voisins interrogés.",
+               "Assemblée générale en cours.", "Registre des membres présenté.")
 
 
 @dataclass(slots=True)
@@ -100,6 +120,7 @@ class OrganisationBuilder(Builder):
             self.tax.sector_code[sector],
             f"des coopératives ({self.tax.sector_name[sector].lower()})")
         draft.name = f"Fédération régionale {what} {du(region.name_fr)}"
+        self.visit_rng = self.rng("verification", f"federation:{region.pcode}:{filiere}")
         self.write_organisation(rng, seat, draft, names=set())
         self.federations.setdefault(region.pcode, []).append([draft.id, filiere, sector, 0])
 
@@ -112,6 +133,7 @@ class OrganisationBuilder(Builder):
     def add_organisations(self, commune: Commune, count: int) -> None:
         rng = self.rng("organisations", commune.pcode)
         self.id_rng = self.rng("identifiers", commune.pcode)
+        self.visit_rng = self.rng("verification", commune.pcode)
         region = commune.department.region.pcode
         n_unions = min(count // 10, 1 + count // 150 + (rng.random() < 0.5))
         drafts = [self.draft(rng, commune, region) for _ in range(count - n_unions)]
@@ -215,9 +237,9 @@ class OrganisationBuilder(Builder):
                ContactConsentState.GIVEN if consented else ContactConsentState.MISSING,
                self.description(rng, d), lat, lon, draw_moment(rng), self.world.now,
                *self.identifiers(commune, d))
-        self.sink.add(Organisation, row)
+        created = row[-6]  # created_at, before the four identifier columns
+        self.sink.add(Organisation, (*row, *self.add_visits(commune, d)))
         if consented:
-            created = row[-6]  # created_at, before the four identifier columns
             self.sink.add(ContactConsent, (
                 self.take_id(ContactConsent), d.id, ContactConsent.Purpose.CONTACT,
                 ContactConsent.Method.PAPER, created.date(),
@@ -226,6 +248,36 @@ class OrganisationBuilder(Builder):
             self.sink.add(OrganisationFiliere, (self.take_id(OrganisationFiliere), d.id, filiere))
         if rsc_number:
             self.add_events(rng, d, rsc_number, rsc_date)
+
+    def add_visits(self, commune: Commune, d: Draft) -> tuple:
+        """The organisation's verification visits (from a stream of their own: the registry's
+        other values are the same with or without them); its latest (day, outcome)."""
+        rng = self.visit_rng
+        if rng.random() >= VISITED[d.status]:
+            return None, ""
+        days = sorted(draw_recent_day(rng, VISITS_FROM, LAST_DAY)
+                      for _ in range(rng.choices((1, 2, 3), (60, 30, 10))[0]))
+        outcome = Outcome.ACTIVE
+        for i, day in enumerate(days):
+            if i == len(days) - 1:
+                outcome = rng.choices(*zip(*LAST_OUTCOMES[d.status], strict=True))[0]
+            self.add_visit(rng, commune, d, day, outcome)
+        return days[-1], outcome
+
+    def add_visit(self, rng, commune: Commune, d: Draft, day: date, outcome: str) -> None:
+        moved_to = ""
+        if outcome == Outcome.MOVED:
+            places = [p for p in self.commune_localities(commune) if p != d.locality]
+            moved_to = rng.choice(places) if places else commune.name_fr
+        lat = lon = None
+        if commune.latitude is not None and commune.longitude is not None and rng.random() < 0.5:
+            lat = round(commune.latitude + rng.uniform(-0.04, 0.04), 5)
+            lon = round(commune.longitude + rng.uniform(-0.04, 0.04), 5)
+        recorded = datetime.combine(day + timedelta(days=rng.randint(0, 10)),
+                                    time(rng.randint(8, 17), rng.randint(0, 59)), UTC)
+        self.sink.add(VerificationVisit, (
+            self.take_id(VerificationVisit), d.id, day, outcome, moved_to, lat, lon,
+            rng.choice(VISIT_NOTES), None, min(recorded, self.world.now)))
 
     def identifiers(self, commune: Commune, d: Draft) -> tuple:
         """(NIU, member interest, worker-members, producer-members), and the labels in the

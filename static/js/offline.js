@@ -15,15 +15,17 @@
   var SLUGS = {
     "organisation.create": "organisation-create", "organisation.update": "organisation-edit",
     "registry_event.add": "registry-event", "diagnostic_entry.add": "diagnostic-entry",
-    "link.propose": "link-propose", "change_request.submit": "change-proposal"
+    "link.propose": "link-propose", "change_request.submit": "change-proposal",
+    "verification.add": "verification"
   };
   var LABELS = {
     "organisation.create": "create", "organisation.update": "edit", "registry_event.add": "event",
-    "diagnostic_entry.add": "entry", "link.propose": "link", "change_request.submit": "propose"
+    "diagnostic_entry.add": "entry", "link.propose": "link", "change_request.submit": "propose",
+    "verification.add": "verify"
   };
   // The shells each role may open (others answer 404).
   var SHELLS = {
-    agent: ["organisation-create", "organisation-edit", "registry-event", "diagnostic-entry", "link-propose"],
+    agent: ["organisation-create", "organisation-edit", "registry-event", "verification", "diagnostic-entry", "link-propose"],
     representative: ["link-propose", "change-proposal"]
   };
   var OPEN = ["waiting", "sending", "invalid"]; // not yet on the server
@@ -468,7 +470,7 @@
           li.appendChild(el("b", null, o.name + (o.acronym ? " (" + o.acronym + ")" : "")));
           li.appendChild(document.createTextNode(" · " + [o.status_label, o.legal_form_label, o.locality].filter(Boolean).join(" · ")));
           var links = li.appendChild(el("span", {"class": "row-actions"}));
-          var own = agent ? [["organisation-edit", "edit"], ["registry-event", "event"], ["link-propose", "link"]]
+          var own = agent ? [["organisation-edit", "edit"], ["registry-event", "event"], ["verification", "verify"], ["link-propose", "link"]]
             : [["change-proposal", "propose"], ["link-propose", "link"]];
           own.forEach(function (p) {
             links.appendChild(document.createTextNode(" "));

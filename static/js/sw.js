@@ -10,6 +10,7 @@ var MAX_PAGES = 150;
 var SHELLS = [
   [/^\/organisations\/\d+\/edit\/$/, "organisation-edit"],
   [/^\/organisations\/\d+\/events\/new\/$/, "registry-event"],
+  [/^\/organisations\/\d+\/verify\/$/, "verification"],
   [/^\/organisations\/\d+\/links\/new\/$/, "link-propose"],
   [/^\/organisations\/\d+\/propose\/$/, "change-proposal"],
   [/^\/communes\/[^/]+\/organisations\/new\/$/, "organisation-create"]

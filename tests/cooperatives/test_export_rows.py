@@ -41,7 +41,8 @@ def old_organisation_rows(organisations, scope, log):
                o.get_member_interest_display(),
                " | ".join(f"{label.get_kind_display()}: " + " ".join(
                    w for w in (label.name, label.certifier, label.number) if w)
-                   for label in o.labels.all())]
+                   for label in o.labels.all()),
+               o.last_verified_on, o.get_last_verification_outcome_display()]
         if log:
             full = exports._sees_in_full(scope, o.commune_id, o.pk)
             shown = full and contact_shown(o)
@@ -65,7 +66,8 @@ def old_list_rows(organisations, log):
             values[contacts] = [""] * len(CONTACT_FIELDS)
         yield [o.pk, o.commune.pcode, *("" if v is None else v for v in values),
                o.primary_filiere.code, " ".join(sorted(f.code for f in o.filieres.all())),
-               o.get_contact_consent_display()]
+               o.get_contact_consent_display(), o.last_verified_on or "",
+               o.get_last_verification_outcome_display()]
         log.add(o)
     log.close()
 
@@ -109,6 +111,8 @@ def crafted(org_a, org_b, commune_a, commune_b, commune_c, cassava, maize, poult
     org_a.niu, org_a.ues_number, org_a.member_interest = "M051812345678A", "UES-01-7", "producer"
     org_a.producer_members = 6
     org_a.save()
+    Organisation.objects.filter(pk=org_a.pk).update(
+        last_verified_on=datetime.date(2025, 6, 7), last_verification_outcome="moved")
     OrganisationLabel.objects.create(organisation=org_a, kind="organic", certifier="Ecocert",
                                      number="EC-1")
     OrganisationLabel.objects.create(organisation=org_a, kind="fair_trade",

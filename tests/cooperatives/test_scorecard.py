@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 def crafted(commune_a, commune_b, commune_c, cassava, rep_a, org_a):
     """Commune A: org_a (a SCOOPS with members and contacts, no locality, no RSC number) and
     four crafted organisations, one of them dissolved; two pending requests on one of them,
-    an open and a dismissed duplicate flag, a validated diagnostic two years ago.
+    an open and a dismissed duplicate flag, a validated diagnostic two years ago; verification
+    visits: one recent (verified), one 30 months ago, one recent that did not find the
+    organisation, and the dissolved one's (outside the count).
     Commune B: nothing. Commune C: a diagnostic validated ten years ago."""
     now = timezone.now()
     full = OrganisationFactory(name="Pleine", legal_form="scoops", commune=commune_a,
@@ -41,6 +43,14 @@ def crafted(commune_a, commune_b, commune_c, cassava, rep_a, org_a):
                         status="dissolved", latitude=1.0, longitude=1.0)
     Organisation.objects.filter(pk=empty.pk).update(updated_at=now - datetime.timedelta(days=800))
     Organisation.objects.filter(pk=assoc.pk).update(updated_at=now - datetime.timedelta(days=400))
+    today = timezone.localdate()
+    for organisation, days, outcome in [(full, 100, "active"), (half, 913, "active"),
+                                        (assoc, 20, "not_found")]:
+        Organisation.objects.filter(pk=organisation.pk).update(
+            last_verified_on=today - datetime.timedelta(days=days),
+            last_verification_outcome=outcome)
+    Organisation.objects.filter(name="Dissoute").update(last_verified_on=today,
+                                                         last_verification_outcome="dormant")
     for _ in range(2):
         ChangeRequest.objects.create(organisation=half, requested_by=rep_a,
                                      changes={"members_total": {"old": 20, "new": 21}})
@@ -61,14 +71,17 @@ def test_it_scores_crafted_communes_exactly(crafted, commune_a):
     assert (a.organisations, a.required_fields, a.filled_fields, a.completeness) == (
         5, 21, 13, 0.619)
     assert (a.fresh, a.freshness, a.with_point, a.map_points) == (3, 0.6, 2, 0.4)
+    assert (a.verified, a.verification) == (1, 0.2)
     assert (a.pending_requests, a.organisations_with_pending) == (2, 1)
     assert (a.open_duplicates, a.organisations_in_duplicates) == (1, 2)
     assert a.last_diagnostic_year == timezone.now().year - 2
-    assert a.points == {"completeness": 21.7, "freshness": 15.0, "map_points": 4.0,
-                        "requests": 8.0, "duplicates": 6.0, "diagnostic": 10.0}
-    assert a.score == 64.7  # 35 × 13/21 + 25 × 3/5 + 10 × 2/5 + 10 × 4/5 + 10 × 3/5 + 10
-    assert (b.organisations, b.completeness, b.freshness, b.map_points, b.score) == (
-        0, None, None, None, 0.0)
+    assert a.points == {"completeness": 21.7, "freshness": 9.0, "map_points": 4.0,
+                        "verification": 2.0, "requests": 8.0, "duplicates": 6.0,
+                        "diagnostic": 10.0}
+    # 35 × 13/21 + 15 × 3/5 + 10 × 2/5 + 10 × 1/5 + 10 × 4/5 + 10 × 3/5 + 10
+    assert a.score == 60.7
+    assert (b.organisations, b.completeness, b.freshness, b.map_points, b.verification,
+            b.score) == (0, None, None, None, None, 0.0)
     assert (c.last_diagnostic_year, c.points["diagnostic"], c.score) == (
         timezone.now().year - 10, 0, 0.0)
     assert sum(WEIGHTS.values()) == 100
@@ -119,7 +132,9 @@ def test_it_sorts_by_score_with_ties_by_pcode(crafted):
 def test_it_renders_the_dashboard_include(crafted, commune_a):
     with translation.override("fr"):
         html = render_to_string("quality/_scorecard.html", scorecard_context(commune_a))
-    assert "64,7 / 100" in html and "13/21" in html and "21,7 / 35" in html
+    assert "60,7 / 100" in html and "13/21" in html and "21,7 / 35" in html
+    assert "(1/5)" in html and "2,0 / 10" in html
+    assert '/communes/CM901001001/organisations/?verified=false">Les non vérifiées' in html
 
 
 # The national table -----------------------------------------------------------------------------
@@ -140,7 +155,7 @@ def test_it_shows_the_national_table_to_admins_and_analysts(cast, role):
         assert response.status_code == 200
         page = response.content.decode()
         assert page.index("Alpha") < page.index("Bêta") < page.index("Gamma")
-        assert "64,7" in page
+        assert "60,7" in page
         assert "Awa Secret" not in page
     else:
         assert response.status_code == 404
@@ -173,7 +188,8 @@ def test_it_lists_scorecards_in_the_api_by_scope(cast, role):
     body = response.json()
     assert [row["pcode"] for row in body["results"]] == API_READERS[role]
     if "CM901001001" in API_READERS[role]:
-        assert body["results"][0]["score"] == 64.7
+        assert body["results"][0]["score"] == 60.7
+        assert body["results"][0]["verified"] == 1
         assert body["results"][0]["points"]["completeness"] == 21.7
 
 

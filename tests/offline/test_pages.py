@@ -34,7 +34,7 @@ def test_the_workspace_in_french(rep_a):
 
 @pytest.mark.parametrize(("slug", "agent", "representative"), [
     ("organisation-create", 200, 404), ("organisation-edit", 200, 404),
-    ("registry-event", 200, 404), ("diagnostic-entry", 200, 404),
+    ("registry-event", 200, 404), ("verification", 200, 404), ("diagnostic-entry", 200, 404),
     ("link-propose", 200, 200), ("change-proposal", 404, 200), ("nothing", 404, 404)])
 def test_each_shell_answers_its_roles(agent_a, rep_a, slug, agent, representative):
     url = reverse("offline:form", args=[slug])
@@ -50,6 +50,14 @@ def test_a_shell_names_its_kind_and_commune(agent_a, commune_a):
         'data-offline-version="" data-offline-label="" data-offline-shell>')
 
 
+def test_the_verification_shell_asks_the_day_and_offers_the_phones_position(agent_a):
+    html = client_for(agent_a).get(reverse("offline:form", args=["verification"])).content
+    html = html.decode()
+    assert 'data-offline-kind="verification.add"' in _form_tag(html)
+    assert 'class="use-position"' in html and "js/forms.js" in html
+    assert 'name="visited_on" value=' not in html  # a kept shell offers no stale day
+
+
 def test_the_edit_form_carries_the_version(agent_a, org_a, commune_a):
     html = client_for(agent_a).get(reverse("organisation_edit", args=[org_a.pk])).content
     assert _form_tag(html.decode()) == (
@@ -62,10 +70,11 @@ def test_the_edit_form_carries_the_version(agent_a, org_a, commune_a):
 @pytest.mark.parametrize(("who", "url_name", "kind"), [
     ("agent_a", "organisation_create", "organisation.create"),
     ("agent_a", "registry_event_create", "registry_event.add"),
+    ("agent_a", "organisation_verify", "verification.add"),
     ("agent_a", "link_propose", "link.propose"),
     ("rep_a", "change_propose", "change_request.submit"),
     ("agent_a", "diagnostic_row_add", "diagnostic_entry.add")])
-def test_every_real_form_of_the_six_kinds_is_marked(request, who, url_name, kind, org_a,
+def test_every_real_form_of_the_offline_kinds_is_marked(request, who, url_name, kind, org_a,
                                                     commune_a):
     args = {"organisation_create": [commune_a.pcode],
             "diagnostic_row_add": [DiagnosticFactory(commune=commune_a, status="draft").pk,

@@ -15,6 +15,7 @@ from cooperatives.models import (
     CooperationLink,
     Organisation,
     RegistryEvent,
+    VerificationVisit,
 )
 from diagnostics.models import DiagnosticEntry
 from offline.models import SyncChange
@@ -71,6 +72,38 @@ def test_it_records_a_registry_event(agent_a, org_a):
         "applied", "The registry event is recorded.",
         {"type": "registry_event", "id": event.pk, "url": f"/organisations/{org_a.pk}/"})
     assert (event.date, event.reference) == (datetime.date(2024, 3, 1), "RSC/2024/12")
+
+
+def test_it_records_a_verification_visit_with_the_phones_point(agent_a, org_a):
+    change = item("verification.add", {"visited_on": "2026-03-02", "outcome": "moved",
+                                       "new_locality": "Obala", "latitude": "4.16",
+                                       "longitude": "11.53"}, target=org_a.pk)
+    with translation.override("en"):
+        result = sync_apply(user=agent_a, item=change)
+    visit = VerificationVisit.objects.get(organisation=org_a)
+    assert (result["status"], result["message"], result["object"]) == (
+        "applied", "The verification visit is recorded.",
+        {"type": "verification", "id": visit.pk,
+         "url": f"/organisations/{org_a.pk}/#verifications"})
+    assert (visit.outcome, visit.new_locality, visit.latitude, visit.visited_by) == (
+        "moved", "Obala", 4.16, agent_a)
+    org_a.refresh_from_db()
+    assert (org_a.last_verified_on, org_a.last_verification_outcome) == (
+        datetime.date(2026, 3, 2), "moved")
+
+
+def test_it_answers_the_forms_messages_for_a_bad_visit_and_refuses_other_communes(
+        agent_a, agent_b, org_a):
+    bad = item("verification.add", {"visited_on": "2026-03-02", "outcome": "moved"},
+               target=org_a.pk)
+    with translation.override("en"):
+        result = sync_apply(user=agent_a, item=bad)
+    assert (result["status"], result["errors"]) == (
+        "invalid", {"new_locality": ["Say where the organisation has moved to."]})
+    other = item("verification.add", {"visited_on": "2026-03-02", "outcome": "active"},
+                 target=org_a.pk)
+    assert sync_apply(user=agent_b, item=other)["status"] == "refused"
+    assert not VerificationVisit.objects.exists()
 
 
 def test_it_adds_a_need_to_the_draft_diagnostic(agent_a, commune_a, livestock):

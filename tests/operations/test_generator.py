@@ -24,6 +24,7 @@ from cooperatives.models import (
     Role,
     RoleAssignment,
     TerritoryMembership,
+    VerificationVisit,
 )
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 from operations.generator.dataset import generate_dataset
@@ -74,6 +75,10 @@ def snapshot():
             "end_date", "budget")),
         "enrolments": list(Enrolment.objects.order_by("id").values_list(
             "programme__name", "organisation__name", "start_date", "end_date", "outcome")),
+        "visits": list(VerificationVisit.objects.order_by("id").values_list(
+            "organisation__name", "visited_on", "outcome", "new_locality", "latitude", "note")),
+        "last_visits": list(Organisation.objects.order_by("id").values_list(
+            "last_verified_on", "last_verification_outcome")),
         "territories": list(TerritoryMembership.objects.order_by("id").values_list(
             "territory__code", "territory__name", "territory__status", "commune__pcode",
             "start", "confirmed_at")),
@@ -110,6 +115,28 @@ def test_it_fills_two_communes_at_tiny_scale(territory):
     assert 60 <= Organisation.objects.count() <= 64  # 60 and a federation per region
     assert CooperationLink.objects.count() == 150
     assert result.counts["cooperatives.Organisation"] == Organisation.objects.count()
+
+
+def test_it_generates_realistic_verification_visits(territory):
+    """About 60% of the active organisations verified in the 24 months before December 2026,
+    fewer of the others; the organisation keeps its latest visit."""
+    generate_dataset(scale="demo", seed=3)
+    day = datetime.date(2026, 12, 1)
+    active = Organisation.objects.filter(status="active")
+    share = active.verified(day).count() / active.count()
+    assert 0.5 <= share <= 0.7, share
+    dormant = Organisation.objects.filter(status="dormant")
+    assert dormant.verified(day).count() / dormant.count() < share
+    outcomes = Counter(Organisation.objects.values_list("last_verification_outcome", flat=True))
+    assert {"active", "dormant", "not_found", "moved", ""} == set(outcomes)
+    assert outcomes["moved"] < outcomes["not_found"] + outcomes["dormant"] < outcomes["active"]
+    for organisation in Organisation.objects.filter(last_verified_on__isnull=False)[:200]:
+        latest = organisation.verifications.order_by("-visited_on", "-id").first()
+        assert (latest.visited_on, latest.outcome) == (
+            organisation.last_verified_on, organisation.last_verification_outcome)
+    assert not VerificationVisit.objects.filter(visited_on__gt=datetime.date(2026, 10, 31))
+    moved = VerificationVisit.objects.filter(outcome="moved")
+    assert moved.exists() and not moved.filter(new_locality="").exists()
 
 
 def test_it_fills_the_demo_departments_at_demo_scale(territory):

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from cooperatives.models import OrganisationFiliere
+from cooperatives.verification import verification_record
 from operations.integrity import CHECKS, run_checks
 from operations.models import IntegrityCheckRun
 from operations.tasks import nightly_integrity_check
@@ -81,6 +82,20 @@ def test_it_finds_each_fault_it_is_shown(healthy, org_a, org_b, commune_b, agent
     assert len(found["runs_pending_too_long"]) == 1
     with pytest.raises(CommandError, match="integrity check"):
         call_command("check_integrity")
+
+
+def test_it_finds_a_last_verification_out_of_step_with_the_visits(healthy, org_a, org_b,
+                                                                  agent_a):
+    verification_record(user=agent_a, organisation=org_a, visited_on=datetime.date(2026, 1, 5),
+                        outcome="active")
+    assert run_checks()["latest_visit_out_of_step"] == []
+    member = healthy["member"]
+    verification_record(user=agent_a, organisation=member, visited_on=datetime.date(2026, 1, 5),
+                        outcome="dormant")
+    type(org_a).objects.filter(pk=org_a.pk).update(last_verification_outcome="dormant")
+    type(org_b).objects.filter(pk=org_b.pk).update(last_verified_on=datetime.date(2026, 1, 1))
+    type(member).objects.filter(pk=member.pk).update(last_verified_on=datetime.date(2026, 1, 6))
+    assert run_checks()["latest_visit_out_of_step"] == sorted([org_a.pk, org_b.pk, member.pk])
 
 
 def test_it_finds_a_stored_report_that_differs_from_a_recomputation(healthy):

@@ -334,6 +334,12 @@ MATRIX: dict[str, Route] = {
         patch=rule(200, A_WRITERS, rep_a=403, analyst=403, dept_rev=403, region_rev=403),
         patch_payload=lambda w: {"name": "Coop Renommée"},
         delete=SIGNED_IN_405, writes=True),
+    # API: verification visits, read like the organisation; recorded by commune A's agent
+    # and the admin (those who read org_a otherwise: 403).
+    "api-organisation-verifications": Route(
+        get=rule(200, ORG_READERS), kwargs=_org_a,
+        post=rule(201, A_WRITERS, rep_a=403, analyst=403, dept_rev=403, region_rev=403),
+        payload=lambda w: {"visited_on": "2026-01-05", "outcome": "dormant"}, writes=True),
     # API: audit histories, read like the object (out of scope: 404); the reviewers read
     # org_a's as the analyst does (no contacts, no authors).
     "api-organisation-history": Route(get=rule(200, ORG_READERS), post=SIGNED_IN_405,
@@ -565,6 +571,10 @@ MATRIX: dict[str, Route] = {
     "registry_event_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                                    payload=lambda w: {"kind": "modification",
                                                       "date": "2024-03-01"}, writes=True),
+    # Proof of existence: commune A's agent and the admin record a verification visit.
+    "organisation_verify": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
+                                 payload=lambda w: {"visited_on": "2026-01-05",
+                                                    "outcome": "active"}, writes=True),
     "ilo_statistics": Route(get=SIGNED_IN, post=SIGNED_IN_405),
     "label_create": Route(get=COMMUNE_A_PRIVATE, post=A_WRITE, kwargs=_org_a,
                           payload=lambda w: {"kind": "organic", "certifier": "Ecocert"},
