@@ -353,6 +353,7 @@ SPECTACULAR_SETTINGS = {
                             "ActionEnum": ["created", "changed", "deleted"],
                             "SignoffActionEnum": "reports.models.SignoffStep.Action",
                             "ProgrammeKindEnum": "support.models.Programme.Kind",
+                            "EnrolmentOutcomeEnum": "support.models.Enrolment.Outcome",
                             "VerificationOutcomeEnum":
                                 "cooperatives.models.VerificationOutcome"},
     "SWAGGER_UI_DIST": "SIDECAR",
