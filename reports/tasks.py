@@ -206,10 +206,18 @@ def nightly_reports() -> int:
     """Celery beat, every night: recompute both reports for every commune, every active
     project territory and the country."""
     year = timezone.localdate().year
+    request_territory_reports(year=year)
+    return len(request_national_recompute(year=year))
+
+
+def request_territory_reports(*, year: int) -> int:
+    """Queue both reports of every active project territory; how many runs were asked."""
+    asked = 0
     for territory in ProjectTerritory.objects.active():
         for kind in KINDS:
             request_report(kind=kind, year=year, territory=territory)
-    return len(request_national_recompute(year=year))
+            asked += 1
+    return asked
 
 
 def queue_commune_reports(commune_id: int, year: int | None = None) -> None:

@@ -160,3 +160,19 @@ def test_the_demo_set_up_signs_the_year_off_once(territory, tmp_path):
     call_command("setup_platform", demo=True, reference_dir=str(tmp_path), stdout=out)
     assert second in out.getvalue().splitlines()
     assert SignoffStep.objects.count() == steps
+
+
+def test_the_demo_set_up_computes_every_active_project_territory(
+        territory, tmp_path, django_capture_on_commit_callbacks):
+    from cooperatives.models import ProjectTerritory
+    from reports.models import ReportRun
+
+    with django_capture_on_commit_callbacks(execute=True):  # the runs go at the commit
+        call_command("setup_platform", demo=True, reference_dir=str(tmp_path),
+                     stdout=StringIO())
+    active = set(ProjectTerritory.objects.active().values_list("pk", flat=True))
+    assert active and not ProjectTerritory.objects.exclude(status="active").filter(
+        pk__in=ReportRun.objects.values("territory"))  # a proposal is not computed
+    done = ReportRun.objects.filter(territory__isnull=False, status=ReportRun.Status.DONE)
+    assert {(run.territory_id, run.kind) for run in done} == {
+        (pk, kind) for pk in active for kind in ReportRun.Kind.values}

@@ -15,7 +15,7 @@ from communes.importers import import_admin_tables, import_boundaries
 from communes.models import Commune
 from operations.generator.demo_signoff import sign_off_demo_year
 from reports.models import ReportRun
-from reports.tasks import request_national_recompute
+from reports.tasks import request_national_recompute, request_territory_reports
 from sectors.taxonomy import load_taxonomy
 
 OCHA_DIR = Path("raw") / "ocha_cod_ab_2018_via_cartong"
@@ -42,13 +42,16 @@ class Command(BaseCommand):
             self.stdout.write(sign_off_demo_year())
 
     def _first_reports(self) -> None:
-        """Compute both reports once for every commune and the country, if never done (in
-        process without Redis; queued for the worker with it)."""
+        """Compute both reports once for every commune, every active project territory and
+        the country, if never done (in process without Redis; queued for the worker with
+        it)."""
         if ReportRun.objects.filter(scope="national").exists():
             return
+        year = timezone.localdate().year
         with transaction.atomic():
-            request_national_recompute(year=timezone.localdate().year)
-        self.stdout.write("Reports: national and commune runs requested.")
+            request_national_recompute(year=year)
+            request_territory_reports(year=year)
+        self.stdout.write("Reports: national, commune and project territory runs requested.")
 
     def _territory(self, folder: Path) -> None:
         admin_dir = folder / OCHA_DIR
