@@ -115,11 +115,10 @@ class ProgrammeViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin
                          responses={200: EnrolmentSerializer, **ERRORS}),
     partial_update=extend_schema(request=EnrolmentUpdateSerializer,
                                  responses={200: EnrolmentSerializer, **ERRORS}),
-    destroy=extend_schema(responses={204: None, 403: ERRORS[403], 404: ERRORS[404]}),
 )
 class EnrolmentViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                       mixins.DestroyModelMixin, viewsets.GenericViewSet):
+                       viewsets.GenericViewSet):
     """Organisations enrolled in support programmes, read through the organisation's
     commune. Filters: commune (the organisation's P-code), ministry (the programme's owner),
     owner_type, kind, outcome, programme, organisation, year (enrolment dates overlap it)."""
@@ -150,13 +149,6 @@ class EnrolmentViewSet(_Writes, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data = self._input(EnrolmentUpdateSerializer, partial=partial)
         services.enrolment_update(user=request.user, enrolment=enrolment, **data)
         return Response(self._out(enrolment))
-
-    def destroy(self, request, *args, **kwargs):
-        enrolment = self.get_object()
-        self._refuse_unless(may_enrol(request.user, enrolment.programme,
-                                      enrolment.organisation.commune_id))
-        services.enrolment_delete(user=request.user, enrolment=enrolment)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _out(self, enrolment: Enrolment) -> dict:
         fresh = enrolments_for_list(Enrolment.objects.filter(pk=enrolment.pk)).get()

@@ -156,11 +156,3 @@ def enrolment_update(*, user, enrolment: Enrolment, **fields) -> Enrolment:
     return enrolment
 
 
-@transaction.atomic
-def enrolment_delete(*, user, enrolment: Enrolment) -> None:
-    """Remove an enrolment recorded by mistake (the history keeps it); the programme keeps
-    covering the commune."""
-    if not may_enrol(user, enrolment.programme, enrolment.organisation.commune_id):
-        raise PermissionDenied
-    enrolment._history_user = user
-    enrolment.delete()

@@ -10,9 +10,16 @@ the reason.
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from cooperatives.models import BureauMember, ChangeRequest, CooperationLink, Organisation
+from cooperatives.models import (
+    BureauMember,
+    ChangeRequest,
+    CooperationLink,
+    Organisation,
+    ProjectTerritory,
+)
 from diagnostics.models import Intervention, TerritorialDiagnostic
 from diagnostics.services import diagnostic_copy_to_year
+from support.models import Enrolment, Programme
 
 # Routes that are not pages to weigh: actions (POST only), downloads, one-time links.
 SKIPPED = {
@@ -34,6 +41,8 @@ SKIPPED = {
     "my_space": "redirects to the role's landing page",
     "notification_read": "action", "notifications_read_all": "action",
     "reports:opportunity_propose": "action",
+    "territory_confirm": "action", "reports:territory_recompute": "action",
+    "quality:open_data_ilo_csv": "download",
     "api-docs-try": "developer tool (Swagger UI, about 530 KB), linked from the API reference",
 }
 PUBLIC = {"home", "login", "password_reset", "password_reset_done", "password_reset_complete",
@@ -42,7 +51,8 @@ PUBLIC = {"home", "login", "password_reset", "password_reset_done", "password_re
 NATIONAL = {"reports:convergence_national", "reports:cooperation_national",
             "quality:scorecards", "ministry_interventions", "intervention_start"}
 ADMIN = {"organisation_list_all", "quality:import_list",  # the national lists and pages
-         "quality:duplicates_national", "integrity", "report_runs"}
+         "quality:duplicates_national", "integrity", "report_runs",
+         "programme_edit"}  # a programme the commune's agent may not own (a ministry's)
 REPRESENTATIVE = {"change_propose", "our_space", "my_suggestions", "my_requests"}
 
 
@@ -89,19 +99,30 @@ def catalogue(commune) -> list[tuple[str, str, str]]:
     request = ChangeRequest.objects.filter(organisation__commune=commune).order_by("pk").first()
     bureau = BureauMember.objects.filter(reless__commune=commune).order_by("pk").first()
     entry = draft.entries.order_by("pk").first() if draft else None
+    # The commune's own programme (its agent edits it), else any covering it.
+    covering = Programme.objects.filter(communes=commune).order_by("pk")
+    programme = covering.filter(owner_commune=commune).first() or covering.first()
+    enrolment = Enrolment.objects.filter(organisation__commune=commune).order_by("pk").first()
+    territory = (ProjectTerritory.objects.active().with_member([commune.pk]).order_by("pk")
+                 .first())
     values = {"pcode": commune.pcode, "kind": "convergence", "acronym": (
         intervention.ministry.acronym if intervention else "MINADER")}
+    if territory is not None:
+        values["code"] = territory.code
     # The object a route's <int:pk> names, by a fragment of its pattern (first match wins).
     # A validated diagnostic is read-only: its forms are weighed on a draft.
     by_route = {"diagnostic_detail": diagnostic, "diagnostic": draft,
                 "intervention": intervention,
                 "organisation": organisation, "change-requests/<int": request,
-                "links/<int": link, "bureau": bureau}
+                "links/<int": link, "bureau": bureau, "support/programmes/<int": programme,
+                "support/enrolments/<int": enrolment}
     pages = []
     for name, route in html_routes():
         path = route
         for key, value in values.items():
             path = path.replace(f"<str:{key}>", value).replace(f"<report_kind:{key}>", value)
+        if "code" in values:  # a project territory's pages: one the commune is a member of
+            path = path.replace("<slug:code>", values["code"])
         if "<int:pk>" in path:
             found = next((obj for marker, obj in by_route.items()
                           if marker == name or marker in route), None)

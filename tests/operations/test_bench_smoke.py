@@ -101,9 +101,12 @@ def test_it_loads_the_api_and_the_pages_with_wrk(territory, tmp_path):
 
     missing = {name for name, _ in html_routes()} - set(weighed)
     # The generated dataset holds no change request, request about personal data nor
-    # offline change in conflict.
+    # offline change in conflict; on these four communes, no project territory.
     assert missing <= {"change_request_detail", "privacy:request_detail",
-                       "privacy:request_export", "offline:conflict"}, (missing, weight["note"])
+                       "privacy:request_export", "offline:conflict", "territory_detail",
+                       "reports:territory_report"}, (missing, weight["note"])
+    assert {"programme_detail", "programme_edit", "enrolment_edit", "organisation_verify",
+            "label_create", "ilo_statistics", "territory_list"} <= set(weighed)
     assert weight["figure"] is not None, weight["note"]  # no page or asset answered an error
     assert all(page["total_bytes"] > 1000 for page in weighed.values())
     assert weighed["commune_dashboard"]["who"] == "agent"

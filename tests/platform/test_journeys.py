@@ -156,7 +156,7 @@ def test_the_representative_and_the_agent_do_their_work_from_the_menus(
     expect(row.locator("td.num")).to_have_text(
         [str(minader.get(f, 0)) for f in ("organisations", "members", "women", "youth",
                                           "needs", "priority_needs", "interventions",
-                                          "beneficiaries")])
+                                          "beneficiaries", "programmes", "enrolled")])
 
     agent.locator("nav.tabs a", has_text="Cooperation").click()
     expect(agent.locator("h1")).to_contain_text(f"Cooperation report: {commune_a.name}")

@@ -383,7 +383,10 @@ MATRIX: dict[str, Route] = {
     # partner's programme covering commune A may be recorded by its agent and the admin;
     # other recorders get 403 (the body names public codes), the other roles 403 before.
     "api-programme-list": Route(get=SIGNED_IN, payload=_partner_programme_api,
-                                post=rule(201, {"agent_a", ADMIN}, other=403), writes=True),
+                                post=rule(201, {"agent_a", ADMIN}, other=403), writes=True,
+                                # commune B's agent and the ministry's analyst create their
+                                # own programmes, not this partner's one for commune A
+                                refused_by_body=frozenset({"agent_b", "analyst"})),
     "api-programme-detail": Route(
         get=COMMUNE_A_READ, post=SIGNED_IN_405, kwargs=_pk("programme"),
         put=rule(200, PROGRAMME_WRITERS, agent_a=403, rep_a=403, dept_rev=403,
@@ -402,9 +405,7 @@ MATRIX: dict[str, Route] = {
         put=rule(200, ENROLMENT_WRITERS, rep_a=403, dept_rev=403, region_rev=403),
         put_payload=lambda w: {"start_date": "2025-01-01", "outcome": "completed"},
         patch=rule(200, ENROLMENT_WRITERS, rep_a=403, dept_rev=403, region_rev=403),
-        patch_payload=lambda w: {"outcome": "dropped"},
-        delete=rule(204, ENROLMENT_WRITERS, rep_a=403, dept_rev=403, region_rev=403),
-        writes=True),
+        patch_payload=lambda w: {"outcome": "dropped"}, writes=True),
     # API: reports of commune A
     "api-report-convergence": Route(get=COMMUNE_A_READ, post=SIGNED_IN_405,
                                     query=lambda w: f"commune={A}"),

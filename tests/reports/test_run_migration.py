@@ -19,10 +19,11 @@ def _migrate(targets):
     if targets is LATEST:
         targets = executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
-    graph = MigrationExecutor(connection).loader.graph
-    nodes = [t for t in targets if t[1] is not None] + [
-        leaf for leaf in graph.leaf_nodes() if leaf[0] not in {"cooperatives", "reports"}]
-    return graph.make_state(nodes=nodes, at_end=True, real_apps=set()).apps
+    loader = MigrationExecutor(connection).loader
+    # The state of what is applied now (apps depending on later migrations of cooperatives,
+    # such as support, were unapplied with them).
+    nodes = [node for node in loader.applied_migrations if node in loader.graph.nodes]
+    return loader.graph.make_state(nodes=nodes, at_end=True, real_apps=set()).apps
 
 
 @pytest.fixture
