@@ -71,9 +71,17 @@ def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def positions(sorted_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Index of each wanted id in sorted_ids, -1 where absent."""
+    """Index of each wanted id in sorted_ids (ascending, distinct), -1 where absent.
+
+    Ids are dense (database keys): a lookup table as long as the largest id answers each in
+    one step; sparse ids (a table far longer than the ids) are searched instead."""
     if not len(sorted_ids):
         return np.full(len(wanted), -1, dtype=np.int64)
+    top = int(sorted_ids[-1])
+    if 0 <= int(sorted_ids[0]) and top <= 4 * len(sorted_ids) + 1024:
+        table = np.full(top + 2, -1, dtype=np.int64)  # the last cell answers out-of-range ids
+        table[sorted_ids] = np.arange(len(sorted_ids), dtype=np.int64)
+        return table[np.clip(wanted, -1, top + 1)]
     pos = np.searchsorted(sorted_ids, wanted)
     pos_clipped = np.minimum(pos, len(sorted_ids) - 1)
     return np.where(sorted_ids[pos_clipped] == wanted, pos_clipped, -1)
