@@ -45,7 +45,8 @@ def test_it_asks_follows_and_downloads_a_national_export_as_the_admin(
         (target, "s", 10, "<"), (target, "s", 120, "<"), (target, "MB", 1024, "<")]
     assert set(slowest.details["requests"]) == {"ask", "progress page", "done page",
                                                 "download"}
-    assert slowest.figure == round(max(slowest.details["requests"].values()), 3)
+    # The figure is the slowest request in s (3 decimals); the details keep 4.
+    assert abs(slowest.figure - max(slowest.details["requests"].values())) <= 0.0006
     assert work.details["rows"] == 2 and work.details["bytes"] > 0 and memory.figure > 0
     assert access_log.waiting() == 0  # the job's access log is measured, not stored
 
