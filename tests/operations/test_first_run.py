@@ -35,7 +35,10 @@ def first_run(tmp_path_factory):
     port = _free_port()
     env = {key: value for key, value in os.environ.items()
            if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(DATABASE_URL=f"sqlite:///{folder / 'reless.db'}", RUN_ADDR=f"127.0.0.1:{port}")
+    # Its own STATIC_ROOT: collectstatic rewrites hashed files in place, which other test
+    # workers serving the project's staticfiles/ through WhiteNoise would meet half-written.
+    env.update(DATABASE_URL=f"sqlite:///{folder / 'reless.db'}", RUN_ADDR=f"127.0.0.1:{port}",
+               STATIC_ROOT=str(folder / "staticfiles"))
     log = open(folder / "make-run.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
