@@ -6,7 +6,6 @@ import unicodedata
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from core import csvsafe
 from core.forms import add_service_errors, fast_selects
+from core.pagination import paginator_class
 
 from . import exports, freshness, services, views_exports, year_notes
 from .access import ExportLog, log_organisations
@@ -192,7 +192,7 @@ def organisation_list(request, pcode=None):
         return _csv_response(filterset.qs, commune,
                              ExportLog(request.user, request.get_full_path()))
     per_page = _per_page(request)
-    page = Paginator(organisations, per_page).get_page(request.GET.get("page"))
+    page = paginator_class(request.GET)(organisations, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cooperatives/organisation_list.html", {

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import UniqueConstraint
 from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
@@ -58,19 +58,28 @@ class FastSelect(forms.Select):
     cost about 70 ms of every organisation list page at national size."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(format_html('<optgroup label="{}">', group))
-            parts.extend(format_html('<option value="{}"{}>{}</option>',
-                                     "" if option["value"] is None else str(option["value"]),
-                                     flatatt(option["attrs"]), option["label"])
-                         for option in options)
-            if group:
+        # Straight from the choices: Django's `optgroups` builds a dictionary of attributes
+        # per option (about 10 ms for the list's 600 options).
+        chosen = {str(v) for v in self.format_value(value)}
+        parts = [format_html('<select name="{}"{}>', name,
+                             flatatt(self.build_attrs(self.attrs, attrs)))]
+        for option_value, label in self.choices:
+            if isinstance(label, (list, tuple)):
+                parts.append(format_html('<optgroup label="{}">', option_value))
+                parts.extend(self._option(v, text, chosen) for v, text in label)
                 parts.append("</optgroup>")
+            else:
+                parts.append(self._option(option_value, label, chosen))
         parts.append("</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+    def _option(self, value, label, chosen: set[str]) -> str:
+        text = "" if value is None else str(value)
+        selected = ""
+        if text in chosen:  # the first option of a value only, as Django's Select
+            chosen.discard(text)
+            selected = " selected"
+        return f'<option value="{escape(text)}"{selected}>{escape(label)}</option>'
 
 
 def fast_selects(form: forms.BaseForm, cache=None) -> None:

