@@ -22,7 +22,13 @@ import numpy as np
 
 from cooperatives.models import OrganisationFiliere, OrganisationStatus
 
-from .cooperation_rows import fetch_links, fetch_memberships, fetch_organisations, int_rows
+from .cooperation_rows import (
+    fetch_links,
+    fetch_memberships,
+    fetch_organisations,
+    int_rows,
+    unique_counts,
+)
 
 
 def in_communes(queryset, field_name: str, commune_ids: list[int] | None):
@@ -57,20 +63,21 @@ class RegistryNow:
         """
         rows = self._active_memberships(ids)
         org, commune, ministry = rows[:, 0], rows[:, 1], rows[:, 3]
-        _, first = np.unique(org * (int(ministry.max(initial=0)) + 1) + ministry,
-                             return_index=True)
+        radix = int(ministry.max(initial=0)) + 1
+        _, first = np.unique(org * radix + ministry, return_index=True)
         figures: dict[tuple, list[int]] = {}
         if not len(first):
             return figures
-        cells = np.stack([commune[first], ministry[first]], axis=1)
-        keys, inverse = np.unique(cells, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        # One integer per (commune, ministry): a sort of int64, where np.unique(axis=0)
+        # sorts rows as opaque bytes (ten times slower on 200k rows).
+        keys, inverse = np.unique(commune[first] * radix + ministry[first],
+                                  return_inverse=True)
         counts = np.bincount(inverse, minlength=len(keys))
         sums = [np.bincount(inverse, weights=rows[first, col], minlength=len(keys))
                 for col in (4, 5, 6)]
-        for i, (c, m) in enumerate(keys.tolist()):
-            figures[(c, m)] = [int(counts[i]), int(sums[0][i]), int(sums[1][i]),
-                               int(sums[2][i])]
+        for i, key in enumerate(keys.tolist()):
+            figures[divmod(key, radix)] = [int(counts[i]), int(sums[0][i]), int(sums[1][i]),
+                                           int(sums[2][i])]
         return figures
 
     def sector_presence(self, sector_ids: set[int], ids: list[int] | None
@@ -80,11 +87,16 @@ class RegistryNow:
             return {}
         rows = self._active_memberships(ids)
         rows = rows[np.isin(rows[:, 2], list(sector_ids))]
-        # Each (organisation, sector) once, then counted per (sector, commune).
-        pairs = np.unique(rows[:, [2, 1, 0]], axis=0)
-        keys, counts = np.unique(pairs[:, :2], axis=0, return_counts=True)
         presence: dict[int, dict[int, int]] = defaultdict(dict)
-        for (sector, commune), n in zip(keys.tolist(), counts.tolist(), strict=True):
+        if not len(rows):
+            return {}
+        # Each (organisation, sector) once, then counted per (sector, commune): one int64 key
+        # per row (sector, commune, organisation in mixed radix), sorted once.
+        communes, organisations = int(rows[:, 1].max()) + 1, int(rows[:, 0].max()) + 1
+        triples = np.unique((rows[:, 2] * communes + rows[:, 1]) * organisations + rows[:, 0])
+        keys, counts = unique_counts(triples // organisations)
+        for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
+            sector, commune = divmod(key, communes)
             presence[sector][commune] = n
         return dict(presence)
 
