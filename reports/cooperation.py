@@ -314,15 +314,27 @@ class _Snapshot:
         cpos = self.cpos[org]
         order = np.lexsort((self.org_ids[org], -self.members[org], fil, cpos))
         org, fil, cpos = org[order], fil[order], cpos[order]
-        cuts = np.flatnonzero((np.diff(cpos) != 0) | (np.diff(fil) != 0)) + 1
         groups: list[list] = [[] for _ in range(k)]
         outside: list[dict] = [{} for _ in range(k)]
-        for rows in np.split(np.arange(len(org)), cuts) if len(org) else []:
-            c, f = int(cpos[rows[0]]), int(fil[rows[0]])
-            members = org[rows]
-            groups[c].append(members.tolist())
-            lone = np.sort(self.org_ids[members[self.outside[members]]]).tolist()
-            outside[c][self.filiere_codes[f]] = {"count": len(lone), "organisations": lone}
+        if len(org):
+            # Each (commune, filière) group's rows, and the ids of its organisations outside
+            # unions ascending, cut from two flat lists (no numpy call per group).
+            starts = np.flatnonzero(np.concatenate(
+                ([True], (np.diff(cpos) != 0) | (np.diff(fil) != 0))))
+            group_of = np.zeros(len(org), dtype=np.int64)
+            group_of[starts[1:]] = 1
+            group_of = np.cumsum(group_of)
+            lone_rows = np.flatnonzero(self.outside[org])
+            lone_ids, lone_groups = self.org_ids[org[lone_rows]], group_of[lone_rows]
+            order = np.lexsort((lone_ids, lone_groups))
+            lone_ends = np.cumsum(np.bincount(lone_groups, minlength=len(starts))).tolist()
+            lone_list = lone_ids[order].tolist()
+            org_list, ends = org.tolist(), [*starts[1:].tolist(), len(org)]
+            for g, (start, c, f) in enumerate(zip(starts.tolist(), cpos[starts].tolist(),
+                                                  fil[starts].tolist(), strict=True)):
+                groups[c].append(org_list[start:ends[g]])
+                lone = lone_list[lone_ends[g - 1] if g else 0:lone_ends[g]]
+                outside[c][self.filiere_codes[f]] = {"count": len(lone), "organisations": lone}
         linked = _PairSet(pair_keys, len(self.org_ids))
         return [self._opportunities(g, linked) for g in groups], outside
 

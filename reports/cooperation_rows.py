@@ -6,7 +6,7 @@ from datetime import date
 from itertools import chain
 
 import numpy as np
-from django.db import connections
+from django.db import DataError, connections, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from cooperatives.models import (
@@ -30,10 +30,10 @@ def flag(condition: Q) -> Case:
 def int_rows(queryset: QuerySet, width: int) -> np.ndarray:
     """The rows of a values_list of integers as an (n, width) array.
 
-    On PostgreSQL the database packs every row's columns into one binary value (`int8send`,
-    `string_agg`) that numpy reads in place: no Python object per row or per value (on a
-    million rows Django's per-row converters, and even a plain cursor's tuples, cost more
-    than the query itself). Elsewhere (SQLite) a plain cursor's rows, read in chunks.
+    On PostgreSQL the database packs every row's columns into one binary value (`int4send`,
+    `string_agg`; `int8send` when a value needs 64 bits) that numpy reads in place: no Python
+    object per row or per value (on a million rows Django's per-row converters, and even a
+    plain cursor's tuples, cost more than the query itself). Elsewhere (SQLite) a plain cursor's rows, read in chunks.
     """
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     connection = connections[queryset.db]
@@ -49,13 +49,24 @@ def int_rows(queryset: QuerySet, width: int) -> np.ndarray:
 
 
 def _packed_rows(connection, sql: str, params, width: int) -> np.ndarray:
+    """32-bit values when every value fits (half the bytes to pack, send and read), else the
+    same read in 64-bit values: PostgreSQL refuses the narrowing (a savepoint keeps the
+    transaction usable)."""
+    try:
+        with transaction.atomic(using=connection.alias):
+            return _packed(connection, sql, params, width, "int4", ">i4")
+    except DataError:  # a value past 32 bits
+        return _packed(connection, sql, params, width, "int8", ">i8")
+
+
+def _packed(connection, sql: str, params, width: int, sql_type: str, dtype: str) -> np.ndarray:
     columns = [f"c{i}" for i in range(width)]
-    packed = " || ".join(f"int8send({column}::int8)" for column in columns)
+    packed = " || ".join(f"{sql_type}send({column}::{sql_type})" for column in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*), string_agg({packed}, ''::bytea) "
                        f"FROM ({sql}) AS r({', '.join(columns)})", params)
         count, data = cursor.fetchone()
-    rows = np.frombuffer(data or b"", dtype=">i8").astype(np.int64).reshape(-1, width)
+    rows = np.frombuffer(data or b"", dtype=dtype).astype(np.int64).reshape(-1, width)
     if len(rows) != count:  # a NULL makes its row's value NULL, which string_agg skips
         raise ValueError("int_rows: a NULL in an integer column")
     return rows
