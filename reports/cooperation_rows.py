@@ -33,7 +33,8 @@ def int_rows(queryset: QuerySet, width: int) -> np.ndarray:
     On PostgreSQL the database packs every row's columns into one binary value (`int4send`,
     `string_agg`; `int8send` when a value needs 64 bits) that numpy reads in place: no Python
     object per row or per value (on a million rows Django's per-row converters, and even a
-    plain cursor's tuples, cost more than the query itself). Elsewhere (SQLite) a plain cursor's rows, read in chunks.
+    plain cursor's tuples, cost more than the query itself). Elsewhere (SQLite) a plain
+    cursor's rows, read in chunks.
     """
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     connection = connections[queryset.db]
@@ -50,9 +51,11 @@ def int_rows(queryset: QuerySet, width: int) -> np.ndarray:
 
 def _packed_rows(connection, sql: str, params, width: int) -> np.ndarray:
     """32-bit values when every value fits (half the bytes to pack, send and read), else the
-    same read in 64-bit values: PostgreSQL refuses the narrowing (a savepoint keeps the
-    transaction usable)."""
+    same read in 64-bit values: PostgreSQL refuses the narrowing (inside a transaction, a
+    savepoint keeps it usable). Checking the values first costs as much as the gain."""
     try:
+        if not connection.in_atomic_block:  # a refused statement leaves nothing to undo
+            return _packed(connection, sql, params, width, "int4", ">i4")
         with transaction.atomic(using=connection.alias):
             return _packed(connection, sql, params, width, "int4", ">i4")
     except DataError:  # a value past 32 bits

@@ -14,7 +14,7 @@ import logging
 import traceback
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -121,15 +121,34 @@ def report_runs_finish(runs: list[ReportRun], results: list[dict]) -> list[Repor
     """Store the results of the runs, done now; the representatives named by a new
     cooperation opportunity are told (reports/opportunity_notices.py)."""
     previous = previous_opportunities(runs)
+    now = timezone.now()
     for run, result in zip(runs, results, strict=True):
         run.status = ReportRun.Status.DONE
         run.result = result
         run.error = ""
-        run.finished_at = timezone.now()
-    # One statement for the lot (a national recompute stores 360 per report), not one each.
-    ReportRun.objects.bulk_update(runs, ["status", "result", "error", "finished_at"])
+        run.finished_at = now
+    _store(runs)
     tell_new_opportunities(runs, previous)
     return runs
+
+
+def _store(runs: list[ReportRun]) -> None:
+    """One statement for the lot (a national recompute stores 360 per report), not one each.
+    On PostgreSQL the results go as one JSON array that the database splits
+    (`jsonb_to_recordset`): Django's bulk_update builds a CASE branch per run and field, which
+    cost more than the writing itself (about 0.3 s for 360 results)."""
+    connection = connections[ReportRun.objects.db]
+    if connection.vendor != "postgresql":
+        ReportRun.objects.bulk_update(runs, ["status", "result", "error", "finished_at"])
+        return
+    rows = json.dumps([{"id": run.pk, "result": run.result} for run in runs])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ReportRun._meta.db_table} AS run SET status = %s, error = '', "
+            "finished_at = %s, result = stored.result "
+            "FROM jsonb_to_recordset(%s::jsonb) AS stored(id bigint, result jsonb) "
+            "WHERE run.id = stored.id",
+            [ReportRun.Status.DONE, runs[0].finished_at, rows])
 
 
 def report_run_fail(run_id: int, error: BaseException | str) -> None:
