@@ -1,4 +1,5 @@
-"""The one parser of a report or record year given in a query string, a form or a body.
+"""The one parser of a report or record year given in a query string, a form or a body, and
+the one rule of dated records running during a year.
 
 A missing value gives the caller's default; anything else must be a whole year within
 `YEARS`, or the request is refused with a message in the user's language: the API answers
@@ -7,6 +8,7 @@ Bad input is never silently read as "no year".
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -31,3 +33,9 @@ def parse_year(value, *, default=None, field: str = "year") -> int | None:
 def year_message(error: ValidationError) -> str:
     """The message of a `parse_year` error, for a page to show."""
     return " ".join(error.messages)
+
+
+def running_during(year: int) -> Q:
+    """Records (interventions, programmes, enrolments) whose `start_date`-`end_date` overlaps
+    calendar year `year`; no end date: still running."""
+    return Q(start_date__year__lte=year) & (Q(end_date__isnull=True) | Q(end_date__year__gte=year))

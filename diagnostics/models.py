@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from communes.models import Commune
 from cooperatives.models import Organisation
+from core.years import running_during
 from sectors.models import Filiere, Ministry, Sector
 
 
@@ -206,8 +207,7 @@ class TerritorialResource(models.Model):
 class InterventionQuerySet(models.QuerySet):
     def overlapping_year(self, year: int):
         """Interventions whose dates overlap calendar year `year` (no end date: still running)."""
-        return self.filter(start_date__year__lte=year).filter(
-            Q(end_date__isnull=True) | Q(end_date__year__gte=year))
+        return self.filter(running_during(year))
 
 
 class Intervention(models.Model):

@@ -17,18 +17,14 @@ from simple_history.models import HistoricalRecords
 
 from communes.models import Commune
 from cooperatives.models import Organisation
+from core.years import running_during
 from sectors.models import Ministry
-
-
-def _overlapping_year(year: int) -> Q:
-    """Dates that overlap calendar year `year` (no end date: still running)."""
-    return Q(start_date__year__lte=year) & (Q(end_date__isnull=True) | Q(end_date__year__gte=year))
 
 
 class ProgrammeQuerySet(models.QuerySet):
     def overlapping_year(self, year: int):
         """Programmes running during calendar year `year` (the interventions' rule)."""
-        return self.filter(_overlapping_year(year))
+        return self.filter(running_during(year))
 
     def covering(self, commune_ids):
         """Programmes that list one of these communes (ids) among their communes."""
@@ -113,7 +109,7 @@ class Programme(models.Model):
 class EnrolmentQuerySet(models.QuerySet):
     def overlapping_year(self, year: int):
         """Enrolments whose dates overlap calendar year `year` (no end date: still enrolled)."""
-        return self.filter(_overlapping_year(year))
+        return self.filter(running_during(year))
 
 
 class Enrolment(models.Model):
