@@ -311,58 +311,46 @@ def organisation_edit(request, pk):
 @login_required
 def organisation_archive(request, pk):
     """Mark an organisation dormant or dissolved (a dissolution is also a registry event)."""
-    organisation = get_organisation_for_user(request.user, pk, write=True)
-    form = ArchiveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organisation_archive(user=request.user, organisation=organisation,
-                                          **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The organisation is archived."))
-            return redirect("organisation_detail", pk=organisation.pk)
-    return _simple_form(request, form, organisation, _("Archive %(name)s"),
-                        _("Archive"), _("Organisations are never deleted: an archived "
-                                        "organisation stays in the registry with its history."))
+    return _organisation_action(
+        request, pk, ArchiveForm, services.organisation_archive,
+        _("The organisation is archived."), _("Archive %(name)s"), _("Archive"),
+        _("Organisations are never deleted: an archived organisation stays in the registry "
+          "with its history."))
 
 
 @login_required
 def registry_event_create(request, pk):
-    organisation = get_organisation_for_user(request.user, pk, write=True)
-    form = RegistryEventForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.registry_event_add(user=request.user, organisation=organisation,
-                                        **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The registry event is recorded."))
-            return redirect("organisation_detail", pk=organisation.pk)
-    return _simple_form(request, form, organisation, _("New registry event for %(name)s"),
-                        _("Record"), _("A dated entry of the RSC: registration, modification "
-                                       "or dissolution."),
-                        offline_kind="registry_event.add")
+    return _organisation_action(
+        request, pk, RegistryEventForm, services.registry_event_add,
+        _("The registry event is recorded."), _("New registry event for %(name)s"),
+        _("Record"), _("A dated entry of the RSC: registration, modification or dissolution."),
+        offline_kind="registry_event.add")
 
 
 @login_required
 def label_create(request, pk):
+    return _organisation_action(
+        request, pk, LabelForm, services.label_add, _("The label is recorded."),
+        _("New label or certification for %(name)s"), _("Record"),
+        _("A label, certification, geographical indication or collective mark the "
+          "organisation holds."))
+
+
+def _organisation_action(request, pk, form_class, service, done: str, title: str,
+                         submit: str, intro: str, offline_kind: str = ""):
+    """A small form about one organisation its writers fill in: the service records it (its
+    refusals shown on the form), then back to the organisation's page."""
     organisation = get_organisation_for_user(request.user, pk, write=True)
-    form = LabelForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.label_add(user=request.user, organisation=organisation,
-                               **form.cleaned_data)
+            service(user=request.user, organisation=organisation, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("The label is recorded."))
+            messages.success(request, done)
             return redirect("organisation_detail", pk=organisation.pk)
-    return _simple_form(request, form, organisation, _("New label or certification for "
-                                                       "%(name)s"),
-                        _("Record"), _("A label, certification, geographical indication or "
-                                       "collective mark the organisation holds."))
+    return _simple_form(request, form, organisation, title, submit, intro, offline_kind)
 
 
 def _simple_form(request, form, organisation, title, submit, intro="", offline_kind=""):
