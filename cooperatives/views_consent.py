@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.forms import add_service_errors
@@ -22,13 +22,13 @@ from .permissions import can_write_commune, get_organisation_for_user, scope_of
 
 
 class ConsentForm(forms.Form):
-    method = forms.ChoiceField(label=_lazy("How the contact person consented"))
-    given_on = forms.DateField(label=_lazy("Given on"), required=False, widget=DateInput())
+    method = forms.ChoiceField(label=gettext_lazy("How the contact person consented"))
+    given_on = forms.DateField(label=gettext_lazy("Given on"), required=False, widget=DateInput())
     document_reference = forms.CharField(
-        label=_lazy("Where the signed form is kept"), required=False, max_length=120,
-        help_text=_lazy("For a paper form: the file or binder at the commune, "
+        label=gettext_lazy("Where the signed form is kept"), required=False, max_length=120,
+        help_text=gettext_lazy("For a paper form: the file or binder at the commune, "
                         "e.g. RELESS 2026/14."))
-    note = forms.CharField(label=_lazy("Note"), required=False,
+    note = forms.CharField(label=gettext_lazy("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, methods, **kwargs):

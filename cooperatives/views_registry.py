@@ -10,9 +10,8 @@ from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
 from core import csvsafe
@@ -52,18 +51,19 @@ from .views_common import (
 
 PAGE_SIZES = (25, 50, 100)
 FILTER_LABELS = {
-    "commune": _lazy("Commune"), "department": _lazy("Department"), "region": _lazy("Region"),
-    "filiere": _lazy("Filière"), "ministry": _lazy("Ministry"), "legal_form": _lazy("Legal form"),
-    "status": _lazy("Status"), "verified": _lazy("Verification"),
-    "q": _lazy("Search a name, acronym, locality or RSC number"),
-    "ordering": _lazy("Sort by"),
+    "commune": gettext_lazy("Commune"), "department": gettext_lazy("Department"),
+    "region": gettext_lazy("Region"), "filiere": gettext_lazy("Filière"),
+    "ministry": gettext_lazy("Ministry"), "legal_form": gettext_lazy("Legal form"),
+    "status": gettext_lazy("Status"), "verified": gettext_lazy("Verification"),
+    "q": gettext_lazy("Search a name, acronym, locality or RSC number"),
+    "ordering": gettext_lazy("Sort by"),
 }
 ORDERING_CHOICES = [
-    ("name", _lazy("Name, A to Z")), ("-name", _lazy("Name, Z to A")),
-    ("-members_total", _lazy("Most members first")),
-    ("members_total", _lazy("Fewest members first")),
-    ("-created_at", _lazy("Latest registered first")),
-    ("created_at", _lazy("First registered first")),
+    ("name", gettext_lazy("Name, A to Z")), ("-name", gettext_lazy("Name, Z to A")),
+    ("-members_total", gettext_lazy("Most members first")),
+    ("members_total", gettext_lazy("Fewest members first")),
+    ("-created_at", gettext_lazy("Latest registered first")),
+    ("created_at", gettext_lazy("First registered first")),
 ]
 # Filters that choose the territory: the commune list takes its commune from the path.
 TERRITORY_FILTERS = ("commune", "department", "region")

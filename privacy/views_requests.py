@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from cooperatives.consent import consent_withdraw
@@ -28,19 +28,19 @@ from .models import RightsRequest
 
 
 class RequestForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("Request"), choices=RightsRequest.Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Request"), choices=RightsRequest.Kind.choices)
     subject = forms.CharField(
-        label=_lazy("Whose data"), max_length=200,
-        help_text=_lazy("Say who asks without repeating their data, e.g. \u201cthe contact "
+        label=gettext_lazy("Whose data"), max_length=200,
+        help_text=gettext_lazy("Say who asks without repeating their data, e.g. \u201cthe contact "
                         "person of COOP X\u201d."))
-    received_on = forms.DateField(label=_lazy("Received on"), required=False,
+    received_on = forms.DateField(label=gettext_lazy("Received on"), required=False,
                                   widget=DateInput())
-    note = forms.CharField(label=_lazy("Note"), required=False,
+    note = forms.CharField(label=gettext_lazy("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class OutcomeForm(forms.Form):
-    text = forms.CharField(label=_lazy("What was done, or the legal reason of the refusal"),
+    text = forms.CharField(label=gettext_lazy("What was done, or the legal reason of the refusal"),
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
