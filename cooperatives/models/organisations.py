@@ -187,7 +187,9 @@ class Organisation(models.Model):
     members_total = models.PositiveIntegerField(_("members"), default=0)
     members_women = models.PositiveIntegerField(_("women members"), default=0)
     members_youth = models.PositiveIntegerField(_("members under 35"), default=0)
-    employees = models.PositiveIntegerField(_("employees"), default=0)
+    employees = models.PositiveIntegerField(
+        _("employees"), default=0,
+        help_text=_("Paid workers who are not members (worker-members are counted apart)."))
     # Work in cooperatives (ILO): members who work for the cooperative (worker-members) or
     # whose own production it serves (producer-members); one member counts in one only.
     worker_members = models.PositiveIntegerField(_("worker-members"), default=0)
