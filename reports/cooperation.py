@@ -321,19 +321,19 @@ class _Snapshot:
             # unions ascending, cut from two flat lists (no numpy call per group).
             starts = np.flatnonzero(np.concatenate(
                 ([True], (np.diff(cpos) != 0) | (np.diff(fil) != 0))))
-            group_of = np.zeros(len(org), dtype=np.int64)
+            group_of = np.zeros(len(org), dtype=np.int64)  # each row's group
             group_of[starts[1:]] = 1
             group_of = np.cumsum(group_of)
             lone_rows = np.flatnonzero(self.outside[org])
             lone_ids, lone_groups = self.org_ids[org[lone_rows]], group_of[lone_rows]
-            order = np.lexsort((lone_ids, lone_groups))
-            lone_ends = np.cumsum(np.bincount(lone_groups, minlength=len(starts))).tolist()
-            lone_list = lone_ids[order].tolist()
-            org_list, ends = org.tolist(), [*starts[1:].tolist(), len(org)]
-            for g, (start, c, f) in enumerate(zip(starts.tolist(), cpos[starts].tolist(),
-                                                  fil[starts].tolist(), strict=True)):
-                groups[c].append(org_list[start:ends[g]])
-                lone = lone_list[lone_ends[g - 1] if g else 0:lone_ends[g]]
+            lone_list = lone_ids[np.lexsort((lone_ids, lone_groups))].tolist()
+            lone_bounds = [0, *np.cumsum(np.bincount(lone_groups, minlength=len(starts)))
+                           .tolist()]
+            org_list, bounds = org.tolist(), [*starts.tolist(), len(org)]
+            for g, (c, f) in enumerate(zip(cpos[starts].tolist(), fil[starts].tolist(),
+                                           strict=True)):
+                groups[c].append(org_list[bounds[g]:bounds[g + 1]])
+                lone = lone_list[lone_bounds[g]:lone_bounds[g + 1]]
                 outside[c][self.filiere_codes[f]] = {"count": len(lone), "organisations": lone}
         linked = _PairSet(pair_keys, len(self.org_ids))
         return [self._opportunities(g, linked) for g in groups], outside

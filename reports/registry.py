@@ -87,7 +87,6 @@ class RegistryNow:
             return {}
         rows = self._active_memberships(ids)
         rows = rows[np.isin(rows[:, 2], list(sector_ids))]
-        presence: dict[int, dict[int, int]] = defaultdict(dict)
         if not len(rows):
             return {}
         # Each (organisation, sector) once, then counted per (sector, commune): one int64 key
@@ -95,6 +94,7 @@ class RegistryNow:
         communes, organisations = int(rows[:, 1].max()) + 1, int(rows[:, 0].max()) + 1
         triples = np.unique((rows[:, 2] * communes + rows[:, 1]) * organisations + rows[:, 0])
         keys, counts = unique_counts(triples // organisations)
+        presence: dict[int, dict[int, int]] = defaultdict(dict)
         for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
             sector, commune = divmod(key, communes)
             presence[sector][commune] = n
