@@ -213,13 +213,18 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def _represent(self, organisations) -> "list[dict]":
         scope = scope_of(self.request.user)
         context = self.get_serializer_context()
-        full = OrganisationSerializer(context=context)
-        public = OrganisationPublicSerializer(context=context)
+        shapes: dict[bool, OrganisationPublicSerializer] = {}  # built when first needed
+
+        def shape(full: bool) -> OrganisationPublicSerializer:
+            if full not in shapes:
+                shapes[full] = (OrganisationSerializer if full
+                                else OrganisationPublicSerializer)(context=context)
+            return shapes[full]
+
         organisations = list(organisations)
-        log_organisations(self.request, (o for o in organisations if sees_contacts(scope, o)),
-                          channel="api")
-        return [(full if sees_contacts(scope, o) else public).to_representation(o)
-                for o in organisations]
+        in_full = [(o, sees_contacts(scope, o)) for o in organisations]
+        log_organisations(self.request, (o for o, full in in_full if full), channel="api")
+        return [shape(full).to_representation(o) for o, full in in_full]
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from communes.models import Commune
+from core.choices import ChoiceLabels
 from core.search import SEARCH_SEPARATOR, Folded
 from sectors.models import Filiere, Ministry
 
@@ -156,7 +157,7 @@ class OrganisationFiliere(models.Model):
         return f"{self.organisation_id}:{self.filiere_id}"
 
 
-class Organisation(models.Model):
+class Organisation(ChoiceLabels):
     name = models.CharField(_("name"), max_length=200)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
