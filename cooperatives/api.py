@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from communes.models import Commune
 from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
 from core.renderers import CSVRenderer
+from core.replica import ReplicaReadsMixin
 from core.years import YEAR_SCHEMA
 from sectors.models import Filiere
 
@@ -267,7 +268,7 @@ SUMMARY_UNUSABLE_FILTERS = tuple(name for name in AggregateFilterSet.base_filter
                                  if name not in TERRITORY_FILTER_PATHS)
 
 
-class AggregatesBase(ApiViewMixin, generics.ListAPIView):
+class AggregatesBase(ReplicaReadsMixin, ApiViewMixin, generics.ListAPIView):
     queryset = Organisation.objects.none()  # the schema's model; requests use get_queryset
     permission_classes = [HasRole]
     renderer_classes = [JSONRenderer, CSVRenderer]

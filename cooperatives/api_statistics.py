@@ -9,6 +9,7 @@ from rest_framework.renderers import JSONRenderer
 
 from core.api import FORMAT_PARAMETER, ApiViewMixin, error_responses
 from core.renderers import CSVRenderer
+from core.replica import ReplicaReadsMixin
 
 from .api import CSV_RESPONSE
 from .ilo import COLUMNS, LEVELS, ilo_statistics_for
@@ -59,7 +60,7 @@ class IloRowSerializer(serializers.Serializer):
                (200, "text/csv"): CSV_RESPONSE,
                **error_responses(400, 401, 403, 429)},
 )
-class IloStatisticsView(ApiViewMixin, generics.ListAPIView):
+class IloStatisticsView(ReplicaReadsMixin, ApiViewMixin, generics.ListAPIView):
     queryset = Organisation.objects.none()  # the schema's model; requests use get_queryset
     permission_classes = [HasRole]
     renderer_classes = [JSONRenderer, CSVRenderer]

@@ -31,6 +31,7 @@ from django.db.models import Sum
 from django.utils.translation import get_language
 
 from communes.models import Commune, Department, Region
+from core.replica import primary_reads
 from sectors.models import Filiere, Ministry, Sector
 
 from .models import AggregateDirty, AggregateSummary, Organisation
@@ -100,7 +101,8 @@ def _recompute(commune_ids: set[int]) -> None:
 def summed_aggregates(*, commune_ids: set[int] | None, level: str, by: str) -> list[dict]:
     """What `organisation_aggregates(<the organisations of these communes>, level, by)` answers
     (every commune for None), from the summary rows: the same rows, names and order."""
-    live = refresh(commune_ids)
+    with primary_reads():  # the marks are locked and the rows rewritten on the primary
+        live = refresh(commune_ids)
     summary = AggregateSummary.objects.filter(by=by)
     if commune_ids is not None:
         summary = summary.filter(commune_id__in=list(commune_ids))

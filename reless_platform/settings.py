@@ -132,6 +132,22 @@ else:
     # A request never waits more than this on a query; reports run in workers with their own limits.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 
+# A PostgreSQL read replica (hot standby) for the ministries' reads of aggregated figures
+# (core/replica.py; docs/operations.md "Where one machine ends"). Without it every query
+# reads the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+REPLICA_DATABASE = ""
+if DATABASE_REPLICA_URL:
+    REPLICA_DATABASE = "replica"
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL,
+                                conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+                                conn_health_checks=True),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

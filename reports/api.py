@@ -19,6 +19,7 @@ from cooperatives.permissions import (
     get_territory_for_user,
 )
 from core.api import ApiViewMixin
+from core.replica import ReplicaReadsMixin
 from core.years import YEAR_MAX, YEAR_MIN, YEAR_SCHEMA, parse_year
 
 from .frozen import approval_chain, frozen_report
@@ -109,7 +110,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-class ReportView(ApiViewMixin, APIView):
+class ReportView(ReplicaReadsMixin, ApiViewMixin, APIView):
     """The latest done report of a kind for a commune (?commune=PCODE) or the country."""
 
     permission_classes = [HasRole]

@@ -56,3 +56,9 @@ _FILES = tempfile.mkdtemp(prefix="reless-test-files-")
 atexit.register(shutil.rmtree, _FILES, True)
 EXPORT_DIR = f"{_FILES}/exports"
 OPEN_DATA_DIR = f"{_FILES}/open-data"
+
+# A second alias mirroring the test database, as a read replica would (core/replica.py): off
+# unless a test turns it on (REPLICA_DATABASE), so every other test reads the primary alone.
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPLICA_DATABASE = ""
