@@ -87,7 +87,8 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         """DRF's own loop, with the plain columns (a field whose source is one attribute of a
         stored, non-relational column of the model) read with one getattr instead of DRF's
-        general attribute walk: the same JSON, about half the time for a page of 50."""
+        general attribute walk (which tries mappings, callables and dotted paths for each of
+        the 40 fields of each row): the same JSON, tested field by field."""
         data = {}
         for field, column in self._reading_plan:
             if column is None:
