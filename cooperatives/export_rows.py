@@ -77,7 +77,7 @@ def labels_of(organisation_ids: list[int]) -> dict[int, str]:
     kinds = dict(OrganisationLabel._meta.get_field("kind").flatchoices)
     found: dict[int, list[str]] = defaultdict(list)
     for organisation_id, kind, name, certifier, number in (
-            OrganisationLabel.objects.filter(organisation_id__in=organisation_ids)
+            OrganisationLabel.objects.filter(organisation_id__in=id_list(organisation_ids))
             .order_by("kind", "id")
             .values_list("organisation_id", "kind", "name", "certifier", "number")):
         words = " ".join(w for w in (name, certifier, number) if w)
