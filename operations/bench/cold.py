@@ -15,7 +15,7 @@ from cooperatives import services
 from cooperatives.models import Organisation, Role, RoleAssignment
 from sectors.models import Ministry
 
-from .context import Context, add_row
+from .context import Context, add_row, spread_pks
 from .home import _host, _percentile, _timed_get
 
 EDITS = 20
@@ -35,11 +35,10 @@ def _users():
 def _organisations(count: int) -> list[Organisation]:
     """`count` organisations spread over the table that the form's rules accept as they are
     (a generated record may break a rule added since; the edit must not)."""
-    total = Organisation.objects.count()
-    step = max(1, total // (count * 2))
+    pks = spread_pks(count * 2)
     chosen = []
-    for organisation in (Organisation.objects.order_by("pk").select_related("commune")
-                         [::step][:count * 2]):
+    for organisation in (Organisation.objects.filter(pk__in=pks).order_by("pk")
+                         .select_related("commune")):
         try:
             organisation.full_clean()
         except ValidationError:

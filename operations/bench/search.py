@@ -16,7 +16,7 @@ from django.test import Client
 from cooperatives.models import Organisation, Role, RoleAssignment
 from core.search import fold
 
-from .context import Context, add_row
+from .context import Context, add_row, spread_pks
 from .home import _host, _percentile, _timed_get
 from .web import ensure_static_collected
 
@@ -27,12 +27,11 @@ ROUNDS = 3
 def search_terms(count: int = TERMS) -> list[str]:
     """Words of 4+ letters from names, acronyms and localities spread over the table, folded
     and in capitals (what a user types on a phone), without repeats."""
-    total = Organisation.objects.count()
-    if not total:
+    pks = spread_pks(count)
+    if not pks:
         raise RuntimeError("no organisation to search")
-    step = max(1, total // count)
-    rows = (Organisation.objects.order_by("pk").values_list("name", "acronym", "locality")
-            [::step][:count])
+    rows = (Organisation.objects.filter(pk__in=pks).order_by("pk")
+            .values_list("name", "acronym", "locality"))
     terms: list[str] = []
     for i, row in enumerate(rows):
         words = [w for w in row[i % 3].replace("-", " ").split() if len(w) >= 4] or [
