@@ -60,6 +60,31 @@ def test_one_query_gives_the_page_ids_and_the_count(twelve, django_assert_num_qu
         assert {o.commune.pcode for o in page} == {page[0].commune.pcode}
 
 
+def test_the_page_rows_are_fetched_by_id_alone(twelve):
+    """The ids come from the filtered query: the page's rows are read by id, without the
+    text filter and the ordering again, with the list's deferred columns and prefetches."""
+    ranked = _ranked().defer("description").prefetch_related("filieres")
+    with CaptureQueriesContext(connection) as queries:
+        page = OnePassPaginator(ranked, 5).page(1)
+    ids_query, rows_query, filieres_query = (q["sql"] for q in queries.captured_queries)
+    assert "miel" in ids_query.lower() and "OVER ()" in ids_query
+    assert "miel" not in rows_query.lower() and "ORDER BY" not in rows_query
+    assert '"communes_commune"' in rows_query and '"description"' not in rows_query
+    assert "organisationfiliere" in filieres_query
+    assert [o.name for o in page] == ["Coop Miel A", "Coop Miel B", "Coop Miel C",
+                                      "Coop Miel D", "Coop Miel E"]
+    assert all("filieres" in o._prefetched_objects_cache for o in page)
+
+
+def test_an_annotated_list_keeps_its_annotations_on_the_page(twelve):
+    from django.db.models import Value
+    from django.db.models.functions import Length
+    ranked = _ranked().annotate(letters=Length("name"), mark=Value(1))
+    page = OnePassPaginator(ranked, 5).page(3)
+    assert [(o.name, o.letters, o.mark) for o in page] == [
+        ("Coop Miel K", 11, 1), ("Coop Miel L", 11, 1)]
+
+
 def test_errors_are_those_of_the_plain_paginator(twelve):
     paginator = OnePassPaginator(_ranked(), 5)
     with pytest.raises(EmptyPage):
