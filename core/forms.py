@@ -1,12 +1,13 @@
 """Putting a service's ValidationError on an HTML form, the same way on every page."""
 
 import hashlib
+import html
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import UniqueConstraint
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
@@ -79,7 +80,9 @@ class FastSelect(forms.Select):
         if text in chosen:  # the first option of a value only, as Django's Select
             chosen.discard(text)
             selected = " selected"
-        return f'<option value="{escape(text)}"{selected}>{escape(label)}</option>'
+        # The standard library's escape, as Django's `escape` calls it, without that
+        # function's lazy-string wrapper (about a third of this method's time).
+        return f'<option value="{html.escape(text)}"{selected}>{html.escape(str(label))}</option>'
 
 
 def fast_selects(form: forms.BaseForm, cache=None) -> None:
