@@ -23,9 +23,8 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # off by default: the proxy l
 
 def post_fork(server, worker):
     """Move everything loaded in the master (Django, the URLconf, translations) out of the
-    garbage collector's reach, and collect after each response rather than inside requests
-    (core/collector.py): full collections stay short under load, and the pages shared with
-    the master are not written to by the collector."""
-    from core.collector import prepare_serving_process
+    garbage collector's reach: its full collections then stay short under load, and the
+    pages shared with the master are not written to by the collector."""
+    import gc
 
-    prepare_serving_process()
+    gc.freeze()
