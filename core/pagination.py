@@ -24,8 +24,15 @@ class OnePassPaginator(Paginator):
                 or self.object_list.query.combinator or "count" in self.__dict__):
             return super().page(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list.annotate(_matches=Window(Count("pk")))
-                    .values_list("pk", "_matches")[bottom:bottom + self.per_page])
+        counted = self.object_list.annotate(_matches=Window(Count("pk")))
+        if ordered_by_a_column(self.object_list):
+            # PostgreSQL would read the column's index in that order, checking each row,
+            # as if LIMIT could stop it early, though the count needs every match: the whole
+            # index for a search sorted by name (300 against 37 ms for a frequent word at
+            # national size). Filtering on the window (always true) puts it in a subquery,
+            # so the matches are found through the search index, counted, then sorted.
+            counted = counted.filter(_matches__gt=0)
+        rows = list(counted.values_list("pk", "_matches")[bottom:bottom + self.per_page])
         if not rows:
             return super().page(number)
         self.__dict__["count"] = rows[0][1]  # the cached_property, filled by the same scan
@@ -55,6 +62,16 @@ class OnePassPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         return number
+
+
+def ordered_by_a_column(queryset: QuerySet) -> bool:
+    """Whether the list's order starts with a stored column (which an index may hold), not
+    with an expression computed for each row (a search's ranking)."""
+    query = queryset.query
+    ordering = query.order_by or (query.default_ordering and query.get_meta().ordering) or ()
+    if not ordering or not isinstance(ordering[0], str):
+        return False
+    return ordering[0].lstrip("-") not in query.annotations
 
 
 def rows_of(queryset: QuerySet, pks: list) -> QuerySet:

@@ -85,6 +85,43 @@ def test_an_annotated_list_keeps_its_annotations_on_the_page(twelve):
         ("Coop Miel K", 11, 1), ("Coop Miel L", 11, 1)]
 
 
+def _by_rank():
+    """Ordered by an expression first, as a search's ranking: the names ending in a vowel
+    first."""
+    from django.db.models import Case, IntegerField, Q, Value, When
+    rank = Case(When(Q(name__endswith="A") | Q(name__endswith="E") | Q(name__endswith="I"),
+                     then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (Organisation.objects.filter(name__icontains="miel").alias(_rank=rank)
+            .order_by("_rank", "name", "id"))
+
+
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_ranked_pages_are_those_of_the_plain_paginator(twelve, number):
+    plain = [o.name for o in Paginator(_by_rank(), 5).page(number)]
+    assert [o.name for o in OnePassPaginator(_by_rank(), 5).page(number)] == plain
+    if number == 1:
+        assert plain == ["Coop Miel A", "Coop Miel E", "Coop Miel I", "Coop Miel B",
+                         "Coop Miel C"]
+
+
+def test_a_list_sorted_by_a_column_is_counted_before_it_is_sorted(twelve):
+    """Sorted by a stored column, the count over every match is computed in a subquery (an
+    index in the column's order would otherwise be read whole); sorted by a ranking
+    expression, in the query itself."""
+    from core.pagination import ordered_by_a_column
+    assert ordered_by_a_column(_ranked())
+    assert ordered_by_a_column(Organisation.objects.order_by("-members_total"))
+    assert ordered_by_a_column(Organisation.objects.all())  # the model's default order
+    assert not ordered_by_a_column(_by_rank())
+    assert not ordered_by_a_column(Organisation.objects.order_by())
+    for queryset, subquery in ((_ranked(), True), (_by_rank(), False)):
+        with CaptureQueriesContext(connection) as queries:
+            OnePassPaginator(queryset, 5).page(1)
+        ids_query = queries.captured_queries[0]["sql"]
+        assert "OVER ()" in ids_query
+        assert ('"qualify"' in ids_query) is subquery
+
+
 def test_errors_are_those_of_the_plain_paginator(twelve):
     paginator = OnePassPaginator(_ranked(), 5)
     with pytest.raises(EmptyPage):
