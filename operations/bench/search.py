@@ -1,10 +1,11 @@
 """SEARCH: name search over the whole registry (issue 20: p95 under 50 ms at national size).
 
 The national administrator's views (every organisation in scope): the API list and the HTML
-list with `?q=`, in-process (Django's whole request cycle), for words taken from the
-dataset's own names, acronyms and localities, typed in capitals without accents, so the
-folding and the trigram indexes (core/search.py) are what is measured. The figure is the
-worse of the two p95s."""
+list with `?q=`, ranked, and the HTML list sorted by name (`&ordering=name`), in-process
+(Django's whole request cycle), for words taken from the dataset's own names, acronyms and
+localities, typed in capitals without accents, so the folding and the trigram indexes
+(core/search.py) are what is measured. The figure is the
+worst of the three p95s."""
 
 import gc
 import statistics
@@ -55,7 +56,9 @@ def measure_search(ctx: Context, *, terms: int = TERMS, rounds: int = ROUNDS) ->
         ensure_static_collected(ctx)  # the HTML list names the hashed files of the manifest
     client = Client(HTTP_ACCEPT_LANGUAGE="fr", SERVER_NAME=_host())
     client.force_login(_admin())
-    paths = {"api": "/api/v1/organisations/?q={}", "html": "/organisations/?q={}"}
+    # Ranked (the default), and sorted by name as the list's form offers.
+    paths = {"api": "/api/v1/organisations/?q={}", "html": "/organisations/?q={}",
+             "html_by_name": "/organisations/?q={}&ordering=name"}
     # As a gunicorn worker (gunicorn.conf.py's post_fork): what is loaded before the first
     # request is out of the collector's reach, so full collections stay short.
     gc.freeze()
@@ -69,12 +72,14 @@ def measure_search(ctx: Context, *, terms: int = TERMS, rounds: int = ROUNDS) ->
     p95 = {name: _percentile(values, 0.95) for name, values in times.items()}
     details = {"terms": len(words), "requests": sum(len(v) for v in times.values()),
                "api_p95_ms": p95["api"], "html_p95_ms": p95["html"],
+               "html_by_name_p95_ms": p95["html_by_name"],
                "api_median_ms": round(statistics.median(times["api"]), 2),
                "html_median_ms": round(statistics.median(times["html"]), 2),
                "organisations": Organisation.objects.count(), "examples": words[:5]}
     add_row(ctx, "SEARCH", f"name search (national admin, whole registry), {len(words)} "
-            f"words × {rounds}, API and HTML lists: p95, in-process",
+            f"words × {rounds}, API and HTML lists (and HTML sorted by name): p95, in-process",
             max(p95.values()), "ms", 50, "<",
             note=f"API p95 {p95['api']} ms (median {details['api_median_ms']}), HTML p95 "
-                 f"{p95['html']} ms (median {details['html_median_ms']}) over "
+                 f"{p95['html']} ms (median {details['html_median_ms']}), sorted by name "
+                 f"{p95['html_by_name']} ms, over "
                  f"{details['organisations']:,} organisations", details=details)
