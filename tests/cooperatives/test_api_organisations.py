@@ -417,3 +417,28 @@ def test_it_never_deletes(registry, admin_user, org_a):
     response = api_client(admin_user).delete(f"{URL}{org_a.pk}/")
     assert response.status_code == 405
     assert snapshot() == before
+
+
+def test_the_shapes_that_write_organisations_out_are_built_once(registry, agent_a, analyst,
+                                                                 org_a):
+    """One serializer per shape for the whole process (its fields read no request): the
+    same JSON as a serializer built for the request, in full and without personal data."""
+    from django.test import RequestFactory
+
+    from cooperatives.api import reading_shape
+    from cooperatives.serializers import OrganisationPublicSerializer, OrganisationSerializer
+
+    url = f"/api/v1/organisations/{org_a.pk}/"
+    full = api_client(agent_a).get(url).json()
+    public = api_client(analyst).get(url).json()
+    assert reading_shape(True) is reading_shape(True)
+    assert reading_shape(False) is reading_shape(False)
+    request = RequestFactory().get(url)
+    organisation = Organisation.objects.get(pk=org_a.pk)
+    assert full == OrganisationSerializer(
+        organisation, context={"request": request}).data
+    assert public == OrganisationPublicSerializer(
+        organisation, context={"request": request}).data
+    assert set(full) == set(PUBLIC_FIELDS + PERSONAL_FIELDS + ("contact_consent",))
+    assert set(public) == set(PUBLIC_FIELDS)
+

@@ -161,3 +161,41 @@ def test_the_html_search_pages_in_one_pass(twelve, agent_a, commune_a):
     assert response.context["page"].paginator.__class__ is OnePassPaginator
     assert response.context["page"].paginator.count == 12
     assert len(response.context["page"].object_list) == 12
+
+
+def _left_for_the_collector(get) -> tuple[int, int]:
+    """(organisations built by `get()`, those still alive when it returns) with the garbage
+    collector off: only reference counting frees anything."""
+    import gc
+    import weakref
+
+    from django.db.models.signals import post_init
+
+    made: list[weakref.ref] = []
+
+    def remember(sender, instance, **kwargs):
+        made.append(weakref.ref(instance))
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    post_init.connect(remember, sender=Organisation, weak=False)
+    try:
+        response = get()
+        assert response.status_code == 200
+        return len(made), len([ref for ref in made if ref() is not None])
+    finally:
+        post_init.disconnect(remember, sender=Organisation)
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "miel"}, {"ordering": "-members_total"}])
+def test_an_api_page_frees_its_organisations_as_the_request_ends(twelve, agent_a, params):
+    """Written out, an API page's organisations (with their prefetched relations) are let go
+    and freed by reference counting, not left in the view's cycles for the garbage collector
+    (`release_rows`). One may stay until the collector runs: Django marks the shared
+    queryset of a `Prefetch` with a row it was applied to."""
+    api = api_client(agent_a)
+    made, alive = _left_for_the_collector(
+        lambda: api.get(reverse("api-organisation-list"), params))
+    assert made >= 12 and alive <= 1
