@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from communes.models import Commune
 from cooperatives.models import ProjectTerritory
+from core.collection import fewer_collections
 
 from .compute import compute_national, compute_run
 from .models import ReportRun
@@ -93,17 +94,8 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
     if national is None and not communes:
         return 0  # a duplicate delivery (the run was brought forward and already ran)
     try:
-        result = compute_national(kind, year)
-        by_pcode = result["communes"]
-        for start in range(0, len(communes), STORE_CHUNK):
-            with transaction.atomic():
-                chunk = communes[start:start + STORE_CHUNK]
-                report_runs_finish(chunk, [by_pcode[run.scope] for run in chunk])
-        with transaction.atomic():
-            report_runs_store_changed(kind, year, by_pcode,
-                                      skip=frozenset(run.scope for run in communes))
-            if national is not None:
-                report_run_finish(national, result)
+        with fewer_collections():  # the country in memory until the results are stored
+            _compute_and_store_national(kind, year, national, communes)
     except TRANSIENT:
         if self.request.retries < self.max_retries:
             raise
@@ -112,6 +104,20 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
         logger.exception("national %s report failed", kind)
         _fail_all([run_id, *commune_run_ids], error)
     return len(communes)
+
+
+def _compute_and_store_national(kind: str, year: int, national, communes) -> None:
+    result = compute_national(kind, year)
+    by_pcode = result["communes"]
+    for start in range(0, len(communes), STORE_CHUNK):
+        with transaction.atomic():
+            chunk = communes[start:start + STORE_CHUNK]
+            report_runs_finish(chunk, [by_pcode[run.scope] for run in chunk])
+    with transaction.atomic():
+        report_runs_store_changed(kind, year, by_pcode,
+                                  skip=frozenset(run.scope for run in communes))
+        if national is not None:
+            report_run_finish(national, result)
 
 
 def _fail_all(run_ids: list[int], error) -> None:
