@@ -5,6 +5,7 @@ figures only, no organisation and no person's name; same licence as the registry
 from collections.abc import Iterator
 
 from django.db.models import Count, F
+from django.utils import timezone
 
 from core import csvsafe
 
@@ -49,7 +50,8 @@ def year_rows(year: int) -> Iterator[dict]:
                "department_pcode": commune.department.pcode,
                "region_pcode": commune.department.region.pcode, "year": year,
                "version": kept.version,
-               "closed_on": closed_on[kept.signoff_id].date().isoformat(),
+               # The day in Cameroon (the moment is stored in UTC: an hour behind).
+               "closed_on": timezone.localdate(closed_on[kept.signoff_id]).isoformat(),
                "day": kept.day.isoformat(), "active_organisations": figures["organisations"],
                "members": figures["members"], "women": figures["women"],
                "youth": figures["youth"], "counted_links": cooperation.get("links"),
