@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 
 from core import csvsafe
+from core.collection import fewer_collections
 
 from . import exports
 from .access import ExportLog
@@ -74,7 +75,8 @@ def run(job_id: int) -> ExportJob | None:
     if settings.EXPORT_TASK_DELAY:
         time.sleep(settings.EXPORT_TASK_DELAY)
     target = export_dir() / job.file_name
-    with translation.override(job.params.get("language", "fr")):
+    # Fewer collections: the rows' access-log entries are kept until the job ends.
+    with translation.override(job.params.get("language", "fr")), fewer_collections():
         if job.kind == ExportJob.Kind.LIST:
             _write_list(job, target)
         else:

@@ -1,5 +1,5 @@
-"""A national report is computed with the garbage collector's thresholds raised, and they are
-put back afterwards, whatever happens (core/collection.py)."""
+"""A national report and an export job run with the garbage collector's thresholds raised,
+and they are put back afterwards, whatever happens (core/collection.py)."""
 
 import gc
 
@@ -39,5 +39,25 @@ def test_a_national_report_runs_with_them(org_a, org_b, monkeypatch):
     tasks.run_national.apply(args=["convergence", 2025, national.pk, []])
     national.refresh_from_db()
     assert national.status == "done"
+    assert seen == [LARGE_THRESHOLDS]
+    assert gc.get_threshold() != LARGE_THRESHOLDS
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_job_writes_its_file_with_them(org_a, org_b, admin_user, monkeypatch, fmt):
+    from cooperatives import export_jobs
+    from cooperatives.models import ExportJob
+
+    seen = []
+    table = export_jobs.exports.organisation_table
+
+    def watched(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return table(*args, **kwargs)
+
+    monkeypatch.setattr(export_jobs.exports, "organisation_table", watched)
+    job = ExportJob.objects.create(user=admin_user, kind="organisations", fmt=fmt,
+                                   download_name="x")
+    assert export_jobs.run(job.pk).status == "done"
     assert seen == [LARGE_THRESHOLDS]
     assert gc.get_threshold() != LARGE_THRESHOLDS
