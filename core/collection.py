@@ -5,11 +5,11 @@ the country in memory), an export job (each row's entry in the access log).
 With CPython's default thresholds (a collection every 700 new objects, a full one every
 100 of those or so) such a computation has the collector walk its own growing heap again and
 again, though nothing in it is garbage yet: 15 % of the national cooperation report's time
-(0.92–0.96 s against 0.79 s at national size, in-process), and of a national CSV export
-job (10.8 against 9.3 s). Raised for the computation's
-length, the collector still runs (memory stays bounded by what the computation keeps), a
-hundred times less often; the thresholds are put back afterwards. The thresholds are the
-process's: in a Celery worker's process one task runs at a time.
+(0.92–0.96 s against 0.79 s at national size, in-process), and of a national CSV export job
+(10.8 against 9.3 s). Raised for the computation's length, the collector still runs (memory
+stays bounded by what the computation keeps), a hundred times less often; the thresholds are
+put back afterwards. The thresholds are the process's: in a Celery worker's process one task
+runs at a time.
 """
 
 import gc

@@ -4,8 +4,7 @@ The national administrator's views (every organisation in scope): the API list a
 list with `?q=`, ranked, and the HTML list sorted by name (`&ordering=name`), in-process
 (Django's whole request cycle), for words taken from the dataset's own names, acronyms and
 localities, typed in capitals without accents, so the folding and the trigram indexes
-(core/search.py) are what is measured. The figure is the
-worst of the three p95s."""
+(core/search.py) are what is measured. The figure is the worst of the three p95s."""
 
 import gc
 import statistics
