@@ -153,7 +153,7 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         data = self._represent(page)
-        release_rows(page, getattr(self.paginator, "page", None))
+        release_rows(self.paginator.page)
         return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):

@@ -1,6 +1,6 @@
 import copy
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -89,7 +89,7 @@ def rows_of(queryset: QuerySet, pks: list) -> QuerySet:
     return rows
 
 
-def release_rows(rows, page=None) -> None:
+def release_rows(page: Page) -> None:
     """Let a page's model instances go once they are written out. Each instance holds its
     prefetched relations in querysets that point back to it, and the view, which the
     request points back to, holds the page, its paginator and the list's queryset (whose
@@ -97,12 +97,11 @@ def release_rows(rows, page=None) -> None:
     that only the garbage collector frees, when it next runs in some later request (an API
     page of 50 organisations left about 2,000 such objects). Dropped here, they are freed
     as the request ends. The paginator keeps its count, which the page's links read."""
-    for row in rows:
+    for row in page.object_list:
         row.__dict__.pop("_prefetched_objects_cache", None)
-    if page is not None:
-        page.paginator.count  # noqa: B018 (known by now: the page number was checked with it)
-        page.paginator.object_list = []
-        page.object_list = []
+    page.paginator.count  # noqa: B018 (known by now: the page number was checked with it)
+    page.paginator.object_list = []
+    page.object_list = []
 
 
 def paginator_class(query) -> type[Paginator]:
