@@ -26,9 +26,11 @@ from cooperatives.models import (
     VerificationVisit,
 )
 from cooperatives.rules import LATITUDE_RANGE, LONGITUDE_RANGE
+from core.ids import id_list
 from diagnostics.models import DiagnosticEntry, Intervention, TerritorialDiagnostic
 from privacy.retention import past_retention_ids
 from reports.compute import compute_for_communes
+from reports.latest import latest_done_ids
 from reports.models import ReportRun
 
 SAMPLE = 20
@@ -168,12 +170,12 @@ def stored_reports_differ():
 
     Only runs of scopes unchanged since (no newer queued run, no organisation edited after
     the run) are compared, so an out-of-date report is not mistaken for a corrupt one."""
-    latest: dict[tuple, ReportRun] = {}
     done = ReportRun.objects.filter(status=ReportRun.Status.DONE, commune__isnull=False)
-    for run in done.order_by("finished_at", "pk"):
-        latest[(run.kind, run.commune_id, run.year)] = run
+    latest = sorted(pk for kind, year in done.order_by().values_list("kind", "year").distinct()
+                    for pk in latest_done_ids(kind, year).values())
     faults = []
-    for (kind, commune_id, year), run in sorted(latest.items(), key=lambda item: item[1].pk):
+    for run in done.filter(pk__in=id_list(latest)).order_by("pk").iterator(chunk_size=100):
+        kind, commune_id, year = run.kind, run.commune_id, run.year
         if Organisation.objects.filter(commune_id=commune_id,
                                        updated_at__gt=run.finished_at).exists():
             continue

@@ -53,7 +53,10 @@ class ReportRun(models.Model):
         verbose_name = _("report run")
         verbose_name_plural = _("report runs")
         indexes = [models.Index(fields=["kind", "scope", "status", "-finished_at"],
-                                name="reports_run_latest_idx")]
+                                name="reports_run_latest_idx"),
+                   # A commune's latest done run of a year in one probe (reports.latest).
+                   models.Index(fields=["kind", "scope", "year", "status", "-finished_at",
+                                        "-id"], name="reports_run_latest_year_idx")]
         constraints = [
             # Coalescing: at most one queued run per kind, scope and year.
             models.UniqueConstraint(fields=["kind", "scope", "year"],

@@ -9,12 +9,13 @@ has nothing to compare with: it tells no one (otherwise each new year, or the fi
 a new platform, would tell every representative of the country at once).
 """
 
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives import notices
+from core.ids import id_list
 
+from .latest import latest_done_ids
 from .models import ReportRun
 
 
@@ -25,17 +26,14 @@ def _told_about(run: ReportRun) -> bool:
 
 def previous_opportunities(runs: list[ReportRun]) -> dict[str, list]:
     """The opportunities of the latest done run of each run's commune (by P-code), for the
-    cooperation runs of the current year among `runs`, read before they are stored (one
-    query; none when no run is such)."""
+    cooperation runs of the current year among `runs`, read before they are stored (two
+    queries whatever the runs kept, reports.latest; none when no run is such)."""
     scopes = {run.scope for run in runs if _told_about(run)}
     if not scopes:
         return {}
-    done = ReportRun.objects.filter(kind=ReportRun.Kind.COOPERATION, scope__in=scopes,
-                                    year=timezone.localdate().year,
-                                    status=ReportRun.Status.DONE)
-    latest = (done.filter(scope=OuterRef("scope")).order_by("-finished_at", "-id")
-              .values("pk")[:1])
-    return dict(done.filter(pk=Subquery(latest)).exclude(pk__in=[run.pk for run in runs])
+    latest = latest_done_ids(ReportRun.Kind.COOPERATION, timezone.localdate().year,
+                             pcodes=scopes, exclude_ids=[run.pk for run in runs])
+    return dict(ReportRun.objects.filter(pk__in=id_list(latest.values()))
                 .values_list("scope", "result__opportunities"))
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from cooperatives.models import LinkKind, Organisation
 
 from .cooperation_presenter import _filiere_names
+from .latest import latest_done_ids
 from .models import ReportRun
 from .runs import scope_key
 
@@ -45,13 +46,7 @@ def opportunities_naming(organisation_ids) -> list[dict]:
 
 def _latest_results(scopes: set[str]) -> list[dict]:
     """The latest done run's result per scope (of the current year): two queries."""
-    rows = (ReportRun.objects.filter(kind="cooperation", scope__in=scopes,
-                                     year=timezone.localdate().year,
-                                     status=ReportRun.Status.DONE)
-            .order_by("scope", "-finished_at", "-id").values_list("scope", "id"))
-    latest = {}
-    for scope, pk in rows:
-        latest.setdefault(scope, pk)
+    latest = latest_done_ids(ReportRun.Kind.COOPERATION, timezone.localdate().year,
+                             pcodes=scopes)
     return [r or {} for r in ReportRun.objects.filter(pk__in=latest.values())
             .values_list("result", flat=True)]
-

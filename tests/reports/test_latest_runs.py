@@ -1,0 +1,111 @@
+"""Each commune's latest done run of a kind and year (reports.latest), whatever the history
+kept, and the readers built on it; results stored in one statement (reports.runs._store)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from reports.latest import latest_done_ids
+from reports.models import ReportRun
+from reports.opportunity_notices import previous_opportunities
+from reports.partners import _latest_results
+from reports.runs import latest_commune_results, report_runs_finish
+
+pytestmark = pytest.mark.django_db
+
+YEAR = timezone.localdate().year
+T0 = datetime.datetime(YEAR, 1, 2, 8, 0, tzinfo=datetime.UTC)
+
+
+def run(commune, *, kind="cooperation", year=YEAR, status="done", minutes=0, result=None):
+    return ReportRun.objects.create(
+        kind=kind, scope=commune.pcode, commune=commune, year=year, status=status,
+        finished_at=T0 + datetime.timedelta(minutes=minutes) if status == "done" else None,
+        result=result if result is not None else {"n": minutes})
+
+
+@pytest.fixture
+def history(commune_a, commune_b):
+    """Twelve runs of commune A and three of B, of both kinds, two years and every status."""
+    runs = {"a": [run(commune_a, minutes=m) for m in range(10)]}
+    runs["a_latest"] = run(commune_a, minutes=30)
+    run(commune_a, minutes=40, status="failed")  # later, but not done
+    run(commune_a, minutes=50, kind="convergence")  # later, another kind
+    run(commune_a, minutes=60, year=YEAR - 1)  # later, another year
+    tie = [run(commune_b, minutes=5), run(commune_b, minutes=5)]  # same time: the higher id
+    runs["b_latest"] = tie[1]
+    run(commune_b, minutes=1)
+    return runs
+
+
+def test_it_finds_each_communes_latest_done_run_of_a_kind_and_year(
+        history, commune_a, commune_b, commune_c):
+    assert latest_done_ids("cooperation", YEAR) == {
+        commune_a.pcode: history["a_latest"].pk, commune_b.pcode: history["b_latest"].pk}
+    assert latest_done_ids("cooperation", YEAR, pcodes=[commune_b.pcode]) == {
+        commune_b.pcode: history["b_latest"].pk}
+    # Without the latest, the one before it; a commune with no run is left out.
+    assert latest_done_ids("cooperation", YEAR, pcodes=[commune_a.pcode, commune_c.pcode],
+                           exclude_ids=[history["a_latest"].pk]) == {
+        commune_a.pcode: history["a"][9].pk}
+    assert latest_done_ids("convergence", YEAR - 1) == {}
+
+
+def test_the_readers_take_the_latest_run_in_a_fixed_number_of_queries(
+        history, commune_a, commune_b):
+    with CaptureQueriesContext(connection) as queries:
+        results = latest_commune_results("cooperation", YEAR)
+    assert results == {commune_a.pk: {"n": 30}, commune_b.pk: {"n": 5}}
+    assert len(queries) == 2
+    assert latest_commune_results("cooperation", YEAR, key="n", exclude=commune_b) == {
+        commune_a.pk: 30}
+    with CaptureQueriesContext(connection) as queries:
+        found = _latest_results({commune_a.pcode, commune_b.pcode})
+    assert sorted(r["n"] for r in found) == [5, 30] and len(queries) == 2
+
+
+def test_the_queries_stay_fixed_as_the_history_grows(history, commune_a):
+    with CaptureQueriesContext(connection) as before:
+        latest_commune_results("cooperation", YEAR)
+    for minutes in range(100, 140):
+        run(commune_a, minutes=minutes)
+    with CaptureQueriesContext(connection) as after:
+        assert latest_commune_results("cooperation", YEAR)[commune_a.pk] == {"n": 139}
+    assert len(after) == len(before) == 2
+
+
+def test_previous_opportunities_read_the_run_before_the_ones_being_stored(
+        commune_a, commune_b):
+    run(commune_a, minutes=1, result={"opportunities": [{"organisations": [1, 2]}]})
+    run(commune_a, minutes=2, result={"opportunities": [{"organisations": [3, 4]}]})
+    storing = run(commune_a, minutes=3, result={"opportunities": []})
+    run(commune_b, minutes=9, year=YEAR - 1, result={"opportunities": [1]})
+    new_a = ReportRun(pk=storing.pk, kind="cooperation", scope=commune_a.pcode,
+                      commune=commune_a, year=YEAR)
+    new_b = ReportRun.objects.create(kind="cooperation", scope=commune_b.pcode,
+                                     commune=commune_b, year=YEAR, status="running")
+    # The run being stored is itself excluded (the one before it is read, not the first);
+    # commune B has no done run of this year.
+    assert previous_opportunities([new_a, new_b]) == {
+        commune_a.pcode: [{"organisations": [3, 4]}]}
+
+
+def test_results_are_stored_whole_for_one_run_and_for_many(commune_a, commune_b):
+    """On PostgreSQL one run goes as its own value, several as one array: the same stored
+    values either way (keys that are not strings written as strings, non-ASCII text)."""
+    result = {"name": "Coopérative Ngaoundéré", 7: [1.5, None, True], "nested": {"x": []}}
+    expected = {"name": "Coopérative Ngaoundéré", "7": [1.5, None, True], "nested": {"x": []}}
+    one = ReportRun.objects.create(kind="convergence", scope="national", year=YEAR,
+                                   status="running")
+    many = [ReportRun.objects.create(kind="convergence", scope=c.pcode, commune=c, year=YEAR,
+                                     status="running") for c in (commune_a, commune_b)]
+    report_runs_finish([one], [result])
+    report_runs_finish(many, [result, {"n": 2}])
+    stored = dict(ReportRun.objects.values_list("scope", "result"))
+    assert stored == {"national": expected, commune_a.pcode: expected,
+                      commune_b.pcode: {"n": 2}}
+    assert set(ReportRun.objects.values_list("status", "error")) == {("done", "")}
+    assert ReportRun.objects.filter(finished_at__isnull=True).count() == 0
