@@ -56,7 +56,13 @@ class ReportRun(models.Model):
                                 name="reports_run_latest_idx"),
                    # A commune's latest done run of a year in one probe (reports.latest).
                    models.Index(fields=["kind", "scope", "year", "status", "-finished_at",
-                                        "-id"], name="reports_run_latest_year_idx")]
+                                        "-id"], name="reports_run_latest_year_idx"),
+                   # The runs queued since a moment (a national report's "changed since",
+                   # the operations page's last day), without reading the history kept.
+                   models.Index(fields=["queued_at"], name="reports_run_queued_idx"),
+                   # The runs waiting or running (the sweepers, every minute).
+                   models.Index(fields=["status", "queued_at"], name="reports_run_pending_idx",
+                                condition=Q(status__in=["queued", "running"]))]
         constraints = [
             # Coalescing: at most one queued run per kind, scope and year.
             models.UniqueConstraint(fields=["kind", "scope", "year"],
