@@ -23,6 +23,7 @@ from .access import ExportLog, log_organisations
 from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown, latest_consent
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, LabelForm, OrganisationForm, RegistryEventForm
+from .list_rows import organisation_rows
 from .models import (
     ChangeRequest,
     CooperationLink,
@@ -197,7 +198,7 @@ def organisation_list(request, pcode=None):
     query.pop("page", None)
     return render(request, "cooperatives/organisation_list.html", {
         "commune": commune, "filterset": filterset, "page": page, "per_page": per_page,
-        "page_sizes": PAGE_SIZES, "query": query.urlencode(),
+        "rows": organisation_rows(page), "page_sizes": PAGE_SIZES, "query": query.urlencode(),
         "filtered": any(request.GET.get(name) for name in filterset.form.fields),
         "can_create": commune is not None and can_write_commune(request.user, commune.pk),
     })

@@ -1,0 +1,84 @@
+"""The organisation list's rows written in Python (cooperatives.list_rows, core.numbers):
+the same text as Django's template filters and model methods, in both languages."""
+
+import datetime
+
+import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+
+from cooperatives.list_rows import organisation_rows
+from cooperatives.models import Organisation
+from core.numbers import grouper
+
+from ..factories import OrganisationFactory
+
+VALUES = [0, 7, 999, 1000, 1001, 12345, 999999, 1234567, 2**40, -1, -1234, -1234567]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_grouped_numbers_are_intcommas_text(language):
+    with translation.override(language):
+        group = grouper()
+        assert [group(v) for v in VALUES] == [intcomma(v) for v in VALUES]
+        # Not a whole number: intcomma itself.
+        assert [group(v) for v in (None, 1234.5, "12345", "x")] == [
+            intcomma(v) for v in (None, 1234.5, "12345", "x")]
+    if language == "fr":  # the French separator, not a comma
+        with translation.override("fr"):
+            assert grouper()(1234567) != "1,234,567"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_row_holds_the_texts_the_template_wrote(language, commune_a, cassava):
+    today = datetime.date(2026, 6, 15)
+    recent = OrganisationFactory(
+        commune=commune_a, primary_filiere=cassava, acronym="GICX", rsc_number="CM-RSC-1",
+        members_total=12345, members_women=1001, members_youth=7, legal_form="coop_ca",
+        last_verified_on=datetime.date(2026, 1, 10), last_verification_outcome="active")
+    old = OrganisationFactory(
+        commune=commune_a, primary_filiere=cassava, acronym="", rsc_number=None,
+        members_total=5, members_women=0, members_youth=0, status="dormant",
+        last_verified_on=datetime.date(2020, 1, 10), last_verification_outcome="moved")
+    never = OrganisationFactory(commune=commune_a, primary_filiere=cassava,
+                                last_verified_on=None)
+    organisations = list(Organisation.objects.filter(pk__in=[recent.pk, old.pk, never.pk])
+                         .select_related("commune", "primary_filiere").order_by("pk"))
+    with translation.override(language):
+        rows = organisation_rows(organisations, today)
+        expected = [{
+            "url": reverse("organisation_detail", args=[o.pk]),
+            "name": o.name,
+            "acronym": o.acronym or "",
+            "commune": o.commune.name,
+            "legal_form": o.get_legal_form_display(),
+            "filiere": o.primary_filiere.name,
+            "status": o.get_status_display(),
+            "rsc_number": o.rsc_number or "",
+            "members": intcomma(o.members_total),
+            "women": intcomma(o.members_women),
+            "youth": intcomma(o.members_youth),
+            "verified_on": date_format(o.last_verified_on, "SHORT_DATE_FORMAT")
+            if o.last_verified_on else "",
+            "verification": o.get_last_verification_outcome_display()
+            if o.last_verified_on else "",
+            "is_verified": o.is_verified(today),
+        } for o in organisations]
+    assert rows == expected
+    assert [r["is_verified"] for r in rows] == [True, False, False]
+    assert rows[1]["acronym"] == rows[1]["rsc_number"] == rows[2]["verified_on"] == ""
+    assert rows[1]["verified_on"] != "" and rows[1]["verification"] != ""
+
+
+@pytest.mark.django_db
+def test_the_list_page_prints_the_rows(client, admin_user, org_a, commune_a):
+    Organisation.objects.filter(pk=org_a.pk).update(members_total=12345, acronym="ORGA")
+    client.force_login(admin_user)
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/communes/{commune_a.pcode}/organisations/").content.decode()
+    url = reverse("organisation_detail", args=[org_a.pk])
+    assert f'<a href="{url}">{org_a.name}</a> <span class="help">ORGA</span>' in html
+    assert '<td class="num">12,345</td>' in html
