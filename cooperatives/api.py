@@ -141,10 +141,13 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     def get_queryset(self):
         filieres = Filiere.objects.select_related("sector__ministry").order_by("code")
+        # Into lists that the serializers read (cooperatives.serializers.LISTED).
         return (organisations_listed_for(self.request.user)
                 .select_related("commune__department__region", "primary_filiere")
                 .defer("commune__boundary")  # never the commune's outline in a list
-                .prefetch_related(Prefetch("filieres", queryset=filieres), "labels"))
+                .prefetch_related(Prefetch("filieres", queryset=filieres,
+                                           to_attr="listed_filieres"),
+                                  Prefetch("labels", to_attr="listed_labels")))
 
     def csv_columns(self, request):
         personal = scope_of(request.user).sees_personal_data

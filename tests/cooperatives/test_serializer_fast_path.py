@@ -4,10 +4,12 @@ exactly what DRF's own loop writes, for every field, in order, for both shapes."
 import datetime
 
 import pytest
+from django.db.models import Prefetch
 from rest_framework import serializers as drf
 
 from cooperatives.models import Organisation, OrganisationLabel
 from cooperatives.serializers import OrganisationPublicSerializer, OrganisationSerializer
+from sectors.models import Filiere
 
 from ..factories import FiliereFactory, OrganisationFactory
 
@@ -44,7 +46,8 @@ def test_the_fast_loop_writes_what_drf_writes(shape, organisations):
     plain = {field.field_name for field, column in serializer._reading_plan if column}
     assert {"name", "members_total", "share_capital", "rsc_date", "latitude",
             "created_at"} <= plain
-    assert not plain & {"commune", "filieres", "labels", "parent_union", "verified"}
+    assert not plain & {"commune", "parent_union", "verified"}
+    assert {"filieres", "labels"} <= plain  # from the prefetched lists, else the managers
     for organisation in organisations:
         ours = serializer.to_representation(organisation)
         theirs = drf_own(serializer, organisation)
@@ -56,3 +59,27 @@ def test_the_fast_loop_writes_what_drf_writes(shape, organisations):
     assert first["share_capital"] == 150000 and first["rsc_date"] == "2021-03-04"
     assert first["labels"][0]["certifier"] == "Ecocert"
     assert serializer.to_representation(organisations[2])["parent_union"] == organisations[0].pk
+
+
+@pytest.mark.parametrize("shape", [OrganisationSerializer, OrganisationPublicSerializer])
+def test_the_lists_the_api_prefetches_write_what_the_managers_write(
+        shape, organisations, django_assert_num_queries):
+    """The API's queryset prefetches filières and labels into lists (`to_attr`): the same
+    JSON as read through the managers, and no query while writing out."""
+    serializer = shape(context={})
+    listed = list(Organisation.objects.filter(pk__in=[o.pk for o in organisations])
+                  .select_related("commune__department__region", "primary_filiere")
+                  .prefetch_related(
+                      Prefetch("filieres", queryset=Filiere.objects.select_related(
+                          "sector__ministry").order_by("code"), to_attr="listed_filieres"),
+                      Prefetch("labels", to_attr="listed_labels")).order_by("pk"))
+    assert [len(o.listed_filieres) for o in listed] == [2, 1, 1]
+    expected = [drf_own(serializer, o) for o in organisations]
+    with django_assert_num_queries(0):
+        ours = [serializer.to_representation(o) for o in listed]
+    for mine, theirs, organisation in zip(ours, expected, organisations, strict=True):
+        if shape is OrganisationSerializer and organisation.contact_consent != "given":
+            theirs.update(contact_name=None, contact_phone=None, contact_email=None)
+        assert mine == theirs
+    assert ours[0]["filieres"] == sorted(ours[0]["filieres"]) and len(ours[0]["filieres"]) == 2
+    assert ours[0]["labels"][0]["name"] == "Bio" and ours[1]["labels"] == []
