@@ -58,6 +58,17 @@ class FastSelect(forms.Select):
     options (360 communes, 90 filières); Django renders each option through a template, which
     cost about 70 ms of every organisation list page at national size."""
 
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        # Given already normalised (a field's choices or the cached pairs of
+        # `fast_selects`): kept as they are. Django's setter walks every option again on
+        # each page (the list's 600 options: about 1.5 ms).
+        self._choices = value
+
     def render(self, name, value, attrs=None, renderer=None):
         # Straight from the choices: Django's `optgroups` builds a dictionary of attributes
         # per option (about 10 ms for the list's 600 options).
