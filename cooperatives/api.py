@@ -67,6 +67,7 @@ from .serializers import (
     OrganisationSavedSerializer,
     OrganisationSerializer,
     consent_from,
+    listed_as,
 )
 from .services import (
     organisation_archive,
@@ -146,8 +147,8 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
                 .select_related("commune__department__region", "primary_filiere")
                 .defer("commune__boundary")  # never the commune's outline in a list
                 .prefetch_related(Prefetch("filieres", queryset=filieres,
-                                           to_attr="listed_filieres"),
-                                  Prefetch("labels", to_attr="listed_labels")))
+                                           to_attr=listed_as("filieres")),
+                                  Prefetch("labels", to_attr=listed_as("labels"))))
 
     def csv_columns(self, request):
         personal = scope_of(request.user).sees_personal_data

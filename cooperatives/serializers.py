@@ -38,23 +38,22 @@ PUBLIC_FIELDS = (
 )
 
 
-def filieres_of(organisation: Organisation):
-    """The organisation's filières: the list prefetched into `listed_filieres` when there is
-    one (the API's lists, cooperatives.api), else its manager's."""
-    listed = getattr(organisation, "listed_filieres", None)
-    return organisation.filieres.all() if listed is None else listed
-
-
-def labels_of(organisation: Organisation):
-    """The organisation's labels, as `filieres_of` (`listed_labels`)."""
-    listed = getattr(organisation, "listed_labels", None)
-    return organisation.labels.all() if listed is None else listed
-
-
-# Fields read from a prefetched list rather than through a related manager: Django's
+# Relations read from a prefetched list rather than through a related manager: Django's
 # prefetch into a manager builds a manager and a filtered queryset per organisation and
 # relation (about 3 ms of a page of 50), a prefetch into a list (`to_attr`) does not.
-LISTED = {"filieres": filieres_of, "labels": labels_of}
+LISTED = ("filieres", "labels")
+
+
+def listed_as(relation: str) -> str:
+    """The attribute the API prefetches `relation` into (cooperatives.api)."""
+    return f"listed_{relation}"
+
+
+def listed(organisation: Organisation, relation: str):
+    """The organisation's `relation` (one of LISTED): the prefetched list when there is one,
+    else its manager's rows."""
+    rows = getattr(organisation, listed_as(relation), None)
+    return getattr(organisation, relation).all() if rows is None else rows
 
 
 class LabelSerializer(serializers.ModelSerializer):
@@ -119,7 +118,7 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
                 if isinstance(attribute, PKOnlyObject):
                     attribute = attribute if attribute.pk is not None else None
             elif column in LISTED:
-                attribute = LISTED[column](instance)
+                attribute = listed(instance, column)
             else:
                 attribute = getattr(instance, column)
             data[field.field_name] = (None if attribute is None
@@ -138,7 +137,7 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
         return obj.is_verified()
 
     def get_ministries(self, obj: Organisation) -> list[str]:
-        return sorted({f.sector.ministry.acronym for f in filieres_of(obj)})
+        return sorted({f.sector.ministry.acronym for f in listed(obj, "filieres")})
 
 
 class OrganisationSerializer(OrganisationPublicSerializer):

@@ -90,10 +90,11 @@ def rows_of(queryset: QuerySet, pks: list) -> QuerySet:
 
 
 def release_rows(page: Page) -> None:
-    """Let a page's model instances go once they are written out. Each instance holds its
-    prefetched relations in querysets that point back to it, and the view, which the
-    request points back to, holds the page, its paginator and the list's queryset (whose
-    `Prefetch` querysets keep an instance they were applied to as a hint): reference cycles
+    """Let a page's model instances go once they are written out. An instance whose
+    relations were prefetched into its managers holds them in querysets that point back to
+    it, and the view, which the request points back to, holds the page, its paginator and
+    the list's queryset (whose `Prefetch` querysets keep an instance they were applied to
+    as a hint): reference cycles
     that only the garbage collector frees, when it next runs in some later request (an API
     page of 50 organisations left about 2,000 such objects). Dropped here, they are freed
     as the request ends. The paginator keeps its count, which the page's links read."""

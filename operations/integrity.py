@@ -175,11 +175,10 @@ def stored_reports_differ():
                     for pk in latest_done_ids(kind, year).values())
     faults = []
     for run in done.filter(pk__in=id_list(latest)).order_by("pk").iterator(chunk_size=100):
-        kind, commune_id, year = run.kind, run.commune_id, run.year
-        if Organisation.objects.filter(commune_id=commune_id,
+        if Organisation.objects.filter(commune_id=run.commune_id,
                                        updated_at__gt=run.finished_at).exists():
             continue
-        fresh = compute_for_communes(kind, [commune_id], year)[commune_id]
+        fresh = compute_for_communes(run.kind, [run.commune_id], run.year)[run.commune_id]
         if json.dumps(fresh, sort_keys=True, default=str) != json.dumps(
                 run.result, sort_keys=True, default=str):
             faults.append(run.pk)

@@ -11,9 +11,10 @@ entry: one index probe per commune whatever the history kept.
 
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from communes.models import Commune
+from core.ids import id_list
 
 from .models import ReportRun
 
@@ -34,3 +35,10 @@ def latest_done_ids(kind: str, year: int, *, pcodes: Iterable[str] | None = None
         communes = communes.filter(pcode__in=list(pcodes))
     return {pcode: pk for pcode, pk in communes.annotate(latest=Subquery(latest))
             .values_list("pcode", "latest") if pk is not None}
+
+
+def latest_done_runs(kind: str, year: int, *, pcodes: Iterable[str] | None = None,
+                     exclude_ids: Iterable[int] = ()) -> QuerySet:
+    """The runs of `latest_done_ids` (same arguments), to read what is wanted of them."""
+    latest = latest_done_ids(kind, year, pcodes=pcodes, exclude_ids=exclude_ids)
+    return ReportRun.objects.filter(pk__in=id_list(latest.values()))

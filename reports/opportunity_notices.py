@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives import notices
-from core.ids import id_list
 
-from .latest import latest_done_ids
+from .latest import latest_done_runs
 from .models import ReportRun
 
 
@@ -31,9 +30,8 @@ def previous_opportunities(runs: list[ReportRun]) -> dict[str, list]:
     scopes = {run.scope for run in runs if _told_about(run)}
     if not scopes:
         return {}
-    latest = latest_done_ids(ReportRun.Kind.COOPERATION, timezone.localdate().year,
-                             pcodes=scopes, exclude_ids=[run.pk for run in runs])
-    return dict(ReportRun.objects.filter(pk__in=id_list(latest.values()))
+    return dict(latest_done_runs(ReportRun.Kind.COOPERATION, timezone.localdate().year,
+                                 pcodes=scopes, exclude_ids=[run.pk for run in runs])
                 .values_list("scope", "result__opportunities"))
 
 

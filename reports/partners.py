@@ -6,7 +6,7 @@ from django.utils import timezone
 from cooperatives.models import LinkKind, Organisation
 
 from .cooperation_presenter import _filiere_names
-from .latest import latest_done_ids
+from .latest import latest_done_runs
 from .models import ReportRun
 from .runs import scope_key
 
@@ -46,7 +46,6 @@ def opportunities_naming(organisation_ids) -> list[dict]:
 
 def _latest_results(scopes: set[str]) -> list[dict]:
     """The latest done run's result per scope (of the current year): two queries."""
-    latest = latest_done_ids(ReportRun.Kind.COOPERATION, timezone.localdate().year,
-                             pcodes=scopes)
-    return [r or {} for r in ReportRun.objects.filter(pk__in=latest.values())
+    return [r or {} for r in latest_done_runs(ReportRun.Kind.COOPERATION,
+                                              timezone.localdate().year, pcodes=scopes)
             .values_list("result", flat=True)]

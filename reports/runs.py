@@ -21,9 +21,8 @@ from django.utils import timezone
 
 from communes.models import Commune
 from cooperatives.models import ProjectTerritory
-from core.ids import id_list
 
-from .latest import latest_done_ids
+from .latest import latest_done_runs
 from .models import ReportRun
 from .opportunity_notices import previous_opportunities, tell_new_opportunities
 
@@ -226,11 +225,10 @@ def latest_commune_results(kind: str, year: int, *, key: str | None = None,
     """The result (or its `key`) of each commune's latest done run of a kind and year, by
     commune id: what the commune pages show. Two queries (reports.latest), whatever the
     number of runs kept."""
-    latest = latest_done_ids(kind, year)
+    runs = latest_done_runs(kind, year)
     if exclude is not None:
-        latest.pop(exclude.pcode, None)
-    return dict(ReportRun.objects.filter(pk__in=id_list(latest.values()))
-                .values_list("commune_id", f"result__{key}" if key else "result"))
+        runs = runs.exclude(commune=exclude)
+    return dict(runs.values_list("commune_id", f"result__{key}" if key else "result"))
 
 
 def communes_naming(commune: Commune, year: int) -> list[int]:
