@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language
+from django_filters.widgets import BaseCSVWidget
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError, *, model=None) -> None:
@@ -96,6 +97,20 @@ class FastSelect(forms.Select):
         return f'<option value="{html.escape(text)}"{selected}>{html.escape(str(label))}</option>'
 
 
+class FastCSVSelect(BaseCSVWidget, FastSelect):
+    """django-filter's select of a comma-separated filter (the list's ordering), drawn by
+    `FastSelect`: one value as that select, several as django-filter's text input."""
+
+
+def _fast_type(widget: forms.Widget) -> type[forms.Select] | None:
+    kind = type(widget)
+    if kind is forms.Select:
+        return FastSelect
+    if kind.__bases__ == (BaseCSVWidget, forms.Select):  # django-filter's CSVSelect
+        return FastCSVSelect
+    return None
+
+
 def fast_selects(form: forms.BaseForm, cache=None) -> None:
     """Give the form's single-choice selects the fast rendering (same HTML).
 
@@ -104,7 +119,8 @@ def fast_selects(form: forms.BaseForm, cache=None) -> None:
     360 model instances per page are then read once); the key holds the field's SQL and the
     language, so two querysets or languages never share options."""
     for field in form.fields.values():
-        if type(field.widget) is not forms.Select:
+        fast = _fast_type(field.widget)
+        if fast is None:
             continue
         choices = field.widget.choices
         if cache is not None and isinstance(field, forms.ModelChoiceField):
@@ -114,6 +130,8 @@ def fast_selects(form: forms.BaseForm, cache=None) -> None:
             choices = cache(key, lambda field=field: [
                 ("" if value == "" else str(value), str(label))
                 for value, label in field.choices])
-        widget = FastSelect(attrs=field.widget.attrs, choices=choices)
+        widget = fast(attrs=field.widget.attrs, choices=choices)
+        if fast is FastCSVSelect:
+            widget.surrogate = field.widget.surrogate
         widget.is_required = field.widget.is_required
         field.widget = widget

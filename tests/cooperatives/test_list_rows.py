@@ -2,6 +2,7 @@
 the same text as Django's template filters and model methods, in both languages."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -82,3 +83,32 @@ def test_the_list_page_prints_the_rows(client, admin_user, org_a, commune_a):
     url = reverse("organisation_detail", args=[org_a.pk])
     assert f'<a href="{url}">{org_a.name}</a> <span class="help">ORGA</span>' in html
     assert '<td class="num">12,345</td>' in html
+
+
+def _between_tags(html: str) -> str:
+    return re.sub(r">\s+<", "><", html.strip())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("query", ["", "?q=zzz&status=active&ordering=-members_total",
+                                   "?region=nowhere"])
+def test_the_filter_fields_are_djangos_field_groups(client, admin_user, org_a, language, query):
+    """The list writes each filter field itself (label, errors, widget): the same HTML as
+    Django's `as_field_group` for that field, values, choices and errors included."""
+    client.force_login(admin_user)
+    client.cookies["django_language"] = language
+    response = client.get(f"/organisations/{query}")
+    html = response.content.decode()
+    form = response.context["filterset"].form
+    fields = form.visible_fields()
+    assert len(fields) >= 10
+    written = re.findall(r'<div class="field">(<label for="id_(?!per_page).*?)</div>', html,
+                         flags=re.S)
+    with translation.override(language):
+        assert [_between_tags(w) for w in written] == [
+            _between_tags(str(f.as_field_group())) for f in fields]
+    if query == "?region=nowhere":
+        assert form.errors and "errorlist" in written[[f.name for f in fields].index("region")]
+    if language == "fr":
+        assert '<label for="id_status">Statut\xa0:</label>' in html

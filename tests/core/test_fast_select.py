@@ -11,7 +11,7 @@ from django.utils import translation
 
 from cooperatives.filters import OrganisationFilterSet
 from cooperatives.models import Organisation
-from core.forms import FastSelect, fast_selects
+from core.forms import FastCSVSelect, FastSelect, fast_selects
 
 pytestmark = pytest.mark.django_db
 
@@ -40,16 +40,21 @@ def test_it_renders_the_same_html_as_django(data):
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_the_organisation_filters_render_the_same(commune_a, cassava, language):
+@pytest.mark.parametrize("ordering", ["-name", "name,-members_total", ""])
+def test_the_organisation_filters_render_the_same(commune_a, cassava, language, ordering):
     request = RequestFactory().get("/")
     data = {"commune": commune_a.pcode, "filiere": cassava.code, "status": "active",
-            "ordering": "-name"}
+            "ordering": ordering}
     with translation.override(language):
         plain = OrganisationFilterSet(data, Organisation.objects.all(), request=request).form
         fast = OrganisationFilterSet(data, Organisation.objects.all(), request=request).form
         fast_selects(fast)
         rendered = {name: html(fast[name]) for name in fast.fields}
         assert rendered == {name: html(plain[name]) for name in plain.fields}
+    assert type(fast.fields["ordering"].widget) is FastCSVSelect
+    # One ordering: a select with it chosen; several: django-filter's text input.
+    assert ('<option value="-name" selected>' in rendered["ordering"]) is (ordering == "-name")
+    assert ('type="text"' in rendered["ordering"]) is ("," in ordering)
     assert 'selected' in rendered["commune"] and commune_a.pcode in rendered["commune"]
 
 
