@@ -72,19 +72,30 @@ def cached(key: str, stamps: list[str], compute: Callable[[], Any]) -> Any:
     One cache round trip on a hit (the entry and its stamps together); on a miss, missing
     stamps are created and the result is stored with the stamps read *before* computing, so a
     write during the computation leaves an entry that is never served."""
+    return cached_many({key: compute}, stamps)[key]
+
+
+def cached_many(computes: dict[str, Callable[[], Any]], stamps: list[str]) -> dict[str, Any]:
+    """`cached` for several entries under the same stamps, in one round trip when they are
+    all kept: each key's value, computed (and stored) only for the keys missing."""
     stamps = [*stamps, REFERENCE]
-    found = cache.get_many([key, *stamps])
+    found = cache.get_many([*computes, *stamps])
     current = tuple(found.get(s, _MISSING) for s in stamps)
-    entry = found.get(key)
-    if entry is not None and _MISSING not in current and entry[0] == current:
-        return entry[1]
+    values: dict[str, Any] = {}
+    for key in computes:
+        entry = found.get(key)
+        if entry is not None and _MISSING not in current and entry[0] == current:
+            values[key] = entry[1]
+    if len(values) == len(computes):
+        return values
     missing = [s for s, value in zip(stamps, current, strict=True) if value is _MISSING]
     if missing:
         for stamp in missing:
             cache.add(stamp, uuid.uuid4().hex, timeout=None)
         found = cache.get_many(stamps)
         current = tuple(found.get(s, _MISSING) for s in stamps)
-    value = compute()
+    computed = {key: compute() for key, compute in computes.items() if key not in values}
     if _MISSING not in current:
-        cache.set(key, (current, value), timeout=TIMEOUT)
-    return value
+        cache.set_many({key: (current, value) for key, value in computed.items()},
+                       timeout=TIMEOUT)
+    return {key: values[key] if key in values else computed[key] for key in computes}

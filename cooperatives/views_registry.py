@@ -167,7 +167,8 @@ def _organisation_filterset(request, commune=None):
     fields["ordering"].choices = ORDERING_CHOICES
     if not data.get("ordering"):  # a search, ranked (filters.py)
         fields["ordering"].empty_label = _("Best match first")
-    fast_selects(filterset.form, cache=lambda key, compute: freshness.cached(key, [], compute))
+    fast_selects(filterset.form,
+                 cache_many=lambda computes: freshness.cached_many(computes, []))
     return filterset
 
 

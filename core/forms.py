@@ -72,29 +72,57 @@ class FastSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         # Straight from the choices: Django's `optgroups` builds a dictionary of attributes
-        # per option (about 10 ms for the list's 600 options).
-        chosen = {str(v) for v in self.format_value(value)}
-        parts = [format_html('<select name="{}"{}>', name,
-                             flatatt(self.build_attrs(self.attrs, attrs)))]
-        for option_value, label in self.choices:
-            if isinstance(label, (list, tuple)):
-                parts.append(format_html('<optgroup label="{}">', option_value))
-                parts.extend(self._option(v, text, chosen) for v, text in label)
-                parts.append("</optgroup>")
-            else:
-                parts.append(self._option(option_value, label, chosen))
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+        # per option (about 10 ms for the list's 600 options). The options without a choice
+        # are written once per language and list of choices (`_options`), then the chosen
+        # value's first option is marked, as Django's Select marks it.
+        options = _options(self.choices)
+        for text in dict.fromkeys(str(v) for v in self.format_value(value)):
+            plain = f'<option value="{html.escape(text)}">'
+            options = options.replace(plain, f'<option value="{html.escape(text)}" selected>', 1)
+        start = format_html('<select name="{}"{}>', name,
+                            flatatt(self.build_attrs(self.attrs, attrs)))
+        return mark_safe(f"{start}{options}</select>")  # noqa: S308 (every value is escaped)
 
-    def _option(self, value, label, chosen: set[str]) -> str:
-        text = "" if value is None else str(value)
-        selected = ""
-        if text in chosen:  # the first option of a value only, as Django's Select
-            chosen.discard(text)
-            selected = " selected"
-        # The standard library's escape, as Django's `escape` calls it, without that
-        # function's lazy-string wrapper (about a third of this method's time).
-        return f'<option value="{html.escape(text)}"{selected}>{html.escape(str(label))}</option>'
+
+# Options written, by the texts of the choices: the list's selects show the same options on
+# every page (360 communes, 90 filières), about 1 µs an option to write again. Bounded: the
+# oldest entry goes when it is full.
+_WRITTEN: dict[tuple, str] = {}
+_WRITTEN_KEPT = 64
+
+
+def _options(choices) -> str:
+    """The options' HTML, none selected. Kept when the choices are a plain list without
+    groups, under their texts as written (so True and 1, equal in Python, stay apart)."""
+    key = None
+    if type(choices) is list and not any(isinstance(label, (list, tuple))
+                                         for _value, label in choices):
+        key = tuple(("" if value is None else str(value), str(label))
+                    for value, label in choices)
+        written = _WRITTEN.get(key)
+        if written is not None:
+            return written
+    parts = []
+    for option_value, label in choices:
+        if isinstance(label, (list, tuple)):
+            parts.append(format_html('<optgroup label="{}">', option_value))
+            parts.extend(_option(v, text) for v, text in label)
+            parts.append("</optgroup>")
+        else:
+            parts.append(_option(option_value, label))
+    written = "".join(parts)
+    if key is not None:
+        if len(_WRITTEN) >= _WRITTEN_KEPT:
+            del _WRITTEN[next(iter(_WRITTEN))]
+        _WRITTEN[key] = written
+    return written
+
+
+def _option(value, label) -> str:
+    # The standard library's escape, as Django's `escape` calls it, without that function's
+    # lazy-string wrapper (about a third of this function's time).
+    text = "" if value is None else str(value)
+    return f'<option value="{html.escape(text)}">{html.escape(str(label))}</option>'
 
 
 class FastCSVSelect(BaseCSVWidget, FastSelect):
@@ -111,25 +139,29 @@ def _fast_type(widget: forms.Widget) -> type[forms.Select] | None:
     return None
 
 
-def fast_selects(form: forms.BaseForm, cache=None) -> None:
+def fast_selects(form: forms.BaseForm, cache_many=None) -> None:
     """Give the form's single-choice selects the fast rendering (same HTML).
 
-    `cache(key, compute)`: where a model choice field's options (value, label) are kept
-    between requests (a reference list such as the communes changes rarely: its query and
-    360 model instances per page are then read once); the key holds the field's SQL and the
-    language, so two querysets or languages never share options."""
+    `cache_many({key: compute})`: where the model choice fields' options (value, label) are
+    kept between requests, all read at once (a reference list such as the communes changes
+    rarely: its query and 360 model instances per page are then read once); each key holds
+    its field's SQL and the language, so two querysets or languages never share options."""
+    fields = {}
     for field in form.fields.values():
         fast = _fast_type(field.widget)
-        if fast is None:
-            continue
-        choices = field.widget.choices
-        if cache is not None and isinstance(field, forms.ModelChoiceField):
-            key = "choices:" + hashlib.sha256("\x1f".join(
-                (str(field.queryset.query), str(field.to_field_name), str(field.empty_label),
-                 get_language() or "")).encode()).hexdigest()
-            choices = cache(key, lambda field=field: [
-                ("" if value == "" else str(value), str(label))
-                for value, label in field.choices])
+        if fast is not None:
+            fields[field] = (fast, field.widget.choices)
+    if cache_many is not None:
+        keys = {field: "choices:" + hashlib.sha256("\x1f".join(
+            (str(field.queryset.query), str(field.to_field_name), str(field.empty_label),
+             get_language() or "")).encode()).hexdigest()
+            for field in fields if isinstance(field, forms.ModelChoiceField)}
+        options = cache_many({key: lambda field=field: [
+            ("" if value == "" else str(value), str(label)) for value, label in field.choices]
+            for field, key in keys.items()})
+        for field, key in keys.items():
+            fields[field] = (fields[field][0], options[key])
+    for field, (fast, choices) in fields.items():
         widget = fast(attrs=field.widget.attrs, choices=choices)
         if fast is FastCSVSelect:
             widget.surrogate = field.widget.surrogate

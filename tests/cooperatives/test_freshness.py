@@ -108,3 +108,27 @@ def test_it_never_serves_what_was_computed_during_a_write(commune_a):
     assert freshness.cached("t:race", [key], compute_while_someone_writes) \
         == "computed before the write landed"
     assert freshness.cached("t:race", [key], lambda: "fresh") == "fresh"
+
+
+def test_several_entries_are_read_at_once_and_only_the_missing_computed(commune_a,
+                                                                         monkeypatch):
+    key = freshness.commune_stamp_key(commune_a.pcode)
+    computed: list[str] = []
+
+    def computes(*names):
+        return {f"t:many:{n}": (lambda n=n: computed.append(n) or n.upper()) for n in names}
+
+    assert freshness.cached_many(computes("a", "b"), [key]) == {"t:many:a": "A",
+                                                                 "t:many:b": "B"}
+    assert computed == ["a", "b"]
+    reads = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(keys) or get_many(keys))
+    assert freshness.cached_many(computes("b", "a"), [key]) == {"t:many:b": "B",
+                                                                 "t:many:a": "A"}
+    assert computed == ["a", "b"] and len(reads) == 1  # both kept: one round trip
+    assert list(freshness.cached_many(computes("c", "a"), [key])) == ["t:many:c", "t:many:a"]
+    assert computed == ["a", "b", "c"]  # only the missing one
+    freshness.renew([commune_a.pcode])
+    freshness.cached_many(computes("a", "b", "c"), [key])
+    assert computed == ["a", "b", "c", "a", "b", "c"]  # a stamp renewed: all again

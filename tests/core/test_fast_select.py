@@ -63,16 +63,19 @@ def test_cached_options_render_the_same_without_a_query(commune_a, commune_b, ca
     request = RequestFactory().get("/")
     data = {"commune": commune_b.pcode, "filiere": cassava.code}
     kept: dict = {}
+    calls: list[int] = []
 
-    def cache(key, compute):
-        if key not in kept:
-            kept[key] = compute()
-        return kept[key]
+    def cache_many(computes):
+        calls.append(len(computes))
+        for key, compute in computes.items():
+            if key not in kept:
+                kept[key] = compute()
+        return {key: kept[key] for key in computes}
 
     def rendered(language):
         with translation.override(language):
             form = OrganisationFilterSet(data, Organisation.objects.all(), request=request).form
-            fast_selects(form, cache=cache)
+            fast_selects(form, cache_many=cache_many)
             return {name: html(form[name]) for name in ("commune", "filiere", "ministry")}
 
     with django_assert_num_queries(7):  # the selected values, the option lists
@@ -83,6 +86,35 @@ def test_cached_options_render_the_same_without_a_query(commune_a, commune_b, ca
     in_french = len(kept)  # one entry per model choice field
     english = rendered("en")  # its own options: labels in English
     assert in_french == 5 and len(kept) == 2 * in_french
+    assert calls == [5, 5, 5]  # the five option lists asked for at once, on each page
     with translation.override("en"):
         plain = OrganisationFilterSet(data, Organisation.objects.all(), request=request).form
         assert english == {name: html(plain[name]) for name in english}
+
+
+def test_written_options_are_kept_by_their_texts():
+    """The options are written once per list of choices; a choice's value is chosen on each
+    render, lists equal in Python but written differently never share their options."""
+    yes_no = forms.Select(choices=[(True, "Oui"), (False, "Non")])
+    one_zero = forms.Select(choices=[(1, "Oui"), (0, "Non")])
+    fast_yes_no = FastSelect(choices=list(yes_no.choices))
+    fast_one_zero = FastSelect(choices=list(one_zero.choices))
+    for value in (True, False, None):
+        assert html(fast_yes_no.render("a", value)) == html(yes_no.render("a", value))
+        assert html(fast_one_zero.render("a", value)) == html(one_zero.render("a", value))
+    assert 'value="True" selected' in fast_yes_no.render("a", True)
+    assert 'value="1" selected' in fast_one_zero.render("a", 1)
+    with translation.override("fr"):
+        french = FastSelect(choices=[("a", translation.gettext_lazy("Active"))]).render("s", "")
+    with translation.override("en"):
+        english = FastSelect(choices=[("a", translation.gettext_lazy("Active"))]).render("s", "")
+    assert "Active" in english and french != english
+
+
+def test_the_first_option_of_a_value_alone_is_chosen():
+    choices = [("x", "One"), ("x", "Again"), ("y", "Other & <more>")]
+    plain = forms.Select(choices=choices)
+    fast = FastSelect(choices=list(plain.choices))
+    for value in ("x", "y", "z"):
+        assert html(fast.render("n", value)) == html(plain.render("n", value))
+    assert fast.render("n", "x").count("selected") == 1
