@@ -50,6 +50,7 @@ from .permissions import (
     organisations_listed_for,
     scope_of,
 )
+from .reference_rows import attach
 from .selectors import (
     COLUMNS,
     GROUPINGS,
@@ -141,14 +142,18 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        filieres = Filiere.objects.select_related("sector__ministry").order_by("code")
         # Into lists that the serializers read (cooperatives.serializers.LISTED).
-        return (organisations_listed_for(self.request.user)
-                .select_related("commune__department__region", "primary_filiere")
-                .defer("commune__boundary")  # never the commune's outline in a list
+        organisations = organisations_listed_for(self.request.user).prefetch_related(
+            Prefetch("labels", to_attr=listed_as("labels")))
+        if self.action == "list":
+            # The page's communes and filières: the reference rows every page shares
+            # (cooperatives.reference_rows), attached in `list`.
+            return organisations
+        filieres = Filiere.objects.select_related("sector__ministry").order_by("code")
+        return (organisations.select_related("commune__department__region", "primary_filiere")
+                .defer("commune__boundary")  # never the commune's outline
                 .prefetch_related(Prefetch("filieres", queryset=filieres,
-                                           to_attr=listed_as("filieres")),
-                                  Prefetch("labels", to_attr=listed_as("labels"))))
+                                           to_attr=listed_as("filieres"))))
 
     def csv_columns(self, request):
         personal = scope_of(request.user).sees_personal_data
@@ -156,6 +161,7 @@ class OrganisationViewSet(ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        attach(page, filieres_to=listed_as("filieres"))
         data = self._represent(page)
         release_rows(self.paginator.page)
         return self.get_paginated_response(data)

@@ -60,6 +60,16 @@ def renew_roles() -> None:
         transaction.on_commit(lambda: _renew([ROLES]))
 
 
+def reference_stamp() -> str | None:
+    """The reference data's stamp, created when missing (as `cached` creates it); None when
+    the cache cannot be reached."""
+    stamp = cache.get(REFERENCE)
+    if stamp is None:
+        cache.add(REFERENCE, uuid.uuid4().hex, timeout=None)
+        stamp = cache.get(REFERENCE)
+    return stamp
+
+
 def renew_all() -> None:
     """Renew every stamp at once: after a restore, or between tests."""
     _renew([NATIONAL, REFERENCE])

@@ -40,6 +40,7 @@ from .permissions import (
     organisations_visible_to,
     scope_of,
 )
+from .reference_rows import attach
 from .scorecards import scorecard_context
 from .selectors import organisation_aggregates
 from .verification import verification_advice, verification_flag
@@ -183,8 +184,7 @@ def organisation_list(request, pcode=None):
         raise Http404
     commune = get_commune_for_user(request.user, pcode, need="write") if pcode else None
     filterset = _organisation_filterset(request, commune)
-    organisations = filterset.qs.select_related("primary_filiere", "commune").defer(
-        "commune__boundary")
+    organisations = filterset.qs
     if request.GET.get("format") == "csv":
         total = filterset.qs.count()
         if views_exports.needs_job(total):
@@ -195,6 +195,7 @@ def organisation_list(request, pcode=None):
                              ExportLog(request.user, request.get_full_path()))
     per_page = _per_page(request)
     page = paginator_class(request.GET)(organisations, per_page).get_page(request.GET.get("page"))
+    attach(page)  # their communes and primary filières (cooperatives.reference_rows)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cooperatives/organisation_list.html", {
