@@ -23,7 +23,7 @@ from .access import ExportLog, log_organisations
 from .consent import CONTACT_FIELDS, contact_hidden_reason, contact_shown, latest_consent
 from .filters import OrganisationFilterSet
 from .forms import ArchiveForm, LabelForm, OrganisationForm, RegistryEventForm
-from .list_rows import organisation_rows
+from .list_rows import organisation_rows, rows_html
 from .models import (
     ChangeRequest,
     CooperationLink,
@@ -198,9 +198,11 @@ def organisation_list(request, pcode=None):
     attach(page)  # their communes and primary filières (cooperatives.reference_rows)
     query = request.GET.copy()
     query.pop("page", None)
+    rows = organisation_rows(page)
     return render(request, "cooperatives/organisation_list.html", {
         "commune": commune, "filterset": filterset, "page": page, "per_page": per_page,
-        "rows": organisation_rows(page), "page_sizes": PAGE_SIZES, "query": query.urlencode(),
+        "rows": rows, "rows_html": rows_html(rows, with_commune=commune is None),
+        "page_sizes": PAGE_SIZES, "query": query.urlencode(),
         "filtered": any(request.GET.get(name) for name in filterset.form.fields),
         "can_create": commune is not None and can_write_commune(request.user, commune.pk),
     })

@@ -6,11 +6,12 @@ import re
 
 import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template import engines
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
-from cooperatives.list_rows import organisation_rows
+from cooperatives.list_rows import organisation_rows, rows_html
 from cooperatives.models import Organisation
 from core.numbers import grouper
 
@@ -112,3 +113,46 @@ def test_the_filter_fields_are_djangos_field_groups(client, admin_user, org_a, l
         assert form.errors and "errorlist" in written[[f.name for f in fields].index("region")]
     if language == "fr":
         assert '<label for="id_status">Statut\xa0:</label>' in html
+
+
+# The table's loop as the list's template wrote it before `rows_html`: the reference.
+TEMPLATE_LOOP = (
+    '{% load i18n %}{% for r in rows %}<tr><td><a href="{{ r.url }}">{{ r.name }}</a>'
+    '{% if r.acronym %} <span class="help">{{ r.acronym }}</span>{% endif %}</td>'
+    '{% if not commune %}<td>{{ r.commune }}</td>{% endif %}<td class="wide">'
+    '{{ r.legal_form }}</td><td>{{ r.filiere }}</td><td>{{ r.status }}</td>'
+    '<td class="wide">{{ r.rsc_number }}</td><td class="num">{{ r.members }}</td>'
+    '<td class="num wide">{{ r.women }}</td><td class="num wide">{{ r.youth }}</td><td>'
+    '{% if r.verified_on %}{{ r.verified_on }} <span class="help">{{ r.verification }}'
+    '</span>{% endif %}{% if not r.is_verified %} <span class="badge warning">'
+    '{% translate "Not verified" %}</span>{% endif %}</td></tr>\n{% endfor %}')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_rows_html_is_what_the_template_wrote(language, commune_a, cassava):
+    OrganisationFactory(
+        commune=commune_a, primary_filiere=cassava, name='Café & <Thé> "Les Amis" d\'Or',
+        acronym="A&B", rsc_number="CM<1>", members_total=12345, members_women=1001,
+        last_verified_on=datetime.date(2026, 1, 10), last_verification_outcome="active")
+    OrganisationFactory(commune=commune_a, primary_filiere=cassava, acronym="",
+                        rsc_number=None, last_verified_on=None)
+    organisations = list(Organisation.objects.select_related("commune", "primary_filiere")
+                         .order_by("pk"))
+    engine = engines["django"].from_string(TEMPLATE_LOOP)
+    with translation.override(language):
+        rows = organisation_rows(organisations, datetime.date(2026, 6, 15))
+        for with_commune in (True, False):
+            expected = engine.render({"rows": rows, "commune": None if with_commune else 1})
+            assert rows_html(rows, with_commune=with_commune) == expected
+    assert "Café &amp; &lt;Thé&gt; &quot;Les Amis&quot; d&#x27;Or" in expected
+    assert rows_html([], with_commune=True) == ""
+
+
+@pytest.mark.django_db
+def test_an_empty_list_says_so(client, admin_user, org_a):
+    client.force_login(admin_user)
+    client.cookies["django_language"] = "en"
+    html = client.get("/organisations/?q=nothing-like-it").content.decode()
+    assert '<tbody>\n<tr><td colspan="10">No organisation matches.</td></tr>\n</tbody>' in html
+    assert org_a.name not in html
