@@ -73,7 +73,7 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         # Straight from the choices: Django's `optgroups` builds a dictionary of attributes
         # per option (about 10 ms for the list's 600 options). The options without a choice
-        # are written once per language and list of choices (`_options`), then the chosen
+        # are written once per list of choices (`_options`, by their texts), then the chosen
         # value's first option is marked, as Django's Select marks it.
         options = _options(self.choices)
         for text in dict.fromkeys(str(v) for v in self.format_value(value)):
@@ -112,8 +112,8 @@ def _options(choices) -> str:
             parts.append(_option(option_value, label))
     written = "".join(parts)
     if key is not None:
-        if len(_WRITTEN) >= _WRITTEN_KEPT:
-            del _WRITTEN[next(iter(_WRITTEN))]
+        if len(_WRITTEN) >= _WRITTEN_KEPT:  # (pop: another thread may have dropped it)
+            _WRITTEN.pop(next(iter(_WRITTEN), None), None)
         _WRITTEN[key] = written
     return written
 

@@ -118,3 +118,13 @@ def test_the_first_option_of_a_value_alone_is_chosen():
     for value in ("x", "y", "z"):
         assert html(fast.render("n", value)) == html(plain.render("n", value))
     assert fast.render("n", "x").count("selected") == 1
+
+
+def test_written_options_are_bounded(monkeypatch):
+    from core import forms as core_forms
+    monkeypatch.setattr(core_forms, "_WRITTEN", {})
+    for n in range(core_forms._WRITTEN_KEPT + 10):
+        FastSelect(choices=[(str(n), f"Option {n}")]).render("x", "")
+    assert len(core_forms._WRITTEN) == core_forms._WRITTEN_KEPT
+    assert (("0", "Option 0"),) not in core_forms._WRITTEN  # the oldest went first
+    assert ((str(n), f"Option {n}"),) in core_forms._WRITTEN
