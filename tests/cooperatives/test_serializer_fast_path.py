@@ -43,7 +43,9 @@ def organisations():
 @pytest.mark.parametrize("shape", [OrganisationSerializer, OrganisationPublicSerializer])
 def test_the_fast_loop_writes_what_drf_writes(shape, organisations):
     serializer = shape(context={})
-    plain = {field.field_name for field, column in serializer._reading_plan if column}
+    plain = {field.field_name for field, column, _walk in serializer._reading_plan if column}
+    walked = {field.field_name for field, _column, walk in serializer._reading_plan if walk}
+    assert walked == {"commune", "commune_name", "department", "region", "primary_filiere"}
     assert {"name", "members_total", "share_capital", "rsc_date", "latitude",
             "created_at"} <= plain
     assert not plain & {"commune", "parent_union", "verified"}
@@ -83,3 +85,40 @@ def test_the_lists_the_api_prefetches_write_what_the_managers_write(
         assert mine == theirs
     assert ours[0]["filieres"] == sorted(ours[0]["filieres"]) and len(ours[0]["filieres"]) == 2
     assert ours[0]["labels"][0]["name"] == "Bio" and ours[1]["labels"] == []
+
+
+@pytest.mark.parametrize("zone", [None, "UTC", "Asia/Kolkata"])
+def test_dates_and_times_are_written_as_drf_writes_them(organisations, zone):
+    """created_at and updated_at are written by the loop itself (ISO 8601 in the current time
+    zone, 'Z' for UTC): the same text as DRF's DateTimeField, microseconds included."""
+    from django.utils import timezone
+
+    serializer = OrganisationSerializer(context={})
+    assert serializer._datetime_columns == {"created_at", "updated_at"}
+    organisation = organisations[0]
+    organisation.created_at = datetime.datetime(2026, 3, 4, 23, 30, 15, 123456,
+                                                tzinfo=datetime.UTC)
+    organisation.updated_at = None
+    with timezone.override(zone) if zone else timezone.override(timezone.get_default_timezone()):
+        ours = serializer.to_representation(organisation)
+        theirs = drf_own(serializer, organisation)
+    assert ours["created_at"] == theirs["created_at"]
+    assert ours["updated_at"] is theirs["updated_at"] is None
+    assert ours["created_at"] == {None: "2026-03-05T00:30:15.123456+01:00",
+                                  "UTC": "2026-03-04T23:30:15.123456Z",
+                                  "Asia/Kolkata": "2026-03-05T05:00:15.123456+05:30"}[zone]
+    organisation.created_at = datetime.datetime(2026, 3, 4, 12, 0)  # naive: DRF's own way
+    assert (serializer.to_representation(organisation)["created_at"]
+            == drf_own(serializer, organisation)["created_at"] == "2026-03-04T12:00:00+01:00")
+
+
+def test_a_missing_link_is_written_as_drf_writes_it(organisations):
+    """Where a walk meets a missing link (an organisation not yet given its commune), DRF's
+    own walk decides, and both loops write the same."""
+    serializer = OrganisationPublicSerializer(context={})
+    organisation = organisations[0]
+    del organisation._state.fields_cache["commune"]
+    organisation.commune_id = None
+    ours = serializer.to_representation(organisation)
+    assert ours == drf_own(serializer, organisation)
+    assert ours["commune"] is ours["commune_name"] is ours["region"] is None
