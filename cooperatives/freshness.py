@@ -63,11 +63,8 @@ def renew_roles() -> None:
 def reference_stamp() -> str | None:
     """The reference data's stamp, created when missing (as `cached` creates it); None when
     the cache cannot be reached."""
-    stamp = cache.get(REFERENCE)
-    if stamp is None:
-        cache.add(REFERENCE, uuid.uuid4().hex, timeout=None)
-        stamp = cache.get(REFERENCE)
-    return stamp
+    [stamp] = _created([REFERENCE], (cache.get(REFERENCE, _MISSING),))
+    return None if stamp is _MISSING else stamp
 
 
 def renew_all() -> None:
@@ -98,14 +95,22 @@ def cached_many(computes: dict[str, Callable[[], Any]], stamps: list[str]) -> di
             values[key] = entry[1]
     if len(values) == len(computes):
         return values
-    missing = [s for s, value in zip(stamps, current, strict=True) if value is _MISSING]
-    if missing:
-        for stamp in missing:
-            cache.add(stamp, uuid.uuid4().hex, timeout=None)
-        found = cache.get_many(stamps)
-        current = tuple(found.get(s, _MISSING) for s in stamps)
+    current = _created(stamps, current)
     computed = {key: compute() for key, compute in computes.items() if key not in values}
     if _MISSING not in current:
         cache.set_many({key: (current, value) for key, value in computed.items()},
                        timeout=TIMEOUT)
     return {key: values[key] if key in values else computed[key] for key in computes}
+
+
+def _created(stamps: list[str], current: tuple) -> tuple:
+    """The stamps' values (`current`, read with them), the missing ones created first (a
+    random token each, added only if still absent) and read again; _MISSING where the cache
+    cannot be reached."""
+    missing = [s for s, value in zip(stamps, current, strict=True) if value is _MISSING]
+    if not missing:
+        return current
+    for stamp in missing:
+        cache.add(stamp, uuid.uuid4().hex, timeout=None)
+    found = cache.get_many(stamps)
+    return tuple(found.get(s, _MISSING) for s in stamps)

@@ -127,8 +127,10 @@ class OrganisationPublicSerializer(serializers.ModelSerializer):
         """DRF's own loop, with the plain columns (a field whose source is one attribute of a
         stored, non-relational column of the model) read with one getattr instead of DRF's
         general attribute walk (which tries mappings, callables and dotted paths for each of
-        the 40 fields of each row), and the filières and labels read from the lists the API
-        prefetched (`LISTED`): the same JSON, tested field by field."""
+        the 40 fields of each row), the filières and labels read from the lists the API
+        gave each row (`LISTED`: labels prefetched, filières from cooperatives.reference_rows),
+        dates and times written directly, and fields read through relations walked by one
+        `attrgetter`: the same JSON, tested field by field."""
         data = {}
         zone = None
         for field, column, walk in self._reading_plan:
