@@ -6,7 +6,7 @@ Filters select organisations; scoping (what the user may see) happens before, in
 """
 
 import django_filters
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +16,7 @@ from communes.models import Commune, Department, Region
 from core.search import SEARCH_SEPARATOR, Folded
 from sectors.models import Filiere, Ministry
 
+from . import search_words
 from .models import (
     LabelKind,
     LegalForm,
@@ -105,12 +106,18 @@ class OrganisationFilterSet(django_filters.FilterSet):
         if not text:
             return queryset
         folded = Folded(Value(text))
-        queryset = queryset.filter(search_text__contains=folded)
+        # On PostgreSQL a text without a space goes through the word index
+        # (cooperatives.search_words): the same rows, counted and ranked from it.
+        words = search_words.match(text, queryset.db)
+        queryset = queryset.filter(words if words is not None
+                                   else Q(search_text__contains=folded))
         if self.data.get("ordering"):
             return queryset
         rank = Case(When(name_folded=folded, then=Value(0)),
                     When(search_text__contains=Concat(Value(SEARCH_SEPARATOR), folded,
                                                       Value(SEARCH_SEPARATOR)), then=Value(0)),
+                    When(search_text__endswith=Concat(Value(SEARCH_SEPARATOR), folded),
+                         then=Value(0)),
                     When(name_folded__startswith=folded, then=Value(1)),
                     When(name_folded__contains=folded, then=Value(2)),
                     default=Value(3), output_field=IntegerField())

@@ -2,6 +2,7 @@ import copy
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
+from django.db.models.sql.where import AND
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
@@ -24,6 +25,20 @@ class OnePassPaginator(Paginator):
                 or self.object_list.query.combinator or "count" in self.__dict__):
             return super().page(number)
         bottom = (number - 1) * self.per_page
+        own = _self_paging_condition(self.object_list)
+        rows = own.page(self.object_list, bottom, self.per_page) if own is not None else None
+        if rows is None:
+            rows = self._ranked_ids(bottom)
+        if not rows:
+            return super().page(number)
+        self.__dict__["count"] = rows[0][1]  # the cached_property, filled by the same scan
+        position = {pk: i for i, (pk, _matches) in enumerate(rows)}
+        objects = sorted(rows_of(self.object_list, list(position)),
+                         key=lambda item: position[item.pk])
+        return self._get_page(objects, number, self)
+
+    def _ranked_ids(self, bottom: int) -> list:
+        """The page's (id, number of matches) pairs, read from the list's own query."""
         counted = self.object_list.annotate(_matches=Window(Count("pk")))
         if ordered_by_a_column(self.object_list):
             # PostgreSQL would read the column's index in that order, checking each row,
@@ -32,14 +47,7 @@ class OnePassPaginator(Paginator):
             # national size). Filtering on the window (always true) puts it in a subquery,
             # so the matches are found through the search index, counted, then sorted.
             counted = counted.filter(_matches__gt=0)
-        rows = list(counted.values_list("pk", "_matches")[bottom:bottom + self.per_page])
-        if not rows:
-            return super().page(number)
-        self.__dict__["count"] = rows[0][1]  # the cached_property, filled by the same scan
-        position = {pk: i for i, (pk, _matches) in enumerate(rows)}
-        objects = sorted(rows_of(self.object_list, list(position)),
-                         key=lambda item: position[item.pk])
-        return self._get_page(objects, number, self)
+        return list(counted.values_list("pk", "_matches")[bottom:bottom + self.per_page])
 
     def get_page(self, number):
         """As Paginator.get_page (not a number: the first page; out of range: the last),
@@ -62,6 +70,21 @@ class OnePassPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         return number
+
+
+def _self_paging_condition(queryset: QuerySet):
+    """A condition every row of the list meets that reads the list's pages itself, from an
+    index of its own (cooperatives.search_words.WordMatch: a search's word index), or None.
+    Its `page(queryset, bottom, size)` gives the page's (id, number of matches) pairs, or
+    None when it cannot for this list's order."""
+    where = queryset.query.where
+    if where.connector != AND or where.negated:
+        return None
+    for condition in where.children:
+        expression = getattr(condition, "lhs", None)
+        if callable(getattr(expression, "page", None)):
+            return expression
+    return None
 
 
 def ordered_by_a_column(queryset: QuerySet) -> bool:

@@ -1,0 +1,190 @@
+"""The search's word index (cooperatives.search_words, migration 0020; PostgreSQL): kept by
+the database on every kind of write, and giving exactly the rows, counts, ranks and pages
+of the plain `search_text LIKE` search it replaces for texts without a space."""
+
+import itertools
+
+import pytest
+from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cooperatives import search_words
+from cooperatives.filters import OrganisationFilterSet
+from cooperatives.models import Organisation
+from core.pagination import OnePassPaginator
+
+from ..factories import OrganisationFactory
+
+pytestmark = [pytest.mark.django_db,
+              pytest.mark.skipif(connection.vendor != "postgresql",
+                                 reason="the word index is PostgreSQL's (SQLite: LIKE)")]
+
+
+def _postings(organisation) -> set[tuple[str, int, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word, flags, name FROM cooperatives_search_posting "
+                       "WHERE organisation_id = %s", [organisation.pk])
+        return set(cursor.fetchall())
+
+
+def _places(organisation) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid::text FROM cooperatives_search_posting "
+                       "WHERE organisation_id = %s ORDER BY ctid", [organisation.pk])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _words() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM cooperatives_search_word")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.fixture
+def banka(commune_a, cassava):
+    return OrganisationFactory(
+        commune=commune_a, primary_filiere=cassava, name="Coopérative de  Banka-Œuvre Banka",
+        acronym="CBO", locality="Banka", rsc_number="CM-BFG-2024-B-0042", niu="M012345678901A",
+        ues_number="UES42")
+
+
+def test_each_word_is_posted_once_with_where_it_stands(banka):
+    name = banka.name
+    # 1 a whole field, 2 the name's first word, 4 a word of the name.
+    assert _postings(banka) == {
+        ("cooperative", 2 | 4, name), ("de", 4, name), ("banka-oeuvre", 4, name),
+        ("banka", 4 | 1, name),  # in the name, and the whole locality
+        ("cbo", 1, name), ("cm-bfg-2024-b-0042", 1, name), ("m012345678901a", 1, name),
+        ("ues42", 1, name)}
+    assert {"cooperative", "banka", "ues42"} <= _words()
+
+
+def test_a_rename_is_posted_and_other_writes_leave_the_postings_alone(banka):
+    before = _places(banka)
+    banka.members_total = 12
+    banka.save()
+    Organisation.objects.filter(pk=banka.pk).update(employees=3)
+    assert _places(banka) == before  # not rewritten: the trigger did not fire
+    banka.name = "GIC Ndé"
+    banka.save()
+    assert {word for word, _flags, _name in _postings(banka)} == {
+        "gic", "nde", "cbo", "banka", "cm-bfg-2024-b-0042", "m012345678901a", "ues42"}
+    assert {name for _word, _flags, name in _postings(banka)} == {"GIC Ndé"}
+    Organisation.objects.filter(pk=banka.pk).update(locality="Kékem")
+    assert ("kekem", 1, "GIC Ndé") in _postings(banka)
+    assert not any(word == "banka" for word, _f, _n in _postings(banka))
+    # A change of case alone leaves the folded text as it was but not the name the
+    # postings sort by.
+    Organisation.objects.filter(pk=banka.pk).update(name="GIC NDÉ")
+    assert {name for _word, _flags, name in _postings(banka)} == {"GIC NDÉ"}
+
+
+def test_bulk_writes_deletes_and_truncation_are_followed(commune_a, cassava):
+    created = Organisation.objects.bulk_create(
+        [Organisation(name=f"Union {n}", commune=commune_a, primary_filiere=cassava,
+                      legal_form="scoops", status="active", members_total=10, members_women=4,
+                      members_youth=3) for n in ("Nord", "Sud")])
+    assert {w for w, _f, _n in _postings(created[0])} == {"union", "nord"}
+    assert {w for w, _f, _n in _postings(created[1])} == {"union", "sud"}
+    Organisation.objects.filter(pk=created[0].pk).delete()
+    assert _postings(created[0]) == set()
+    assert _postings(created[1]) != set()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending check blocks TRUNCATE
+        cursor.execute("TRUNCATE cooperatives_organisation CASCADE")
+        cursor.execute("SELECT count(*) FROM cooperatives_search_posting")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_which_texts_the_words_answer(django_assert_num_queries):
+    with django_assert_num_queries(0):  # ASCII: folded without asking the database
+        assert search_words.match("BANKA", "default").folded == "banka"
+    # The database's folding (unaccent), not Python's: "Œ" becomes "oe".
+    assert search_words.match("Œuvre", "default").folded == "oeuvre"
+    assert search_words.match("de banka", "default") is None  # a space: two words
+    assert search_words.match("a\x1fb", "default") is None  # the fields' separator
+    assert search_words.match("\u0301", "default") is None  # folds to nothing
+
+
+NAMES = ["Banka Agro", "GIC Agro", "Union de Bankassa", "Coopérative des Éleveurs de Banka",
+         "Coop du Noun", "SCOOPS Cacao", "100% Manioc", "banka", "Agro_Banka", "BANKA Nord",
+         "Œuvre de Banka", "Les Œufs de Bana", " Banka espacée", "Ndé 2024", "GIC  Agro",
+         "Coop Agro Bana", "Agro", "agro", "Bankassa Coop", "Coop Bank"]
+ACRONYMS = ["", "BANKA", "AGRO", "", "CAB", "", "", "", "", "BN"]
+LOCALITIES = ["Bafang", "Bana", "Banka-village", "Banka", "Kékem", "Agro"]
+
+
+@pytest.fixture
+def registry(commune_a, commune_b, cassava):
+    rows = []
+    for i, name in enumerate(NAMES):
+        rows.append(OrganisationFactory(
+            commune=commune_a if i % 3 else commune_b, primary_filiere=cassava, name=name,
+            acronym=ACRONYMS[i % len(ACRONYMS)], locality=LOCALITIES[i % len(LOCALITIES)],
+            rsc_number=f"CM-BFG-2024-B-{i:04d}", ues_number="AGRO" if i == 7 else ""))
+    return rows
+
+
+QUERIES = ["banka", "BANKA", "bank", "agro", "Agro", "oeuvre", "œuvre", "œ", "bana", "a",
+           "2024", "b-0007", "100%", "%", "_", "o_b", "kekem", "espacee", "ankas", "nord",
+           "coop", "zz", "cab", "de", "de banka"]
+SPACED = {"de banka"}  # two words: the plain search
+ORDERINGS = ["", "name", "-name"]
+
+
+def _pages(query: dict, paginator_class, size: int) -> tuple[int, list[list[int]]]:
+    """The number of matches and every page's ids, each page asked as a request asks it."""
+    pages = []
+    for number in itertools.count(1):
+        organisations = OrganisationFilterSet(query, Organisation.objects.all()).qs
+        page = paginator_class(organisations, size).page(number)
+        pages.append([o.pk for o in page.object_list])
+        if not page.has_next():
+            return page.paginator.count, pages
+
+
+@pytest.mark.parametrize("ordering", ORDERINGS)
+def test_the_words_give_the_plain_search_s_pages_counts_and_ranks(registry, commune_a,
+                                                                   ordering, monkeypatch):
+    """Every page, count and order, ranked or sorted by name either way, over the whole
+    registry and restricted to a commune, against Django's paginator over `search_text
+    LIKE` ranked by the filter's own expression."""
+    for text, restricted in itertools.product(QUERIES, (False, True)):
+        query = {"q": text, "ordering": ordering}
+        if restricted:
+            query["commune"] = commune_a.pcode
+        with CaptureQueriesContext(connection) as captured:
+            fast = _pages(query, OnePassPaginator, 3)
+        sql = " ".join(q["sql"] for q in captured)
+        if text in SPACED:
+            assert "cooperatives_search_posting" not in sql
+            assert '"search_text"::text LIKE' in sql
+        else:  # read from the words alone
+            assert "cooperatives_search_posting" in sql, text
+            assert '"search_text"::text LIKE' not in sql, text
+        with monkeypatch.context() as plain:
+            plain.setattr(search_words, "match", lambda text, using: None)
+            expected = _pages(query, Paginator, 3)
+        assert fast == expected, (text, restricted)
+
+
+def test_the_ranks_read_from_the_words(registry):
+    """A field equal to the text (name, acronym, locality, UES number), then names starting
+    with it, then names holding it; by name within each rank."""
+    by_index = {i: o.pk for i, o in enumerate(registry)}
+
+    def by_name(indexes):
+        return list(Organisation.objects.filter(pk__in=[by_index[i] for i in indexes])
+                    .order_by("name", "id").values_list("pk", flat=True))
+
+    organisations = OrganisationFilterSet({"q": "AGRO"}, Organisation.objects.all()).qs
+    page = OnePassPaginator(organisations, 50).page(1)
+    assert page.paginator.count == 12
+    assert [o.pk for o in page.object_list] == (
+        by_name([2, 12]          # the acronym is the text
+                + [5, 11]        # the locality
+                + [7]            # the UES register number, the last field
+                + [16, 17])      # the name, in either case
+        + by_name([8])           # "Agro_Banka" starts with it
+        + by_name([0, 1, 14, 15]))  # the others hold it
