@@ -27,7 +27,12 @@ class OnePassPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         own = _self_paging_condition(self.object_list)
         rows = own.page(self.object_list, bottom, self.per_page) if own is not None else None
-        if rows is None:
+        if rows == [] and bottom:  # past the end, or no match: the count says which
+            first = own.page(self.object_list, 0, 1)
+            self.__dict__["count"] = first[0][1] if first else 0
+        elif rows == []:
+            self.__dict__["count"] = 0
+        elif rows is None:
             rows = self._ranked_ids(bottom)
         if not rows:
             return super().page(number)
