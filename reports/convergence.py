@@ -109,43 +109,72 @@ def convergence_national(*, year: int, registry=None, kept: dict | None = None) 
     kept = kept or {}
     reports = {c: kept.get(data.communes[c].pcode) or data.report(c)
                for c in sorted(data.communes)}
-    by_department, by_region = defaultdict(list), defaultdict(list)
-    for commune_id, report in reports.items():
-        place = data.communes[commune_id]
-        by_department[place.department].append(report)
-        by_region[place.region].append(report)
     acronyms = [acronym for _, acronym in data.ministries]
+    cells = _Cells(list(reports.values()), acronyms)
+    by_department, by_region = defaultdict(list), defaultdict(list)
+    for row, commune_id in enumerate(reports):
+        place = data.communes[commune_id]
+        by_department[place.department].append(row)
+        by_region[place.region].append(row)
     return {
         "year": year,
         "ministries": acronyms,
         "communes": {r["commune"]: r for r in sorted(reports.values(),
                                                      key=lambda r: r["commune"])},
-        "departments": {p: totals(rs, acronyms) for p, rs in sorted(by_department.items())},
-        "regions": {p: totals(rs, acronyms) for p, rs in sorted(by_region.items())},
-        "country": totals(list(reports.values()), acronyms),
+        "departments": {p: cells.totals(rows) for p, rows in sorted(by_department.items())},
+        "regions": {p: cells.totals(rows) for p, rows in sorted(by_region.items())},
+        "country": cells.totals(slice(None)),
     }
 
 
 def totals(reports: list[dict], acronyms: list[str]) -> dict:
     """Figures summed over commune reports, with state counts and the cells' score."""
-    ministries = {}
-    for acronym in acronyms:
-        cells = [r["ministries"][acronym] for r in reports]
+    return _Cells(reports, acronyms).totals(slice(None))
+
+
+class _Cells:
+    """The cells of commune reports as arrays, read once, so that the totals of every
+    department, region and the country are sums over rows (summing the 360 reports' dicts
+    again for each of the 69 groups cost 0.15 s of a national report)."""
+
+    def __init__(self, reports: list[dict], acronyms: list[str]):
+        self.acronyms = acronyms
+        shape = (len(reports), len(acronyms))
         # .get: a closed year's frozen copy may predate a figure (programmes)
-        row = {name: sum(cell.get(name, 0) for cell in cells) for name in FIGURES}
-        row["states"] = _state_counts(cell["state"] for cell in cells)
-        ministries[acronym] = row
-    states = Counter()
-    for row in ministries.values():
-        states.update(row["states"])
-    with_needs = sum(states[s] for s in ("converging", "unmet", "unsupported"))
-    return {
-        "communes": len(reports),
-        "ministries": ministries,
-        "states": {s: states[s] for s in STATES},
-        "score": fraction(states["converging"], with_needs),
-        "unmet_needs": sum(len(r["unmet_needs"]) for r in reports),
-    }
+        self.figures = np.array(
+            [cell.get(name, 0) for report in reports for acronym in acronyms
+             for cell in (report["ministries"][acronym],) for name in FIGURES],
+            dtype=np.int64).reshape(*shape, len(FIGURES))
+        index = {state: i for i, state in enumerate(STATES)}
+        self.states = np.array([index[report["ministries"][acronym]["state"]]
+                                for report in reports for acronym in acronyms],
+                               dtype=np.int64).reshape(shape)
+        self.unmet = np.array([len(report["unmet_needs"]) for report in reports],
+                              dtype=np.int64)
+
+    def totals(self, rows) -> dict:
+        """The totals of the reports at `rows` (a list of positions, or a slice)."""
+        figures = self.figures[rows].sum(axis=0).tolist()
+        states = self.states[rows]
+        n_states, n_ministries = len(STATES), len(self.acronyms)
+        by_ministry = np.bincount(
+            (states + np.arange(n_ministries) * n_states).ravel(),
+            minlength=n_ministries * n_states).reshape(n_ministries, n_states).tolist()
+        ministries = {}
+        for acronym, sums, counts in zip(self.acronyms, figures, by_ministry, strict=True):
+            row = dict(zip(FIGURES, sums, strict=True))
+            row["states"] = dict(zip(STATES, counts, strict=True))
+            ministries[acronym] = row
+        overall = dict(zip(STATES, np.sum(by_ministry, axis=0, dtype=np.int64).tolist(),
+                           strict=True)) if n_ministries else dict.fromkeys(STATES, 0)
+        with_needs = sum(overall[s] for s in ("converging", "unmet", "unsupported"))
+        return {
+            "communes": len(states),
+            "ministries": ministries,
+            "states": overall,
+            "score": fraction(overall["converging"], with_needs),
+            "unmet_needs": int(self.unmet[rows].sum()),
+        }
 
 
 def _state_counts(states: Iterable[str]) -> dict[str, int]:

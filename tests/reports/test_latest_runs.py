@@ -109,3 +109,29 @@ def test_results_are_stored_whole_for_one_run_and_for_many(commune_a, commune_b)
                       commune_b.pcode: {"n": 2}}
     assert set(ReportRun.objects.values_list("status", "error")) == {("done", "")}
     assert ReportRun.objects.filter(finished_at__isnull=True).count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="column compression: PostgreSQL")
+def test_large_results_are_compressed_with_lz4_and_read_back_whole(commune_a, commune_b):
+    """Migration 0009: the reports' large JSON columns use lz4 (half pglz's time to store a
+    national recompute); a stored result past the compression threshold is lz4 and reads
+    back equal."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attrelid::regclass::text, attname, attcompression "
+                       "FROM pg_attribute WHERE attcompression <> '' AND attrelid IN "
+                       "('reports_reportrun'::regclass, 'reports_frozenreport'::regclass, "
+                       "'reports_frozenregistry'::regclass)")
+        columns = set(cursor.fetchall())
+    assert columns == {("reports_reportrun", "result", "l"),
+                       ("reports_frozenreport", "result", "l"),
+                       ("reports_frozenregistry", "organisations", "l"),
+                       ("reports_frozenregistry", "links", "l")}
+    large = {"communes": {f"CM{i:09d}": {"links": i, "state": "converging"}
+                          for i in range(2000)}}
+    runs = [ReportRun.objects.create(kind="cooperation", scope=c.pcode, commune=c, year=YEAR,
+                                     status="running") for c in (commune_a, commune_b)]
+    report_runs_finish(runs, [large, {"n": 1}])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT scope, pg_column_compression(result) FROM reports_reportrun")
+        assert dict(cursor.fetchall()) == {commune_a.pcode: "lz4", commune_b.pcode: None}
+    assert ReportRun.objects.get(scope=commune_a.pcode).result == large
