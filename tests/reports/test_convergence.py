@@ -356,7 +356,28 @@ def test_its_batch_query_count_does_not_grow(cast, commune_a, taxonomy):
     with CaptureQueriesContext(connection) as national:
         convergence_national(year=2025)
 
-    assert len(reads(many)) == len(reads(one)) <= 13  # 11, and 2 for the support programmes
+    # 12 (the country's active memberships, for the nearest communes, are three plain
+    # reads), and 2 for the support programmes
+    assert len(reads(many)) == len(reads(one)) <= 14
     assert len(reads(national)) <= len(reads(one))
     assert reports[every[0]]["ministries"]["MINADER"]["beneficiaries"] == 3
     assert len(reports[every[0]]["unmet_needs"]) == 1
+
+
+def test_the_countrys_active_memberships_from_plain_reads_equal_the_join(cast, taxonomy):
+    """The whole country's (organisation, commune, sector, ministry, members, women, youth)
+    rows, joined by position from three plain reads, are the database join's rows: active
+    organisations only, one row per filière (a2 has three), dormant and dissolved left out."""
+    from communes.models import Commune
+    from reports.registry import RegistryNow, _every_active_membership
+
+    every = list(Commune.objects.values_list("id", flat=True))
+    joined = RegistryNow(D(2025, 12, 31))._active_memberships(every)  # the database's join
+    plain = _every_active_membership()
+    assert sorted(map(tuple, plain.tolist())) == sorted(map(tuple, joined.tolist()))
+    a2 = cast["a2"]
+    assert sorted(row[2] for row in plain.tolist() if row[0] == a2.pk) == sorted(
+        f.sector_id for f in (taxonomy["cassava"], taxonomy["maize"], taxonomy["retail"]))
+    assert [row[4:] for row in plain.tolist() if row[0] == a2.pk] == [[20, 8, 5]] * 3
+    assert not {cast["a3"].pk, cast["a4"].pk} & {row[0] for row in plain.tolist()}
+    assert len(plain) == 11
