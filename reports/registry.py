@@ -58,49 +58,17 @@ class RegistryNow:
         return int_rows(fetch_memberships(self.day, ids), 2)
 
     def organisation_figures(self, ids: list[int] | None) -> dict[tuple, list[int]]:
-        """(commune, ministry) -> [organisations, members, women, youth] over active orgs.
-
-        An organisation with two filières of one ministry is counted, and its members
-        summed, once.
-        """
-        rows = self._active_memberships(ids)
-        org, commune, ministry = rows[:, 0], rows[:, 1], rows[:, 3]
-        radix = int(ministry.max(initial=0)) + 1
-        _, first = np.unique(org * radix + ministry, return_index=True)
-        figures: dict[tuple, list[int]] = {}
-        if not len(first):
-            return figures
-        # One integer per (commune, ministry): a sort of int64, where np.unique(axis=0)
-        # sorts rows as opaque bytes (ten times slower on 200k rows).
-        keys, inverse = np.unique(commune[first] * radix + ministry[first],
-                                  return_inverse=True)
-        counts = np.bincount(inverse, minlength=len(keys))
-        sums = [np.bincount(inverse, weights=rows[first, col], minlength=len(keys))
-                for col in (4, 5, 6)]
-        for i, key in enumerate(keys.tolist()):
-            figures[divmod(key, radix)] = [int(counts[i]), int(sums[0][i]), int(sums[1][i]),
-                                           int(sums[2][i])]
-        return figures
+        """(commune, ministry) -> [organisations, members, women, youth] over active orgs
+        (`figures_of`)."""
+        return figures_of(self._active_memberships(ids))
 
     def sector_presence(self, sector_ids: set[int], ids: list[int] | None
                         ) -> dict[int, dict[int, int]]:
-        """sector -> {commune: active organisations matching it} in the communes (None: all)."""
+        """sector -> {commune: active organisations matching it} in the communes (None: all)
+        (`presence_of`)."""
         if not sector_ids:
             return {}
-        rows = self._active_memberships(ids)
-        rows = rows[np.isin(rows[:, 2], list(sector_ids))]
-        if not len(rows):
-            return {}
-        # Each (organisation, sector) once, then counted per (sector, commune): one int64 key
-        # per row (sector, commune, organisation in mixed radix), sorted once.
-        communes, organisations = int(rows[:, 1].max()) + 1, int(rows[:, 0].max()) + 1
-        triples = np.unique((rows[:, 2] * communes + rows[:, 1]) * organisations + rows[:, 0])
-        keys, counts = unique_counts(triples // organisations)
-        presence: dict[int, dict[int, int]] = defaultdict(dict)
-        for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
-            sector, commune = divmod(key, communes)
-            presence[sector][commune] = n
-        return dict(presence)
+        return presence_of(self._active_memberships(ids), sector_ids)
 
     def _active_memberships(self, ids: list[int] | None) -> np.ndarray:
         """(organisation, commune, sector, ministry, members, women, youth) per filière of
@@ -146,14 +114,44 @@ def _every_active_membership() -> np.ndarray:
                             organisations[org, 4]))
 
 
-def ministry_figures(rows) -> dict[tuple, list[int]]:
-    """Sums of distinct (organisation, commune, ministry, members, women, youth) rows per
-    (commune, ministry): [organisations, members, women, youth]."""
-    figures: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for _, commune_id, ministry_id, members, women, youth in rows:
-        cell = figures[(commune_id, ministry_id)]
-        cell[0] += 1
-        cell[1] += members
-        cell[2] += women
-        cell[3] += youth
-    return dict(figures)
+def figures_of(rows: np.ndarray) -> dict[tuple, list[int]]:
+    """(commune, ministry) -> [organisations, members, women, youth] from active
+    memberships' rows (organisation, commune, sector, ministry, members, women, youth: the
+    rows both registries build). An organisation with two filières of one ministry is
+    counted, and its members summed, once."""
+    org, commune, ministry = rows[:, 0], rows[:, 1], rows[:, 3]
+    radix = int(ministry.max(initial=0)) + 1
+    _, first = np.unique(org * radix + ministry, return_index=True)
+    figures: dict[tuple, list[int]] = {}
+    if not len(first):
+        return figures
+    # One integer per (commune, ministry): a sort of int64, where np.unique(axis=0)
+    # sorts rows as opaque bytes (ten times slower on 200k rows).
+    keys, inverse = np.unique(commune[first] * radix + ministry[first], return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(keys))
+    sums = [np.bincount(inverse, weights=rows[first, col], minlength=len(keys))
+            for col in (4, 5, 6)]
+    for i, key in enumerate(keys.tolist()):
+        figures[divmod(key, radix)] = [int(counts[i]), int(sums[0][i]), int(sums[1][i]),
+                                       int(sums[2][i])]
+    return figures
+
+
+def presence_of(rows: np.ndarray, sector_ids: set[int]) -> dict[int, dict[int, int]]:
+    """sector -> {commune: active organisations matching it}, for the sectors asked, from
+    the rows of `figures_of`."""
+    if not sector_ids:
+        return {}
+    rows = rows[np.isin(rows[:, 2], list(sector_ids))]
+    if not len(rows):
+        return {}
+    # Each (organisation, sector) once, then counted per (sector, commune): one int64 key
+    # per row (sector, commune, organisation in mixed radix), sorted once.
+    communes, organisations = int(rows[:, 1].max()) + 1, int(rows[:, 0].max()) + 1
+    triples = np.unique((rows[:, 2] * communes + rows[:, 1]) * organisations + rows[:, 0])
+    keys, counts = unique_counts(triples // organisations)
+    presence: dict[int, dict[int, int]] = defaultdict(dict)
+    for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
+        sector, commune = divmod(key, communes)
+        presence[sector][commune] = n
+    return dict(presence)

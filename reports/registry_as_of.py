@@ -17,10 +17,10 @@ UTC+1 all year): a history record counts for day D when its `history_date` is be
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db import connections
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -30,7 +30,7 @@ from cooperatives.models import CooperationLink, Organisation, OrganisationStatu
 from sectors.models import Filiere
 
 from .cooperation_rows import UNION_FORMS, flag, int_rows, kind_code, positions
-from .registry import ministry_figures
+from .registry import figures_of, presence_of
 
 _CHUNK = 20_000  # ids per IN list
 
@@ -44,11 +44,19 @@ def day_end(day: datetime.date) -> datetime.datetime:
 def latest_records(history_model, day: datetime.date, ids=None) -> QuerySet:
     """Each object's latest history record dated on or before `day` (by history date, then
     history id), deletions included; `ids` (a list or a query of ids) narrows it. Further
-    annotations are computed on those records (the window is filtered in an outer query, so
-    conditions on the records' fields go in annotations, not filters)."""
+    annotations are computed on those records; conditions on the records' fields go in
+    annotations, not filters (a filter would choose among the records before the latest is
+    taken)."""
     records = history_model.objects.filter(history_date__lt=day_end(day))
     if ids is not None:
         records = records.filter(id__in=ids)
+    if connections[records.db].features.can_distinct_on_fields:
+        # PostgreSQL: DISTINCT ON walks the (id, history_date DESC, history_id DESC) index
+        # once and keeps each id's first record, where the window numbered every record
+        # and sorted them again (every link's latest record on a day of the national
+        # dataset: 0.22 s against 0.47-0.54 s). The ordering is part of the answer: a
+        # caller must not reorder these records before reading them.
+        return records.order_by("id", "-history_date", "-history_id").distinct("id")
     return records.order_by().annotate(rank=Window(
         RowNumber(), partition_by=[F("id")],
         order_by=[F("history_date").desc(), F("history_id").desc()],
@@ -168,35 +176,19 @@ class RegistryAsOf:
 
     def organisation_figures(self, ids: list[int] | None) -> dict[tuple, list[int]]:
         """As `RegistryNow.organisation_figures`, on the day."""
-        org, commune, filiere, members, women, youth = self._active(ids)
-        ministry = _lookup(dict(Filiere.objects.values_list("id", "sector__ministry_id")),
-                           filiere)
-        # One row per distinct (organisation, ministry).
-        _, first = np.unique(np.stack([org, ministry]), axis=1, return_index=True)
-        rows = zip(org[first].tolist(), commune[first].tolist(), ministry[first].tolist(),
-                   members[first].tolist(), women[first].tolist(), youth[first].tolist(),
-                   strict=True)
-        return ministry_figures(rows)
+        return figures_of(self._active(ids))
 
     def sector_presence(self, sector_ids: set[int], ids: list[int] | None
                         ) -> dict[int, dict[int, int]]:
         """As `RegistryNow.sector_presence`, on the day."""
         if not sector_ids:
             return {}
-        org, commune, filiere, *_ = self._active(ids)
-        sector = _lookup(dict(Filiere.objects.filter(sector_id__in=sector_ids)
-                              .values_list("id", "sector_id")), filiere)
-        keep = sector >= 0
-        triples = np.unique(np.stack([sector[keep], commune[keep], org[keep]]), axis=1)
-        pairs, counts = np.unique(triples[:2], axis=1, return_counts=True)
-        presence: dict[int, dict[int, int]] = defaultdict(dict)
-        for s_id, c_id, n in zip(*pairs.tolist(), counts.tolist(), strict=True):
-            presence[s_id][c_id] = n
-        return dict(presence)
+        return presence_of(self._active(ids), sector_ids)
 
-    def _active(self, ids: list[int] | None) -> tuple[np.ndarray, ...]:
-        """Columns organisation, commune, filière, members, women, youth of the active
-        organisations of the communes (None: all) on the day, one row per filière."""
+    def _active(self, ids: list[int] | None) -> np.ndarray:
+        """The rows of `RegistryNow._active_memberships` on the day: (organisation, commune,
+        sector, ministry, members, women, youth) of the active organisations of the communes
+        (None: all), one row per filière."""
         key = ("active", None if ids is None else tuple(ids))
         if key not in self._cache:
             rows = self._every_organisation() if ids is None else self._in_communes(ids)
@@ -207,8 +199,14 @@ class RegistryAsOf:
             at = positions(np.ascontiguousarray(rows[:, 0]),
                            np.ascontiguousarray(memberships[:, 0]))
             memberships, at = memberships[at >= 0], at[at >= 0]
-            self._cache[key] = (memberships[:, 0], rows[at, 1], memberships[:, 1],
-                                rows[at, 2], rows[at, 3], rows[at, 4])
+            filieres = Filiere.objects.values_list("id", "sector_id", "sector__ministry_id")
+            sector = _lookup({f: s for f, s, _ in filieres}, memberships[:, 1])
+            ministry = _lookup({f: m for f, _, m in filieres}, memberships[:, 1])
+            known = sector >= 0  # a filière since deleted belongs to no ministry
+            memberships, at = memberships[known], at[known]
+            self._cache[key] = np.column_stack((memberships[:, 0], rows[at, 1], sector[known],
+                                                ministry[known], rows[at, 2], rows[at, 3],
+                                                rows[at, 4]))
         return self._cache[key]
 
 

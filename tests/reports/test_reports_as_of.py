@@ -260,3 +260,37 @@ def test_it_forgets_an_organisation_deleted_before_the_day(commune_a, cassava):
     assert coop(commune_a, 2023)["active_organisations"] == 1
     assert coop(commune_a, 2024)["active_organisations"] == 0
     assert conv(commune_a, 2024)["unmet_needs"] == []  # nothing to match: empty rows
+
+
+def test_latest_records_take_the_last_record_on_or_before_the_day(commune_a, cassava):
+    """Each object's latest record on the day: by history date, then by history id when two
+    share a date; records after the day ignored; a deletion is a record like any other
+    (PostgreSQL reads them with DISTINCT ON, SQLite with a window: the same records)."""
+    from cooperatives.models import Organisation
+    from reports.registry_as_of import latest_records
+
+    NONE = {"members_women": 0, "members_youth": 0}  # noqa: N806
+
+    x = org(at(2020, 1, 1), commune=commune_a, primary_filiere=cassava, name="X",
+            members_total=10, **NONE)
+    change(x, at(2024, 5, 1), members_total=11)
+    change(x, at(2024, 5, 1), members_total=12)  # same date, later record: wins
+    change(x, at(2026, 1, 1), members_total=13)  # after the day
+    y = org(at(2020, 1, 1), commune=commune_a, primary_filiere=cassava, name="Y",
+            members_total=20, **NONE)
+    y_id = y.pk
+    y.delete()
+    dated_deletion = Organisation.history.filter(id=y_id, history_type="-").get()
+    type(dated_deletion).objects.filter(pk=dated_deletion.pk).update(
+        history_date=at(2024, 6, 1))
+    z = org(at(2025, 12, 31, 23, 59), commune=commune_a, primary_filiere=cassava, name="Z",
+            members_total=30, **NONE)
+    later = org(at(2026, 1, 1, 0, 0), commune=commune_a, primary_filiere=cassava, name="L")
+
+    rows = {row[0]: row[1:] for row in latest_records(
+        Organisation.history.model, D(2025, 12, 31)).values_list(
+        "id", "members_total", "history_type")}
+    assert rows == {x.pk: (12, "~"), y_id: (20, "-"), z.pk: (30, "+")}
+    assert later.pk not in rows
+    narrowed = latest_records(Organisation.history.model, D(2024, 5, 1), [x.pk, y_id])
+    assert dict(narrowed.values_list("id", "members_total")) == {x.pk: 12, y_id: 20}
