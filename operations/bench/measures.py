@@ -7,6 +7,7 @@ import sys
 
 from django.db import connection
 
+from cooperatives import search_words
 from cooperatives.models import DuplicateFlag, Organisation, OrganisationFiliere, RegistryEvent
 
 from . import csv_import, load, procs, queries
@@ -78,9 +79,10 @@ def _vacuum_import_tables() -> None:
     clear them (a server with autovacuum off would otherwise slow every later measurement)."""
     models = (Organisation, Organisation.history.model, OrganisationFiliere, RegistryEvent,
               RegistryEvent.history.model, DuplicateFlag)
+    tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        for table in [*tables, *search_words.index_tables(connection)]:
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _json_process(ctx: Context, args: list[str], timeout: float) -> dict:

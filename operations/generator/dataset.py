@@ -25,7 +25,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from communes.models import Commune
-from cooperatives import freshness, summaries
+from cooperatives import freshness, search_words, summaries
 from cooperatives.models import (
     BureauMember,
     ContactConsent,
@@ -232,8 +232,9 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
         # where autovacuum is off; it cannot run inside a transaction (tests), ANALYZE can.
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         with connection.cursor() as cursor:
-            for model in generator.models():
-                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+            tables = [model._meta.db_table for model in generator.models()]
+            for table in [*tables, *search_words.index_tables(connection)]:
+                cursor.execute(f"{command} {connection.ops.quote_name(table)}")
     summaries.refresh()  # the first national figures then read summaries, not every row
     counts = {model._meta.label: written[model]
               for model in generator.models() if written[model]}
