@@ -58,9 +58,17 @@ def _changed(pcodes: list[str]) -> None:
     renew(pcodes)
 
 
+def _organisations_created() -> None:
+    from .tasks import organisations_created
+
+    organisations_created()
+
+
 def on_organisation_change(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
+    if kwargs.get("created"):
+        _organisations_created()
     _changed(_pcodes([instance.commune_id, getattr(instance, "_freshness_old_commune", None)]))
 
 
@@ -72,6 +80,7 @@ def on_filiere_change(sender, instance, raw=False, **kwargs) -> None:
 
 
 def on_bulk_change(sender, commune_ids, **kwargs) -> None:
+    _organisations_created()  # an import's new organisations
     _changed(_pcodes(commune_ids))
     renew_roles()  # a merge hands the dropped organisation's representatives to the kept one
 

@@ -1,13 +1,14 @@
-"""Celery tasks of the registry's exports and open data: thin, they call export_jobs and
-open_data_files. Both run on the `exports` queue (settings.CELERY_TASK_ROUTES)."""
+"""Celery tasks of the registry's exports and open data, and of the search's word index:
+thin, they call export_jobs, open_data_files and search_words. Exports and open data run on
+the `exports` queue (settings.CELERY_TASK_ROUTES), the word index on the default one."""
 
 import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import transaction
+from django.db import connection, transaction
 
-from . import export_jobs, open_data_files
+from . import export_jobs, open_data_files, search_words
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +51,18 @@ def open_data_changed() -> None:
             generate_open_data.delay()
 
     transaction.on_commit(after_commit)
+
+
+@shared_task
+def index_search_words() -> int:
+    """Index the organisations inserted since the last run in the search's word index
+    (search_words.index_pending); sent after a commit that created organisations, and by
+    Celery beat every minute for any left behind."""
+    return search_words.index_pending()
+
+
+def organisations_created() -> None:
+    """Organisations were inserted: after the commit, their words are indexed (on
+    PostgreSQL; searches read the organisations themselves until then)."""
+    if connection.vendor == "postgresql":
+        transaction.on_commit(index_search_words.delay)

@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "operations.tasks.nightly_integrity_check",
         "schedule": crontab(hour=3, minute=0),
     },
+    "index-search-words": {  # organisations inserted and not indexed yet, if any
+        "task": "cooperatives.tasks.index_search_words",
+        "schedule": timedelta(minutes=1),
+    },
     "requeue-queued-report-runs": {
         "task": "reports.tasks.requeue_queued_runs",
         "schedule": timedelta(minutes=2),

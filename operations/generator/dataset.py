@@ -232,6 +232,7 @@ def generate_dataset(*, scale: str, seed: int, pcodes: list[str] | None = None,
         # where autovacuum is off; it cannot run inside a transaction (tests), ANALYZE can.
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
         with connection.cursor() as cursor:
+            search_words.index_pending()  # the new organisations' words, before analysing
             tables = [model._meta.db_table for model in generator.models()]
             for table in [*tables, *search_words.index_tables(connection)]:
                 cursor.execute(f"{command} {connection.ops.quote_name(table)}")

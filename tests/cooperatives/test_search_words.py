@@ -1,6 +1,7 @@
-"""The search's word index (cooperatives.search_words, migration 0020; PostgreSQL): kept by
-the database on every kind of write, and giving exactly the rows, counts, ranks and pages
-of the plain `search_text LIKE` search it replaces for texts without a space."""
+"""The search's word index (cooperatives.search_words, migrations 0020 and 0021; PostgreSQL):
+kept by the database on every kind of write (new organisations after their commit), and
+giving exactly the rows, counts, ranks and pages of the plain `search_text LIKE` search it
+replaces for texts without a space."""
 
 import itertools
 
@@ -19,6 +20,12 @@ from ..factories import OrganisationFactory
 pytestmark = [pytest.mark.django_db,
               pytest.mark.skipif(connection.vendor != "postgresql",
                                  reason="the word index is PostgreSQL's (SQLite: LIKE)")]
+
+
+def _pending() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT organisation_id FROM cooperatives_search_pending")
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _postings(organisation) -> set[tuple[str, int, str]]:
@@ -43,10 +50,12 @@ def _words() -> set[str]:
 
 @pytest.fixture
 def banka(commune_a, cassava):
-    return OrganisationFactory(
+    created = OrganisationFactory(
         commune=commune_a, primary_filiere=cassava, name="Coopérative de  Banka-Œuvre Banka",
         acronym="CBO", locality="Banka", rsc_number="CM-BFG-2024-B-0042", niu="M012345678901A",
         ues_number="UES42")
+    assert search_words.index_pending() == 1  # what the task does after the commit
+    return created
 
 
 def test_each_word_is_posted_once_with_where_it_stands(banka):
@@ -85,11 +94,22 @@ def test_bulk_writes_deletes_and_truncation_are_followed(commune_a, cassava):
         [Organisation(name=f"Union {n}", commune=commune_a, primary_filiere=cassava,
                       legal_form="scoops", status="active", members_total=10, members_women=4,
                       members_youth=3) for n in ("Nord", "Sud")])
+    # Inserted: noted as pending (the insert does not index them), indexed afterwards.
+    assert _pending() == {created[0].pk, created[1].pk}
+    assert _postings(created[0]) == set()
+    assert search_words.index_pending(batch=1) == 2  # one per transaction
+    assert _pending() == set()
     assert {w for w, _f, _n in _postings(created[0])} == {"union", "nord"}
     assert {w for w, _f, _n in _postings(created[1])} == {"union", "sud"}
     Organisation.objects.filter(pk=created[0].pk).delete()
     assert _postings(created[0]) == set()
     assert _postings(created[1]) != set()
+    late = Organisation.objects.create(
+        name="Union Est", commune=commune_a, primary_filiere=cassava, legal_form="scoops",
+        status="active", members_total=10, members_women=4, members_youth=3)
+    assert _pending() == {late.pk}
+    late.delete()  # deleted before it was indexed: no longer pending
+    assert _pending() == set()
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending check blocks TRUNCATE
         cursor.execute("TRUNCATE cooperatives_organisation CASCADE")
@@ -123,6 +143,7 @@ def registry(commune_a, commune_b, cassava):
             commune=commune_a if i % 3 else commune_b, primary_filiere=cassava, name=name,
             acronym=ACRONYMS[i % len(ACRONYMS)], locality=LOCALITIES[i % len(LOCALITIES)],
             rsc_number=f"CM-BFG-2024-B-{i:04d}", ues_number="AGRO" if i == 7 else ""))
+    search_words.index_pending()
     return rows
 
 
@@ -203,3 +224,49 @@ def test_a_page_reads_the_vocabulary_s_trigram_index_and_the_postings_index(regi
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "cooperatives_search_word_trgm" in plan, plan
     assert "cooperatives_search_posting_word" in plan, plan
+
+
+def test_while_organisations_wait_to_be_indexed_searches_read_the_organisations(
+        registry, commune_a, cassava):
+    """A new organisation is found at once: while any id is pending, the whole registry's
+    pages come from the organisations' own search (the same pages), then from the words."""
+    newcomer = Organisation.objects.create(
+        name="Banka Nouvelle", commune=commune_a, primary_filiere=cassava, legal_form="scoops",
+        status="active", members_total=10, members_women=4, members_youth=3)
+    assert _pending() == {newcomer.pk}
+
+    def page_of(text):
+        organisations = OrganisationFilterSet({"q": text}, Organisation.objects.all()).qs
+        with CaptureQueriesContext(connection) as captured:
+            page = OnePassPaginator(organisations, 50).page(1)
+        sql = " ".join(q["sql"] for q in captured)
+        return page.paginator.count, [o.pk for o in page.object_list], sql
+
+    waiting = page_of("nouvelle")
+    assert waiting[:2] == (1, [newcomer.pk])
+    assert "cooperatives_search_posting" not in waiting[2]
+    before = page_of("banka")
+    assert newcomer.pk in before[1]
+    search_words.index_pending()
+    after = page_of("banka")
+    assert "cooperatives_search_posting" in after[2]
+    assert after[:2] == before[:2]
+    assert page_of("nouvelle")[:2] == (1, [newcomer.pk])
+
+
+def test_an_organisation_s_creation_sends_the_indexing_task_after_its_commit(
+        commune_a, cassava, monkeypatch, django_capture_on_commit_callbacks):
+    from cooperatives import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.index_search_words, "delay", lambda: sent.append("index"))
+    with django_capture_on_commit_callbacks(execute=True):
+        created = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
+    assert sent == ["index"]
+    assert tasks.index_search_words() == 1  # the task itself indexes what waits
+    assert _pending() == set() and _postings(created)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        created.members_total += 1
+        created.save()  # not a creation: nothing to index (a rename is indexed at once)
+    assert sent == []
