@@ -8,6 +8,8 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, transaction
 
+from core.broker import send
+
 from . import export_jobs, open_data_files, search_words
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ def index_search_words() -> int:
 
 def organisations_created() -> None:
     """Organisations were inserted: after the commit, their words are indexed (on
-    PostgreSQL; searches read the organisations themselves until then)."""
+    PostgreSQL; searches read the organisations themselves until then). An unreachable
+    broker fails nothing: beat's entry indexes them once it is back."""
     if connection.vendor == "postgresql":
-        transaction.on_commit(index_search_words.delay)
+        transaction.on_commit(lambda: send(index_search_words))

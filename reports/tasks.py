@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from communes.models import Commune
 from cooperatives.models import ProjectTerritory
+from core.broker import send
 from core.collection import fewer_collections
 
 from .compute import compute_national, compute_run
@@ -123,18 +124,6 @@ def _compute_and_store_national(kind: str, year: int, national, communes) -> Non
 def _fail_all(run_ids: list[int], error) -> None:
     for pk in run_ids:
         report_run_fail(pk, error)
-
-
-def send(task, *args, countdown: float | None = None) -> bool:
-    """Send a task to the broker (after `countdown` seconds); False (logged) when the broker
-    is unreachable. The run stays queued and `requeue_queued_runs` sends it again once the
-    broker is back."""
-    try:
-        task.apply_async(args, countdown=countdown)
-    except Exception:  # noqa: BLE001 - kombu/redis connection errors of every kind
-        logger.exception("could not send %s%s to the broker", task.name, args)
-        return False
-    return True
 
 
 def send_run(run: ReportRun) -> bool:

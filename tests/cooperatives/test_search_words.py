@@ -259,7 +259,8 @@ def test_an_organisation_s_creation_sends_the_indexing_task_after_its_commit(
     from cooperatives import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.index_search_words, "delay", lambda: sent.append("index"))
+    monkeypatch.setattr(tasks.index_search_words, "apply_async",
+                        lambda args, countdown=None: sent.append("index"))
     with django_capture_on_commit_callbacks(execute=True):
         created = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
     assert sent == ["index"]
@@ -270,3 +271,19 @@ def test_an_organisation_s_creation_sends_the_indexing_task_after_its_commit(
         created.members_total += 1
         created.save()  # not a creation: nothing to index (a rename is indexed at once)
     assert sent == []
+
+
+def test_an_unreachable_broker_fails_no_creation(commune_a, cassava, monkeypatch,
+                                                 django_capture_on_commit_callbacks):
+    """The task is not sent (logged); the organisation is created and found, and beat's
+    entry indexes it later."""
+    from cooperatives import tasks
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.index_search_words, "apply_async", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = OrganisationFactory(commune=commune_a, primary_filiere=cassava)
+    assert _pending() == {created.pk}
+    assert tasks.index_search_words() == 1
