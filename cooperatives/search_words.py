@@ -1,4 +1,4 @@
-"""The organisation search's word index (PostgreSQL; migration 0020).
+"""The organisation search's word index (PostgreSQL; migrations 0020 and 0021).
 
 A searched text without a space (one word or part of one, what most searches are) can only
 lie inside one word of `search_text`, whose words the database keeps in a vocabulary (with a
@@ -15,6 +15,8 @@ filter's ranking expression says over the organisation's own columns.
 by their commune, then checked), and a `page` method that the one-pass paginator
 (core.pagination) asks first. Anything else (SQLite, a text with a space or a field
 separator, a text that folds to nothing) is the plain search alone, with the same results.
+New organisations are indexed after their commit (`index_pending`, run by
+cooperatives.tasks); while any waits, `page` answers None and the plain search finds them.
 """
 
 from django.db import connections, transaction
