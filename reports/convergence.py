@@ -127,11 +127,6 @@ def convergence_national(*, year: int, registry=None, kept: dict | None = None) 
     }
 
 
-def totals(reports: list[dict], acronyms: list[str]) -> dict:
-    """Figures summed over commune reports, with state counts and the cells' score."""
-    return _Cells(reports, acronyms).totals(slice(None))
-
-
 class _Cells:
     """The cells of commune reports as arrays, read once, so that the totals of every
     department, region and the country are sums over rows (summing the 360 reports' dicts

@@ -167,8 +167,14 @@ def test_a_national_recompute_joining_a_waiting_refresh_still_runs_every_commune
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL column setting")
 def test_stored_results_are_compressed_with_lz4(db):
-    """Migration reports.0006: lz4 where the server has it (Debian's PostgreSQL 15 does)."""
+    """Migrations reports.0006 (the runs' results) and 0009 (a closed year's frozen copies):
+    lz4 where the server has it (Debian's PostgreSQL 15 does)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT attcompression FROM pg_attribute WHERE attname = 'result' "
-                       "AND attrelid = 'reports_reportrun'::regclass")
-        assert cursor.fetchone()[0] == "l"
+        cursor.execute("SELECT attrelid::regclass::text, attname, attcompression "
+                       "FROM pg_attribute WHERE attcompression <> '' AND attrelid IN "
+                       "('reports_reportrun'::regclass, 'reports_frozenreport'::regclass, "
+                       "'reports_frozenregistry'::regclass)")
+        assert set(cursor.fetchall()) == {("reports_reportrun", "result", "l"),
+                                          ("reports_frozenreport", "result", "l"),
+                                          ("reports_frozenregistry", "organisations", "l"),
+                                          ("reports_frozenregistry", "links", "l")}
