@@ -1,0 +1,22 @@
+"""What a worker loads once, before its pool forks, rather than in its first task.
+
+Django builds the URL resolver on the first `reverse()`, importing every app's views, forms
+and URL modules: about 0.6 s on this code base. Web servers pay that on their first request;
+a Celery worker paid it in the first task that names a page (a cooperation run links each new
+opportunity to its commune's page), so the first national recompute after a worker started
+took that much longer. Built in the worker's main process, it is inherited by every pool
+process (fork) and shared with them until written.
+"""
+
+from django.conf import settings
+from django.urls import get_resolver
+from django.utils import translation
+
+
+def warm_worker(**_kwargs) -> None:
+    """Build the URL resolver (its names and namespaces, in every language) and load the
+    translation catalogues; connected to Celery's `worker_init` signal."""
+    resolver = get_resolver()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):  # activating a language loads its catalogues
+            resolver.namespace_dict  # noqa: B018 - the property builds the language's tables
