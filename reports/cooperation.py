@@ -16,6 +16,7 @@ or links, and the graph work runs in scipy (1M links, 200k organisations in a fe
 """
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,12 +28,13 @@ from scipy.sparse.csgraph import connected_components
 
 from communes.models import Commune
 from cooperatives.models import Organisation
+from core.beside import read_beside
 from core.ids import id_list
 from sectors.models import Filiere
 
 from .cooperation_rows import KINDS, positions, unique_counts
 from .registry import RegistryNow
-from .suggestions import suggested_kind
+from .suggestions import kind_of_sector, suggested_kinds
 
 OPPORTUNITY_LIMIT = 20
 # A batch of 1/32 of the communes or more reads the whole country: measured on the national
@@ -169,17 +171,20 @@ class _Snapshot:
         # once is cheaper, and the communes not asked for are simply not reported.
         if commune_ids is not None and len(communes) * _WHOLE_COUNTRY_FROM >= len(every):
             commune_ids = None
+        # The links, the largest read, go on beside the others where the registry allows it.
+        links = (read_beside(registry.links, commune_ids) if registry.reads_beside
+                 else lambda: registry.links(commune_ids))
         org_rows = registry.organisations(commune_ids)
         # Columns as contiguous arrays: strided views make every later lookup copy them.
         org_rows = np.ascontiguousarray(org_rows[np.argsort(org_rows[:, 0], kind="stable")].T)
         org_ids = org_rows[0]
-        link_rows = registry.links(commune_ids)
+        codes = list(Filiere.objects.order_by("code").values_list("id", "code", "sector__code"))
+        memb_org, memb_fil = cls._memberships(registry.memberships(commune_ids), org_ids, codes)
+        link_rows = links()
         # Rows written between two of the queries are dropped rather than half-counted.
         link_rows = np.ascontiguousarray(link_rows.T)
         src, dst = positions(org_ids, link_rows[1]), positions(org_ids, link_rows[2])
         known = (src >= 0) & (dst >= 0)
-        codes = list(Filiere.objects.order_by("code").values_list("id", "code", "sector__code"))
-        memb_org, memb_fil = cls._memberships(registry.memberships(commune_ids), org_ids, codes)
         return cls(
             on=on, commune_ids=cids, pcodes=[c[1] for c in communes], org_ids=org_ids,
             org_commune=org_rows[1], cpos=positions(cids, org_rows[1]),
@@ -205,11 +210,23 @@ class _Snapshot:
 
     # Per-commune figures -------------------------------------------------------------------
 
-    def _per_commune(self, mask: np.ndarray) -> np.ndarray:
-        """How many of the masked links have an end in each commune (a link inside counts once)."""
-        cs, ct = self.cpos[self.src], self.cpos[self.dst]
+    def _per_commune(self, mask: np.ndarray, kinds: int = 1) -> np.ndarray:
+        """How many of the masked links have an end in each commune (a link inside counts
+        once); with `kinds`, a (communes, kinds) table of them by kind."""
+        cs, ct = self._link_communes
         ends = np.concatenate([cs[mask & (cs >= 0)], ct[mask & (ct >= 0) & (ct != cs)]])
-        return np.bincount(ends, minlength=len(self.commune_ids))
+        if kinds == 1:
+            return np.bincount(ends, minlength=len(self.commune_ids))
+        kind = np.concatenate([self.kind[mask & (cs >= 0)],
+                               self.kind[mask & (ct >= 0) & (ct != cs)]])
+        return np.bincount(ends * kinds + kind, minlength=len(self.commune_ids) * kinds
+                           ).reshape(-1, kinds)
+
+    @cached_property
+    def _link_communes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each link's source and target commune, as positions in `commune_ids` (-1
+        outside)."""
+        return self.cpos[self.src], self.cpos[self.dst]
 
     def _count_orgs(self, mask: np.ndarray) -> np.ndarray:
         return np.bincount(self.cpos[mask & (self.cpos >= 0)], minlength=len(self.commune_ids))
@@ -247,11 +264,10 @@ class _Snapshot:
         pair_keys = self._pair_keys(internal)
         pairs = np.bincount(self.cpos[pair_keys // max(len(self.org_ids), 1)], minlength=k)
         components, largest = self._commune_components(pair_keys, inside_active)
-        by_kind = [self._per_commune(self.kind == i) for i in range(len(KINDS))]
-        every = np.ones(len(self.src), dtype=bool)
+        by_kind = self._per_commune(np.ones(len(self.src), dtype=bool), len(KINDS))
         figures = {
             "active_organisations": self._count_orgs(inside_active),
-            "links": self._per_commune(every),
+            "links": by_kind.sum(axis=1),
             "linked_organisations": self._count_orgs(inside_active & touched),
             "pairs": pairs, "components": components, "largest_component": largest,
             "isolated": self._count_orgs(inside_active & ~touched),
@@ -267,7 +283,7 @@ class _Snapshot:
             report = {"commune": self.pcodes[c], "on": self.on.isoformat()}
             report.update({key: int(values[c]) for key, values in figures.items()})
             n = report["active_organisations"]
-            report["links_by_kind"] = {kind: int(by_kind[i][c]) for i, kind in enumerate(KINDS)}
+            report["links_by_kind"] = dict(zip(KINDS, by_kind[c].tolist(), strict=True))
             report["linked_share"] = fraction(report["linked_organisations"], n)
             report["density"] = fraction(report["pairs"], n * (n - 1) // 2)
             report["isolated_organisations"] = isolated[c]
@@ -330,29 +346,56 @@ class _Snapshot:
             lone_bounds = [0, *np.cumsum(np.bincount(lone_groups, minlength=len(starts)))
                            .tolist()]
             org_list, bounds = org.tolist(), [*starts.tolist(), len(org)]
-            for g, (c, f) in enumerate(zip(cpos[starts].tolist(), fil[starts].tolist(),
-                                           strict=True)):
-                groups[c].append(org_list[bounds[g]:bounds[g + 1]])
+            cpos_list = cpos[starts].tolist()
+            for g, (c, f) in enumerate(zip(cpos_list, fil[starts].tolist(), strict=True)):
                 lone = lone_list[lone_bounds[g]:lone_bounds[g + 1]]
                 outside[c][self.filiere_codes[f]] = {"count": len(lone), "organisations": lone}
+            # The groups of two or more, by commune in the report order of their first pair
+            # (top_pairs starts them in that order, and only as far as it needs).
+            several = np.flatnonzero(np.diff(bounds) > 1)
+            first, second = org[starts[several]], org[starts[several] + 1]
+            ids_1, ids_2 = self.org_ids[first], self.org_ids[second]
+            for g in several[np.lexsort((np.maximum(ids_1, ids_2), np.minimum(ids_1, ids_2),
+                                         -(self.members[first] + self.members[second]),
+                                         cpos[starts[several]]))].tolist():
+                groups[cpos_list[g]].append(org_list[bounds[g]:bounds[g + 1]])
         linked = _PairSet(pair_keys, len(self.org_ids))
-        return [self._opportunities(g, linked) for g in groups], outside
+        pairs = [top_pairs(g, self._members_list, self._ids_list, linked.contains,
+                           OPPORTUNITY_LIMIT, heads_sorted=True) for g in groups]
+        found = iter(self._opportunities([pair for per in pairs for pair in per]))
+        return [[next(found) for _ in per] for per in pairs], outside
 
-    def _opportunities(self, groups: list[list[int]], linked: "_PairSet") -> list[dict]:
-        pairs = top_pairs(groups, self._members_list, self._ids_list, linked.contains,
-                          OPPORTUNITY_LIMIT)
-        return [self._opportunity(a, b) for a, b in pairs]
+    def _opportunities(self, pairs: list[tuple[int, int]]) -> list[dict]:
+        """The opportunity of each pair (positions a, b; a's id the lower), for every commune
+        at once: shared filières from the filière masks, the suggested kind over arrays."""
+        if not pairs:
+            return []
+        a, b = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+        shared = self._shared_filieres(a, b)
+        votes = shared.astype(np.int64) @ self._filiere_kinds
+        kinds = suggested_kinds(votes, self._kind_counts[a], self._kind_counts[b])
+        rows, filieres = np.nonzero(shared)  # by pair, then filière position (code order)
+        bounds = [0, *np.cumsum(np.bincount(rows, minlength=len(pairs))).tolist()]
+        codes = [self.filiere_codes[f] for f in filieres.tolist()]
+        members = (self.members[a] + self.members[b]).tolist()
+        return [{"organisations": [low, high], "members": members[i],
+                 "filieres": codes[bounds[i]:bounds[i + 1]], "suggested_kind": kinds[i]}
+                for i, (low, high) in enumerate(zip(self.org_ids[a].tolist(),
+                                                    self.org_ids[b].tolist(), strict=True))]
 
-    def _opportunity(self, a: int, b: int) -> dict:
-        shared = sorted(set(self._filieres_of(a)) & set(self._filieres_of(b)))
-        kind = suggested_kind([self.filiere_sectors[f] for f in shared],
-                              self._practised(a), self._practised(b))
-        return {
-            "organisations": [int(self.org_ids[a]), int(self.org_ids[b])],
-            "members": int(self.members[a] + self.members[b]),
-            "filieres": [self.filiere_codes[f] for f in shared],
-            "suggested_kind": kind,
-        }
+    def _shared_filieres(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """(pairs, filières) booleans: the filières both organisations of each pair hold."""
+        common = self.masks[a] & self.masks[b]
+        bits = (common[:, :, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+        return bits.astype(bool).reshape(len(a), -1)[:, :len(self.filiere_codes)]
+
+    @cached_property
+    def _filiere_kinds(self) -> np.ndarray:
+        """(filières, kinds) one-hot: the kind each filière's sector calls for."""
+        kinds = np.zeros((len(self.filiere_codes), len(KINDS)), dtype=np.int64)
+        kinds[np.arange(len(self.filiere_codes)),
+              [kind_of_sector(sector) for sector in self.filiere_sectors]] = 1
+        return kinds
 
     @cached_property
     def _kind_counts(self) -> np.ndarray:
@@ -362,20 +405,6 @@ class _Snapshot:
         ends = np.concatenate([self.src * k + self.kind, self.dst * k + self.kind])
         return np.bincount(ends, minlength=n * k).reshape(n, k)
 
-    def _practised(self, org: int) -> dict[str, int]:
-        """The organisation's counted links per kind it practises (memoised: an organisation
-        appears in several opportunities)."""
-        found = self._practised_memo.get(org)
-        if found is None:
-            found = self._practised_memo[org] = {
-                kind: count for kind, count in zip(KINDS, self._kind_counts[org].tolist(),
-                                                   strict=True) if count}
-        return found
-
-    @cached_property
-    def _practised_memo(self) -> dict[int, dict[str, int]]:
-        return {}
-
     @cached_property
     def _members_list(self) -> list[int]:
         return self.members.tolist()
@@ -383,14 +412,6 @@ class _Snapshot:
     @cached_property
     def _ids_list(self) -> list[int]:
         return self.org_ids.tolist()
-
-    @cached_property
-    def _memb_starts(self) -> list[int]:
-        """Where each organisation's memberships start in memb_org (sorted by organisation)."""
-        return np.searchsorted(self.memb_org, np.arange(len(self.org_ids) + 1)).tolist()
-
-    def _filieres_of(self, org: int) -> list[int]:
-        return self.memb_fil[self._memb_starts[org]:self._memb_starts[org + 1]].tolist()
 
     # National graph ------------------------------------------------------------------------
 
@@ -403,7 +424,8 @@ class _Snapshot:
         return {
             "active_organisations": n,
             "links": len(self.src),
-            "links_by_kind": {kind: int((self.kind == i).sum()) for i, kind in enumerate(KINDS)},
+            "links_by_kind": dict(zip(KINDS, np.bincount(self.kind, minlength=len(KINDS))
+                                      .tolist(), strict=True)),
             "pairs": len(pair_keys),
             "density": fraction(len(pair_keys), n * (n - 1) // 2),
             "components": len(sizes),
@@ -431,22 +453,29 @@ def _group_by_commune(snapshot: _Snapshot, mask: np.ndarray) -> list[list[int]]:
 
 
 class _PairSet:
-    """Membership test on undirected pair keys (low * n + high)."""
+    """Membership test on undirected pair keys (low * n + high), sorted and distinct: a
+    binary search over them as a list (a set of the 300k national pairs cost 0.1 s to
+    build, for a few thousand tests)."""
 
     def __init__(self, keys: np.ndarray, n: int):
-        self.keys, self.n = set(keys.tolist()), n
+        self.keys, self.n = keys.tolist(), n
 
     def contains(self, a: int, b: int) -> bool:
-        return min(a, b) * self.n + max(a, b) in self.keys
+        key = min(a, b) * self.n + max(a, b)
+        at = bisect_left(self.keys, key)
+        return at < len(self.keys) and self.keys[at] == key
 
 
 def top_pairs(groups: list[list[int]], members: Sequence[int], ids: Sequence[int],
-              linked: Callable[[int, int], bool], limit: int) -> list[tuple[int, int]]:
+              linked: Callable[[int, int], bool], limit: int, *, heads_sorted: bool = False
+              ) -> list[tuple[int, int]]:
     """The first `limit` distinct unlinked pairs taken within groups, in report order.
 
     Report order is combined members descending, then lower id, then higher id. Each group
     lists organisations (positions into `members` and `ids`) sorted by (-members, id); a
     pair may sit in several groups (organisations sharing several filières).
+    `heads_sorted`: the groups of two or more come in the report order of their first pair
+    (`_filiere_groups` sorts them over arrays); otherwise they are sorted here.
 
     Why it is exact without listing the O(n²) pairs: in a group g = [o0, o1, ...], take row
     i to be the pairs (oi, oj), j > i. Along a row the combined members never grow, and when
@@ -454,23 +483,36 @@ def top_pairs(groups: list[list[int]], members: Sequence[int], ids: Sequence[int
     row is sorted in report order. Row heads (oi, oi+1) are sorted too (m[i+2] <= m[i], and on
     a tie the ids grow). A heap holding, per group, the next pair of every row already
     started plus the head of the first row not yet started therefore always holds the
-    smallest pair not yet popped (every other pair is behind one of these in its row, or
-    behind a head); popping k times yields the k smallest pairs of all groups merged, in
-    order. Duplicates (same pair from another group) and linked pairs are skipped, so the
-    result is exactly the first `limit` of the full ordered list of candidate pairs. Work:
-    O((groups + limit + skipped) log heap), skipped being at most the linked pairs times
-    their shared filières.
+    smallest pair not yet popped among the groups started (every other pair is behind one of
+    these in its row, or behind a head). Groups start in the order of their first pair, each
+    when its first pair is smaller than the heap's smallest: a group not started has no pair
+    smaller than its first, nor than the first pairs of the groups started before it. So
+    popping k times yields the k smallest pairs of all groups merged, in order. Duplicates
+    (same pair from another group) and linked pairs are skipped, so the result is exactly
+    the first `limit` of the full ordered list of candidate pairs. Work:
+    O((limit + skipped) log heap) plus the groups started, skipped being at most the linked
+    pairs times their shared filières.
     """
 
     def entry(g: int, i: int, j: int) -> tuple:
         a, b = groups[g][i], groups[g][j]
         return (-(members[a] + members[b]), min(ids[a], ids[b]), max(ids[a], ids[b]), g, i, j)
 
-    heap = [entry(g, 0, 1) for g, group in enumerate(groups) if len(group) > 1]
-    heapq.heapify(heap)
+    waiting = [g for g, group in enumerate(groups) if len(group) > 1]
+    if not heads_sorted:
+        waiting.sort(key=lambda g: entry(g, 0, 1))
+    waiting.reverse()  # popped from the end: the smallest first pair last
+    heap: list[tuple] = []
     seen: set[tuple[int, int]] = set()
     found: list[tuple[int, int]] = []
-    while heap and len(found) < limit:
+    while len(found) < limit:
+        if waiting:
+            head = entry(waiting[-1], 0, 1)
+            if not heap or head < heap[0]:
+                waiting.pop()
+                heapq.heappush(heap, head)
+        if not heap:
+            break
         _, low_id, high_id, g, i, j = heapq.heappop(heap)
         size = len(groups[g])
         if j + 1 < size:

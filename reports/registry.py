@@ -44,6 +44,8 @@ class RegistryNow:
     """The registry as it is; links counted on `day` (today for the current year)."""
 
     day: date
+    # Its reads hold no state: one may run on a thread of its own (core.beside).
+    reads_beside = True
     # The active organisations' memberships per requested communes (convergence reads them
     # for its figures and for where each sector is present).
     _memberships: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -148,7 +150,8 @@ def presence_of(rows: np.ndarray, sector_ids: set[int]) -> dict[int, dict[int, i
     # Each (organisation, sector) once, then counted per (sector, commune): one int64 key
     # per row (sector, commune, organisation in mixed radix), sorted once.
     communes, organisations = int(rows[:, 1].max()) + 1, int(rows[:, 0].max()) + 1
-    triples = np.unique((rows[:, 2] * communes + rows[:, 1]) * organisations + rows[:, 0])
+    # (unique_counts sorts: np.unique hashes, 0.11 s on the national 222k rows.)
+    triples = unique_counts((rows[:, 2] * communes + rows[:, 1]) * organisations + rows[:, 0])[0]
     keys, counts = unique_counts(triples // organisations)
     presence: dict[int, dict[int, int]] = defaultdict(dict)
     for key, n in zip(keys.tolist(), counts.tolist(), strict=True):

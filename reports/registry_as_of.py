@@ -75,6 +75,8 @@ class RegistryAsOf:
 
     day: datetime.date
     _cache: dict = field(default_factory=dict, repr=False)
+    # Its reads fill one cache together: never from another thread (core.beside).
+    reads_beside = False
 
     # Cooperation -------------------------------------------------------------------------
 

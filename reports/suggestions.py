@@ -18,13 +18,14 @@ The rule never changes which pairs are suggested nor any figure of the report.
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
 from cooperatives.models import LinkKind
 
 KIND_ORDER: tuple[str, ...] = tuple(LinkKind.values)
 DEFAULT_KIND = LinkKind.JOINT_SALE.value
-# The kinds rule 1 compares, as plain strings (an enum comparison per kind and pair cost a
-# tenth of the national cooperation report).
-_PRACTISED_KINDS: tuple[str, ...] = tuple(k for k in KIND_ORDER if k != LinkKind.OTHER.value)
+_KIND_INDEX: dict[str, int] = {kind: i for i, kind in enumerate(KIND_ORDER)}
+_OTHER = _KIND_INDEX[LinkKind.OTHER.value]  # never suggested from practice (rule 1)
 SECTOR_KINDS: dict[str, str] = {
     "agriculture": LinkKind.JOINT_SALE, "elevage": LinkKind.JOINT_SALE,
     "forets": LinkKind.JOINT_SALE, "commerce": LinkKind.JOINT_SALE,
@@ -40,23 +41,39 @@ SECTOR_KINDS: dict[str, str] = {
 }
 
 
+def kind_of_sector(sector: str) -> int:
+    """The position in `KIND_ORDER` of the kind a shared filière of `sector` calls for."""
+    return _KIND_INDEX[str(SECTOR_KINDS.get(sector, DEFAULT_KIND))]
+
+
+def suggested_kinds(votes: np.ndarray, practised_a: np.ndarray, practised_b: np.ndarray
+                    ) -> list[str]:
+    """The link kind to suggest to each of many pairs (see the module's rule), one row per
+    pair, one column per kind in `KIND_ORDER`: `votes`, how many of the pair's shared
+    filières call for the kind (`kind_of_sector`); `practised_a`, `practised_b`, each
+    organisation's counted links of the kind. A national report asks for 7,200 pairs at
+    once: one pass over arrays, where a call per pair cost a tenth of the report."""
+    both = (practised_a > 0) & (practised_b > 0)
+    both[:, _OTHER] = False
+    # argmax takes the first of the largest: ties go in LinkKind order, as the rule says.
+    by_practice = np.where(both, practised_a + practised_b, -1).argmax(axis=1)
+    by_votes = votes.argmax(axis=1)
+    chosen = np.where(both.any(axis=1), by_practice,
+                      np.where(votes.max(axis=1) > 0, by_votes, _KIND_INDEX[DEFAULT_KIND]))
+    return [KIND_ORDER[i] for i in chosen.tolist()]
+
+
 def suggested_kind(shared_sectors: Iterable[str], practised_a: Mapping[str, int],
                    practised_b: Mapping[str, int]) -> str:
-    """The link kind to suggest to a pair (see the module's rule).
+    """The link kind to suggest to one pair (`suggested_kinds` for a single row).
 
     `shared_sectors`: the sector code of each filière the pair shares (one entry per
     filière, repeats allowed); `practised_a`, `practised_b`: each organisation's counted
     links per kind (kinds it does not practise may be absent or 0).
     """
-    common = [kind for kind in _PRACTISED_KINDS
-              if practised_a.get(kind, 0) > 0 and practised_b.get(kind, 0) > 0]
-    if common:
-        return max(common, key=lambda k: (practised_a[k] + practised_b[k],
-                                          -KIND_ORDER.index(k)))
-    votes: dict[str, int] = {}
+    votes = np.zeros((1, len(KIND_ORDER)), dtype=np.int64)
     for sector in shared_sectors:
-        kind = str(SECTOR_KINDS.get(sector, DEFAULT_KIND))
-        votes[kind] = votes.get(kind, 0) + 1
-    if not votes:
-        return DEFAULT_KIND
-    return max(votes, key=lambda k: (votes[k], -KIND_ORDER.index(k)))
+        votes[0, kind_of_sector(sector)] += 1
+    a, b = ([[practised.get(kind, 0) for kind in KIND_ORDER]]
+            for practised in (practised_a, practised_b))
+    return suggested_kinds(votes, np.array(a, dtype=np.int64), np.array(b, dtype=np.int64))[0]

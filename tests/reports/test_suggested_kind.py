@@ -73,3 +73,51 @@ def test_it_suggests_a_kind_per_pair_in_the_report(commune_a, commune_b, maize, 
                    ("C1", "C2"): (["artisanat"], "shared_label")}
     assert [o["members"] for o in report["opportunities"]] == [90, 50]
     assert report["density"] == {"num": 0, "den": 6}
+
+
+def test_many_pairs_at_once_get_the_kind_each_would_get_alone():
+    """suggested_kinds (a national report's 7,200 pairs in one pass) row by row equals the
+    rule on each pair: every mix of practised kinds and shared sectors, ties included."""
+    import random
+
+    import numpy as np
+
+    from reports.suggestions import KIND_ORDER, kind_of_sector, suggested_kinds
+
+    chance = random.Random(7)
+    sectors = ["agriculture", "habitat", "sante", "tourisme", "jeunesse", "emploi_formation",
+               "recherche", "pme_ess"]
+    pairs = []
+    for _ in range(400):
+        shared = chance.choices(sectors, k=chance.randint(0, 3))
+        a, b = ({kind: chance.choice([0, 0, 1, 2]) for kind in chance.sample(KIND_ORDER, 3)}
+                for _ in range(2))
+        pairs.append((shared, a, b))
+    votes = np.zeros((len(pairs), len(KIND_ORDER)), dtype=np.int64)
+    for row, (shared, _, _) in enumerate(pairs):
+        for sector in shared:
+            votes[row, kind_of_sector(sector)] += 1
+    practised = [np.array([[p.get(kind, 0) for kind in KIND_ORDER] for p in side],
+                          dtype=np.int64) for side in zip(*(pair[1:] for pair in pairs),
+                                                          strict=True)]
+    together = suggested_kinds(votes, *practised)
+    assert together == [suggested_kind(*pair) for pair in pairs]
+    assert len(set(together)) >= 5  # the draw reaches most branches of the rule
+
+
+def test_shared_filieres_past_the_first_64_bit_word():
+    """The filières a pair shares, read from masks of two 64-bit words (filière positions
+    above 63 sit in the second word)."""
+    import types
+
+    import numpy as np
+
+    from reports.cooperation import _filiere_masks, _Snapshot
+
+    codes = [f"f{i:03d}" for i in range(100)]
+    org = np.array([0, 0, 0, 1, 1, 1, 2], dtype=np.int64)
+    fil = np.array([3, 64, 99, 3, 70, 99, 64], dtype=np.int64)
+    snapshot = types.SimpleNamespace(masks=_filiere_masks(3, len(codes), org, fil),
+                                     filiere_codes=codes)
+    shared = _Snapshot._shared_filieres(snapshot, np.array([0, 0, 1]), np.array([1, 2, 2]))
+    assert [np.flatnonzero(row).tolist() for row in shared] == [[3, 99], [64], []]
