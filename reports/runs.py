@@ -133,6 +133,46 @@ def report_runs_finish(runs: list[ReportRun], results: list[dict]) -> list[Repor
     return runs
 
 
+def report_runs_finish_national(national: ReportRun, result: dict, communes: list[ReportRun],
+                                previous: dict[str, list] | None = None) -> None:
+    """Store the national run's result and each commune run's, its part of it
+    (`result["communes"][scope]`), done now, in one transaction: readers see the country and
+    its communes change together. On PostgreSQL the database parses the national result
+    once and copies each commune's out of it: sending the communes' results as well made it
+    parse the same JSON twice (0.22-0.26 s to store a kind's 360 commune results, 0.10-0.12 s
+    copied). The representatives named by a new opportunity are told, as
+    `report_runs_finish` does; `previous`: the communes' opportunities before (as
+    `previous_opportunities`), when read already."""
+    missing = [run.scope for run in communes if run.scope not in result["communes"]]
+    if missing:
+        raise KeyError(f"no commune report for {', '.join(missing)} in the national result")
+    if previous is None:
+        previous = previous_opportunities(communes)
+    now = timezone.now()
+    for run, value in [(national, result),
+                       *((run, result["communes"][run.scope]) for run in communes)]:
+        run.status, run.result, run.error, run.finished_at = (
+            ReportRun.Status.DONE, value, "", now)
+    connection = connections[ReportRun.objects.db]
+    with transaction.atomic(using=connection.alias):
+        if connection.vendor != "postgresql":
+            _store([national, *communes])
+        else:
+            _store([national])
+            if communes:
+                table = ReportRun._meta.db_table
+                with connection.cursor() as cursor:
+                    # MATERIALIZED: the national result read and cut once, not per row.
+                    cursor.execute(
+                        f"WITH national AS MATERIALIZED ("
+                        f"  SELECT result -> 'communes' AS communes FROM {table} WHERE id = %s) "
+                        f"UPDATE {table} AS run SET status = %s, error = '', finished_at = %s, "
+                        "result = national.communes -> run.scope FROM national "
+                        "WHERE run.id = ANY(%s)",
+                        [national.pk, ReportRun.Status.DONE, now, [run.pk for run in communes]])
+        tell_new_opportunities(communes, previous)
+
+
 def _store(runs: list[ReportRun]) -> None:
     """One statement for the lot (a national recompute stores 360 per report), not one each.
     On PostgreSQL the results go as JSON text that the database parses once, written by

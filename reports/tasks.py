@@ -18,21 +18,23 @@ from django.utils import timezone
 
 from communes.models import Commune
 from cooperatives.models import ProjectTerritory
+from core.beside import read_beside
 from core.broker import send
 from core.collection import fewer_collections
 
 from .compute import compute_national, compute_run
 from .models import ReportRun
+from .opportunity_notices import previous_opportunities
 from .runs import (
     NATIONAL,
     communes_naming,
     report_run_execute,
     report_run_fail,
-    report_run_finish,
     report_run_request,
     report_run_start,
     report_runs_fail_stale,
     report_runs_finish,
+    report_runs_finish_national,
     report_runs_queue_every_commune,
     report_runs_queued_before,
     report_runs_start,
@@ -41,7 +43,7 @@ from .runs import (
 
 logger = logging.getLogger(__name__)
 KINDS = (ReportRun.Kind.CONVERGENCE, ReportRun.Kind.COOPERATION)
-STORE_CHUNK = 60  # commune runs stored per transaction by run_national
+STORE_CHUNK = 60  # commune runs stored per transaction when the national run ran already
 TRANSIENT = (OperationalError, InterfaceError)
 OVERDUE = datetime.timedelta(minutes=2)  # in-process: a waiting run this late lost its timer
 
@@ -83,8 +85,10 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
 
     The national computation reads the whole country once and yields each commune's report
     as well, so storing those is cheaper than recomputing communes in chunks (each chunk of
-    a large batch reads the country anyway). Commune runs are stored in chunks of
-    STORE_CHUNK rows per transaction; the communes without a run here whose stored report
+    a large batch reads the country anyway). The national run and the commune runs are
+    stored in one transaction (`report_runs_finish_national`; if the national run ran
+    already, the commune runs alone, STORE_CHUNK per transaction); the communes without a
+    run here whose stored report
     differs from the snapshot's get a new done run too (after an edit: a cross-commune
     link's far end, a commune whose nearest-commune lists change)."""
     try:
@@ -108,17 +112,20 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
 
 
 def _compute_and_store_national(kind: str, year: int, national, communes) -> None:
+    # The opportunities stored before, read beside the computation (core.beside).
+    previous = read_beside(previous_opportunities, communes) if national is not None else None
     result = compute_national(kind, year)
     by_pcode = result["communes"]
-    for start in range(0, len(communes), STORE_CHUNK):
-        with transaction.atomic():
-            chunk = communes[start:start + STORE_CHUNK]
-            report_runs_finish(chunk, [by_pcode[run.scope] for run in chunk])
+    if national is not None:  # the country and its communes' runs stored together
+        report_runs_finish_national(national, result, communes, previous())
+    else:  # the national run already ran: the communes' runs alone
+        for start in range(0, len(communes), STORE_CHUNK):
+            with transaction.atomic():
+                chunk = communes[start:start + STORE_CHUNK]
+                report_runs_finish(chunk, [by_pcode[run.scope] for run in chunk])
     with transaction.atomic():
         report_runs_store_changed(kind, year, by_pcode,
                                   skip=frozenset(run.scope for run in communes))
-        if national is not None:
-            report_run_finish(national, result)
 
 
 def _fail_all(run_ids: list[int], error) -> None:

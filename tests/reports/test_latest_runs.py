@@ -12,7 +12,7 @@ from reports.latest import latest_done_ids
 from reports.models import ReportRun
 from reports.opportunity_notices import previous_opportunities
 from reports.partners import _latest_results
-from reports.runs import latest_commune_results, report_runs_finish
+from reports.runs import latest_commune_results, report_runs_finish, report_runs_finish_national
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +124,39 @@ def test_large_results_are_compressed_with_lz4_and_read_back_whole(commune_a, co
         cursor.execute("SELECT scope, pg_column_compression(result) FROM reports_reportrun")
         assert dict(cursor.fetchall()) == {commune_a.pcode: "lz4", commune_b.pcode: None}
     assert ReportRun.objects.get(scope=commune_a.pcode).result == large
+
+
+def test_a_national_run_and_its_communes_runs_are_stored_together(commune_a, commune_b,
+                                                                  commune_c):
+    """report_runs_finish_national: the national result whole, each commune run its part of
+    it (on PostgreSQL copied out of the stored national value), all done at one moment; a
+    commune run without a part in the result stores nothing at all."""
+    part_a = {"commune": commune_a.pcode, "opportunities": [], "name": "Coopérative Éfoulan",
+              7: [1.5, None]}
+    result = {"on": "2026-01-02", "links": 4,
+              "communes": {commune_a.pcode: part_a, commune_b.pcode: {"links": 0}}}
+    national = ReportRun.objects.create(kind="cooperation", scope="national", year=YEAR,
+                                        status="running")
+    communes = [ReportRun.objects.create(kind="cooperation", scope=c.pcode, commune=c,
+                                         year=YEAR, status="running")
+                for c in (commune_a, commune_b)]
+    stray = ReportRun.objects.create(kind="cooperation", scope=commune_c.pcode,
+                                     commune=commune_c, year=YEAR, status="running")
+
+    with pytest.raises(KeyError, match=commune_c.pcode):
+        report_runs_finish_national(national, result, [*communes, stray])
+    assert set(ReportRun.objects.values_list("status", flat=True)) == {"running"}
+
+    report_runs_finish_national(national, result, communes)
+    part_a_json = {"commune": commune_a.pcode, "opportunities": [],
+                   "name": "Coopérative Éfoulan", "7": [1.5, None]}
+    as_json = {**result, "communes": {commune_a.pcode: part_a_json,
+                                      commune_b.pcode: {"links": 0}}}
+    stored = dict(ReportRun.objects.exclude(pk=stray.pk).values_list("scope", "result"))
+    assert stored == {"national": as_json, commune_a.pcode: as_json["communes"][commune_a.pcode],
+                      commune_b.pcode: {"links": 0}}
+    done = ReportRun.objects.exclude(pk=stray.pk)
+    assert set(done.values_list("status", "error")) == {("done", "")}
+    assert done.values("finished_at").distinct().count() == 1
+    assert ReportRun.objects.get(pk=stray.pk).status == "running"
+    assert [run.status for run in [national, *communes]] == ["done"] * 3
