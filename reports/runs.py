@@ -77,14 +77,44 @@ def report_runs_queue_every_commune(*, kind: str, year: int, user=None) -> list[
     the ids of the queued commune runs, by commune."""
     queued = ReportRun.objects.filter(kind=kind, year=year, status=ReportRun.Status.QUEUED,
                                       commune__isnull=False)
-    have = set(queued.values_list("commune_id", flat=True))
     requester = user if user is not None and user.pk else None
-    ReportRun.objects.bulk_create(
-        [ReportRun(kind=kind, year=year, commune_id=pk, scope=pcode, requested_by=requester)
-         for pk, pcode in Commune.objects.order_by("pk").values_list("pk", "pcode")
-         if pk not in have],
-        ignore_conflicts=True)  # a run queued meanwhile by an edit is simply reused
+    template = ReportRun(kind=kind, year=year, requested_by=requester)
+    if connections[ReportRun.objects.db].vendor == "postgresql":
+        _queue_per_commune(template)
+    else:
+        have = set(queued.values_list("commune_id", flat=True))
+        ReportRun.objects.bulk_create(
+            [ReportRun(kind=kind, year=year, commune_id=pk, scope=pcode, requested_by=requester)
+             for pk, pcode in Commune.objects.order_by("pk").values_list("pk", "pcode")
+             if pk not in have],
+            ignore_conflicts=True)  # a run queued meanwhile by an edit is simply reused
     return list(queued.order_by("commune_id").values_list("pk", flat=True))
+
+
+def _queue_per_commune(template: ReportRun) -> None:
+    """On PostgreSQL, a run like `template` queued for every commune in one
+    `INSERT … SELECT` over the communes, a commune whose run is queued already keeping it
+    (the unique index on queued runs: `ON CONFLICT DO NOTHING`). Every other column holds
+    the template's value as the model gives it (defaults included, cast to the column's
+    type). Django's bulk_create of 361 runs cost 0.07 s of Python per report kind, in the
+    request that asks for a national recompute, before any worker may start."""
+    connection = connections[ReportRun.objects.db]
+    quote = connection.ops.quote_name
+    columns, values, params = [], [], []
+    for field in ReportRun._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(quote(field.column))
+        if field.attname in ("commune_id", "scope"):
+            values.append("commune.id" if field.attname == "commune_id" else "commune.pcode")
+            continue
+        values.append(f"CAST(%s AS {field.db_type(connection)})")
+        params.append(field.get_db_prep_save(field.pre_save(template, add=True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(ReportRun._meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM {quote(Commune._meta.db_table)} AS commune "
+            "ORDER BY commune.id ON CONFLICT DO NOTHING", params)
 
 
 def report_run_start(run_id: int) -> ReportRun | None:

@@ -178,3 +178,27 @@ def test_stored_results_are_compressed_with_lz4(db):
                                           ("reports_frozenreport", "result", "l"),
                                           ("reports_frozenregistry", "organisations", "l"),
                                           ("reports_frozenregistry", "links", "l")}
+
+
+def test_a_national_recompute_queues_one_run_per_commune_keeping_those_queued(
+        commune_a, commune_b, commune_c, agent_a):
+    """report_runs_queue_every_commune (one INSERT … SELECT on PostgreSQL, bulk_create
+    elsewhere): every commune gets a queued run with the model's defaults, the requester and
+    the commune's P-code; a commune with a run queued already keeps it."""
+    from reports.runs import report_runs_queue_every_commune
+
+    kept, _ = report_run_request(kind="cooperation", year=2025, commune=commune_b)
+    before = timezone.now()
+    ids = report_runs_queue_every_commune(kind="cooperation", year=2025, user=agent_a)
+    runs = list(ReportRun.objects.filter(pk__in=ids).order_by("commune_id"))
+    assert [r.pk for r in runs] == ids and kept.pk in ids
+    assert [(r.commune_id, r.scope) for r in runs] == [
+        (c.pk, c.pcode) for c in sorted((commune_a, commune_b, commune_c), key=lambda c: c.pk)]
+    new = [r for r in runs if r.pk != kept.pk]
+    assert {(r.kind, r.year, r.status, r.attempts, r.error, r.result, r.requested_by_id,
+             r.territory_id, r.not_before, r.started_at, r.finished_at) for r in new} == {
+        ("cooperation", 2025, "queued", 0, "", None, agent_a.pk, None, None, None, None)}
+    assert all(r.queued_at >= before for r in new)
+    # Asked again: the same runs, nothing more.
+    assert report_runs_queue_every_commune(kind="cooperation", year=2025) == ids
+    assert ReportRun.objects.count() == 3
