@@ -27,9 +27,10 @@ from django.utils import timezone
 
 from cooperatives.history import historical_filieres_model
 from cooperatives.models import CooperationLink, Organisation, OrganisationStatus, link_counted_on
+from core.beside import read_beside
 from sectors.models import Filiere
 
-from .cooperation_rows import UNION_FORMS, flag, int_rows, kind_code, positions
+from .cooperation_rows import UNION_FORMS, flag, int_rows, kind_code, positions, unique_counts
 from .registry import figures_of, presence_of
 
 _CHUNK = 20_000  # ids per IN list
@@ -75,7 +76,8 @@ class RegistryAsOf:
 
     day: datetime.date
     _cache: dict = field(default_factory=dict, repr=False)
-    # Its reads fill one cache together: never from another thread (core.beside).
+    # Its reads fill one cache together: never from another thread (core.beside); the
+    # whole country's reads put the links beside the others themselves (`_whole`).
     reads_beside = False
 
     # Cooperation -------------------------------------------------------------------------
@@ -96,7 +98,11 @@ class RegistryAsOf:
         return self._cache[key]
 
     def _whole(self) -> tuple:
-        return self._every_organisation(), self._link_rows(None), self._every_membership()
+        """Every organisation, counted link and membership on the day; the links (their
+        latest history records, the largest read) read beside the other two."""
+        links = read_beside(self._link_rows, None)
+        organisations, memberships = self._every_organisation(), self._every_membership()
+        return organisations, links(), memberships
 
     def _every_organisation(self) -> np.ndarray:
         if "organisations" not in self._cache:
@@ -162,7 +168,8 @@ class RegistryAsOf:
         rows of their history id range, picked in numpy rather than a long IN list)."""
         if not history_ids:
             return _empty(2)
-        wanted = np.unique(np.array(history_ids, dtype=np.int64))
+        # (A sort: np.unique hashes, 0.13 s on the national 200k ids.)
+        wanted = unique_counts(np.array(history_ids, dtype=np.int64))[0]
         records = historical_filieres_model().objects.filter(filiere_id__isnull=False)
         if len(wanted) <= _CHUNK:  # a few communes: their records only
             records = records.filter(history_id__in=wanted.tolist())

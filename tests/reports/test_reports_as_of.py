@@ -14,6 +14,7 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from communes.models import haversine_km
@@ -228,6 +229,18 @@ def test_it_names_the_nearest_communes_as_they_stood(world, commune_a, commune_b
 
 
 def test_it_rebuilds_the_national_reports_of_a_past_year(world):
+    _check_the_national_reports_of_2025()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_rebuilds_them_with_the_links_read_on_a_connection_of_their_own(world):
+    """Outside a transaction, on PostgreSQL, the country's links are read on a thread and
+    connection of their own (core.beside) while the organisations are read: same figures."""
+    assert not connection.in_atomic_block
+    _check_the_national_reports_of_2025()
+
+
+def _check_the_national_reports_of_2025():
     cooperation = compute_national(COOPERATION, 2025)
     assert {k: cooperation[k] for k in ("on", "active_organisations", "links", "pairs",
                                         "density", "components", "largest_component",
