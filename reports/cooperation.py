@@ -140,7 +140,9 @@ class _Snapshot:
     """Counted links and the organisations they join, as arrays indexed by position.
 
     Organisations are sorted by id, so position order is id order. `cpos` is the position of
-    an organisation's commune in `commune_ids` (-1 outside the requested communes).
+    an organisation's commune in `commune_ids` (-1 outside the requested communes). The
+    links (`src`, `dst`, `kind`) come from `pending_links` on first use: where the registry
+    reads them beside the other reads, the work that needs no link is done meanwhile.
     """
 
     on: date
@@ -157,9 +159,7 @@ class _Snapshot:
     memb_fil: np.ndarray
     filiere_codes: list[str]
     filiere_sectors: list[str]
-    src: np.ndarray
-    dst: np.ndarray
-    kind: np.ndarray
+    pending_links: Callable[[], np.ndarray]
 
     @classmethod
     def load(cls, on: date, commune_ids: list[int] | None, registry) -> "_Snapshot":
@@ -180,20 +180,35 @@ class _Snapshot:
         org_ids = org_rows[0]
         codes = list(Filiere.objects.order_by("code").values_list("id", "code", "sector__code"))
         memb_org, memb_fil = cls._memberships(registry.memberships(commune_ids), org_ids, codes)
-        link_rows = links()
-        # Rows written between two of the queries are dropped rather than half-counted.
-        link_rows = np.ascontiguousarray(link_rows.T)
-        src, dst = positions(org_ids, link_rows[1]), positions(org_ids, link_rows[2])
-        known = (src >= 0) & (dst >= 0)
         return cls(
             on=on, commune_ids=cids, pcodes=[c[1] for c in communes], org_ids=org_ids,
             org_commune=org_rows[1], cpos=positions(cids, org_rows[1]),
             members=org_rows[2], active=org_rows[3].astype(bool), outside=org_rows[4].astype(bool),
             masks=_filiere_masks(len(org_ids), len(codes), memb_org, memb_fil),
             memb_org=memb_org, memb_fil=memb_fil, filiere_codes=[c[1] for c in codes],
-            filiere_sectors=[c[2] for c in codes],
-            src=src[known], dst=dst[known], kind=link_rows[3][known],
+            filiere_sectors=[c[2] for c in codes], pending_links=links,
         )
+
+    @cached_property
+    def _links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(source position, target position, kind index) of the counted links; rows written
+        between two of the reads are dropped rather than half-counted."""
+        link_rows = np.ascontiguousarray(self.pending_links().T)
+        src, dst = positions(self.org_ids, link_rows[1]), positions(self.org_ids, link_rows[2])
+        known = (src >= 0) & (dst >= 0)
+        return src[known], dst[known], link_rows[3][known]
+
+    @property
+    def src(self) -> np.ndarray:
+        return self._links[0]
+
+    @property
+    def dst(self) -> np.ndarray:
+        return self._links[1]
+
+    @property
+    def kind(self) -> np.ndarray:
+        return self._links[2]
 
     @staticmethod
     def _memberships(rows: np.ndarray, org_ids: np.ndarray, codes: list) -> tuple:
@@ -259,6 +274,7 @@ class _Snapshot:
         """One report per requested commune, in `commune_ids` order."""
         k = len(self.commune_ids)
         inside_active = (self.cpos >= 0) & self.active
+        groups, outside = self._filiere_groups(inside_active)  # before any link is needed
         touched = self._touched()
         internal = self._internal_links()
         pair_keys = self._pair_keys(internal)
@@ -276,7 +292,7 @@ class _Snapshot:
             "cross_filiere": self._per_commune(~self._shares_filiere()),
         }
         isolated = _group_by_commune(self, inside_active & ~touched)
-        opportunities, outside = self._filiere_groups(inside_active, pair_keys)
+        opportunities = self._opportunities_of(groups, pair_keys)
         names = self._names(opportunities)
         reports = []
         for c in range(k):
@@ -322,8 +338,9 @@ class _Snapshot:
 
     # Filière groups: opportunities and organisations outside unions --------------------------
 
-    def _filiere_groups(self, inside_active: np.ndarray, pair_keys: np.ndarray) -> tuple:
-        """Per commune: the opportunities and the outside-unions table."""
+    def _filiere_groups(self, inside_active: np.ndarray) -> tuple:
+        """Per commune: its filière groups of two or more active organisations (for the
+        opportunities) and the outside-unions table."""
         k = len(self.commune_ids)
         keep = inside_active[self.memb_org]
         org, fil = self.memb_org[keep], self.memb_fil[keep]
@@ -359,11 +376,15 @@ class _Snapshot:
                                          -(self.members[first] + self.members[second]),
                                          cpos[starts[several]]))].tolist():
                 groups[cpos_list[g]].append(org_list[bounds[g]:bounds[g + 1]])
+        return groups, outside
+
+    def _opportunities_of(self, groups: list[list], pair_keys: np.ndarray) -> list[list[dict]]:
+        """Per commune: its opportunities, from its filière groups and the linked pairs."""
         linked = _PairSet(pair_keys, len(self.org_ids))
         pairs = [top_pairs(g, self._members_list, self._ids_list, linked.contains,
                            OPPORTUNITY_LIMIT, heads_sorted=True) for g in groups]
         found = iter(self._opportunities([pair for per in pairs for pair in per]))
-        return [[next(found) for _ in per] for per in pairs], outside
+        return [[next(found) for _ in per] for per in pairs]
 
     def _opportunities(self, pairs: list[tuple[int, int]]) -> list[dict]:
         """The opportunity of each pair (positions a, b; a's id the lower), for every commune
