@@ -172,8 +172,8 @@ class _Snapshot:
         if commune_ids is not None and len(communes) * _WHOLE_COUNTRY_FROM >= len(every):
             commune_ids = None
         # The links, the largest read, go on beside the others where the registry allows it.
-        links = (read_beside(registry.links, commune_ids) if registry.reads_beside
-                 else lambda: registry.links(commune_ids))
+        links = (read_beside(registry.counted_links, commune_ids) if registry.reads_beside
+                 else lambda: registry.counted_links(commune_ids))
         org_rows = registry.organisations(commune_ids)
         # Columns as contiguous arrays: strided views make every later lookup copy them.
         org_rows = np.ascontiguousarray(org_rows[np.argsort(org_rows[:, 0], kind="stable")].T)
@@ -194,9 +194,9 @@ class _Snapshot:
         """(source position, target position, kind index) of the counted links; rows written
         between two of the reads are dropped rather than half-counted."""
         link_rows = np.ascontiguousarray(self.pending_links().T)
-        src, dst = positions(self.org_ids, link_rows[1]), positions(self.org_ids, link_rows[2])
+        src, dst = positions(self.org_ids, link_rows[0]), positions(self.org_ids, link_rows[1])
         known = (src >= 0) & (dst >= 0)
-        return src[known], dst[known], link_rows[3][known]
+        return src[known], dst[known], link_rows[2][known]
 
     @property
     def src(self) -> np.ndarray:

@@ -123,12 +123,16 @@ def around(queryset: QuerySet, fields: tuple, on: date, ids: list[int] | None,
         .values_list(*fields))
 
 
-def fetch_links(on: date, ids: list[int] | None) -> QuerySet:
-    """(id, source, target, kind index) of the counted links with an end in the communes."""
+def fetch_links(on: date, ids: list[int] | None, *, with_id: bool = True) -> QuerySet:
+    """(id, source, target, kind index) of the counted links with an end in the communes;
+    `with_id` False: the whole country's without their id (None for `ids` only: a quarter
+    less for the database to pack, 0.07-0.2 s of the national read)."""
     links = CooperationLink.objects.counted(on).order_by().annotate(kind_code=kind_code())
     fields = ("id", "source_id", "target_id", "kind_code")
     if ids is None:
-        return links.values_list(*fields)
+        return links.values_list(*fields[0 if with_id else 1:])
+    if not with_id:
+        raise ValueError("a commune's links are read with their id (the union's key)")
     return links.filter(source__commune_id__in=ids).values_list(*fields).union(
         links.filter(target__commune_id__in=ids).values_list(*fields))
 

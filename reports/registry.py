@@ -8,7 +8,8 @@ on either.
 
 Rows: `organisations(ids)` (n, 5) id, commune, members, active?, outside any union?, of the
 communes' organisations and those at the far end of their counted links; `links(ids)` (n, 4)
-id, source, target, kind index of the counted links with an end in the communes;
+id, source, target, kind index of the counted links with an end in the communes
+(`counted_links(ids)`: the same without the id, what the reports read);
 `memberships(ids)` (n, 2) organisation, filière of the same organisations;
 `organisation_figures(ids)` and `sector_presence(sectors, ids)` for convergence. `ids` None:
 the whole country.
@@ -55,6 +56,12 @@ class RegistryNow:
 
     def links(self, ids: list[int] | None) -> np.ndarray:
         return int_rows(fetch_links(self.day, ids), 4)
+
+    def counted_links(self, ids: list[int] | None) -> np.ndarray:
+        """`links` without the id column (the whole country's read without it)."""
+        if ids is None:
+            return int_rows(fetch_links(self.day, None, with_id=False), 3)
+        return self.links(ids)[:, 1:]
 
     def memberships(self, ids: list[int] | None) -> np.ndarray:
         return int_rows(fetch_memberships(self.day, ids), 2)

@@ -88,6 +88,9 @@ class RegistryAsOf:
     def links(self, ids: list[int] | None) -> np.ndarray:
         return self._cooperation(ids)[1]
 
+    def counted_links(self, ids: list[int] | None) -> np.ndarray:
+        return self._cooperation(ids)[1][:, 1:]
+
     def memberships(self, ids: list[int] | None) -> np.ndarray:
         return self._cooperation(ids)[2]
 

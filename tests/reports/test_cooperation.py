@@ -279,3 +279,16 @@ def test_its_batch_query_count_does_not_grow(cast, commune_a, commune_b, commune
 
     assert len(reads(one)) <= 6
     assert len(reads(many)) == 2 * len(reads(one))
+
+
+def test_the_reports_read_the_counted_links_without_their_id(cast, commune_a):
+    """RegistryNow.counted_links: the rows of `links` less the id column, the whole country's
+    read without it."""
+    from reports.registry import RegistryNow
+
+    registry = RegistryNow(ON)
+    for ids in (None, [commune_a.pk]):
+        links = registry.links(ids)
+        assert len(links) > 0
+        assert sorted(map(tuple, registry.counted_links(ids).tolist())) == sorted(
+            map(tuple, links[:, 1:].tolist()))
