@@ -15,8 +15,8 @@ from reports.cooperation import (
     cooperation_for_commune,
     cooperation_for_communes,
     cooperation_national,
-    top_pairs,
 )
+from reports.cooperation_pairs import top_pairs
 
 from ..factories import CommuneFactory, LinkFactory, OrganisationFactory
 from ..query_counts import reads
