@@ -12,8 +12,9 @@ other connection). Elsewhere (SQLite, inside a transaction) the read simply runs
 """
 
 import contextvars
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -35,14 +36,17 @@ def read_beside(function: Callable[..., T], *args, using: str = DEFAULT_DB_ALIAS
         except Exception as error:  # noqa: BLE001 - raised by the result, as on a thread
             done.set_exception(error)
         return done.result
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-beside")
-    future = executor.submit(contextvars.copy_context().run, _closing, function, args)
-    executor.shutdown(wait=False)  # the thread ends with its read
+    future: Future = Future()
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(_closing, future, function, args),
+                     name="read-beside", daemon=True).start()  # it ends with its read
     return future.result
 
 
-def _closing(function: Callable[..., T], args: tuple) -> T:
+def _closing(future: Future, function: Callable[..., T], args: tuple) -> None:
     try:
-        return function(*args)
+        future.set_result(function(*args))
+    except BaseException as error:  # noqa: BLE001 - raised by the result, in the caller
+        future.set_exception(error)
     finally:
         connections.close_all()  # this thread's own connections

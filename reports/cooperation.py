@@ -26,7 +26,6 @@ from scipy.sparse.csgraph import connected_components
 
 from communes.models import Commune
 from cooperatives.models import Organisation
-from core.beside import read_beside
 from core.ids import id_list
 from sectors.models import Filiere
 
@@ -171,8 +170,7 @@ class _Snapshot:
         if commune_ids is not None and len(communes) * _WHOLE_COUNTRY_FROM >= len(every):
             commune_ids = None
         # The links, the largest read, go on beside the others where the registry allows it.
-        links = (read_beside(registry.counted_links, commune_ids) if registry.reads_beside
-                 else lambda: registry.counted_links(commune_ids))
+        links = registry.counted_links_later(commune_ids)
         org_rows = registry.organisations(commune_ids)
         # Columns as contiguous arrays: strided views make every later lookup copy them.
         org_rows = np.ascontiguousarray(org_rows[np.argsort(org_rows[:, 0], kind="stable")].T)
@@ -245,7 +243,9 @@ class _Snapshot:
     def _count_orgs(self, mask: np.ndarray) -> np.ndarray:
         return np.bincount(self.cpos[mask & (self.cpos >= 0)], minlength=len(self.commune_ids))
 
+    @cached_property
     def _touched(self) -> np.ndarray:
+        """Whether each organisation has a counted link (commune and national figures)."""
         touched = np.zeros(len(self.org_ids), dtype=bool)
         touched[self.src] = True
         touched[self.dst] = True
@@ -274,9 +274,8 @@ class _Snapshot:
         k = len(self.commune_ids)
         inside_active = (self.cpos >= 0) & self.active
         groups, outside = self._filiere_groups(inside_active)  # before any link is needed
-        touched = self._touched()
-        internal = self._internal_links()
-        pair_keys = self._pair_keys(internal)
+        touched = self._touched
+        pair_keys = self._internal_pair_keys()
         pairs = np.bincount(self.cpos[pair_keys // max(len(self.org_ids), 1)], minlength=k)
         components, largest = self._commune_components(pair_keys, inside_active)
         by_kind = self._per_commune(np.ones(len(self.src), dtype=bool), len(KINDS))
@@ -308,11 +307,19 @@ class _Snapshot:
             reports.append(report)
         return reports
 
-    def _internal_links(self) -> np.ndarray:
-        """Links between two active organisations of the same requested commune."""
-        cs = self.cpos[self.src]
-        return ((cs >= 0) & (cs == self.cpos[self.dst])
-                & self.active[self.src] & self.active[self.dst])
+    @cached_property
+    def _active_pair_keys(self) -> np.ndarray:
+        """Sorted distinct pairs (`_pair_keys`) of the links between two active
+        organisations: the national graph's, and a superset of every commune's."""
+        return self._pair_keys(self.active[self.src] & self.active[self.dst])
+
+    def _internal_pair_keys(self) -> np.ndarray:
+        """Sorted distinct pairs of active organisations of the same requested commune
+        with a counted link (taken from `_active_pair_keys`, sorted once)."""
+        n = max(len(self.org_ids), 1)
+        keys = self._active_pair_keys
+        low_commune = self.cpos[keys // n]
+        return keys[(low_commune >= 0) & (low_commune == self.cpos[keys % n])]
 
     def _commune_components(self, pair_keys: np.ndarray, nodes_mask: np.ndarray) -> tuple:
         """(components, largest component) per commune over its internal pairs."""
@@ -438,7 +445,7 @@ class _Snapshot:
     def national_figures(self) -> dict:
         """Figures over the country's graph of active organisations (all communes loaded)."""
         nodes = np.flatnonzero(self.active)
-        pair_keys = self._pair_keys(self.active[self.src] & self.active[self.dst])
+        pair_keys = self._active_pair_keys
         sizes = unique_counts(self._labels(pair_keys)[nodes])[1]
         n = len(nodes)
         return {
@@ -450,7 +457,7 @@ class _Snapshot:
             "density": fraction(len(pair_keys), n * (n - 1) // 2),
             "components": len(sizes),
             "largest_component": int(sizes.max()) if len(sizes) else 0,
-            "isolated": int((self.active & ~self._touched()).sum()),
+            "isolated": int((self.active & ~self._touched).sum()),
         }
 
 

@@ -9,19 +9,22 @@ on either.
 Rows: `organisations(ids)` (n, 5) id, commune, members, active?, outside any union?, of the
 communes' organisations and those at the far end of their counted links; `links(ids)` (n, 4)
 id, source, target, kind index of the counted links with an end in the communes
-(`counted_links(ids)`: the same without the id, what the reports read);
+(`counted_links(ids)`: the same without the id, what the reports read;
+`counted_links_later(ids)`: a callable giving them, read beside where the source allows);
 `memberships(ids)` (n, 2) organisation, filière of the same organisations;
 `organisation_figures(ids)` and `sector_presence(sectors, ids)` for convergence. `ids` None:
 the whole country.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
 from cooperatives.models import Organisation, OrganisationFiliere, OrganisationStatus
+from core.beside import read_beside
 from sectors.models import Filiere
 
 from .cooperation_rows import (
@@ -45,8 +48,6 @@ class RegistryNow:
     """The registry as it is; links counted on `day` (today for the current year)."""
 
     day: date
-    # Its reads hold no state: one may run on a thread of its own (core.beside).
-    reads_beside = True
     # The active organisations' memberships per requested communes (convergence reads them
     # for its figures and for where each sector is present).
     _memberships: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -62,6 +63,11 @@ class RegistryNow:
         if ids is None:
             return int_rows(fetch_links(self.day, None, with_id=False), 3)
         return self.links(ids)[:, 1:]
+
+    def counted_links_later(self, ids: list[int] | None) -> Callable[[], np.ndarray]:
+        """`counted_links`, read on a connection of its own while the caller goes on (its
+        reads hold no state; core.beside): a callable giving the rows."""
+        return read_beside(self.counted_links, ids)
 
     def memberships(self, ids: list[int] | None) -> np.ndarray:
         return int_rows(fetch_memberships(self.day, ids), 2)

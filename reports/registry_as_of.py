@@ -17,6 +17,7 @@ UTC+1 all year): a history record counts for day D when its `history_date` is be
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,9 +77,6 @@ class RegistryAsOf:
 
     day: datetime.date
     _cache: dict = field(default_factory=dict, repr=False)
-    # Its reads fill one cache together: never from another thread (core.beside); the
-    # whole country's reads put the links beside the others themselves (`_whole`).
-    reads_beside = False
 
     # Cooperation -------------------------------------------------------------------------
 
@@ -90,6 +88,12 @@ class RegistryAsOf:
 
     def counted_links(self, ids: list[int] | None) -> np.ndarray:
         return self._cooperation(ids)[1][:, 1:]
+
+    def counted_links_later(self, ids: list[int] | None) -> Callable[[], np.ndarray]:
+        """`counted_links` as a callable. Its reads fill one cache together, so never from
+        another thread: the whole country's reads put the links beside the others
+        themselves (`_whole`)."""
+        return lambda: self.counted_links(ids)
 
     def memberships(self, ids: list[int] | None) -> np.ndarray:
         return self._cooperation(ids)[2]

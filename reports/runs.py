@@ -152,12 +152,7 @@ def report_runs_finish(runs: list[ReportRun], results: list[dict]) -> list[Repor
     """Store the results of the runs, done now; the representatives named by a new
     cooperation opportunity are told (reports/opportunity_notices.py)."""
     previous = previous_opportunities(runs)
-    now = timezone.now()
-    for run, result in zip(runs, results, strict=True):
-        run.status = ReportRun.Status.DONE
-        run.result = result
-        run.error = ""
-        run.finished_at = now
+    _mark_done(zip(runs, results, strict=True))
     _store(runs)
     tell_new_opportunities(runs, previous)
     return runs
@@ -178,11 +173,8 @@ def report_runs_finish_national(national: ReportRun, result: dict, communes: lis
         raise KeyError(f"no commune report for {', '.join(missing)} in the national result")
     if previous is None:
         previous = previous_opportunities(communes)
-    now = timezone.now()
-    for run, value in [(national, result),
-                       *((run, result["communes"][run.scope]) for run in communes)]:
-        run.status, run.result, run.error, run.finished_at = (
-            ReportRun.Status.DONE, value, "", now)
+    now = _mark_done([(national, result),
+                      *((run, result["communes"][run.scope]) for run in communes)])
     connection = connections[ReportRun.objects.db]
     with transaction.atomic(using=connection.alias):
         if connection.vendor != "postgresql":
@@ -201,6 +193,15 @@ def report_runs_finish_national(national: ReportRun, result: dict, communes: lis
                         "WHERE run.id = ANY(%s)",
                         [national.pk, ReportRun.Status.DONE, now, [run.pk for run in communes]])
         tell_new_opportunities(communes, previous)
+
+
+def _mark_done(runs_and_results) -> datetime.datetime:
+    """Each (run, result) marked done now, holding its result (not yet stored); now."""
+    now = timezone.now()
+    for run, result in runs_and_results:
+        run.status, run.result, run.error, run.finished_at = (
+            ReportRun.Status.DONE, result, "", now)
+    return now
 
 
 def _store(runs: list[ReportRun]) -> None:

@@ -112,12 +112,15 @@ def run_national(self, kind: str, year: int, run_id: int, commune_run_ids: list[
 
 
 def _compute_and_store_national(kind: str, year: int, national, communes) -> None:
-    # The opportunities stored before, read beside the computation (core.beside).
-    previous = read_beside(previous_opportunities, communes) if national is not None else None
+    # The opportunities stored before, read beside the computation (core.beside), where
+    # there are any to tell about (cooperation): convergence needs no thread.
+    previous = (read_beside(previous_opportunities, communes)
+                if national is not None and kind == ReportRun.Kind.COOPERATION else None)
     result = compute_national(kind, year)
     by_pcode = result["communes"]
     if national is not None:  # the country and its communes' runs stored together
-        report_runs_finish_national(national, result, communes, previous())
+        report_runs_finish_national(national, result, communes,
+                                    previous() if previous is not None else None)
     else:  # the national run already ran: the communes' runs alone
         for start in range(0, len(communes), STORE_CHUNK):
             with transaction.atomic():
