@@ -9,5 +9,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from . import db_loaders, search  # noqa: F401  (connection set-up: SQLite's text
-        # folding, PostgreSQL's compiled timestamp reader)
+        from . import db_loaders, json_text, search  # noqa: F401  (connection set-up:
+        # SQLite's text folding, PostgreSQL's compiled timestamp reader and json as text)

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from communes.models import Commune
 from cooperatives.models import ProjectTerritory
+from core.json_text import JSONTextField
 
 
 class ReportRun(models.Model):
@@ -45,7 +46,8 @@ class ReportRun(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    result = models.JSONField(_("result"), null=True, blank=True)
+    # `json`, not `jsonb`, on PostgreSQL: written once, read whole (core.json_text).
+    result = JSONTextField(_("result"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
 
     class Meta:
