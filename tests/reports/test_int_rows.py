@@ -33,3 +33,12 @@ def test_it_reads_every_value_exactly(commune_a, cassava, extra):
 def test_no_row_is_an_empty_array():
     rows = int_rows(_rows(1), 4)
     assert rows.shape == (0, 4)
+
+
+@pytest.mark.parametrize("extra", [-(2**31), 2**31 - 1, -1, 0])
+def test_pairs_and_an_odd_column_keep_signs_and_extremes(commune_a, cassava, extra):
+    """Two 32-bit values travel as one 64-bit value (high, low): a negative high half, a
+    low half at either 32-bit extreme and a last odd column read back unchanged."""
+    org = OrganisationFactory(commune=commune_a, primary_filiere=cassava, members_total=9)
+    rows = int_rows(_rows(extra).values_list("negative", "extra", "id"), 3)
+    assert rows.tolist() == [[-9, extra, org.pk]]
