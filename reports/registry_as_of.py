@@ -209,7 +209,7 @@ class RegistryAsOf:
         if key not in self._cache:
             rows = self._every_organisation() if ids is None else self._in_communes(ids)
             rows = rows[rows[:, 5] == 1]
-            rows = rows[np.argsort(rows[:, 0], kind="stable")]
+            rows = rows[np.argsort(rows[:, 0])]  # distinct ids: any sort gives this order
             memberships = (self._every_membership() if ids is None
                            else self._memberships_of(rows[:, 7].tolist()))
             at = positions(np.ascontiguousarray(rows[:, 0]),
