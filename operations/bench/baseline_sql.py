@@ -128,6 +128,14 @@ def _int_rows(sql: str, params: dict, width: int) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype=">i4").astype(np.int64).reshape(-1, width)
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values by one sort: numpy 2's np.unique hashes int64 keys, 0.12 s for
+    the national dataset's 643k pair keys and 1.4 s at three times its size."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) \
+        else ordered
+
+
 def _small(sql: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -202,7 +210,7 @@ def _convergence(data: _Data) -> dict:
     ministry_of[data.small["filieres"][:, 0]] = data.small["filieres"][:, 1]
     # Each active organisation once per ministry of its filières.
     keep = data.active[data.memb_org]
-    keys = np.unique(data.memb_org[keep] * n_min + ministry_of[data.memb_fil[keep]])
+    keys = _distinct(data.memb_org[keep] * n_min + ministry_of[data.memb_fil[keep]])
     org, ministry = keys // n_min, keys % n_min
     cell = data.commune[org] * n_min + ministry
     size = data.n_communes * n_min
@@ -267,9 +275,10 @@ def _cooperation(data: _Data, links: np.ndarray) -> dict:
     both = active[src] & active[dst]
     n = np.int64(len(data.ids))
     lo, hi = np.minimum(src[both], dst[both]), np.maximum(src[both], dst[both])
-    national_keys = np.unique(lo * n + hi)
-    inside = ~cross[both]
-    commune_keys = np.unique(lo[inside] * n + hi[inside])
+    national_keys = _distinct(lo * n + hi)
+    # The pairs inside a commune, a subset of the country's: no second sort.
+    commune_keys = national_keys[data.commune[national_keys // n]
+                                 == data.commune[national_keys % n]]
     pairs = data.per_commune(data.commune[commune_keys // n])
     # Components per commune: the internal links' components never leave their commune.
     labels = _labels(commune_keys, n)

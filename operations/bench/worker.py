@@ -8,7 +8,7 @@ from datetime import datetime
 
 from celery import current_app as app  # the project's app (reless_platform.celery)
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -62,38 +62,64 @@ def fail_pending_runs() -> None:
 
 
 def measure_p4(ctx: Context, worker: bool) -> None:
-    """The national recompute through the tasks, beside the SQL baseline on the same data."""
+    """The national recompute through the tasks, beside the SQL baseline on the same data.
+
+    Each side runs twice and its faster run counts, as the same program run twice (the
+    baseline in this process, the platform in the same worker: in production a worker lives
+    long). The first recompute, in a worker that has run nothing yet, has its own row."""
     fail_pending_runs()
-    first = (ReportRun.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     baseline, baseline_first = baseline_sql.run_baseline(year=ctx.year, on=ctx.on)
-    requested = time.monotonic()
-    with transaction.atomic():
-        request_national_recompute(year=ctx.year, user=ctx.admin)
-    ours = ReportRun.objects.filter(id__gte=first)
-    limit = 600
-    # Until a reader sees every run done (committed), polled every 10 ms: a run's
-    # `finished_at` is stamped before its result is stored, so it would leave the storing
-    # out (0.07-0.14 s of a national run on the national dataset).
-    finished = wait_until(lambda: not ours.filter(status__in=PENDING).exists(), limit, 0.01)
-    wall = time.monotonic() - requested if finished else None
+    fresh, _, failed_fresh = _recompute(ctx)
     _, baseline_again = baseline_sql.run_baseline(year=ctx.year, on=ctx.on)
+    again, ours, failed = _recompute(ctx)
     base_seconds = min(baseline_first, baseline_again)
-    failed = ours.filter(status=ReportRun.Status.FAILED).count()
+    failed = failed or failed_fresh
+    walls = [w for w in (fresh, again) if w is not None]
+    wall = min(walls) if len(walls) == 2 and not failed else None
     where = "worker -c 2" if worker else "in-process (no REDIS_URL)"
-    details = {"runs": ours.count(), "failed_runs": failed, "baseline_seconds": [
-        round(baseline_first, 2), round(baseline_again, 2)], "worker": worker}
-    note = "" if finished else f"runs still pending after {limit} s"
+    details = {"runs": ours.count(), "failed_runs": len(failed), "worker": worker,
+               "baseline_seconds": [round(baseline_first, 4), round(baseline_again, 4)],
+               "platform_seconds": [round(w, 4) if w is not None else None
+                                    for w in (fresh, again)]}
+    note = "" if len(walls) == 2 else "runs still pending after 600 s"
     if failed:
-        note = f"{failed} runs failed: " + "; ".join(
-            ours.filter(status=ReportRun.Status.FAILED).values_list("error", flat=True)[:2])
-    add_row(ctx, "P4", f"national recompute: {ours.count()} runs, {where}",
-         wall if not failed else None, "s", 30, "<", note=note, details=details)
-    add_row(ctx, "P4", f"platform ÷ SQL baseline (baseline {base_seconds:.1f} s)",
-         wall / base_seconds if wall and not failed else None, "×", 2, "<=", details=details)
+        note = f"{len(failed)} runs failed: " + "; ".join(failed[:2])
+    add_row(ctx, "P4", f"national recompute: {ours.count()} runs, {where}, a fresh worker",
+            fresh if fresh is not None and not failed else None, "s", 30, "<", note=note,
+            details=details)
+    add_row(ctx, "P4", f"platform ÷ SQL baseline (faster of two runs each: {wall or 0:.2f} s "
+                       f"÷ {base_seconds:.2f} s)",
+            wall / base_seconds if wall else None, "×", 2, "<=",
+            note=f"a fresh worker's first run: {fresh / base_seconds:.2f}×" if wall else "",
+            details=details)
     check = baseline_sql.compare(baseline, *_stored_results(ours))
     add_row(ctx, "P4", f"baseline = platform ({check['checked']:,} figures compared)",
          check["mismatches"], "mismatches", 0, "==",
          note="; ".join(check["examples"][:3]), details=check)
+
+
+def _recompute(ctx: Context) -> tuple[float | None, object, list[str]]:
+    """A national recompute requested as the admin: (seconds until a reader sees every run
+    done, or None after 600 s; its runs; the errors of those that failed).
+
+    Polled every 10 ms with one plain statement: a run's `finished_at` is stamped before its
+    result is stored, so it would leave the storing out (0.07-0.14 s of a national run)."""
+    first = (ReportRun.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    pending = (f"SELECT EXISTS (SELECT 1 FROM {ReportRun._meta.db_table} "
+               "WHERE id >= %s AND status IN (%s, %s))")
+    with connection.cursor() as cursor:
+        def done() -> bool:
+            cursor.execute(pending, [first, *PENDING])
+            return not cursor.fetchone()[0]
+
+        requested = time.monotonic()
+        with transaction.atomic():
+            request_national_recompute(year=ctx.year, user=ctx.admin)
+        finished = wait_until(done, 600, 0.01)
+        wall = time.monotonic() - requested if finished else None
+    ours = ReportRun.objects.filter(id__gte=first)
+    failed = list(ours.filter(status=ReportRun.Status.FAILED).values_list("error", flat=True))
+    return wall, ours, failed
 
 
 PAST_YEAR_FACTOR = 3  # issue 16: a past year's national recompute within 3x the current's

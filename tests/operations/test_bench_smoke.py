@@ -66,6 +66,12 @@ def test_it_measures_every_target_and_the_baseline_agrees(territory, tmp_path, s
     assert results["machine"]["nproc"] >= 1
     recompute, ratio, agreement, past_year = rows_of(results, "P4")
     assert recompute["figure"] is not None, recompute["note"]
+    # Each side's faster of two runs: the platform's two recomputes, the baseline's two.
+    assert ratio["figure"] == pytest.approx(min(ratio["details"]["platform_seconds"])
+                                            / min(ratio["details"]["baseline_seconds"]),
+                                            rel=0.01)
+    assert recompute["figure"] == pytest.approx(ratio["details"]["platform_seconds"][0],
+                                                abs=0.0001)
     assert past_year["figure"] is not None and past_year["target"] == 3, past_year["note"]
     assert agreement["details"]["checked"] > 0
     assert agreement["figure"] == 0, agreement["details"]["examples"]
