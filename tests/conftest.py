@@ -309,3 +309,24 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_free_to_drop(django_db_setup, django_db_blocker):
+    """Before pytest-django drops this worker's test database at the end of the run, the
+    other sessions on it end. A run left some open, so PostgreSQL refused the drop (a warning,
+    and the database left behind), traced with `pg_stat_activity`: this thread's connection
+    of the `replica` alias (a mirror of `default`), and those of the test server's request
+    threads, still answering the last browser test when its browser closed."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connections.close_all()
+        connection = connections["default"]
+        if connection.vendor != "postgresql":
+            return
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = %s AND pid <> pg_backend_pid()",
+                           [connection.settings_dict["NAME"]])
