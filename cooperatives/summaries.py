@@ -22,6 +22,10 @@ Kept current in three steps, without a lost update:
    refreshing it) is counted live for this answer (the same function, on that commune only).
 
 After one edit, the next national answer recomputes one commune and sums the rest.
+
+Two more groupings are kept for the reports, not offered by the API: the active
+organisations' figures per ministry and per sector (`ACTIVE`), what convergence counts in a
+commune's cells and where it looks for a sector's organisations (`commune_figures`).
 """
 
 from collections.abc import Iterable
@@ -34,7 +38,7 @@ from communes.models import Commune, Department, Region
 from core.replica import primary_reads
 from sectors.models import Filiere, Ministry, Sector
 
-from .models import AggregateDirty, AggregateSummary, Organisation
+from .models import AggregateDirty, AggregateSummary, Organisation, OrganisationStatus
 from .selectors import (
     _CHOICES,
     _TAXONOMY_PATH,
@@ -47,6 +51,11 @@ from .selectors import (
 
 _UPSERT = ("INSERT INTO {dirty} (commune_id, version) SELECT id, 1 FROM {commune} WHERE {where} "
            "ON CONFLICT (commune_id) DO UPDATE SET version = {dirty}.version + 1")
+
+
+# Summary groupings of the active organisations only (read by the reports): name -> grouping.
+ACTIVE = {"active_ministry": "ministry", "active_sector": "sector"}
+SUMMARY_GROUPINGS = (*GROUPINGS, *ACTIVE)
 
 
 def _mark(where: str, params: list) -> None:
@@ -92,10 +101,44 @@ def _recompute(commune_ids: set[int]) -> None:
     organisations = Organisation.objects.filter(commune_id__in=commune_ids)
     rows = [AggregateSummary(commune_id=ids[row["pcode"]], by=by, group=row["group"],
                              **{figure: row[figure] for figure in FIGURES})
-            for by in GROUPINGS
-            for row in organisation_aggregates(organisations, level="commune", by=by)]
+            for by in SUMMARY_GROUPINGS for row in _counted(organisations, by)]
     AggregateSummary.objects.filter(commune_id__in=commune_ids).delete()
     AggregateSummary.objects.bulk_create(rows, batch_size=2000)
+
+
+def _counted(organisations, by: str) -> list[dict]:
+    """A summary grouping's rows per commune, as the selector counts them."""
+    if by in ACTIVE:
+        organisations, by = organisations.filter(status=OrganisationStatus.ACTIVE), ACTIVE[by]
+    return organisation_aggregates(organisations, level="commune", by=by)
+
+
+def commune_figures(bys: Iterable[str], commune_ids: Iterable[int] | None = None
+                    ) -> dict[str, dict[tuple[int, str], tuple[int, int, int, int]]]:
+    """For each summary grouping of `bys` (`SUMMARY_GROUPINGS`): (commune id, group) ->
+    (organisations, members, women, youth), for these communes (None: every one), current:
+    the dirty communes are refreshed first, and those a writing transaction holds counted
+    live. Three queries when no commune is dirty."""
+    bys = tuple(bys)
+    ids = None if commune_ids is None else sorted(set(commune_ids))
+    figures: dict[str, dict] = {by: {} for by in bys}
+    with primary_reads():
+        live = refresh(ids)
+        summary = AggregateSummary.objects.filter(by__in=bys)
+        if ids is not None:
+            summary = summary.filter(commune_id__in=ids)
+        if live:
+            summary = summary.exclude(commune_id__in=live)
+        for by, commune, group, *counts in summary.order_by().values_list(
+                "by", "commune_id", "group", "organisations", "members", "women", "youth"):
+            figures[by][(commune, group)] = tuple(counts)
+        if live:
+            pks = dict(Commune.objects.filter(pk__in=live).values_list("pcode", "pk"))
+            for by in bys:
+                for row in _counted(Organisation.objects.filter(commune_id__in=live), by):
+                    figures[by][(pks[row["pcode"]], row["group"])] = (
+                        row["organisations"], row["members"], row["women"], row["youth"])
+    return figures
 
 
 def summed_aggregates(*, commune_ids: set[int] | None, level: str, by: str) -> list[dict]:

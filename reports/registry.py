@@ -12,8 +12,9 @@ id, source, target, kind index of the counted links with an end in the communes
 (`counted_links(ids)`: the same without the id, what the reports read;
 `counted_links_later(ids)`: a callable giving them, read beside where the source allows);
 `memberships(ids)` (n, 2) organisation, filière of the same organisations;
-`organisation_figures(ids)` and `sector_presence(sectors, ids)` for convergence. `ids` None:
-the whole country.
+`organisation_figures(ids)` and `sector_presence(sectors, ids)` for convergence (the registry
+now reads them from the communes' summary rows, the registry of a past day counts them over
+its rebuilt rows with `figures_of` and `presence_of`). `ids` None: the whole country.
 """
 
 from collections import defaultdict
@@ -23,16 +24,15 @@ from datetime import date
 
 import numpy as np
 
-from cooperatives.models import Organisation, OrganisationFiliere, OrganisationStatus
+from cooperatives.summaries import ACTIVE, commune_figures
 from core.beside import read_beside
-from sectors.models import Filiere
+from sectors.models import Ministry, Sector
 
 from .cooperation_rows import (
     fetch_links,
     fetch_memberships,
     fetch_organisations,
     int_rows,
-    positions,
     unique_counts,
 )
 
@@ -48,9 +48,9 @@ class RegistryNow:
     """The registry as it is; links counted on `day` (today for the current year)."""
 
     day: date
-    # The active organisations' memberships per requested communes (convergence reads them
-    # for its figures and for where each sector is present).
-    _memberships: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # The active organisations' summary figures per requested communes (convergence reads
+    # them for its cells and for where each sector is present).
+    _active: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def organisations(self, ids: list[int] | None) -> np.ndarray:
         return int_rows(fetch_organisations(self.day, ids), 5)
@@ -73,60 +73,38 @@ class RegistryNow:
         return int_rows(fetch_memberships(self.day, ids), 2)
 
     def organisation_figures(self, ids: list[int] | None) -> dict[tuple, list[int]]:
-        """(commune, ministry) -> [organisations, members, women, youth] over active orgs
-        (`figures_of`)."""
-        return figures_of(self._active_memberships(ids))
+        """(commune, ministry) -> [organisations, members, women, youth] over active orgs,
+        as `figures_of` counts them: from the communes' summary rows (cooperatives.summaries,
+        kept current by every write), not from every membership of the communes."""
+        by_ministry, _by_sector = self._active_figures(ids)
+        return {key: list(figures) for key, figures in by_ministry.items()}
 
     def sector_presence(self, sector_ids: set[int], ids: list[int] | None
                         ) -> dict[int, dict[int, int]]:
-        """sector -> {commune: active organisations matching it} in the communes (None: all)
-        (`presence_of`)."""
+        """sector -> {commune: active organisations matching it} in the communes (None: all),
+        as `presence_of` counts them, from the same summary rows."""
         if not sector_ids:
             return {}
-        return presence_of(self._active_memberships(ids), sector_ids)
+        presence: dict[int, dict[int, int]] = defaultdict(dict)
+        for (commune, sector), figures in self._active_figures(ids)[1].items():
+            if sector in sector_ids and figures[0]:
+                presence[sector][commune] = figures[0]
+        return dict(presence)
 
-    def _active_memberships(self, ids: list[int] | None) -> np.ndarray:
-        """(organisation, commune, sector, ministry, members, women, youth) per filière of
-        the active organisations of the communes (None: all), read once per registry."""
-        key = None if ids is None else tuple(ids)
-        if key not in self._memberships and ids is None:
-            self._memberships[key] = _every_active_membership()
-        if key not in self._memberships:
-            self._memberships[key] = int_rows(in_communes(
-                OrganisationFiliere.objects.filter(
-                    organisation__status=OrganisationStatus.ACTIVE),
-                "organisation__commune_id", ids,
-            ).order_by().values_list(
-                "organisation_id", "organisation__commune_id", "filiere__sector_id",
-                "filiere__sector__ministry_id", "organisation__members_total",
-                "organisation__members_women", "organisation__members_youth"), 7)
-        return self._memberships[key]
-
-
-def _every_active_membership() -> np.ndarray:
-    """`RegistryNow._active_memberships` for the whole country from three plain reads (the
-    active organisations, every membership, the filières' sector and ministry) joined here
-    by position: the database's join of the two large tables cost 0.28-0.33 s on the
-    national dataset, the plain reads 0.13 s."""
-    organisations = int_rows(Organisation.objects.order_by().filter(
-        status=OrganisationStatus.ACTIVE).values_list(
-        "id", "commune_id", "members_total", "members_women", "members_youth"), 5)
-    memberships = int_rows(OrganisationFiliere.objects.order_by().values_list(
-        "organisation_id", "filiere_id"), 2)
-    filieres = np.array(list(Filiere.objects.order_by("id").values_list(
-        "id", "sector_id", "sector__ministry_id")), dtype=np.int64).reshape(-1, 3)
-    organisations = organisations[np.argsort(organisations[:, 0])]  # distinct ids
-    org = positions(np.ascontiguousarray(organisations[:, 0]),
-                    np.ascontiguousarray(memberships[:, 0]))
-    fil = positions(np.ascontiguousarray(filieres[:, 0]),
-                    np.ascontiguousarray(memberships[:, 1]))
-    # Rows written between two of the reads (a membership of an organisation not read) are
-    # dropped, as the join would not have seen them.
-    keep = (org >= 0) & (fil >= 0)
-    org, fil = org[keep], fil[keep]
-    return np.column_stack((memberships[keep, 0], organisations[org, 1], filieres[fil, 1],
-                            filieres[fil, 2], organisations[org, 2], organisations[org, 3],
-                            organisations[org, 4]))
+    def _active_figures(self, ids: list[int] | None) -> tuple[dict, dict]:
+        """The active organisations' figures of the communes (None: all) by (commune,
+        ministry id) and by (commune, sector id), read once per registry and communes."""
+        key = None if ids is None else tuple(sorted(ids))
+        if "groups" not in self._active:  # the groups' ids by acronym and code
+            self._active["groups"] = (dict(Ministry.objects.values_list("acronym", "pk")),
+                                      dict(Sector.objects.values_list("code", "pk")))
+        if key not in self._active:
+            found = commune_figures(ACTIVE, ids)
+            ministries, sectors = self._active["groups"]
+            self._active[key] = (
+                {(c, ministries[g]): f for (c, g), f in found["active_ministry"].items()},
+                {(c, sectors[g]): f for (c, g), f in found["active_sector"].items()})
+        return self._active[key]
 
 
 def figures_of(rows: np.ndarray) -> dict[tuple, list[int]]:

@@ -12,7 +12,8 @@ class AggregateSummary(models.Model):
     `selectors.organisation_aggregates` counts for that commune alone."""
 
     commune = models.ForeignKey(Commune, models.CASCADE, related_name="+")
-    by = models.CharField(max_length=12)  # a selectors.GROUPINGS value
+    # a selectors.GROUPINGS value, or one of summaries.ACTIVE (the reports' own)
+    by = models.CharField(max_length=20)
     group = models.CharField(max_length=40)  # a ministry's acronym, a code or a choice value
     organisations = models.BigIntegerField()
     members = models.BigIntegerField()

@@ -61,7 +61,7 @@ def test_an_edit_marks_its_commune_only_and_the_next_read_recomputes_it(registry
     # the dirty marks; in a savepoint: their lock, the communes' P-codes, one grouped query
     # per grouping (5), the swap of the commune's rows (delete, insert), the marks' delete;
     # then the sum with the regions' names (a status needs no name query)
-    assert len(captured) == 14, [q["sql"] for q in captured]
+    assert len(captured) == 16, [q["sql"] for q in captured]
     assert rows == organisation_aggregates(Organisation.objects.all(), level="region",
                                            by="status")
     assert _dirty() == set()
@@ -123,7 +123,9 @@ def test_the_api_reads_the_summaries_without_filters_and_the_query_with_them(
 def test_a_commune_a_writing_transaction_holds_is_counted_live_and_stays_marked(
         registry, agent_a, org_a, commune_a):
     _assert_equal_everywhere()
-    services.organisation_update(user=agent_a, organisation=org_a, members_total=60)
+    # A plain UPDATE (the database's trigger marks commune A): an edit through the services
+    # would also refresh A's reports, whose convergence reads A's summary, refreshing it.
+    Organisation.objects.filter(pk=org_a.pk).update(members_total=60)
     marked, release = threading.Event(), threading.Event()
 
     def writer():  # another connection marks commune A and holds its transaction open
@@ -150,3 +152,34 @@ def test_a_commune_a_writing_transaction_holds_is_counted_live_and_stays_marked(
     assert _dirty() == {commune_a.pcode}  # still to recompute: the writer's mark stands
     _assert_equal_everywhere()
     assert _dirty() == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers: PostgreSQL")
+def test_the_database_marks_the_communes_of_writes_made_past_the_application(
+        registry, org_a, org_b, commune_a, commune_c, poultry):
+    """SQL typed past the application (no signal, no application mark) still leaves its
+    communes to recompute: the triggers mark the old and new commune of an UPDATE and the
+    commune of a filière inserted or deleted; the next figures read count the change."""
+    _assert_equal_everywhere()
+    assert _dirty() == set()
+    table, memberships = Organisation._meta.db_table, "cooperatives_organisationfiliere"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET members_total = members_total + 1 WHERE id = %s",
+                       [org_b.pk])
+        assert _dirty() == {org_b.commune.pcode}
+        cursor.execute(f"UPDATE {table} SET commune_id = %s WHERE id = %s",
+                       [commune_c.pk, org_a.pk])
+        assert _dirty() == {org_b.commune.pcode, commune_a.pcode, commune_c.pcode}
+        _assert_equal_everywhere()  # refreshed: nothing dirty is left
+        assert _dirty() == set()
+        cursor.execute(f"INSERT INTO {memberships} (organisation_id, filiere_id) VALUES (%s, %s)",
+                       [org_b.pk, poultry.pk])
+        assert _dirty() == {org_b.commune.pcode}
+        _assert_equal_everywhere()
+        cursor.execute(f"DELETE FROM {memberships} WHERE organisation_id = %s AND filiere_id = %s",
+                       [org_b.pk, poultry.pk])
+        assert _dirty() == {org_b.commune.pcode}
+        cursor.execute(f"UPDATE {table} SET status = 'dormant' WHERE id = %s",
+                       [registry["c1"].pk])
+        assert _dirty() == {org_b.commune.pcode, commune_c.pcode}
+    _assert_equal_everywhere()

@@ -3,6 +3,7 @@
 import datetime
 import json
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -338,6 +339,9 @@ def test_it_gives_identical_json_on_a_repeated_call(cast):
 
 
 def test_its_batch_query_count_does_not_grow(cast, commune_a, taxonomy):
+    from cooperatives import summaries
+
+    summaries.refresh()  # the writes' summaries recomputed (a fixed number of queries)
     with CaptureQueriesContext(connection) as one:
         convergence_for_communes([commune_a.pk], year=2025)
     every = []
@@ -351,33 +355,93 @@ def test_its_batch_query_count_does_not_grow(cast, commune_a, taxonomy):
             InterventionFactory(ministry=taxonomy["MINADER"], commune=commune,
                                 beneficiaries=[org])
 
+    summaries.refresh()
     with CaptureQueriesContext(connection) as many:
         reports = convergence_for_communes([commune_a.pk, *every], year=2025)
     with CaptureQueriesContext(connection) as national:
         convergence_national(year=2025)
 
-    # 12 (the country's active memberships, for the nearest communes, are three plain
-    # reads), and 2 for the support programmes
-    assert len(reads(many)) == len(reads(one)) <= 14
+    # 10, 2 for the support programmes, and 4 for the active organisations' figures from the
+    # summaries (the ministries' and sectors' ids, each read of the communes' summary rows
+    # beside its check for dirty communes: theirs, then the whole country's for the nearest)
+    assert len(reads(many)) == len(reads(one)) <= 16  # 14 where the country is read at once
     assert len(reads(national)) <= len(reads(one))
     assert reports[every[0]]["ministries"]["MINADER"]["beneficiaries"] == 3
     assert len(reports[every[0]]["unmet_needs"]) == 1
 
 
-def test_the_countrys_active_memberships_from_plain_reads_equal_the_join(cast, taxonomy):
-    """The whole country's (organisation, commune, sector, ministry, members, women, youth)
-    rows, joined by position from three plain reads, are the database join's rows: active
-    organisations only, one row per filière (a2 has three), dormant and dissolved left out."""
-    from communes.models import Commune
-    from reports.registry import RegistryNow, _every_active_membership
+def _joined_memberships():
+    """(organisation, commune, sector, ministry, members, women, youth) per filière of every
+    active organisation, by the database's join: the rows `figures_of` and `presence_of`
+    count (what the registry of a past day rebuilds)."""
+    from cooperatives.models import OrganisationFiliere, OrganisationStatus
 
-    every = list(Commune.objects.values_list("id", flat=True))
-    joined = RegistryNow(D(2025, 12, 31))._active_memberships(every)  # the database's join
-    plain = _every_active_membership()
-    assert sorted(map(tuple, plain.tolist())) == sorted(map(tuple, joined.tolist()))
+    return np.array(list(OrganisationFiliere.objects.filter(
+        organisation__status=OrganisationStatus.ACTIVE).values_list(
+        "organisation_id", "organisation__commune_id", "filiere__sector_id",
+        "filiere__sector__ministry_id", "organisation__members_total",
+        "organisation__members_women", "organisation__members_youth")),
+        dtype=np.int64).reshape(-1, 7)
+
+
+SECTORS = ("agriculture", "livestock", "health", "commerce", "roads")
+
+
+def test_the_registrys_figures_from_summaries_equal_a_count_of_the_rows(cast, taxonomy):
+    """The registry reads convergence's organisation figures and sector presence from the
+    communes' summary rows: they equal `figures_of` and `presence_of` over the active
+    memberships joined from scratch, for the country and for two communes. Active
+    organisations only (a3 dormant and a4 dissolved left out); a2 (three filières: cassava and
+    maize of MINADER's agriculture, retail of commerce) counted once per ministry and sector."""
+    from reports.registry import RegistryNow, figures_of, presence_of
+
+    rows = _joined_memberships()
+    assert len(rows) == 11
+    registry = RegistryNow(D(2025, 12, 31))
+    sectors = {taxonomy[name].pk for name in SECTORS}
+    assert registry.organisation_figures(None) == figures_of(rows)
+    assert registry.sector_presence(sectors, None) == presence_of(rows, sectors)
     a2 = cast["a2"]
-    assert sorted(row[2] for row in plain.tolist() if row[0] == a2.pk) == sorted(
-        f.sector_id for f in (taxonomy["cassava"], taxonomy["maize"], taxonomy["retail"]))
-    assert [row[4:] for row in plain.tolist() if row[0] == a2.pk] == [[20, 8, 5]] * 3
-    assert not {cast["a3"].pk, cast["a4"].pk} & {row[0] for row in plain.tolist()}
-    assert len(plain) == 11
+    some = [a2.commune_id, cast["bp1"].commune_id]
+    mine = rows[np.isin(rows[:, 1], some)]
+    assert registry.organisation_figures(some) == figures_of(mine)
+    assert registry.sector_presence(sectors, some) == presence_of(mine, sectors)
+    figures = registry.organisation_figures(some)
+    # a1 (org_a: cassava) and a2 under MINADER; a2 and a5 under their other ministries
+    minader = figures[(a2.commune_id, taxonomy["MINADER"].pk)]
+    assert minader == [2, cast["a1"].members_total + 20, cast["a1"].members_women + 8,
+                       cast["a1"].members_youth + 5]
+    assert figures[(a2.commune_id, taxonomy["MINCOMMERCE"].pk)] == [1, 20, 8, 5]
+    assert registry.sector_presence({taxonomy["livestock"].pk}, some) == {
+        taxonomy["livestock"].pk: {cast["bp1"].commune_id: 2}}
+
+
+def test_the_registrys_figures_follow_every_write(cast, taxonomy, commune_b):
+    """An organisation turned dormant, one moved to another commune, a filière added, one
+    written with a plain UPDATE that marks its commune itself: the next figures read
+    (the summaries of the communes the writes marked refreshed) count them."""
+    from cooperatives import summaries
+    from cooperatives.models import Organisation, OrganisationFiliere, OrganisationStatus
+    from reports.registry import RegistryNow, figures_of, presence_of
+
+    registry = RegistryNow(D(2025, 12, 31))
+    sectors = {taxonomy[name].pk for name in SECTORS}
+    before = registry.organisation_figures(None)  # every summary current
+    assert before == figures_of(_joined_memberships())
+    a1, a2 = cast["a1"], cast["a2"]
+    a1.status = OrganisationStatus.DORMANT
+    a1.save()
+    a2.commune = commune_b
+    a2.save()
+    OrganisationFiliere.objects.create(organisation=cast["bp1"], filiere=taxonomy["cassava"])
+    Organisation.objects.filter(pk=cast["a5"].pk).update(members_total=99)
+    summaries.mark_pcodes([cast["a5"].commune.pcode])
+    rows = _joined_memberships()
+    registry = RegistryNow(D(2025, 12, 31))  # a registry reads its figures once
+    after = registry.organisation_figures(None)
+    assert after != before
+    assert after == figures_of(rows)
+    assert registry.sector_presence(sectors, None) == presence_of(rows, sectors)
+    # b (org_b, a MINADER filière), a2 moved in, bp1 with its new cassava filière
+    assert after[(commune_b.pk, taxonomy["MINADER"].pk)][0] == before[(commune_b.pk, taxonomy["MINADER"].pk)][0] + 2 == 3
+    assert after[(cast["a5"].commune_id, taxonomy["MINSANTE"].pk)][1] == 99
