@@ -443,5 +443,6 @@ def test_the_registrys_figures_follow_every_write(cast, taxonomy, commune_b):
     assert after == figures_of(rows)
     assert registry.sector_presence(sectors, None) == presence_of(rows, sectors)
     # b (org_b, a MINADER filière), a2 moved in, bp1 with its new cassava filière
-    assert after[(commune_b.pk, taxonomy["MINADER"].pk)][0] == before[(commune_b.pk, taxonomy["MINADER"].pk)][0] + 2 == 3
+    minader_b = (commune_b.pk, taxonomy["MINADER"].pk)
+    assert after[minader_b][0] == before[minader_b][0] + 2 == 3
     assert after[(cast["a5"].commune_id, taxonomy["MINSANTE"].pk)][1] == 99

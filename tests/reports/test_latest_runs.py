@@ -129,8 +129,8 @@ def test_large_results_are_compressed_with_lz4_and_read_back_whole(commune_a, co
 def test_a_national_run_and_its_communes_runs_are_stored_together(commune_a, commune_b,
                                                                   commune_c):
     """report_runs_finish_national: the national result whole, each commune run its part of
-    it (on PostgreSQL copied out of the stored national value), all done at one moment; a
-    commune run without a part in the result stores nothing at all."""
+    it (on PostgreSQL each part written once, the national text put together around them),
+    all done at one moment; a commune run without a part in the result stores nothing."""
     part_a = {"commune": commune_a.pcode, "opportunities": [], "name": "Coopérative Éfoulan",
               7: [1.5, None]}
     result = {"on": "2026-01-02", "links": 4,
@@ -160,3 +160,20 @@ def test_a_national_run_and_its_communes_runs_are_stored_together(commune_a, com
     assert done.values("finished_at").distinct().count() == 1
     assert ReportRun.objects.get(pk=stray.pk).status == "running"
     assert [run.status for run in [national, *communes]] == ["done"] * 3
+
+
+@pytest.mark.parametrize("rest", [{}, {"on": "2026-01-02", "country": {"links": 3, 4: "x"}}])
+def test_the_national_text_put_together_is_the_result_written_whole(rest):
+    """`_national_texts`: the national result's text, built around its communes' parts, reads
+    back as the result written whole; each part as its commune's report (keys that are not
+    strings written as strings, as everywhere)."""
+    import json
+
+    from reports.runs import _json_text, _national_texts
+
+    result = {**rest, "communes": {"CM1": {"links": 1, "names": ["Éfoulan", 'a "b"']},
+                                   "CM2": {}}}
+    text, parts = _national_texts(result)
+    assert json.loads(text) == json.loads(_json_text(result))
+    assert {p: json.loads(part) for p, part in parts.items()} == json.loads(
+        _json_text(result["communes"]))
