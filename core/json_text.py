@@ -17,7 +17,10 @@ reads `jsonb`, so the field decodes them as JSONField always does, the values of
 """
 
 from django.db import models
+from django.db.backends.postgresql.operations import get_json_dumps
 from django.db.backends.signals import connection_created
+from psycopg.types.json import Json
+from psycopg.types.string import TextLoader
 
 
 class JSONTextField(models.JSONField):
@@ -29,9 +32,6 @@ class JSONTextField(models.JSONField):
     def get_db_prep_value(self, value, connection, prepared=False):
         if connection.vendor != "postgresql":
             return super().get_db_prep_value(value, connection, prepared)
-        from django.db.backends.postgresql.operations import get_json_dumps
-        from psycopg.types.json import Json
-
         if not prepared:
             value = self.get_prep_value(value)
         return Json(value, dumps=get_json_dumps(self.encoder))
@@ -41,8 +41,6 @@ def read_json_as_text(sender, connection, **kwargs) -> None:
     """`json` values as text, as Django reads `jsonb` (psycopg would parse them itself)."""
     if connection.vendor != "postgresql":
         return
-    from psycopg.types.string import TextLoader
-
     connection.connection.adapters.register_loader("json", TextLoader)
 
 
