@@ -118,7 +118,7 @@ def commune_figures(bys: Iterable[str], commune_ids: Iterable[int] | None = None
     """For each summary grouping of `bys` (`SUMMARY_GROUPINGS`): (commune id, group) ->
     (organisations, members, women, youth), for these communes (None: every one), current:
     the dirty communes are refreshed first, and those a writing transaction holds counted
-    live. Three queries when no commune is dirty."""
+    live. Two queries when no commune is dirty."""
     bys = tuple(bys)
     ids = None if commune_ids is None else sorted(set(commune_ids))
     figures: dict[str, dict] = {by: {} for by in bys}

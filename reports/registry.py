@@ -51,6 +51,8 @@ class RegistryNow:
     # The active organisations' summary figures per requested communes (convergence reads
     # them for its cells and for where each sector is present).
     _active: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # The ministries' ids by acronym and the sectors' by code (the summary rows' groups).
+    _groups: list = field(default_factory=list, compare=False, hash=False, repr=False)
 
     def organisations(self, ids: list[int] | None) -> np.ndarray:
         return int_rows(fetch_organisations(self.day, ids), 5)
@@ -95,12 +97,12 @@ class RegistryNow:
         """The active organisations' figures of the communes (None: all) by (commune,
         ministry id) and by (commune, sector id), read once per registry and communes."""
         key = None if ids is None else tuple(sorted(ids))
-        if "groups" not in self._active:  # the groups' ids by acronym and code
-            self._active["groups"] = (dict(Ministry.objects.values_list("acronym", "pk")),
-                                      dict(Sector.objects.values_list("code", "pk")))
+        if not self._groups:
+            self._groups.extend((dict(Ministry.objects.values_list("acronym", "pk")),
+                                 dict(Sector.objects.values_list("code", "pk"))))
         if key not in self._active:
             found = commune_figures(ACTIVE, ids)
-            ministries, sectors = self._active["groups"]
+            ministries, sectors = self._groups
             self._active[key] = (
                 {(c, ministries[g]): f for (c, g), f in found["active_ministry"].items()},
                 {(c, sectors[g]): f for (c, g), f in found["active_sector"].items()})

@@ -361,9 +361,10 @@ def test_its_batch_query_count_does_not_grow(cast, commune_a, taxonomy):
     with CaptureQueriesContext(connection) as national:
         convergence_national(year=2025)
 
-    # 10, 2 for the support programmes, and 4 for the active organisations' figures from the
-    # summaries (the ministries' and sectors' ids, each read of the communes' summary rows
-    # beside its check for dirty communes: theirs, then the whole country's for the nearest)
+    # 10, 2 for the support programmes, and the active organisations' figures from the
+    # summaries: the ministries' and sectors' ids, then a check for dirty communes and a read
+    # of the summary rows, for the communes asked and again for the whole country (the
+    # nearest communes), 6 (4 where the whole country is read at once)
     assert len(reads(many)) == len(reads(one)) <= 16  # 14 where the country is read at once
     assert len(reads(national)) <= len(reads(one))
     assert reports[every[0]]["ministries"]["MINADER"]["beneficiaries"] == 3
