@@ -92,7 +92,7 @@ def measure_p4(ctx: Context, worker: bool) -> None:
             wall / base_seconds if wall else None, "×", 2, "<=",
             note=f"a fresh worker's first run: {fresh / base_seconds:.2f}×" if wall else "",
             details=details)
-    check = baseline_sql.compare(baseline, *_stored_results(ours))
+    check = baseline_sql.compare(baseline, _stored_results(ours))
     add_row(ctx, "P4", f"baseline = platform ({check['checked']:,} figures compared)",
          check["mismatches"], "mismatches", 0, "==",
          note="; ".join(check["examples"][:3]), details=check)
@@ -142,18 +142,17 @@ def measure_p4_past_year(ctx: Context) -> None:
             past / current if current else None, "×", PAST_YEAR_FACTOR, "<=", details=details)
 
 
-def _stored_results(runs) -> tuple[dict, dict, dict | None]:
-    convergence, cooperation, national = {}, {}, None
+def _stored_results(runs) -> dict:
+    """The done runs' results as `baseline_sql.compare` takes them."""
+    stored = {"convergence": {}, "cooperation": {}, "national_convergence": None,
+              "national_cooperation": None}
     for kind, scope, result in runs.filter(status=ReportRun.Status.DONE).values_list(
             "kind", "scope", "result"):
         if scope == "national":
-            if kind == ReportRun.Kind.COOPERATION:
-                national = result
-        elif kind == ReportRun.Kind.CONVERGENCE:
-            convergence[scope] = result
+            stored[f"national_{kind}"] = result
         else:
-            cooperation[scope] = result
-    return convergence, cooperation, national
+            stored[kind][scope] = result
+    return stored
 
 
 def measure_p5(ctx: Context, worker: bool) -> None:
