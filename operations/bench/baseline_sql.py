@@ -227,25 +227,23 @@ class _Data:
         self.position[self.ids] = np.arange(len(self.ids))
         self.communes = {row[0]: row[1] for row in small["communes"]}
         self.n_communes = max(self.communes, default=0) + 1
+        # Filières by position (in id order), so that their masks stay as narrow as can be.
+        filieres = small["filieres"][np.argsort(small["filieres"][:, 0])]  # id, ministry, sector
+        self.n_filieres = len(filieres)
+        fil_position = np.full(int(filieres[:, 0].max(initial=0)) + 1, -1, dtype=np.int64)
+        fil_position[filieres[:, 0]] = np.arange(self.n_filieres)
         self.memb_org = self.position[memberships[:, 0]]
-        self.memb_fil = memberships[:, 1]
-        filieres = small["filieres"]  # id, ministry, sector
-        self.n_filieres = int(filieres[:, 0].max(initial=0)) + 1
-        self.ministry_of = np.zeros(self.n_filieres, dtype=np.int64)
-        self.ministry_of[filieres[:, 0]] = filieres[:, 1]
-        self.sector_of = np.zeros(self.n_filieres, dtype=np.int64)
-        self.sector_of[filieres[:, 0]] = filieres[:, 2]
+        self.memb_fil = fil_position[memberships[:, 1]]
+        self.ministry_of, self.sector_of = filieres[:, 1], filieres[:, 2]
         self.n_ministries = max(dict(small["ministries"]), default=0) + 1
         self.n_sectors = max((row[0] for row in small["sectors"]), default=0) + 1
         active = self.active[self.memb_org]
         self.active_org, self.active_fil = self.memb_org[active], self.memb_fil[active]
 
     def masks(self) -> np.ndarray:
-        """Two 64-bit words of filière bits per organisation (filière ids below 128)."""
-        masks = np.zeros((len(self.ids), 2), dtype=np.uint64)
+        """The filières of each organisation as bits (by filière position), in 64-bit words."""
+        masks = np.zeros((len(self.ids), max(1, -(-self.n_filieres // 64))), dtype=np.uint64)
         fil = self.memb_fil
-        if len(fil) and fil.max() >= 128:
-            raise ValueError("filière ids above 127: widen the masks")
         np.bitwise_or.at(masks, (self.memb_org, fil // 64),
                          np.left_shift(np.uint64(1), (fil % 64).astype(np.uint64)))
         return masks
@@ -358,7 +356,7 @@ def _totals(data: _Data, figures: np.ndarray, states: np.ndarray, unmet: dict) -
         cell = (group[:, None] * n_min + np.arange(n_min)[None, :]).ravel()
         sums = np.stack([np.bincount(cell, weights=figure[communes].ravel(),
                                      minlength=g * n_min).astype(np.int64)
-                         for figure in figures]).reshape(-1, g, n_min)
+                         for figure in figures]).reshape(len(figures), g, n_min)
         by_state = np.bincount(cell * n_states + states[communes].ravel(),
                                minlength=g * n_min * n_states).reshape(g, n_min, n_states)
         overall = by_state[:, ministries].sum(axis=1)
@@ -671,8 +669,9 @@ class _Reference:
         self.ministries = sorted(small["ministries"], key=lambda row: row[1])
         self.acronyms = dict(small["ministries"])
         self.sectors = {row[0]: (row[1], row[2]) for row in small["sectors"]}
-        self.filieres = dict(small["filiere_codes"])
-        self.n_filieres = int(small["filieres"][:, 0].max(initial=0)) + 1
+        # Codes by filière position, as `_Data` numbers them (id order).
+        self.filieres = [code for _, code in sorted(small["filiere_codes"])]
+        self.n_filieres = len(self.filieres)
 
 
 def _unmet_lists(unmet: dict, ref: _Reference) -> dict[int, list[tuple]]:
