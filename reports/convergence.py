@@ -15,9 +15,8 @@ batch and national functions cost the same few queries whatever their size.
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from itertools import islice
 
 import numpy as np
 from django.db.models import Count, Q
@@ -36,7 +35,6 @@ FIGURES = ("organisations", "members", "women", "youth", "needs", "priority_need
            "interventions", "beneficiaries", "programmes", "enrolled")
 PRIORITY_RANKS = 3  # ranks 1 to 3 are priority needs
 NEAREST = 3
-_RANK_DIRECTLY_UP_TO = 4 * NEAREST  # fewer communes with the sector: rank them, not walk
 _WHOLE_COUNTRY_FROM = 8  # a batch of 1/8 of the communes or more reads the whole country
 
 
@@ -208,9 +206,6 @@ class _Data:
     programmes: dict[tuple[int, int], list[int]]
     own_presence: dict[int, dict[int, int]]
     presence: dict[int, dict[int, int]]
-    _nearest: dict = field(default_factory=dict)
-    _by_distance: dict = field(default_factory=dict)
-    _ranks: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, commune_ids: list[int] | None, year: int, registry) -> "_Data":
@@ -291,48 +286,45 @@ class _Data:
         return dict(self.ministries)
 
     def _nearest_with(self, commune_id: int, sector_id: int) -> list[dict]:
-        """The 3 nearest communes with an active organisation of the sector (memoised)."""
-        key = (commune_id, sector_id)
-        if key not in self._nearest:
-            self._nearest[key] = self._find_nearest(commune_id, sector_id)
-        return self._nearest[key]
-
-    def _find_nearest(self, commune_id: int, sector_id: int) -> list[dict]:
-        having = self.presence.get(sector_id, {})
-        by_distance = self._communes_by_distance(commune_id)
-        if len(having) <= _RANK_DIRECTLY_UP_TO:  # few communes have it: rank them directly
-            rank = self._distance_rank(commune_id)
-            hits = [by_distance[i] for i in sorted(rank[c] for c in having if c in rank)]
-        else:  # most do: walk outwards until enough are found
-            hits = (entry for entry in by_distance if entry[1] in having)
-        here = self.places[commune_id]
-        return [{"commune": pcode, "name": place.name,
-                 "distance_km": round(haversine_km(here.latitude, here.longitude,
-                                                   place.latitude, place.longitude), 1),
-                 "organisations": having[other_id]}
-                for pcode, other_id in islice(hits, NEAREST)
-                for place in (self.places[other_id],)]
-
-    def _distance_rank(self, commune_id: int) -> dict[int, int]:
-        """Each other commune's place in `_communes_by_distance` (memoised)."""
-        if commune_id not in self._ranks:
-            self._ranks[commune_id] = {other_id: i for i, (_, other_id)
-                                       in enumerate(self._communes_by_distance(commune_id))}
-        return self._ranks[commune_id]
-
-    def _communes_by_distance(self, commune_id: int) -> list[tuple[str, int]]:
-        """Every other commune with a point as (P-code, id), nearest first (great-circle
-        distance, `communes.models.haversine_km`'s formula over arrays), ties by P-code
-        (memoised)."""
-        if commune_id not in self._by_distance:
-            here = self.places[commune_id]
-            self._by_distance[commune_id] = self._located.order_from(
-                commune_id, here.latitude, here.longitude) if here.has_point else []
-        return self._by_distance[commune_id]
+        """The 3 nearest communes with an active organisation of the sector."""
+        return self._nearest[(commune_id, sector_id)]
 
     @cached_property
-    def _located(self) -> "_Located":
-        return _Located(self.places)
+    def _nearest(self) -> dict[tuple[int, int], list[dict]]:
+        """(commune, sector) -> its nearest communes, for every unmet priority need of the
+        requested communes at once: every located commune ordered by distance from each of
+        them (one stable sort per row of a distance matrix: ties by P-code), then per sector
+        the first 3 of each row that have an organisation of it, over arrays."""
+        wanted = {(c, sector) for c in self.communes for _, _, sector, _ in self.priority.get(c, [])
+                  if not self.own_presence.get(sector, {}).get(c)}
+        found: dict[tuple[int, int], list[dict]] = {key: [] for key in wanted}
+        located = _Located(self.places)
+        row_of = {pk: i for i, pk in enumerate(sorted({c for c, _ in wanted
+                                                          if c in located.index}))}
+        if not row_of:
+            return found
+        order = np.argsort(np.stack([located.distances_from(self.places[c]) for c in row_of]),
+                           axis=1, kind="stable")  # located positions, nearest first
+        by_sector: dict[int, list[int]] = defaultdict(list)
+        for c, sector in sorted(wanted):
+            if c in row_of:
+                by_sector[sector].append(c)
+        for sector, communes in by_sector.items():
+            having = self.presence.get(sector, {})
+            counts = np.array([having.get(pk, 0) for pk in located.ids.tolist()], dtype=np.int64)
+            candidates = order[[row_of[c] for c in communes]]
+            usable = (counts[candidates] > 0) & (
+                located.ids[candidates] != np.array(communes, dtype=np.int64)[:, None])
+            rows, columns = np.nonzero(usable & (np.cumsum(usable, axis=1) <= NEAREST))
+            for row, other in zip(rows.tolist(), located.ids[candidates[rows, columns]].tolist(),
+                                  strict=True):
+                here, place = self.places[communes[row]], self.places[other]
+                found[(communes[row], sector)].append({
+                    "commune": place.pcode, "name": place.name,
+                    "distance_km": round(haversine_km(here.latitude, here.longitude,
+                                                      place.latitude, place.longitude), 1),
+                    "organisations": having[other]})
+        return found
 
 
 class _Located:
@@ -341,19 +333,18 @@ class _Located:
     def __init__(self, places: dict[int, "_Place"]):
         located = sorted((p.pcode, pk, p.latitude, p.longitude)
                          for pk, p in places.items() if p.has_point)
-        self.entries = [(pcode, pk) for pcode, pk, _, _ in located]
         self.ids = np.array([pk for _, pk, _, _ in located], dtype=np.int64)
+        self.index = set(self.ids.tolist())
         self.lat = np.radians(np.array([row[2] for row in located], dtype=float))
         self.lon = np.array([row[3] for row in located], dtype=float)
 
-    def order_from(self, commune_id: int, latitude: float, longitude: float
-                   ) -> list[tuple[str, int]]:
-        p1, dl = np.radians(latitude), np.radians(self.lon - longitude)
+    def distances_from(self, here: "_Place") -> np.ndarray:
+        """Great-circle distance (km) from `here` to each located commune
+        (`communes.models.haversine_km`'s formula over arrays)."""
+        p1, dl = np.radians(here.latitude), np.radians(self.lon - here.longitude)
         a = (np.sin((self.lat - p1) / 2) ** 2
              + np.cos(p1) * np.cos(self.lat) * np.sin(dl / 2) ** 2)
-        distance = 2 * 6371.0 * np.arcsin(np.sqrt(a))
-        order = np.argsort(distance, kind="stable")  # P-code order already: ties by P-code
-        return [self.entries[i] for i in order.tolist() if self.ids[i] != commune_id]
+        return 2 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
 def _places() -> dict[int, _Place]:

@@ -26,10 +26,11 @@ from scipy.sparse.csgraph import connected_components
 
 from communes.models import Commune
 from cooperatives.models import Organisation
+from core.beside import read_beside
 from core.ids import id_list
 from sectors.models import Filiere
 
-from .cooperation_pairs import PairSet, top_pairs
+from .cooperation_pairs import FiliereGroups, first_pairs
 from .cooperation_rows import KINDS, positions, unique_counts
 from .registry import RegistryNow
 from .suggestions import kind_of_sector, suggested_kinds
@@ -283,9 +284,12 @@ class _Snapshot:
         """One report per requested commune, in `commune_ids` order."""
         k = len(self.commune_ids)
         inside_active = (self.cpos >= 0) & self.active
-        groups, outside = self._filiere_groups(inside_active)  # before any link is needed
-        touched = self._touched
+        groups = self._filiere_groups(inside_active)  # before any link is needed
+        outside = self._outside_unions(groups)
         pair_keys = self._internal_pair_keys()
+        opportunities = self._opportunities_of(groups, pair_keys)
+        names = read_beside(self._names, opportunities)  # read while the figures are counted
+        touched = self._touched
         pairs = np.bincount(self.cpos[pair_keys // max(len(self.org_ids), 1)], minlength=k)
         components, largest = self._commune_components(pair_keys, inside_active)
         by_kind = self._per_commune(np.ones(len(self.src), dtype=bool), len(KINDS))
@@ -300,8 +304,7 @@ class _Snapshot:
             "cross_filiere": self._per_commune(~self._shares_filiere()),
         }
         isolated = _group_by_commune(self, inside_active & ~touched)
-        opportunities = self._opportunities_of(groups, pair_keys)
-        names = self._names(opportunities)
+        names = names()
         reports = []
         for c in range(k):
             report = {"commune": self.pcodes[c], "on": self.on.isoformat()}
@@ -354,75 +357,60 @@ class _Snapshot:
 
     # Filière groups: opportunities and organisations outside unions --------------------------
 
-    def _filiere_groups(self, inside_active: np.ndarray) -> tuple:
-        """Per commune: its filière groups of two or more active organisations (for the
-        opportunities) and the outside-unions table."""
-        k = len(self.commune_ids)
+    def _filiere_groups(self, inside_active: np.ndarray) -> FiliereGroups:
+        """The active organisations of the requested communes by (commune, filière) group,
+        each group by members descending then id: one sort of one int64 key per membership
+        (commune, filière, the organisation's rank by members and id)."""
         keep = inside_active[self.memb_org]
         org, fil = self.memb_org[keep], self.memb_fil[keep]
-        # Rows by commune, filière, then members descending and id: one int64 key per row
-        # (commune, filière, the organisation's rank by members and id) sorted as values;
-        # np.lexsort of the four columns took 22 ms of the national report, this 3 ms.
         n, n_fil = len(self.org_ids), max(len(self.filiere_codes), 1)
         by_size = np.argsort((int(self.members.max(initial=0)) - self.members) * n
                              + np.arange(n))  # positions are in id order; keys distinct
         rank = np.empty(n, dtype=np.int64)
         rank[by_size] = np.arange(n)
         key = np.sort((self.cpos[org] * n_fil + fil) * n + rank[org])
-        org, group = by_size[key % n], key // n
-        fil, cpos = group % n_fil, group // n_fil
-        groups: list[list] = [[] for _ in range(k)]
-        outside: list[dict] = [{} for _ in range(k)]
-        if len(org):
-            # Each (commune, filière) group's rows, and the ids of its organisations outside
-            # unions ascending, cut from two flat lists (no numpy call per group).
-            starts = np.flatnonzero(np.concatenate(
-                ([True], (np.diff(cpos) != 0) | (np.diff(fil) != 0))))
-            group_of = np.zeros(len(org), dtype=np.int64)  # each row's group
-            group_of[starts[1:]] = 1
-            group_of = np.cumsum(group_of)
-            lone_rows = np.flatnonzero(self.outside[org])
-            lone_groups = group_of[lone_rows]
-            # By group, then id (position order), as one sorted int64 key.
-            lone_keys = np.sort(lone_groups * n + org[lone_rows])
-            lone_list = self.org_ids[lone_keys % n].tolist()
-            lone_bounds = [0, *np.cumsum(np.bincount(lone_groups, minlength=len(starts)))
-                           .tolist()]
-            org_list, bounds = org.tolist(), [*starts.tolist(), len(org)]
-            cpos_list = cpos[starts].tolist()
-            for g, (c, f) in enumerate(zip(cpos_list, fil[starts].tolist(), strict=True)):
-                lone = lone_list[lone_bounds[g]:lone_bounds[g + 1]]
-                outside[c][self.filiere_codes[f]] = {"count": len(lone), "organisations": lone}
-            # The groups of two or more, by commune in the report order of their first pair
-            # (top_pairs starts them in that order, and only as far as it needs).
-            several = np.flatnonzero(np.diff(bounds) > 1)
-            first, second = org[starts[several]], org[starts[several] + 1]
-            ids_1, ids_2 = self.org_ids[first], self.org_ids[second]
-            for g in several[np.lexsort((np.maximum(ids_1, ids_2), np.minimum(ids_1, ids_2),
-                                         -(self.members[first] + self.members[second]),
-                                         cpos[starts[several]]))].tolist():
-                groups[cpos_list[g]].append(org_list[bounds[g]:bounds[g + 1]])
-        return groups, outside
+        group = key // max(n, 1)
+        start = np.flatnonzero(np.diff(group, prepend=-1))
+        return FiliereGroups(org=by_size[key % max(n, 1)], start=start,
+                             size=np.diff(np.append(start, len(key))),
+                             place=group[start] // n_fil, filiere=group[start] % n_fil)
 
-    def _opportunities_of(self, groups: list[list], pair_keys: np.ndarray) -> list[list[dict]]:
+    def _outside_unions(self, groups: FiliereGroups) -> list[dict]:
+        """Per commune, for each filière of its active organisations: those outside any
+        union (ids ascending) and how many."""
+        row_group, n = groups.row_group, max(len(self.org_ids), 1)
+        lone = np.flatnonzero(self.outside[groups.org])
+        # By group, then position (id order), as one sorted int64 key.
+        lone_keys = np.sort(row_group[lone] * n + groups.org[lone])
+        lone_ids = self.org_ids[lone_keys % n].tolist()
+        counts = np.bincount(row_group[lone], minlength=len(groups.start)).tolist()
+        ends = np.cumsum(counts).tolist()
+        outside: list[dict] = [{} for _ in self.commune_ids]
+        for c, f, count, end in zip(groups.place.tolist(), groups.filiere.tolist(), counts,
+                                    ends, strict=True):
+            outside[c][self.filiere_codes[f]] = {"count": count,
+                                                 "organisations": lone_ids[end - count:end]}
+        return outside
+
+    def _opportunities_of(self, groups: FiliereGroups, pair_keys: np.ndarray
+                          ) -> list[list[dict]]:
         """Per commune: its opportunities, from its filière groups and the linked pairs."""
-        linked = PairSet(pair_keys, len(self.org_ids))
-        pairs = [top_pairs(g, self._members_list, self._ids_list, linked.contains,
-                           OPPORTUNITY_LIMIT, heads_sorted=True) for g in groups]
-        found = iter(self._opportunities([pair for per in pairs for pair in per]))
-        return [[next(found) for _ in per] for per in pairs]
+        place, low, high = first_pairs(groups, self.members, pair_keys, len(self.commune_ids),
+                                       OPPORTUNITY_LIMIT)
+        found = self._opportunities(low, high)
+        ends = [0, *np.cumsum(np.bincount(place, minlength=len(self.commune_ids))).tolist()]
+        return [found[ends[c]:ends[c + 1]] for c in range(len(self.commune_ids))]
 
-    def _opportunities(self, pairs: list[tuple[int, int]]) -> list[dict]:
+    def _opportunities(self, a: np.ndarray, b: np.ndarray) -> list[dict]:
         """The opportunity of each pair (positions a, b; a's id the lower), for every commune
         at once: shared filières from the filière masks, the suggested kind over arrays."""
-        if not pairs:
+        if not len(a):
             return []
-        a, b = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
         shared = self._shared_filieres(a, b)
         votes = shared.astype(np.int64) @ self._filiere_kinds
         kinds = suggested_kinds(votes, self._kind_counts[a], self._kind_counts[b])
         rows, filieres = np.nonzero(shared)  # by pair, then filière position (code order)
-        bounds = [0, *np.cumsum(np.bincount(rows, minlength=len(pairs))).tolist()]
+        bounds = [0, *np.cumsum(np.bincount(rows, minlength=len(a))).tolist()]
         codes = [self.filiere_codes[f] for f in filieres.tolist()]
         members = (self.members[a] + self.members[b]).tolist()
         return [{"organisations": [low, high], "members": members[i],
@@ -451,14 +439,6 @@ class _Snapshot:
         n, k = len(self.org_ids), len(KINDS)
         ends = np.concatenate([self.src * k + self.kind, self.dst * k + self.kind])
         return np.bincount(ends, minlength=n * k).reshape(n, k)
-
-    @cached_property
-    def _members_list(self) -> list[int]:
-        return self.members.tolist()
-
-    @cached_property
-    def _ids_list(self) -> list[int]:
-        return self.org_ids.tolist()
 
     # National graph ------------------------------------------------------------------------
 

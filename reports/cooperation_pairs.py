@@ -1,86 +1,122 @@
 """Which pairs of a commune's active organisations are its cooperation opportunities
 (reports.cooperation): the first pairs in report order taken within filière groups, found
-without listing every pair (`top_pairs`), and the test of a pair already linked
-(`PairSet`)."""
+over arrays for every commune at once, without listing every pair (`first_pairs`)."""
 
-import heapq
-from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-
-class PairSet:
-    """Membership test on undirected pair keys (low * n + high), sorted and distinct: a
-    binary search over them as a list (a set of the 300k national pairs cost 0.1 s to
-    build, for a few thousand tests)."""
-
-    def __init__(self, keys: np.ndarray, n: int):
-        self.keys, self.n = keys.tolist(), n
-
-    def contains(self, a: int, b: int) -> bool:
-        key = min(a, b) * self.n + max(a, b)
-        at = bisect_left(self.keys, key)
-        return at < len(self.keys) and self.keys[at] == key
+# The first round lists the pairs among each group's first organisations (by members).
+FIRST_ROUND = 4
 
 
-def top_pairs(groups: list[list[int]], members: Sequence[int], ids: Sequence[int],
-              linked: Callable[[int, int], bool], limit: int, *, heads_sorted: bool = False
-              ) -> list[tuple[int, int]]:
-    """The first `limit` distinct unlinked pairs taken within groups, in report order.
+@dataclass(frozen=True)
+class FiliereGroups:
+    """Organisations grouped by (place, filière), as positions into the organisation arrays.
 
-    Report order is combined members descending, then lower id, then higher id. Each group
-    lists organisations (positions into `members` and `ids`) sorted by (-members, id); a
-    pair may sit in several groups (organisations sharing several filières).
-    `heads_sorted`: the groups of two or more come in the report order of their first pair
-    (`_filiere_groups` sorts them over arrays); otherwise they are sorted here.
+    `org`: the rows, group after group, each group by members descending then position;
+    `start`, `size`: each group's first row and length; `place`, `filiere`: its place (a
+    commune's position) and filière position. Positions must be in id order, so that a
+    lower position is a lower id."""
 
-    Why it is exact without listing the O(n²) pairs: in a group g = [o0, o1, ...], take row
-    i to be the pairs (oi, oj), j > i. Along a row the combined members never grow, and when
-    they tie, oj's id grows, and so does the (lower id, higher id) key whatever oi's id: each
-    row is sorted in report order. Row heads (oi, oi+1) are sorted too (m[i+2] <= m[i], and on
-    a tie the ids grow). A heap holding, per group, the next pair of every row already
-    started plus the head of the first row not yet started therefore always holds the
-    smallest pair not yet popped among the groups started (every other pair is behind one of
-    these in its row, or behind a head). Groups start in the order of their first pair, each
-    when its first pair is smaller than the heap's smallest: a group not started has no pair
-    smaller than its first, nor than the first pairs of the groups started before it. So
-    popping k times yields the k smallest pairs of all groups merged, in order. Duplicates
-    (same pair from another group) and linked pairs are skipped, so the result is exactly
-    the first `limit` of the full ordered list of candidate pairs. Work:
-    O((limit + skipped) log heap) plus the groups started, skipped being at most the linked
-    pairs times their shared filières.
-    """
+    org: np.ndarray
+    start: np.ndarray
+    size: np.ndarray
+    place: np.ndarray
+    filiere: np.ndarray
 
-    def entry(g: int, i: int, j: int) -> tuple:
-        a, b = groups[g][i], groups[g][j]
-        return (-(members[a] + members[b]), min(ids[a], ids[b]), max(ids[a], ids[b]), g, i, j)
+    @property
+    def row_group(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.start)), self.size)
 
-    waiting = [g for g, group in enumerate(groups) if len(group) > 1]
-    if not heads_sorted:
-        waiting.sort(key=lambda g: entry(g, 0, 1))
-    waiting.reverse()  # popped from the end: the smallest first pair last
-    heap: list[tuple] = []
-    seen: set[tuple[int, int]] = set()
-    found: list[tuple[int, int]] = []
-    while len(found) < limit:
-        if waiting:
-            head = entry(waiting[-1], 0, 1)
-            if not heap or head < heap[0]:
-                waiting.pop()
-                heapq.heappush(heap, head)
-        if not heap:
-            break
-        _, low_id, high_id, g, i, j = heapq.heappop(heap)
-        size = len(groups[g])
-        if j + 1 < size:
-            heapq.heappush(heap, entry(g, i, j + 1))
-        if j == i + 1 and j + 1 < size:
-            heapq.heappush(heap, entry(g, j, j + 1))
-        a, b = groups[g][i], groups[g][j]
-        if (low_id, high_id) in seen:
-            continue
-        seen.add((low_id, high_id))
-        if not linked(a, b):
-            found.append((a, b) if ids[a] < ids[b] else (b, a))
-    return found
+
+def first_pairs(groups: FiliereGroups, members: np.ndarray, linked: np.ndarray, places: int,
+                limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each place's first `limit` distinct pairs taken within its groups and not in `linked`
+    (sorted keys low * n + high of positions, n = len(members)), in report order: combined
+    members descending, then lower id, then higher id. Returns (place, low, high) arrays,
+    by place then report order.
+
+    Why it is exact without listing every pair, in two rounds. Round one lists the pairs
+    among each group's first FIRST_ROUND rows. A pair of a group left out holds a row at
+    FIRST_ROUND or later, so its combined members are at most the group's first row's plus
+    its row FIRST_ROUND's (rows are sorted by members): a place whose `limit`-th pair found
+    has more combined members than that bound for each of its cut groups, or that has no
+    cut group, has its first pairs. For any other place, the `limit`-th pair found is a
+    floor: each of its true first `limit` pairs has at least as many combined members (it
+    ranks at least as high). Round two lists, in each group of those places, every pair
+    reaching the floor: for a row, the partners after it with members >= floor - its
+    members, a run of rows found by one binary search. Work: the pairs listed, about
+    `limit` per place plus the pairs tied at the floor and the linked ones skipped."""
+    ranked = _Ranked(groups, members, linked, places)
+    if not len(groups.org):
+        return ranked.empty()
+    row_group, org, start, size = groups.row_group, groups.org, groups.start, groups.size
+    at = np.arange(len(org)) - np.repeat(start, size)  # each row's rank in its group
+    first = np.flatnonzero(at < FIRST_ROUND)
+    room = np.minimum(size, FIRST_ROUND)[row_group[first]] - at[first]
+    one = ranked(np.concatenate([first[room > d] for d in range(1, FIRST_ROUND)]),
+                 np.concatenate([first[room > d] + d for d in range(1, FIRST_ROUND)]))
+    cut = np.flatnonzero(size > FIRST_ROUND)
+    bound = np.full(places, -1, dtype=np.int64)
+    np.maximum.at(bound, groups.place[cut],
+                  members[org[start[cut]]] + members[org[start[cut] + FIRST_ROUND]])
+    floor = np.zeros(places, dtype=np.int64)
+    last = one["rank"] == limit - 1
+    floor[one["place"][last]] = one["combined"][last]
+    settled = (bound < 0) | (floor > bound)
+    # Round two: the rows of the unsettled places, each with the run of partners after it.
+    rows = np.flatnonzero(~settled[groups.place[row_group]])
+    top = np.int64(members.max(initial=0))
+    key = row_group * (top + 1) + (top - members[org])  # non-decreasing along the rows
+    need = floor[groups.place[row_group[rows]]] - members[org[rows]]
+    end = np.searchsorted(key, row_group[rows] * (top + 1) + np.minimum(top - need, top),
+                          side="right")
+    count = np.maximum(end - rows - 1, 0)
+    a = np.repeat(rows, count)
+    two = ranked(a, a + 1 + np.arange(len(a)) - np.repeat(np.cumsum(count) - count, count))
+    keep_one = settled[one["place"]] & (one["rank"] < limit)
+    keep_two = two["rank"] < limit
+    place, low, high = (np.concatenate([one[name][keep_one], two[name][keep_two]])
+                        for name in ("place", "low", "high"))
+    order = np.argsort(place, kind="stable")  # each place's pairs come from one round
+    return place[order], low[order], high[order]
+
+
+class _Ranked:
+    """Candidate pairs (two rows of the groups) ranked per place in report order: linked
+    pairs dropped, a pair found in several groups kept once, each pair's `rank`."""
+
+    def __init__(self, groups: FiliereGroups, members: np.ndarray, linked: np.ndarray,
+                 places: int):
+        self.org, self.members, self.linked = groups.org, members, linked
+        self.place = np.repeat(groups.place, groups.size)  # each row's place
+        self.n = np.int64(len(members))
+        self.span = np.int64(2 * members.max(initial=0) + 1)  # combined members: 0..span-1
+        # One int64 sort key (place, members descending, low, high) when it fits.
+        self.fits = int(places) * int(self.span) * int(self.n) ** 2 < 2 ** 62
+
+    def empty(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (np.zeros(0, dtype=np.int64),) * 3
+
+    def __call__(self, row_a: np.ndarray, row_b: np.ndarray) -> dict:
+        a, b = self.org[row_a], self.org[row_b]
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        if len(self.linked):
+            pair = low * self.n + high
+            at = np.minimum(np.searchsorted(self.linked, pair), len(self.linked) - 1)
+            unlinked = self.linked[at] != pair
+            row_a, low, high = row_a[unlinked], low[unlinked], high[unlinked]
+        place, combined = self.place[row_a], self.members[low] + self.members[high]
+        if self.fits:
+            order = np.argsort(((place * self.span + (self.span - 1 - combined)) * self.n
+                                + low) * self.n + high)
+        else:
+            order = np.lexsort((high, low, -combined, place))
+        place, combined, low, high = place[order], combined[order], low[order], high[order]
+        fresh = np.ones(len(place), dtype=bool)  # a pair from a second group: once
+        fresh[1:] = (place[1:] != place[:-1]) | (low[1:] != low[:-1]) | (high[1:] != high[:-1])
+        place, combined, low, high = place[fresh], combined[fresh], low[fresh], high[fresh]
+        starts = np.flatnonzero(np.diff(place, prepend=-1))
+        rank = np.arange(len(place)) - np.repeat(starts, np.diff(np.append(starts, len(place))))
+        return {"place": place, "combined": combined, "low": low, "high": high, "rank": rank}

@@ -2,12 +2,14 @@
 
 import datetime
 import json
+import random
 
 import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from communes.models import haversine_km
 from reports.convergence import (
     FIGURES,
     STATES,
@@ -169,15 +171,48 @@ def test_it_reports_every_state_of_a_commune(cast, commune_a):
     }
 
 
-def test_it_finds_the_same_nearest_communes_walking_outwards(cast, commune_a, monkeypatch):
-    ranked = convergence_for_commune(commune_a, year=2025)["unmet_needs"]
-    monkeypatch.setattr("reports.convergence._RANK_DIRECTLY_UP_TO", 0)
+@pytest.mark.parametrize("seed", range(3))
+def test_it_finds_the_nearest_communes_of_every_unmet_need_as_one_by_one(taxonomy, seed):
+    """Twenty communes at random points, poultry or maize organisations in some, unmet
+    livestock and agriculture needs in others: each need's nearest communes are those with
+    an organisation of its sector, ordered by `haversine_km` (no ties at random points),
+    the first three, with their count."""
+    rng = random.Random(seed)
+    department = DepartmentFactory(pcode="CM905001", region=RegionFactory(pcode="CM905"))
+    communes = [CommuneFactory(pcode=f"CM905001{i:03d}", department=department,
+                               latitude=rng.uniform(2, 12), longitude=rng.uniform(9, 16))
+                for i in range(20)]
+    having = {"livestock": {}, "agriculture": {}}
+    diagnostics = {}
+    for commune in communes:
+        for sector, filiere in (("livestock", "poultry"), ("agriculture", "maize")):
+            count = rng.choice([0, 0, 1, 2])
+            for _ in range(count):
+                OrganisationFactory(commune=commune, primary_filiere=taxonomy[filiere])
+            if count:
+                having[sector][commune.pcode] = count
+            elif rng.random() < 0.7:
+                if commune.pk not in diagnostics:
+                    diagnostics[commune.pk] = DiagnosticFactory(commune=commune, year=2025)
+                EntryFactory(diagnostic=diagnostics[commune.pk], sector=taxonomy[sector],
+                             priority_rank=rng.randint(1, 3))
 
-    walked = convergence_for_commune(commune_a, year=2025)["unmet_needs"]
+    reports = convergence_national(year=2025)["communes"]
 
-    assert walked == ranked
-    assert [n["commune"] for n in walked[0]["nearest"]] == [
-        "CM901001002", "CM901001003", "CM903001001"]
+    checked = 0
+    for here in communes:
+        for need in reports[here.pcode]["unmet_needs"]:
+            sector = "livestock" if need["sector"] == taxonomy["livestock"].code else "agriculture"
+            others = sorted((haversine_km(here.latitude, here.longitude, c.latitude,
+                                          c.longitude), c.pcode) for c in communes
+                            if c.pcode in having[sector] and c != here)[:3]
+            assert need["nearest"] == [
+                {"commune": pcode, "name": name_of[pcode], "distance_km": round(km, 1),
+                 "organisations": having[sector][pcode]}
+                for km, pcode in others
+                for name_of in ({c.pcode: c.name_fr for c in communes},)]
+            checked += 1
+    assert checked >= 5
 
 
 def test_it_ignores_drafts_and_later_diagnostics(cast, commune_b):

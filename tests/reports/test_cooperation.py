@@ -5,6 +5,7 @@ import json
 import random
 from itertools import combinations
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,7 @@ from reports.cooperation import (
     cooperation_for_communes,
     cooperation_national,
 )
-from reports.cooperation_pairs import top_pairs
+from reports.cooperation_pairs import FiliereGroups, first_pairs
 
 from ..factories import CommuneFactory, LinkFactory, OrganisationFactory
 from ..query_counts import reads
@@ -211,26 +212,55 @@ def test_it_orders_opportunities_and_keeps_the_first_20(commune_a, cassava, maiz
     assert [o["members"] for o in found[-5:]] == [55, 50, 50, 50, 50]
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_it_finds_the_exact_top_pairs_without_listing_them_all(seed):
+@pytest.mark.parametrize("seed", range(40))
+def test_it_finds_the_exact_first_pairs_without_listing_them_all(seed):
+    """`first_pairs` against every pair listed and sorted, on random groups in random
+    places: few distinct member counts (many ties), a third of the pairs linked, groups up
+    to 40 organisations (past the first round's four), pairs found in several groups."""
     rng = random.Random(seed)
-    n = rng.randint(2, 40)
-    members = [rng.choice([5, 10, 10, 20, 35]) for _ in range(n)]
-    ids_ = rng.sample(range(1, 1000), n)
-    groups = [sorted(rng.sample(range(n), rng.randint(0, n)), key=lambda i: (-members[i],
-                                                                             ids_[i]))
-              for _ in range(rng.randint(1, 4))]
-    all_pairs = {(min(a, b), max(a, b)) for g in groups for a, b in combinations(g, 2)}
-    linked = set(rng.sample(sorted(all_pairs), len(all_pairs) // 3))
+    n = rng.randint(2, 60)
+    members = np.array([rng.choice([0, 5, 10, 10, 20, 35]) for _ in range(n)], dtype=np.int64)
+    places = rng.randint(1, 3)
+    groups = []  # (place, filière, positions by members descending then position)
+    for place in range(places):
+        for filiere in range(rng.randint(1, 4)):
+            chosen = rng.sample(range(n), rng.randint(0, min(n, 40)))
+            groups.append((place, filiere, sorted(chosen, key=lambda i: (-members[i], i))))
+    all_pairs = {(place, min(a, b), max(a, b)) for place, _, g in groups
+                 for a, b in combinations(g, 2)}
+    linked = set(rng.sample(sorted({(a, b) for _, a, b in all_pairs}), len(all_pairs) // 3))
+    keys = np.array(sorted(a * n + b for a, b in linked), dtype=np.int64)
+    sizes = [len(g) for _, _, g in groups]
 
-    def key(pair):
-        a, b = pair
-        return (-(members[a] + members[b]), min(ids_[a], ids_[b]), max(ids_[a], ids_[b]))
+    place, low, high = first_pairs(FiliereGroups(
+        org=np.array([i for _, _, g in groups for i in g], dtype=np.int64),
+        start=np.array(np.cumsum([0, *sizes])[:-1], dtype=np.int64),
+        size=np.array(sizes, dtype=np.int64),
+        place=np.array([p for p, _, _ in groups], dtype=np.int64),
+        filiere=np.array([f for _, f, _ in groups], dtype=np.int64)), members, keys, places, 20)
 
-    expected = sorted((p for p in all_pairs if p not in linked), key=key)[:20]
-    found = top_pairs(groups, members, ids_, lambda a, b: (min(a, b), max(a, b)) in linked, 20)
+    expected = []
+    for p in range(places):
+        candidates = sorted((-(members[a] + members[b]), a, b) for q, a, b in all_pairs
+                            if q == p and (a, b) not in linked)
+        expected += [(p, a, b) for _, a, b in candidates[:20]]
+    assert list(zip(place.tolist(), low.tolist(), high.tolist(), strict=True)) == expected
 
-    assert [key(p) for p in found] == [key(p) for p in expected]
+
+def test_a_pair_left_out_of_the_first_round_that_ties_the_floor_comes_first():
+    """Group one: A (20 members), B, C, D (10), then E (5) at row four, left out of the first
+    round although its id is the lowest. Group two: X (20) and Y (5). The fourth pair found
+    in the first round, X-Y (25), ties the bound of the pairs left out (A + E = 25): only the
+    second round can tell that A-E, lower ids, comes before it."""
+    a, b, c, d, e, x, y = 10, 11, 12, 13, 0, 50, 51
+    members = np.zeros(52, dtype=np.int64)
+    members[[a, b, c, d, e, x, y]] = [20, 10, 10, 10, 5, 20, 5]
+
+    place, low, high = first_pairs(FiliereGroups(
+        org=np.array([a, b, c, d, e, x, y]), start=np.array([0, 5]), size=np.array([5, 2]),
+        place=np.array([0, 0]), filiere=np.array([0, 1])), members, np.zeros(0, np.int64), 1, 4)
+
+    assert list(zip(low.tolist(), high.tolist(), strict=True)) == [(a, b), (a, c), (a, d), (e, a)]
 
 
 def test_it_reports_the_national_graph(cast, commune_a, commune_b, commune_c):
