@@ -93,7 +93,7 @@ def measure_p4(ctx: Context, worker: bool) -> None:
             note=f"a fresh worker's first run: {fresh / base_seconds:.2f}×" if wall else "",
             details=details)
     check = baseline_sql.compare(baseline, _stored_results(ours))
-    add_row(ctx, "P4", f"baseline = platform ({check['checked']:,} figures compared)",
+    add_row(ctx, "P4", f"baseline = platform ({check['checked']:,} values compared)",
          check["mismatches"], "mismatches", 0, "==",
          note="; ".join(check["examples"][:3]), details=check)
 
