@@ -18,7 +18,7 @@ from reports.compute import compute_national
 from reports.models import ReportRun
 from reports.tasks import request_national_recompute
 
-from . import baseline_sql, procs
+from . import baseline_compare, baseline_sql, procs
 from .context import Context, add_row, wait_until
 
 P5_SAMPLES = 4
@@ -92,7 +92,7 @@ def measure_p4(ctx: Context, worker: bool) -> None:
             wall / base_seconds if wall else None, "×", 2, "<=",
             note=f"a fresh worker's first run: {fresh / base_seconds:.2f}×" if wall else "",
             details=details)
-    check = baseline_sql.compare(baseline, _stored_results(ours))
+    check = baseline_compare.compare(baseline, _stored_results(ours))
     add_row(ctx, "P4", f"baseline = platform ({check['checked']:,} values compared)",
          check["mismatches"], "mismatches", 0, "==",
          note="; ".join(check["examples"][:3]), details=check)
@@ -143,7 +143,7 @@ def measure_p4_past_year(ctx: Context) -> None:
 
 
 def _stored_results(runs) -> dict:
-    """The done runs' results as `baseline_sql.compare` takes them."""
+    """The done runs' results as `baseline_compare.compare` takes them."""
     stored = {"convergence": {}, "cooperation": {}, "national_convergence": None,
               "national_cooperation": None}
     for kind, scope, result in runs.filter(status=ReportRun.Status.DONE).values_list(

@@ -9,7 +9,7 @@ import os
 import pytest
 from django.utils import timezone
 
-from operations.bench import baseline_sql
+from operations.bench import baseline_compare, baseline_reports, baseline_sql
 from operations.generator.dataset import generate_dataset
 from reports.compute import compute_national, report_date
 from sectors.taxonomy import load_taxonomy
@@ -79,7 +79,7 @@ def generated():
 def test_the_baseline_computes_every_value_of_both_reports(generated):
     baseline, stored = baseline_and_platform()
 
-    check = baseline_sql.compare(baseline, stored)
+    check = baseline_compare.compare(baseline, stored)
 
     assert check["mismatches"] == 0, check["examples"]
     assert check["checked"] == values_in(stored)
@@ -104,7 +104,7 @@ def test_compare_reports_each_value_that_differs(generated):
                             + 0.1), *need["nearest"][1:]]
     changed["national_convergence"]["regions"]["CM002"]["ministries"]["MINADER"]["needs"] += 1
 
-    check = baseline_sql.compare(baseline, changed)
+    check = baseline_compare.compare(baseline, changed)
 
     assert check["mismatches"] == 3, check["examples"]
     assert check["checked"] == values_in(stored)
@@ -136,7 +136,7 @@ def test_opportunities_beyond_the_first_round(monkeypatch):
     for i in range(5):
         for j in range(i + 1, 5):
             LinkFactory(source=orgs[i], target=orgs[j])
-    monkeypatch.setattr(baseline_sql, "_FIRST_CUT", 4)
+    monkeypatch.setattr(baseline_reports, "FIRST_ROUND", 4)
     baseline, stored = baseline_and_platform()
 
     found = baseline["cooperation"]["opportunities"]
@@ -147,7 +147,7 @@ def test_opportunities_beyond_the_first_round(monkeypatch):
     assert first == [(pk[0], pk[5], 195), (pk[0], pk[6], 194), (pk[1], pk[5], 194),
                      (pk[0], pk[7], 193)]
     assert len(found["low"]) == 20  # 45 pairs, 10 linked: 35 opportunities, the first 20
-    check = baseline_sql.compare(baseline, stored)
+    check = baseline_compare.compare(baseline, stored)
     assert check["mismatches"] == 0, check["examples"]
     assert stored["cooperation"][commune.pcode]["opportunities"][0]["filieres"] == [
         "cassava", "maize"]
