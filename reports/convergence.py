@@ -223,7 +223,7 @@ class _Data:
         own = registry.sector_presence({e[2] for es in priority.values() for e in es},
                                        commune_ids)
         unmet = {sector for commune_id, entries in priority.items()
-                 for _, _, sector, _ in entries if not own.get(sector, {}).get(commune_id)}
+                 for _, _, sector, _ in entries if not _met(own, commune_id, sector)}
         return cls(
             year=year,
             ministries=list(Ministry.objects.order_by("acronym").values_list("id", "acronym")),
@@ -270,14 +270,14 @@ class _Data:
     def _unmet_needs(self, commune_id: int) -> list[dict]:
         unmet = []
         for entry_id, rank, sector_id, need in self.priority.get(commune_id, []):
-            if self.own_presence.get(sector_id, {}).get(commune_id):
+            if _met(self.own_presence, commune_id, sector_id):
                 continue
             code, ministry_id = self.sectors[sector_id]
             unmet.append({
                 "entry": entry_id, "sector": code,
                 "ministry": self._acronyms[ministry_id],
                 "priority_rank": rank, "need": need,
-                "nearest": self._nearest_with(commune_id, sector_id),
+                "nearest": self._nearest[(commune_id, sector_id)],
             })
         return sorted(unmet, key=lambda u: (u["priority_rank"], u["sector"], u["entry"]))
 
@@ -285,18 +285,15 @@ class _Data:
     def _acronyms(self) -> dict[int, str]:
         return dict(self.ministries)
 
-    def _nearest_with(self, commune_id: int, sector_id: int) -> list[dict]:
-        """The 3 nearest communes with an active organisation of the sector."""
-        return self._nearest[(commune_id, sector_id)]
-
     @cached_property
     def _nearest(self) -> dict[tuple[int, int], list[dict]]:
-        """(commune, sector) -> its nearest communes, for every unmet priority need of the
-        requested communes at once: every located commune ordered by distance from each of
-        them (one stable sort per row of a distance matrix: ties by P-code), then per sector
-        the first 3 of each row that have an organisation of it, over arrays."""
+        """(commune, sector) -> its 3 nearest communes with an active organisation of the
+        sector, for every unmet priority need of the requested communes at once: every
+        located commune ordered by distance from each of them (one stable sort per row of a
+        distance matrix: ties by P-code), then per sector the first 3 of each row that have
+        an organisation of it, over arrays."""
         wanted = {(c, sector) for c in self.communes for _, _, sector, _ in self.priority.get(c, [])
-                  if not self.own_presence.get(sector, {}).get(c)}
+                  if not _met(self.own_presence, c, sector)}
         found: dict[tuple[int, int], list[dict]] = {key: [] for key in wanted}
         located = _Located(self.places)
         row_of = {pk: i for i, pk in enumerate(sorted({c for c, _ in wanted
@@ -345,6 +342,11 @@ class _Located:
         a = (np.sin((self.lat - p1) / 2) ** 2
              + np.cos(p1) * np.cos(self.lat) * np.sin(dl / 2) ** 2)
         return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
+def _met(presence: dict[int, dict[int, int]], commune_id: int, sector_id: int) -> bool:
+    """Whether the commune has an active organisation of the sector (a need met at home)."""
+    return bool(presence.get(sector_id, {}).get(commune_id))
 
 
 def _places() -> dict[int, _Place]:

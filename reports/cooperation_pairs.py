@@ -3,6 +3,7 @@
 over arrays for every commune at once, without listing every pair (`first_pairs`)."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -25,8 +26,9 @@ class FiliereGroups:
     place: np.ndarray
     filiere: np.ndarray
 
-    @property
+    @cached_property
     def row_group(self) -> np.ndarray:
+        """Each row's group."""
         return np.repeat(np.arange(len(self.start)), self.size)
 
 
@@ -90,7 +92,7 @@ class _Ranked:
     def __init__(self, groups: FiliereGroups, members: np.ndarray, linked: np.ndarray,
                  places: int):
         self.org, self.members, self.linked = groups.org, members, linked
-        self.place = np.repeat(groups.place, groups.size)  # each row's place
+        self.place = groups.place[groups.row_group]  # each row's place
         self.n = np.int64(len(members))
         self.span = np.int64(2 * members.max(initial=0) + 1)  # combined members: 0..span-1
         # One int64 sort key (place, members descending, low, high) when it fits.
