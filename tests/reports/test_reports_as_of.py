@@ -13,6 +13,7 @@ purchase (confirmed now, starting next month).
 import datetime
 import zoneinfo
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -238,6 +239,27 @@ def test_it_rebuilds_them_with_the_links_read_on_a_connection_of_their_own(world
     connection of their own (core.beside) while the organisations are read: same figures."""
     assert not connection.in_atomic_block
     _check_the_national_reports_of_2025()
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 50])
+def test_it_reads_the_links_in_id_ranges_that_cover_every_link_once(world, parts):
+    """The country's links of a past day are read in id ranges (one connection each where
+    the database allows): the ranges cover every link id once, and together give the rows
+    of one read, in id order."""
+    from cooperatives.models import CooperationLink
+    from reports.registry_as_of import RegistryAsOf, _id_ranges
+
+    model = CooperationLink.history.model
+    ids = sorted(set(model.objects.values_list("id", flat=True)))
+    ranges = _id_ranges(model, parts)
+    assert len(ranges) == min(parts, ids[-1] - ids[0] + 1)
+    assert sorted(i for start, end in ranges for i in ids if start <= i < end) == ids
+    assert all(end > start for start, end in ranges)
+    registry = RegistryAsOf(D(2025, 12, 31))
+    whole = registry._link_rows(None)
+    assert len(whole) == 3  # P-R, P-Q training, M-Z
+    in_ranges = np.concatenate([registry._link_rows(None, bounds) for bounds in ranges])
+    assert in_ranges.tolist() == whole.tolist()
 
 
 def _check_the_national_reports_of_2025():
