@@ -120,7 +120,7 @@ def test_it_reads_a_used_token_from_the_cache(analyst, django_assert_num_queries
     key = issue_key(analyst)
     client = api_client(key=key)
     client.get(URL)
-    # The aggregate (the summaries' dirty marks, their sum, the sectors' names): the token
+    # The aggregate (the summaries' dirty marks, their rows, the sectors' names): the token
     # and the roles come from the cache.
     with django_assert_num_queries(3):
         assert client.get(URL, {"by": "sector"}).status_code == 200

@@ -283,20 +283,28 @@ def test_it_names_the_unknown_p_code(registry, analyst):
     assert response.json()["detail"] == "commune: Unknown commune P-code: CM999."
 
 
-def test_it_runs_one_grouped_query_whatever_the_page_size(registry, analyst):
+@pytest.mark.parametrize(("level", "grouped_queries", "queries"), [
+    # roles, the summaries' dirty marks (none), the summary rows with their communes, the
+    # ministries' names (the token comes from the cache): one commune's rows are the
+    # answer's rows, nothing to group.
+    ("commune", 0, 4),
+    # the same, the summary rows summed per region.
+    ("region", 1, 4),
+])
+def test_it_runs_the_same_queries_whatever_the_page_size(registry, analyst, level,
+                                                          grouped_queries, queries):
     client = api_client(analyst)
     client.get(URL)  # the token's last use is recorded on the first request only
     counts = []
     for size in (1, 100):
         freshness.renew_all()  # nothing cached: measure the computation
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(URL, {"by": "ministry", "page_size": size}).status_code == 200
-        counts.append(len(queries))
-        grouped = [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
-        assert len(grouped) == 1
-    # roles, the summaries' dirty marks (none), the sum of the summary rows, the ministries'
-    # names (the token comes from the cache): pagination works on the rows.
-    assert counts == [4, 4]
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, {"by": "ministry", "level": level,
+                                    "page_size": size}).status_code == 200
+        counts.append(len(captured))
+        grouped = [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
+        assert len(grouped) == grouped_queries
+    assert counts == [queries, queries]  # pagination works on the rows
 
 
 def test_it_queries_one_commune_aggregates_in_three_queries(registry, analyst):
