@@ -110,7 +110,8 @@ class RegistryAsOf:
 
     def _whole(self) -> tuple:
         """Every organisation, counted link and membership on the day; the links (their
-        latest history records, the largest read) read beside the other two."""
+        latest history records, the largest read) read beside the other two, in
+        `_LINK_READS` id ranges at once."""
         links = [read_beside(self._link_rows, None, bounds) for bounds in _id_ranges(
             CooperationLink.history.model, _LINK_READS)]
         organisations, memberships = self._every_organisation(), self._every_membership()
