@@ -36,10 +36,11 @@ def _compiled_loader():
 
         def __init__(self, oid, context=None):
             super().__init__(oid, context)
-            self.load = compiled(oid, context).load  # the instance's, before the class's
+            # The instance's attribute, found before the class's method: no extra call.
+            self.load = self._compiled_load = compiled(oid, context).load
 
-        def load(self, data):  # pragma: no cover - shadowed by the instance's
-            raise NotImplementedError
+        def load(self, data):  # pragma: no cover - shadowed by the instance's attribute
+            return self._compiled_load(data)
 
     return UtcTimestamptzLoader
 
