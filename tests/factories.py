@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.db import transaction
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
@@ -104,6 +105,15 @@ class OrganisationFactory(DjangoModelFactory):
     members_youth = 3
     employees = 1
     contact_consent = "given"  # the contact (when a test gives one) is shown
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        """The organisation and its filières in one transaction, as the services write them:
+        outside one (a transactional test), what its save's commit runs in-process (the
+        open-data files, reading the summaries) would count it before its filières exist,
+        and on SQLite nothing marks its commune again when they are added."""
+        with transaction.atomic():
+            return super()._generate(strategy, params)
 
     @factory.post_generation
     def filieres(self, create, extracted, **kwargs):
